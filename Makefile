@@ -1,0 +1,48 @@
+# Onthaalportaal: `make run` serves the portal with demo data, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+PORT ?= 5000
+
+.PHONY: run test test-pg lint install install-dev migrate serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) demo-info --url http://127.0.0.1:$(PORT)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check portal tests benchmarks
+	$(BIN)/ruff format --check portal tests benchmarks
+
+# The whole suite on SQLite (browser scenarios included); then, when
+# PORTAL_TEST_DATABASE_URL names a PostgreSQL database, the whole suite again on it.
+test: install-dev lint
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-pg; fi
+
+test-pg: install-dev
+	PORTAL_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not browser"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,115 @@
+"""Admin forms: users and the catalogues."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..auth.passwords import MIN_LENGTH
+from ..formtools import options
+from ..labels import ROLE_LABELS
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+PASSWORD_RULE = Length(
+    min=MIN_LENGTH, max=200, message=_l("Een wachtwoord telt minstens %(min)d tekens.")
+)
+
+
+class UserForm(FlaskForm):
+    email = StringField(
+        _l("E-mailadres"),
+        validators=[
+            InputRequired(_l("Vul een e-mailadres in.")),
+            Length(max=254),
+            Email(_l("Dit is geen geldig e-mailadres."), check_deliverability=False),
+        ],
+    )
+    full_name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
+    )
+    roles = CheckboxesField(
+        _l("Rollen"),
+        choices=options((r.value, label) for r, label in ROLE_LABELS.items()),
+        validators=[InputRequired(_l("Kies minstens één rol."))],
+    )
+    municipalities = CheckboxesField(_l("Gemeenten"), coerce=int)
+    service = SelectField(_l("Dienst"), coerce=int)
+    languages = CheckboxesField(_l("Talen die de persoon spreekt"))
+    version = HiddenField()
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(
+        _l("Startwachtwoord"),
+        validators=[InputRequired(_l("Vul een wachtwoord in.")), PASSWORD_RULE],
+    )
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(
+        _l("Nieuw wachtwoord"),
+        validators=[InputRequired(_l("Vul een wachtwoord in.")), PASSWORD_RULE],
+    )
+
+
+class ToggleForm(FlaskForm):
+    """A bare POST with a CSRF token, for (de)activating."""
+
+
+class MunicipalityForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=120)]
+    )
+    nis_code = StringField(
+        _l("NIS-code"),
+        validators=[
+            InputRequired(_l("Vul de NIS-code in.")),
+            Regexp(r"^\d{5}$", message=_l("Een NIS-code telt vijf cijfers.")),
+        ],
+    )
+    active = BooleanField(_l("Actief"), default=True)
+
+
+class ServiceForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
+    )
+    is_partner = BooleanField(_l("Partnerorganisatie (geen dienst van de gemeente)"))
+    municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    active = BooleanField(_l("Actief"), default=True)
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=120)]
+    )
+    position = IntegerField(
+        _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
+    )
+    active = BooleanField(_l("Actief"), default=True)
+
+
+class LanguageForm(FlaskForm):
+    code = StringField(_l("Taal"), validators=[InputRequired(_l("Kies een taal."))])
+    active = BooleanField(_l("Actief"), default=True)
+    next_steps_text = TextAreaField(
+        _l("Tekst 'Wat gebeurt er nu?' in deze taal (voor strookjes en brieven)"),
+        validators=[Optional(), Length(max=2000)],
+    )

@@ -1,0 +1,360 @@
+"""Admin screens: users, municipalities, services and partners, languages, themes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..access import Permission, requires
+from ..accounts import create_user, email_taken, update_user
+from ..auth.passwords import hash_password
+from ..extensions import db
+from ..formtools import options
+from ..languages import language_catalogue
+from ..models import Language, Municipality, Service, Theme, User
+from .forms import (
+    LanguageForm,
+    MunicipalityForm,
+    NewUserForm,
+    PasswordResetForm,
+    ServiceForm,
+    ThemeForm,
+    ToggleForm,
+    UserForm,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@dataclass
+class Catalogue:
+    """A list of things an admin maintains with one simple form."""
+
+    slug: str
+    model: type[Any]
+    form: type[FlaskForm]
+    title: Any
+    columns: list[tuple[Any, Callable[[Any], Any]]]
+    order_by: Any
+    prepare: Callable[[Any], None] = lambda form: None
+    apply: Callable[[Any, Any], None] = lambda form, obj: form.populate_obj(obj)
+    load: Callable[[Any, Any], None] = field(default=lambda form, obj: form.process(obj=obj))
+
+
+def _service_form_choices(form: ServiceForm) -> None:
+    municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
+    form.municipality_id.choices = options(
+        [(0, _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
+    )
+
+
+def _apply_service(form: ServiceForm, service: Service) -> None:
+    form.populate_obj(service)
+    service.municipality_id = form.municipality_id.data or None
+
+
+def _load_service(form: ServiceForm, service: Service) -> None:
+    form.process(obj=service)
+    form.municipality_id.data = service.municipality_id or 0
+
+
+def _language_label(code: str) -> str:
+    return f"{language_catalogue().get(code, code)} ({code})"
+
+
+def _apply_language(form: LanguageForm, language: Language) -> None:
+    if language.code is None:
+        language.code = _language_code_from(form.code.data or "")
+        language.name = language_catalogue()[language.code]
+    language.active = form.active.data
+    language.next_steps_text = (form.next_steps_text.data or "").strip() or None
+
+
+def _load_language(form: LanguageForm, language: Language) -> None:
+    form.process(obj=language)
+    form.code.data = _language_label(language.code)
+
+
+def _language_code_from(text: str) -> str:
+    """Accept 'Arabisch (ar)', 'ar' or 'Arabisch'; raise KeyError for anything else."""
+    text = text.strip()
+    if text.endswith(")") and "(" in text:
+        text = text[text.rindex("(") + 1 : -1]
+    catalogue = language_catalogue()
+    if text in catalogue:
+        return text
+    by_name = {name.casefold(): code for code, name in catalogue.items()}
+    return by_name[text.casefold()]
+
+
+CATALOGUES = {
+    c.slug: c
+    for c in [
+        Catalogue(
+            "municipalities",
+            Municipality,
+            MunicipalityForm,
+            _l("Gemeenten"),
+            [(_l("Naam"), lambda m: m.name), (_l("NIS-code"), lambda m: m.nis_code)],
+            Municipality.name,
+        ),
+        Catalogue(
+            "services",
+            Service,
+            ServiceForm,
+            _l("Diensten en partners"),
+            [
+                (_l("Naam"), lambda s: s.name),
+                (_l("Soort"), lambda s: _("partner") if s.is_partner else _("dienst")),
+                (_l("Gemeente"), lambda s: s.municipality.name if s.municipality else _("alle")),
+            ],
+            (Service.is_partner, Service.name),
+            prepare=_service_form_choices,
+            apply=_apply_service,
+            load=_load_service,
+        ),
+        Catalogue(
+            "languages",
+            Language,
+            LanguageForm,
+            _l("Talen"),
+            [
+                (_l("Taal"), lambda lang: lang.name),
+                (_l("Code"), lambda lang: lang.code),
+                (
+                    _l("Tekst voor strookje"),
+                    lambda lang: _("ja") if lang.next_steps_text else _("nee"),
+                ),
+            ],
+            Language.name,
+            apply=_apply_language,
+            load=_load_language,
+        ),
+        Catalogue(
+            "themes",
+            Theme,
+            ThemeForm,
+            _l("Thema's"),
+            [(_l("Naam"), lambda t: t.name), (_l("Volgorde"), lambda t: t.position)],
+            (Theme.position, Theme.name),
+        ),
+    ]
+}
+
+
+def _catalogue(slug: str) -> Catalogue:
+    if slug not in CATALOGUES:
+        abort(404)
+    return CATALOGUES[slug]
+
+
+@bp.get("/")
+@requires(Permission.ADMINISTER)
+def index() -> Any:
+    """The admin's start page."""
+    return render_template("admin/index.html", catalogues=CATALOGUES.values())
+
+
+@bp.get("/c/<slug>/")
+@requires(Permission.ADMINISTER)
+def catalogue_list(slug: str) -> Any:
+    """Everything in one catalogue."""
+    cat = _catalogue(slug)
+    order = cat.order_by if isinstance(cat.order_by, tuple) else (cat.order_by,)
+    items = db.session.scalars(select(cat.model).order_by(*order)).all()
+    return render_template(
+        "admin/catalogue_list.html",
+        cat=cat,
+        items=items,
+        key=lambda obj: db.inspect(obj).identity[0],
+    )
+
+
+@bp.route("/c/<slug>/new", methods=["GET", "POST"], defaults={"key": None})
+@bp.route("/c/<slug>/<key>", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def catalogue_edit(slug: str, key: str | None) -> Any:
+    """Add an item to a catalogue, or change one."""
+    cat = _catalogue(slug)
+    obj = None
+    if key is not None:
+        pk: Any = int(key) if key.isdigit() and cat.model is not Language else key
+        obj = db.session.get(cat.model, pk)
+        if obj is None:
+            abort(404)
+    form = cat.form(formdata=None) if request.method == "GET" else cat.form()
+    cat.prepare(form)
+    if request.method == "GET":
+        if obj is not None:
+            cat.load(form, obj)
+        return _render_catalogue_form(cat, form, obj)
+    if not form.validate():
+        return _render_catalogue_form(cat, form, obj, 422)
+    target = obj if obj is not None else cat.model()
+    if cat.model is Language and obj is None:
+        try:
+            _language_code_from(form.code.data or "")
+        except KeyError:
+            form.code.errors = [_("Onbekende taal. Kies een taal uit de lijst.")]
+            return _render_catalogue_form(cat, form, obj, 422)
+    cat.apply(form, target)
+    if obj is None:
+        db.session.add(target)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.form_errors.append(_("Dit bestaat al. Kies een andere naam of code."))
+        return _render_catalogue_form(cat, form, obj, 422)
+    flash(_("Bewaard."))
+    return redirect(url_for("admin.catalogue_list", slug=slug), code=303)
+
+
+def _render_catalogue_form(cat: Catalogue, form: FlaskForm, obj: Any, status: int = 200) -> Any:
+    all_languages = sorted(language_catalogue().items(), key=lambda kv: kv[1])
+    return (
+        render_template(
+            "admin/catalogue_form.html",
+            cat=cat,
+            form=form,
+            obj=obj,
+            language_options=[_language_label(code) for code, _name in all_languages]
+            if cat.model is Language
+            else [],
+        ),
+        status,
+    )
+
+
+# Users ----------------------------------------------------------------------------------
+
+
+def _prepare_user_form(form: UserForm) -> UserForm:
+    form.municipalities.choices = options(
+        (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
+    )
+    services = db.session.scalars(
+        select(Service).where(Service.is_partner.is_(False)).order_by(Service.name)
+    )
+    form.service.choices = options([(0, _("Geen"))] + [(s.id, s.name) for s in services])
+    form.languages.choices = options(
+        (lang.code, lang.name)
+        for lang in db.session.scalars(
+            select(Language).where(Language.active.is_(True)).order_by(Language.name)
+        )
+    )
+    return form
+
+
+@bp.get("/users/")
+@requires(Permission.ADMINISTER)
+def users() -> Any:
+    """All accounts, active ones first."""
+    people = db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)).all()
+    return render_template("admin/users.html", people=people, toggle=ToggleForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def user_new() -> Any:
+    """Create an account."""
+    form = _prepare_user_form(
+        NewUserForm(formdata=None) if request.method == "GET" else NewUserForm()
+    )
+    if request.method == "POST" and form.validate():
+        if email_taken(db.session, form.email.data or ""):
+            form.email.errors = [_("Er is al een gebruiker met dit e-mailadres.")]
+        else:
+            create_user(
+                db.session,
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                password=form.password.data or "",
+                roles=form.roles.data or [],
+                municipality_ids=form.municipalities.data or [],
+                service_id=form.service.data or None,
+                language_codes=form.languages.data or [],
+            )
+            db.session.commit()
+            flash(_("Gebruiker aangemaakt."))
+            return redirect(url_for("admin.users"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, person=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def user_edit(user_id: int) -> Any:
+    """Change an account's roles, municipalities, service and languages."""
+    person = db.session.get(User, user_id) or abort(404)
+    if request.method == "GET":
+        form = _prepare_user_form(UserForm(formdata=None, obj=person))
+        form.roles.data = sorted(r.value for r in person.roles)
+        form.municipalities.data = [m.id for m in person.municipalities]
+        form.languages.data = [lang.code for lang in person.languages]
+        form.service.data = person.service_id or 0
+        form.version.data = str(person.version)
+        return render_template("admin/user_form.html", form=form, person=person)
+    form = _prepare_user_form(UserForm())
+    conflict = form.version.data != str(person.version)
+    if form.validate() and not conflict:
+        if email_taken(db.session, form.email.data or "", except_id=person.id):
+            form.email.errors = [_("Er is al een gebruiker met dit e-mailadres.")]
+        else:
+            person.email = (form.email.data or "").strip().casefold()
+            person.full_name = (form.full_name.data or "").strip()
+            person.service_id = form.service.data or None
+            update_user(
+                db.session,
+                person,
+                roles=form.roles.data or [],
+                municipality_ids=form.municipalities.data or [],
+                language_codes=form.languages.data or [],
+            )
+            db.session.commit()
+            flash(_("Bewaard."))
+            return redirect(url_for("admin.users"), code=303)
+    message = None
+    if conflict:
+        message = _(
+            "Iemand anders wijzigde deze gebruiker intussen. Hieronder staat wat nu bewaard is; "
+            "uw wijzigingen zijn niet bewaard."
+        )
+    return render_template(
+        "admin/user_form.html", form=form, person=person, conflict=message
+    ), 409 if conflict else 422
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires(Permission.ADMINISTER)
+def user_toggle_active(user_id: int) -> Any:
+    """Deactivate an account (it can no longer log in), or activate it again."""
+    person = db.session.get(User, user_id) or abort(404)
+    if ToggleForm().validate():
+        person.active = not person.active
+        db.session.commit()
+        flash(_("Gebruiker geactiveerd.") if person.active else _("Gebruiker gedeactiveerd."))
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def user_password(user_id: int) -> Any:
+    """Set a new password for someone who forgot theirs."""
+    person = db.session.get(User, user_id) or abort(404)
+    form = PasswordResetForm(formdata=None) if request.method == "GET" else PasswordResetForm()
+    if request.method == "POST" and form.validate():
+        person.password_hash = hash_password(form.password.data or "")
+        db.session.commit()
+        flash(_("Nieuw wachtwoord ingesteld voor %(name)s.", name=person.full_name))
+        return redirect(url_for("admin.users"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/password_form.html", form=form, person=person), status

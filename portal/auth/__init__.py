@@ -1,0 +1,30 @@
+"""Logging in and out, and who the current user is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request, url_for
+from flask_login import LoginManager
+
+from ..extensions import db
+from ..models import User
+
+
+def configure_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = None
+    manager.session_protection = "strong"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Any:
+        from .views import expired_session_response
+
+        if request.method == "POST" or request.headers.get("HX-Request"):
+            return expired_session_response()
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,88 @@
+"""Command-line tasks: `flask --app portal create-user | seed-demo | demo-info`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from . import clock
+from .accounts import AccountError, create_user
+from .auth.passwords import MIN_LENGTH
+from .demo import DEMO_PASSWORD, demo_logins, seed_demo
+from .extensions import db
+from .models import Municipality, Role, User
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("create-user")
+    @click.option("--email", required=True)
+    @click.option("--name", "full_name", required=True)
+    @click.option(
+        "--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role])
+    )
+    @click.option(
+        "--municipality",
+        "municipalities",
+        multiple=True,
+        help="NIS code of a municipality the user works for (repeatable).",
+    )
+    @click.option("--language", "languages", multiple=True, help="Language code (repeatable).")
+    @click.password_option()
+    def create_user_command(
+        email: str,
+        full_name: str,
+        roles: tuple[str, ...],
+        municipalities: tuple[str, ...],
+        languages: tuple[str, ...],
+        password: str,
+    ) -> None:
+        """Create a user account."""
+        if len(password) < MIN_LENGTH:
+            raise click.UsageError(f"The password needs at least {MIN_LENGTH} characters.")
+        ids = list(
+            db.session.scalars(
+                select(Municipality.id).where(Municipality.nis_code.in_(municipalities))
+            )
+        )
+        if len(ids) != len(set(municipalities)):
+            raise click.UsageError("Unknown municipality NIS code.")
+        try:
+            create_user(
+                db.session,
+                email=email,
+                full_name=full_name,
+                password=password,
+                roles=roles,
+                municipality_ids=ids,
+                language_codes=languages,
+            )
+        except AccountError as exc:
+            raise click.UsageError(f"A user with e-mail {email} exists already.") from exc
+        db.session.commit()
+        click.echo(f"Created {email}.")
+
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+    def seed_demo_command(if_empty: bool) -> None:
+        """Load the demo municipalities, users and referrals (once)."""
+        if if_empty and db.session.scalar(select(func.count()).select_from(User)):
+            click.echo("Database not empty: demo data not loaded.")
+            return
+        if seed_demo(db.session, clock.today()):
+            db.session.commit()
+            click.echo("Demo data loaded.")
+        else:
+            click.echo("Demo data was already loaded.")
+
+    @app.cli.command("demo-info")
+    @click.option("--url", default="http://127.0.0.1:5000")
+    def demo_info_command(url: str) -> None:
+        """Print the URL and, while demo data is loaded, the demo logins."""
+        click.echo(f"\nOnthaalportaal: {url}")
+        logins = demo_logins(db.session)
+        if logins:
+            click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+            for email, roles in logins:
+                click.echo(f"  {email:42} {roles}")
+        click.echo("")

@@ -1,0 +1,48 @@
+"""Configuration read from environment variables, with safe defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Return PORTAL_SECRET_KEY or a key generated once into the instance folder."""
+    from_env = os.environ.get("PORTAL_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # Written with 0600 so other local users cannot forge sessions.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict[str, object]:
+    """Build the Flask config from the environment."""
+    database_url = os.environ.get(
+        "PORTAL_DATABASE_URL", f"sqlite:///{instance_path / 'portal.sqlite3'}"
+    )
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("PORTAL_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("PORTAL_SECURE_COOKIES", "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            minutes=int(os.environ.get("PORTAL_SESSION_MINUTES", "480"))
+        ),
+        # The CSRF token lives as long as the login session; an expired one is handled
+        # by giving the form back filled in (see portal.forms).
+        "WTF_CSRF_TIME_LIMIT": int(os.environ.get("PORTAL_CSRF_SECONDS", "28800")),
+        "BABEL_DEFAULT_LOCALE": "nl_BE",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Europe/Brussels"),
+        "PORTAL_DEFAULT_REGION": os.environ.get("PORTAL_DEFAULT_REGION", "BE"),
+    }

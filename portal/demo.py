@@ -1,0 +1,280 @@
+"""Demo data: two municipalities, their services and partners, users for every role, and
+about 300 referrals over the last six months in every lifecycle state."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .accounts import create_user
+from .desk.intake import reference_for
+from .desk.rules import name_key, residence
+from .languages import dutch_name
+from .models import (
+    ClosingOutcome,
+    HouseholdChild,
+    Language,
+    Municipality,
+    Referral,
+    ReferralState,
+    Role,
+    Service,
+    Theme,
+    User,
+)
+
+DEMO_PASSWORD = "demo-wachtwoord"
+DEMO_DOMAIN = "lindeveld.be"
+MUNICIPALITIES = [("Lindeveld", "99991"), ("Beekmere", "99992")]
+SERVICES = ["Onthaal", "Burgerzaken", "Vreemdelingendienst", "Integratiedienst", "Sociale dienst"]
+PARTNERS = [
+    "Huis van het Nederlands",
+    "VDAB",
+    "Agentschap Integratie en Inburgering",
+    "Centrum voor Basiseducatie",
+    "Basisschool De Linde",
+    "Kind en Gezin",
+]
+THEMES = [
+    "Nederlands leren en oefenen",
+    "Administratie",
+    "Werk (VDAB, werkwinkel)",
+    "Kinderopvang en onderwijs",
+    "Vrije tijd",
+    "Gezondheid",
+    "Welzijn",
+    "Wonen",
+    "Sociale zekerheid",
+    "Rechten en plichten",
+]
+# Contact languages with a weight that resembles a Flemish desk's year.
+LANGUAGE_WEIGHTS = {
+    "ar": 22,
+    "uk": 14,
+    "ro": 9,
+    "tr": 8,
+    "en": 8,
+    "fr": 7,
+    "ps": 6,
+    "fa-AF": 5,
+    "ti": 5,
+    "ru": 4,
+    "so": 4,
+    "pl": 3,
+    "bg": 3,
+    "es": 3,
+    "sq": 2,
+    "am": 2,
+    "nl": 1,
+    "pt": 2,
+    "fa": 2,
+}
+NEXT_STEPS = {
+    "en": "Within a few weeks an outreach worker will contact you, in your language if "
+    "possible. Together you will look at what you need: learning Dutch, work, school and "
+    "childcare, housing, leisure. The conversation is free. Please bring this slip.",
+    "fr": "Dans les prochaines semaines, un accompagnateur vous contactera, si possible dans "
+    "votre langue. Ensemble, vous verrez ce dont vous avez besoin : apprendre le néerlandais, "
+    "le travail, l'école et l'accueil des enfants, le logement, les loisirs. L'entretien est "
+    "gratuit. Apportez ce ticket.",
+    "ar": "خلال الأسابيع القادمة سيتصل بك مرشد، بلغتك إن أمكن. ستنظران معًا فيما تحتاجه: "
+    "تعلم اللغة الهولندية، العمل، المدرسة ورعاية الأطفال، السكن، أوقات الفراغ. "
+    "المحادثة مجانية. أحضر هذه الورقة معك.",
+    "uk": "Протягом кількох тижнів з вами зв'яжеться консультант, по можливості вашою мовою. "
+    "Разом ви з'ясуєте, що вам потрібно: вивчення нідерландської, робота, школа та догляд "
+    "за дітьми, житло, дозвілля. Розмова безкоштовна. Візьміть цей талон із собою.",
+    "tr": "Birkaç hafta içinde bir rehber, mümkünse sizin dilinizde, sizinle iletişime "
+    "geçecek. Birlikte neye ihtiyacınız olduğuna bakacaksınız: Hollandaca öğrenmek, iş, okul "
+    "ve çocuk bakımı, konut, boş zaman. Görüşme ücretsizdir. Bu fişi yanınızda getirin.",
+}
+GIVEN = {
+    "ar": ["Mohammed", "Fatima", "Ahmad", "Rania", "Omar", "Layla", "Yusuf", "Noor"],
+    "uk": ["Olena", "Andrii", "Iryna", "Oleksandr", "Natalia", "Dmytro"],
+    "ro": ["Andrei", "Ioana", "Mihai", "Elena", "Vasile"],
+    "tr": ["Ayşe", "Mehmet", "Elif", "Mustafa", "Zeynep"],
+    "ps": ["Ahmad Shah", "Gul", "Zarmina", "Rahmatullah"],
+    "fa-AF": ["Farid", "Mariam", "Habib", "Shabnam"],
+    "ti": ["Semhar", "Yonas", "Helen", "Tesfay"],
+    "so": ["Abdi", "Hodan", "Faadumo", "Mahad"],
+}
+FAMILY = {
+    "ar": ["Al-Hassan", "Haddad", "Khalil", "Saleh", "Nasser", "Mansour"],
+    "uk": ["Shevchenko", "Kovalenko", "Bondarenko", "Melnyk", "Tkachenko"],
+    "ro": ["Popescu", "Ionescu", "Dumitru", "Stan"],
+    "tr": ["Yılmaz", "Kaya", "Demir", "Şahin", "Çelik"],
+    "ps": ["Ahmadzai", "Stanekzai", "Wardak"],
+    "fa-AF": ["Rahimi", "Hashimi", "Karimi"],
+    "ti": ["Tesfamariam", "Gebremedhin", "Haile"],
+    "so": ["Mohamed", "Warsame", "Abdullahi"],
+}
+OTHER_GIVEN = ["Anna", "Jan", "Maria", "Piotr", "Sofia", "John", "Camille", "Lucas", "Elena"]
+OTHER_FAMILY = ["Nowak", "Smith", "Dubois", "Garcia", "Petrov", "Ivanova", "Silva", "Hoxha"]
+
+
+@dataclass
+class DemoLogin:
+    email: str
+    role: str
+
+
+DEMO_USERS = [
+    ("beheer", "Bart Beheerder", [Role.ADMIN], [], 0),
+    ("loket", "Lotte Loket", [Role.DESK], ["nl", "fr", "en"], 0),
+    ("loket.beekmere", "Bram Balie", [Role.DESK], ["nl"], 1),
+    ("toeleider.ar", "Samira Toeleider", [Role.TOELEIDER], ["nl", "ar", "fr"], None),
+    ("toeleider.uk", "Oksana Toeleider", [Role.TOELEIDER], ["nl", "uk", "ru", "en"], None),
+    ("toeleider.ps", "Wahid Toeleider", [Role.TOELEIDER], ["nl", "ps", "fa-AF", "fa", "en"], None),
+    ("toeleider.ti", "Selam Toeleider", [Role.TOELEIDER], ["nl", "ti", "am", "en"], None),
+    (
+        "teamverantwoordelijke",
+        "Tine Teamverantwoordelijke",
+        [Role.LEAD, Role.TOELEIDER],
+        ["nl", "en", "fr"],
+        None,
+    ),
+]
+
+
+def demo_logins(session: Session) -> list[tuple[str, str]]:
+    """The demo accounts that exist and can log in, with their roles in Dutch."""
+    from .labels import role_label
+
+    emails = [f"{local}@{DEMO_DOMAIN}" for local, *_ in DEMO_USERS]
+    users = session.scalars(select(User).where(User.email.in_(emails), User.active.is_(True)))
+    return [(u.email, ", ".join(role_label(r) for r in sorted(u.roles))) for u in users]
+
+
+def seed_demo(session: Session, today: date, seed: int = 2026) -> bool:
+    """Load the demo data once; return False when it was already there."""
+    if session.scalar(select(Municipality).where(Municipality.nis_code == MUNICIPALITIES[0][1])):
+        return False
+    rng = random.Random(seed)
+    municipalities = [Municipality(name=n, nis_code=c) for n, c in MUNICIPALITIES]
+    session.add_all(municipalities)
+    services = {
+        (m.nis_code, name): Service(name=name, municipality=m)
+        for m in municipalities
+        for name in SERVICES
+    }
+    partners = [Service(name=name, is_partner=True) for name in PARTNERS]
+    session.add_all([*services.values(), *partners])
+    for i, name in enumerate(THEMES):
+        session.add(Theme(name=name, position=i * 10))
+    for code in LANGUAGE_WEIGHTS:
+        if session.get(Language, code) is None:
+            session.add(
+                Language(code=code, name=dutch_name(code), next_steps_text=NEXT_STEPS.get(code))
+            )
+    session.flush()
+
+    users: list[User] = []
+    for local, full_name, roles, languages, municipality_index in DEMO_USERS:
+        in_municipalities = (
+            [m.id for m in municipalities]
+            if municipality_index is None
+            else []
+            if Role.ADMIN in roles
+            else [municipalities[municipality_index].id]
+        )
+        home = municipalities[municipality_index or 0]
+        service = services[(home.nis_code, "Onthaal" if Role.DESK in roles else "Integratiedienst")]
+        users.append(
+            create_user(
+                session,
+                email=f"{local}@{DEMO_DOMAIN}",
+                full_name=full_name,
+                password=DEMO_PASSWORD,
+                roles=roles,
+                municipality_ids=in_municipalities,
+                service_id=service.id,
+                language_codes=languages,
+            )
+        )
+    session.flush()
+    _seed_referrals(session, rng, today, municipalities, services, partners, users)
+    return True
+
+
+def _seed_referrals(
+    session: Session,
+    rng: random.Random,
+    today: date,
+    municipalities: list[Municipality],
+    services: dict[tuple[str, str], Service],
+    partners: list[Service],
+    users: list[User],
+) -> None:
+    desk_workers = [u for u in users if Role.DESK in u.roles]
+    toeleiders = [u for u in users if Role.TOELEIDER in u.roles]
+    codes = list(LANGUAGE_WEIGHTS)
+    weights = list(LANGUAGE_WEIGHTS.values())
+    states = list(ReferralState)
+    for n in range(300):
+        age_days = int(rng.triangular(0, 182, 20))
+        created = datetime.combine(
+            today - timedelta(days=age_days), datetime.min.time()
+        ) + timedelta(hours=rng.randint(8, 15), minutes=rng.randint(0, 59))
+        # Older files have moved further along the lifecycle.
+        furthest = min(len(states) - 1, 1 + age_days // 14)
+        state = states[rng.randint(0, furthest)] if age_days > 2 else ReferralState.NEW
+        code = rng.choices(codes, weights)[0]
+        given = rng.choice(GIVEN.get(code, OTHER_GIVEN))
+        family = rng.choice(FAMILY.get(code, OTHER_FAMILY))
+        full_name = f"{given} {family}"
+        municipality = municipalities[0] if rng.random() < 0.7 else municipalities[1]
+        desk = next((u for u in desk_workers if municipality in u.municipalities), desk_workers[0])
+        newcomer = rng.random() < 0.65
+        registered = created.date() - timedelta(
+            days=rng.randint(3, 300) if newcomer else rng.randint(400, 4000)
+        )
+        has_children = rng.random() < 0.55
+        source = (
+            rng.choice(partners)
+            if rng.random() < 0.2
+            else services[(municipality.nis_code, rng.choice(SERVICES))]
+        )
+        speakers = [t for t in toeleiders if code in {lang.code for lang in t.languages}]
+        owner = rng.choice(speakers or toeleiders) if state != ReferralState.NEW else None
+        referral = Referral(
+            municipality=municipality,
+            state=state.value,
+            outcome=rng.choice(list(ClosingOutcome)).value
+            if state == ReferralState.CLOSED
+            else None,
+            dutch_difficult=code != "nl" and rng.random() < 0.85,
+            has_work=rng.random() < 0.3,
+            has_children=has_children,
+            contact_language_code=code,
+            home_language_code="ar" if code == "fr" and rng.random() < 0.3 else None,
+            full_name=full_name,
+            name_key=name_key(full_name),
+            birth_year=rng.randint(today.year - 65, today.year - 18),
+            phone=f"+324{rng.choice('6789')}{rng.randint(0, 9_999_999):07d}",
+            adults=rng.choice([1, 1, 1, 2, 2, 3]),
+            registered_on=registered,
+            is_newcomer=residence(registered, created.date()).is_newcomer,
+            source_service=source,
+            consent_given=True,
+            consent_recorded_by=desk,
+            consent_recorded_at=created,
+            created_by=desk,
+            created_at=created,
+            owner=owner,
+            closed_at=created + timedelta(days=rng.randint(10, 60))
+            if state == ReferralState.CLOSED
+            else None,
+        )
+        if has_children:
+            referral.children = [
+                HouseholdChild(birth_year=rng.randint(today.year - 17, today.year))
+                for _ in range(rng.randint(1, 4))
+            ]
+        session.add(referral)
+        session.flush()
+        referral.reference = reference_for(referral.id, created.year)
+        if n % 50 == 0:
+            session.flush()

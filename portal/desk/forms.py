@@ -1,0 +1,234 @@
+"""The intake form: every field with its Dutch label and its Dutch error messages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..formtools import options
+from ..models import Language
+from .rules import PhoneError, clean_name, is_plausible_name, normalise_phone, parse_birth_years
+
+YES_NO = options([("ja", _l("Ja")), ("nee", _l("Nee"))])
+CHOOSE = _l("Kies ja of nee.")
+NOTE_MAX = 500
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class DayField(DateField):
+    """A date typed as 31/12/2025 or picked as 2025-12-31, with a Dutch message."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Geen geldige datum. Schrijf ze als 31/12/2025.")) from None
+
+
+class WholeNumberField(IntegerField):
+    """An integer field whose error for text like 'twee' is in Dutch."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("Vul een getal in.")) from None
+
+
+class IntakeForm(FlaskForm):
+    """One desk intake. Call `prepare` with the choices before validating or rendering."""
+
+    consent = BooleanField(
+        _l("De persoon gaat akkoord om gecontacteerd te worden"),
+        validators=[
+            DataRequired(_l("Zonder akkoord van de persoon kan er geen doorverwijzing komen."))
+        ],
+    )
+    dutch_difficult = RadioField(
+        _l("Is communiceren in het Nederlands moeilijk of onmogelijk, of is er een tolk mee?"),
+        choices=YES_NO,
+        validators=[InputRequired(CHOOSE)],
+    )
+    has_work = RadioField(
+        _l("Heeft de persoon werk?"), choices=YES_NO, validators=[InputRequired(CHOOSE)]
+    )
+    has_children = RadioField(
+        _l("Zijn er kinderen in het gezin?"), choices=YES_NO, validators=[InputRequired(CHOOSE)]
+    )
+    contact_language = StringField(
+        _l("Contacttaal"),
+        filters=[_strip],
+        validators=[InputRequired(_l("Kies de taal waarin we de persoon contacteren."))],
+    )
+    full_name = StringField(
+        _l("Naam"),
+        filters=[_strip],
+        validators=[
+            InputRequired(_l("Vul de naam in.")),
+            Length(max=160, message=_l("Een naam is hoogstens %(max)d tekens lang.")),
+        ],
+    )
+    phone = StringField(_l("Telefoon"), filters=[_strip], validators=[Optional()])
+    registered_on = DayField(
+        _l("Ingeschreven in de gemeente sinds"),
+        format=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"],
+        validators=[InputRequired(_l("Vul de datum van inschrijving in."))],
+    )
+    home_language = StringField(
+        _l("Thuistaal, als die anders is"), filters=[_strip], validators=[Optional()]
+    )
+    birth_year = WholeNumberField(_l("Geboortejaar"), validators=[Optional()])
+    email = StringField(
+        _l("E-mail"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=254, message=_l("Een e-mailadres is hoogstens %(max)d tekens lang.")),
+            Email(_l("Dit is geen geldig e-mailadres."), check_deliverability=False),
+        ],
+    )
+    address = StringField(
+        _l("Adres"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=300, message=_l("Een adres is hoogstens %(max)d tekens lang.")),
+        ],
+    )
+    adults = WholeNumberField(
+        _l("Volwassenen in het gezin"),
+        default=1,
+        validators=[
+            InputRequired(_l("Vul het aantal volwassenen in.")),
+            NumberRange(1, 20, _l("Tussen %(min)s en %(max)s volwassenen.")),
+        ],
+    )
+    children_birth_years = StringField(
+        _l("Geboortejaren van de kinderen"), filters=[_strip], validators=[Optional()]
+    )
+    municipality = SelectField(_l("Gemeente"), coerce=int)
+    source_service = SelectField(_l("Doorverwezen door"), coerce=int)
+    note = TextAreaField(
+        _l("Korte notitie"),
+        filters=[_strip],
+        validators=[
+            Optional(),
+            Length(max=NOTE_MAX, message=_l("Een notitie is hoogstens %(max)d tekens lang.")),
+        ],
+    )
+
+    def prepare(
+        self,
+        *,
+        languages: list[Language],
+        municipalities: list[tuple[int, str]],
+        services: list[tuple[int, str]],
+        today: date,
+        region: str,
+    ) -> IntakeForm:
+        """Set the choices that depend on the user and the database."""
+        self.languages = languages
+        self._language_lookup = {}
+        for lang in languages:
+            self._language_lookup[lang.code.casefold()] = lang.code
+            self._language_lookup[lang.name.casefold()] = lang.code
+        self.municipality.choices = options(municipalities)
+        self.source_service.choices = options(services)
+        self.today = today
+        self.region = region
+        self.phone_e164: str | None = None
+        self.children_years: list[int] = []
+        return self
+
+    def language_code(self, value: str | None) -> str | None:
+        return self._language_lookup.get((value or "").casefold())
+
+    def validate_contact_language(self, field: StringField) -> None:
+        if self.language_code(field.data) is None:
+            raise ValidationError(_l("Onbekende taal. Kies een taal uit de lijst."))
+
+    def validate_home_language(self, field: StringField) -> None:
+        if field.data and self.language_code(field.data) is None:
+            raise ValidationError(_l("Onbekende taal. Kies een taal uit de lijst."))
+
+    def validate_full_name(self, field: StringField) -> None:
+        field.data = clean_name(field.data or "")
+        if not is_plausible_name(field.data):
+            raise ValidationError(
+                _l("Gebruik alleen letters, spaties, koppeltekens, punten en apostrofs.")
+            )
+
+    def validate_phone(self, field: StringField) -> None:
+        if not field.data:
+            if not (self.email.data or self.address.data):
+                raise ValidationError(_l("Geef een telefoonnummer, een e-mailadres of een adres."))
+            return
+        if len(field.data) > 32:
+            raise ValidationError(_l("Dit is geen geldig telefoonnummer."))
+        try:
+            self.phone_e164 = normalise_phone(field.data, self.region)
+        except PhoneError:
+            raise ValidationError(
+                _l(
+                    "Dit is geen geldig telefoonnummer. Een Belgisch nummer zoals 0470 12 34 56, "
+                    "een buitenlands met landcode zoals +33 6 12 34 56 78."
+                )
+            ) from None
+
+    def validate_registered_on(self, field: DateField) -> None:
+        if field.data is None:
+            return
+        if field.data > self.today:
+            raise ValidationError(_l("Deze datum ligt in de toekomst."))
+        if field.data.year < 1900:
+            raise ValidationError(_l("Deze datum ligt te ver in het verleden."))
+
+    def validate_birth_year(self, field: IntegerField) -> None:
+        if field.data is not None and not 1900 <= field.data <= self.today.year:
+            raise ValidationError(
+                _l("Een geboortejaar tussen 1900 en %(year)d.", year=self.today.year)
+            )
+
+    def validate_children_birth_years(self, field: StringField) -> None:
+        if not field.data:
+            return
+        try:
+            self.children_years = parse_birth_years(field.data, self.today.year)
+        except ValueError:
+            raise ValidationError(
+                _l(
+                    "Geef jaartallen gescheiden door komma's, bv. 2015, 2019, "
+                    "niet ouder dan 30 jaar en niet in de toekomst."
+                )
+            ) from None

@@ -1,0 +1,152 @@
+"""Registering a referral at the desk, and finding possible duplicates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import (
+    OPEN_STATES,
+    HouseholdChild,
+    Language,
+    Referral,
+    ReferralState,
+    User,
+)
+from .rules import name_key, residence
+
+
+@dataclass(frozen=True)
+class IntakeData:
+    """What the desk worker recorded, already validated and normalised."""
+
+    municipality_id: int
+    dutch_difficult: bool
+    has_work: bool
+    has_children: bool
+    contact_language_code: str
+    home_language_code: str | None
+    full_name: str
+    birth_year: int | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    adults: int
+    children_birth_years: list[int] = field(default_factory=list)
+    registered_on: date = date.min
+    source_service_id: int = 0
+    consent_given: bool = False
+    note: str | None = None
+
+
+class IntakeRefused(Exception):
+    """The intake cannot be registered as it stands."""
+
+
+def register_referral(session: Session, data: IntakeData, actor: User, at: datetime) -> Referral:
+    """Create a referral in state `new`, with its reference number; the caller commits."""
+    if not data.consent_given:
+        raise IntakeRefused("no consent")
+    referral = Referral(
+        municipality_id=data.municipality_id,
+        state=ReferralState.NEW.value,
+        dutch_difficult=data.dutch_difficult,
+        has_work=data.has_work,
+        has_children=data.has_children,
+        contact_language_code=data.contact_language_code,
+        home_language_code=data.home_language_code,
+        full_name=data.full_name,
+        name_key=name_key(data.full_name),
+        birth_year=data.birth_year,
+        phone=data.phone,
+        email=data.email,
+        address=data.address,
+        adults=data.adults,
+        registered_on=data.registered_on,
+        is_newcomer=residence(data.registered_on, at.date()).is_newcomer,
+        source_service_id=data.source_service_id,
+        consent_given=True,
+        consent_recorded_by_id=actor.id,
+        consent_recorded_at=at,
+        note=data.note,
+        created_by_id=actor.id,
+        created_at=at,
+        children=[HouseholdChild(birth_year=y) for y in data.children_birth_years],
+    )
+    session.add(referral)
+    session.flush()
+    # Derived from the primary key, so two desks saving at once never get the same number.
+    referral.reference = reference_for(referral.id, at.year)
+    return referral
+
+
+def reference_for(referral_id: int, year: int) -> str:
+    return f"{year}-{referral_id:06d}"
+
+
+def find_possible_duplicates(
+    session: Session,
+    municipality_ids: Iterable[int],
+    *,
+    phone: str | None,
+    full_name: str | None,
+    birth_year: int | None,
+    limit: int = 5,
+) -> list[Referral]:
+    """Open referrals with the same phone, or the same name and birth year."""
+    conditions = []
+    if phone:
+        conditions.append(Referral.phone == phone)
+    if full_name and birth_year:
+        conditions.append(
+            and_(Referral.name_key == name_key(full_name), Referral.birth_year == birth_year)
+        )
+    ids = list(municipality_ids)
+    if not conditions or not ids:
+        return []
+    stmt = (
+        select(Referral)
+        .options(joinedload(Referral.contact_language), joinedload(Referral.municipality))
+        .where(or_(*conditions))
+        .where(Referral.state.in_(OPEN_STATES))
+        .where(Referral.municipality_id.in_(ids))
+        .order_by(Referral.created_at.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def registered_today_by(session: Session, actor: User, day: date) -> list[Referral]:
+    """The referrals this desk worker registered on the given day, newest first."""
+    start = datetime.combine(day, datetime.min.time())
+    end = datetime.combine(day, datetime.max.time())
+    stmt = (
+        select(Referral)
+        .options(joinedload(Referral.contact_language))
+        .where(Referral.created_by_id == actor.id)
+        .where(Referral.created_at.between(start, end))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+    )
+    return list(session.scalars(stmt))
+
+
+def languages_by_use(session: Session, municipality_ids: Iterable[int]) -> list[Language]:
+    """Active languages, those most registered in these municipalities first, then by name."""
+    ids = list(municipality_ids) or [-1]
+    uses = (
+        select(Referral.contact_language_code, func.count().label("uses"))
+        .where(Referral.municipality_id.in_(ids))
+        .group_by(Referral.contact_language_code)
+        .subquery()
+    )
+    stmt = (
+        select(Language)
+        .outerjoin(uses, uses.c.contact_language_code == Language.code)
+        .where(Language.active.is_(True))
+        .order_by(func.coalesce(uses.c.uses, 0).desc(), Language.name)
+    )
+    return list(session.scalars(stmt))

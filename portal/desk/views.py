@@ -1,0 +1,184 @@
+"""The desk: the intake form, its inline checks, the slip, and today's own registrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from werkzeug.datastructures import MultiDict
+
+from .. import clock, recovery
+from ..access import Permission, can_view_referral, municipality_ids, requires
+from ..audit import log_access
+from ..extensions import db
+from ..models import Referral, Service
+from .forms import IntakeForm
+from .intake import (
+    IntakeData,
+    find_possible_duplicates,
+    languages_by_use,
+    register_referral,
+    registered_today_by,
+)
+from .rules import PhoneError, normalise_phone, residence
+
+bp = Blueprint("desk", __name__, url_prefix="/desk")
+
+CHECKED_FIELDS = (
+    "phone",
+    "email",
+    "registered_on",
+    "birth_year",
+    "children_birth_years",
+    "full_name",
+    "contact_language",
+    "home_language",
+)
+
+
+def _service_choices() -> list[tuple[int, str]]:
+    ids = municipality_ids(current_user)
+    services = db.session.scalars(
+        select(Service)
+        .where(Service.active.is_(True))
+        .where(or_(Service.municipality_id.in_(ids), Service.municipality_id.is_(None)))
+        .order_by(Service.is_partner, Service.name)
+    )
+    return [(s.id, s.name) for s in services]
+
+
+def _intake_form(formdata: MultiDict[str, str] | None = None) -> IntakeForm:
+    """An intake form with the choices of the current user; formdata None means a new one."""
+    kwargs: dict[str, Any] = {}
+    if formdata is None and current_user.service_id:
+        kwargs["source_service"] = current_user.service_id
+    # formdata=None stops Flask-WTF from reading request.form on a GET or a refill.
+    form = IntakeForm(formdata=formdata, **kwargs)
+    municipalities = [(m.id, m.name) for m in current_user.municipalities]
+    return form.prepare(
+        languages=languages_by_use(db.session, municipality_ids(current_user)),
+        municipalities=municipalities,
+        services=_service_choices(),
+        today=clock.today(),
+        region=current_app.config["PORTAL_DEFAULT_REGION"],
+    )
+
+
+def _residence_text(form: IntakeForm) -> str | None:
+    day = form.registered_on.data
+    if day is None or form.registered_on.errors or day > form.today:
+        return None
+    status = residence(day, form.today)
+    if status.is_newcomer:
+        return _("Nieuwkomer: woont hier %(n)d maand(en).", n=status.months)
+    return _("Oudkomer: woont hier langer dan een jaar.")
+
+
+def _render_intake(form: IntakeForm, message: str | None = None, status: int = 200) -> Any:
+    today_list = registered_today_by(db.session, current_user, clock.today())
+    return (
+        render_template(
+            "desk/intake.html",
+            form=form,
+            message=message,
+            residence_text=_residence_text(form),
+            registered_today=today_list,
+        ),
+        status,
+    )
+
+
+@recovery.resumable("desk.intake")
+def _refill_intake(values: MultiDict[str, str], message: str) -> Any:
+    form = _intake_form(values)
+    return _render_intake(form, message=message, status=200)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@requires(Permission.INTAKE)
+def intake() -> Any:
+    """Show the intake form, or register a referral from it."""
+    if request.method == "GET":
+        return _render_intake(_intake_form())
+    form = _intake_form(request.form)
+    if not form.municipality.choices:
+        abort(403)
+    if not form.validate():
+        return _render_intake(form, status=422)
+    data = IntakeData(
+        municipality_id=form.municipality.data,
+        dutch_difficult=form.dutch_difficult.data == "ja",
+        has_work=form.has_work.data == "ja",
+        has_children=form.has_children.data == "ja",
+        contact_language_code=form.language_code(form.contact_language.data) or "",
+        home_language_code=form.language_code(form.home_language.data),
+        full_name=form.full_name.data,
+        birth_year=form.birth_year.data,
+        phone=form.phone_e164,
+        email=form.email.data or None,
+        address=form.address.data or None,
+        adults=form.adults.data,
+        children_birth_years=form.children_years,
+        registered_on=form.registered_on.data,
+        source_service_id=form.source_service.data,
+        consent_given=bool(form.consent.data),
+        note=form.note.data or None,
+    )
+    referral = register_referral(db.session, data, current_user, clock.now())
+    db.session.commit()
+    return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
+
+
+@bp.post("/check/<field_name>")
+@requires(Permission.INTAKE)
+def check_field(field_name: str) -> Any:
+    """Validate one field as the person leaves it, and answer with its feedback only."""
+    if field_name not in CHECKED_FIELDS:
+        abort(404)
+    form = _intake_form(request.form)
+    form.validate()
+    field = form[field_name]
+    extra = _residence_text(form) if field_name == "registered_on" else None
+    return render_template("desk/_feedback.html", f=field, extra=extra)
+
+
+@bp.post("/duplicates")
+@requires(Permission.INTAKE)
+def duplicates() -> Any:
+    """Open referrals that may be the same person: a warning, never a block."""
+    phone = None
+    raw_phone = (request.form.get("phone") or "").strip()
+    if raw_phone and len(raw_phone) <= 32:
+        try:
+            phone = normalise_phone(raw_phone, current_app.config["PORTAL_DEFAULT_REGION"])
+        except PhoneError:
+            phone = None
+    birth_year_text = (request.form.get("birth_year") or "").strip()
+    birth_year = (
+        int(birth_year_text) if birth_year_text.isdigit() and len(birth_year_text) == 4 else None
+    )
+    matches = find_possible_duplicates(
+        db.session,
+        municipality_ids(current_user),
+        phone=phone,
+        full_name=(request.form.get("full_name") or "")[:160],
+        birth_year=birth_year,
+    )
+    today = clock.today()
+    viewable = {r.id for r in matches if can_view_referral(current_user, r, today)}
+    return render_template("desk/_duplicates.html", matches=matches, viewable=viewable)
+
+
+@bp.get("/referrals/<int:referral_id>/slip")
+@requires(Permission.INTAKE)
+def slip(referral_id: int) -> Any:
+    """The confirmation and printable slip of a referral just registered."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or not can_view_referral(current_user, referral, clock.today()):
+        abort(404)
+    log_access(db.session, current_user, referral, "slip", clock.now())
+    db.session.commit()
+    return render_template("desk/slip.html", referral=referral)

@@ -1,0 +1,20 @@
+"""Language names from Babel's CLDR data, in Dutch."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from babel import Locale
+
+
+@cache
+def language_catalogue() -> dict[str, str]:
+    """Map every language code CLDR knows to its Dutch name."""
+    names = Locale("nl").languages
+    # Region-qualified entries (e.g. "fa_AF" for Dari) are languages residents name as such.
+    return {code.replace("_", "-"): name for code, name in names.items() if name}
+
+
+def dutch_name(code: str) -> str | None:
+    """Return the Dutch name of a language code, or None when CLDR does not know it."""
+    return language_catalogue().get(code)

@@ -1,0 +1,262 @@
+"""Database models: organisation, people who use the portal, and referrals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a user may do; a user may hold several."""
+
+    DESK = "desk"
+    TOELEIDER = "toeleider"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+
+class ReferralState(enum.StrEnum):
+    """The lifecycle states of DESIGN.md."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    CONTACTED = "contacted"
+    SCHEDULED = "scheduled"
+    HELD = "held"
+    FOLLOWING_UP = "following_up"
+    CLOSED = "closed"
+
+
+class ClosingOutcome(enum.StrEnum):
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"
+    MOVED_AWAY = "moved_away"
+    PLAN_STOPPED = "plan_stopped"
+
+
+OPEN_STATES = tuple(s.value for s in ReferralState if s is not ReferralState.CLOSED)
+
+user_municipalities = Table(
+    "user_municipality",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("municipality_id", ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_languages = Table(
+    "user_language",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("language_code", ForeignKey("language.code", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Municipality(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    nis_code: Mapped[str] = mapped_column(String(5), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Service(db.Model):
+    """A municipal service (desk) or a partner organisation that can refer people."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    is_partner: Mapped[bool] = mapped_column(Boolean, default=False)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    municipality: Mapped[Municipality | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("name", "municipality_id"),)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(db.Model):
+    """A language registered for contact; codes and names come from Babel's locale data."""
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "What happens next", written by an admin in this language for the slip and letters.
+    next_steps_text: Mapped[str | None] = mapped_column(Text)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(160))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles_text: Mapped[str] = mapped_column("roles", String(80), default="")
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    service: Mapped[Service | None] = relationship()
+    municipalities: Mapped[list[Municipality]] = relationship(
+        secondary=user_municipalities, order_by=Municipality.name
+    )
+    languages: Mapped[list[Language]] = relationship(
+        secondary=user_languages, order_by=Language.name
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r) for r in self.roles_text.split(",") if r)
+
+    @roles.setter
+    def roles(self, value: set[Role] | frozenset[Role] | list[Role]) -> None:
+        self.roles_text = ",".join(sorted(Role(r).value for r in value))
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Referral(db.Model):
+    """One intake at a desk or by a partner, for one person or household."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    state: Mapped[str] = mapped_column(String(20), default=ReferralState.NEW.value)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+
+    # The three indicators.
+    dutch_difficult: Mapped[bool] = mapped_column(Boolean)
+    has_work: Mapped[bool] = mapped_column(Boolean)
+    has_children: Mapped[bool] = mapped_column(Boolean)
+
+    contact_language_code: Mapped[str] = mapped_column(ForeignKey("language.code"))
+    home_language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"))
+
+    full_name: Mapped[str] = mapped_column(String(160))
+    # Case- and accent-folded name, for duplicate matching.
+    name_key: Mapped[str] = mapped_column(String(160))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
+    adults: Mapped[int] = mapped_column(Integer, default=1)
+
+    registered_on: Mapped[date] = mapped_column(Date)
+    is_newcomer: Mapped[bool] = mapped_column(Boolean)
+
+    source_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    consent_given: Mapped[bool] = mapped_column(Boolean)
+    consent_recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    consent_recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    municipality: Mapped[Municipality] = relationship()
+    contact_language: Mapped[Language] = relationship(foreign_keys=[contact_language_code])
+    home_language: Mapped[Language | None] = relationship(foreign_keys=[home_language_code])
+    source_service: Mapped[Service] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    consent_recorded_by: Mapped[User] = relationship(foreign_keys=[consent_recorded_by_id])
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    children: Mapped[list[HouseholdChild]] = relationship(
+        back_populates="referral",
+        cascade="all, delete-orphan",
+        order_by="HouseholdChild.birth_year",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_referral_phone_state", "phone", "state"),
+        Index("ix_referral_name_key_birth_year", "name_key", "birth_year"),
+        Index("ix_referral_state_municipality", "state", "municipality_id"),
+        Index("ix_referral_created_by_created_at", "created_by_id", "created_at"),
+        Index("ix_referral_municipality_language", "municipality_id", "contact_language_code"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != ReferralState.CLOSED
+
+
+class HouseholdChild(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    birth_year: Mapped[int] = mapped_column(Integer)
+
+    referral: Mapped[Referral] = relationship(back_populates="children")
+
+
+class AccessLogEntry(db.Model):
+    """Who opened which personal record, when and how: kept for privacy audits."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_access_log_entry_referral_at", "referral_id", "at"),)

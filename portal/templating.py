@@ -1,0 +1,54 @@
+"""What every template may use: the access policy, formatting, the htmx file."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from .access import Permission, can
+from .desk.rules import display_phone
+from .labels import role_label, state_label
+
+HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        can=lambda permission: can(current_user, permission),
+        Permission=Permission,
+        HTMX_FILE=HTMX_FILE,
+        csrf_token=generate_csrf,
+        state_label=state_label,
+        role_label=role_label,
+    )
+    app.jinja_env.filters.update(
+        day=lambda d: format_date(d, "d MMMM y") if d else "",
+        short_day=lambda d: format_date(d, "dd/MM/y") if d else "",
+        moment=lambda d: format_datetime(d, "d MMM y, HH:mm", rebase=False) if d else "",
+        role_names=lambda roles: ", ".join(sorted(role_label(r) for r in roles)),
+        phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
+    )
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        # Partials and full pages share URLs; caches must keep them apart.
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        )
+        if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
+            # Pages with personal data must not stay in shared desk PCs' caches.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def is_htmx() -> bool:
+    """Whether htmx asked for a fragment rather than a whole page."""
+    return bool(request.headers.get("HX-Request"))

@@ -1,0 +1,143 @@
+"""Fixtures: an app on a clean database per test, clients that log in, a frozen clock."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.datastructures import MultiDict
+
+from portal import clock, create_app
+from portal.extensions import db
+
+from .factories import PASSWORD, World, build_world
+
+os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
+
+NOW = datetime(2026, 11, 26, 10, 15)
+
+
+def pytest_report_header() -> str:
+    return f"database backend: {backend()}"
+
+
+def backend() -> str:
+    return os.environ.get("PORTAL_TEST_BACKEND", "sqlite")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if backend() == "postgresql":
+        url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+        if not url:
+            pytest.fail("PORTAL_TEST_BACKEND=postgresql needs PORTAL_TEST_DATABASE_URL")
+        return url
+    path: Path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> Iterator[None]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    monkeypatch.setattr(clock, "today", lambda: NOW.date())
+    return NOW
+
+
+@pytest.fixture
+def app(_schema: None, database_url: str, frozen_now: datetime) -> Iterator[Flask]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    return build_world(db.session)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of the client's session, read from a page as a browser would."""
+    match = CSRF_RE.search(client.get(path, follow_redirects=True).get_data(as_text=True))
+    assert match, "no CSRF token on page"
+    return match.group(1) or match.group(2)
+
+
+class Browserless:
+    """A test client that logs in and posts forms with the session's CSRF token.
+
+    Each request runs in an app context of its own, as in production: the test's own
+    context (and its `g`, where Flask-WTF caches the token) must not leak into requests.
+    """
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.client = _FreshContextClient(app, app.response_class, use_cookies=True)
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self.client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf_token(self.client)},
+        )
+
+    def post(self, path: str, data: dict | list, **kwargs):
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        if not any(k == "csrf_token" for k, _ in pairs):
+            pairs.append(("csrf_token", csrf_token(self.client)))
+        return self.client.post(path, data=MultiDict(pairs), **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(path, **kwargs)
+
+
+class _FreshContextClient(FlaskClient):
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask) -> Browserless:
+    return Browserless(app)
+
+
+@pytest.fixture
+def as_desk(client: Browserless, world: World) -> Browserless:
+    client.login(world.desk.email)
+    return client

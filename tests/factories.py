@@ -1,0 +1,138 @@
+"""Small builders for test data: each test makes what it needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+
+from sqlalchemy.orm import Session
+
+from portal.auth.passwords import hash_password
+from portal.desk.intake import IntakeData, register_referral
+from portal.languages import dutch_name
+from portal.models import Language, Municipality, Role, Service, User
+
+PASSWORD = "juist-wachtwoord-123"
+
+
+@cache
+def password_hash() -> str:
+    # Argon2 is slow on purpose; hash the shared test password once per run.
+    return hash_password(PASSWORD)
+
+
+@dataclass
+class World:
+    municipality: Municipality
+    other_municipality: Municipality
+    desk_service: Service
+    partner: Service
+    other_service: Service
+    desk: User
+    other_desk: User
+    toeleider: User
+    lead: User
+    admin: User
+    outsider: User
+
+
+def add_language(session: Session, code: str, next_steps: str | None = None) -> Language:
+    language = Language(code=code, name=dutch_name(code) or code, next_steps_text=next_steps)
+    session.add(language)
+    return language
+
+
+def add_user(
+    session: Session,
+    email: str,
+    roles: list[Role],
+    municipalities: list[Municipality],
+    service: Service | None = None,
+    languages: list[Language] | None = None,
+    name: str | None = None,
+) -> User:
+    user = User(
+        email=email,
+        full_name=name or email.split("@")[0].replace(".", " ").title(),
+        password_hash=password_hash(),
+        service=service,
+    )
+    user.roles = set(roles)
+    user.municipalities = list(municipalities)
+    user.languages = list(languages or [])
+    session.add(user)
+    return user
+
+
+def build_world(session: Session) -> World:
+    """Two municipalities, services, languages and a user for every role."""
+    home = Municipality(name="Lindeveld", nis_code="99991")
+    other = Municipality(name="Beekmere", nis_code="99992")
+    desk_service = Service(name="Onthaal", municipality=home)
+    other_service = Service(name="Onthaal Beekmere", municipality=other)
+    partner = Service(name="Huis van het Nederlands", is_partner=True)
+    session.add_all([home, other, desk_service, other_service, partner])
+    arabic = add_language(session, "ar", "خلال الأسابيع القادمة سيتصل بك مرشد")
+    for code in ("nl", "fr", "uk", "ti", "en"):
+        add_language(session, code)
+    world = World(
+        municipality=home,
+        other_municipality=other,
+        desk_service=desk_service,
+        partner=partner,
+        other_service=other_service,
+        desk=add_user(
+            session, "desk@lindeveld.be", [Role.DESK], [home], desk_service, name="Lotte Loket"
+        ),
+        other_desk=add_user(session, "desk2@lindeveld.be", [Role.DESK], [home], desk_service),
+        toeleider=add_user(
+            session, "toeleider@lindeveld.be", [Role.TOELEIDER], [home], desk_service, [arabic]
+        ),
+        lead=add_user(session, "lead@lindeveld.be", [Role.LEAD], [home, other]),
+        admin=add_user(session, "admin@lindeveld.be", [Role.ADMIN], []),
+        outsider=add_user(session, "desk@beekmere.be", [Role.DESK], [other], other_service),
+    )
+    session.commit()
+    return world
+
+
+def intake_data(world: World, **changes: object) -> IntakeData:
+    values: dict[str, object] = dict(
+        municipality_id=world.municipality.id,
+        dutch_difficult=True,
+        has_work=False,
+        has_children=True,
+        contact_language_code="ar",
+        home_language_code=None,
+        full_name="Rania Haddad",
+        birth_year=1990,
+        phone="+32470123456",
+        email=None,
+        address=None,
+        adults=2,
+        children_birth_years=[2016, 2019],
+        registered_on=date(2026, 5, 4),
+        source_service_id=world.desk_service.id,
+        consent_given=True,
+        note=None,
+    )
+    values.update(changes)
+    return IntakeData(**values)  # type: ignore[arg-type]
+
+
+def add_referral(
+    session: Session,
+    world: World,
+    by: User | None = None,
+    at: datetime | None = None,
+    **changes: object,
+):
+    referral = register_referral(
+        session,
+        intake_data(world, **changes),
+        by or world.desk,
+        at or datetime(2026, 11, 26, 9, 30),
+    )
+    session.commit()
+    return referral
