@@ -43,13 +43,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
+def app_config(database_url: str) -> dict[str, object]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "TESTING": True,
+        "PASSWORD_HASH_PROFILE": "cheapest",
+    }
+
+
 @pytest.fixture(scope="session")
-def _schema(database_url: str) -> Iterator[None]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+def _app(database_url: str) -> Iterator[Flask]:
+    """One app for the run, so templates compile once; each test gets empty tables."""
+    app = create_app(app_config(database_url))
     with app.app_context():
         db.drop_all()
         db.create_all()
-    yield
+    yield app
     with app.app_context():
         db.drop_all()
         db.engine.dispose()
@@ -74,14 +83,12 @@ def frozen_now(monkeypatch: pytest.MonkeyPatch) -> datetime:
 
 
 @pytest.fixture
-def app(_schema: None, database_url: str, frozen_now: datetime) -> Iterator[Flask]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
-    with app.app_context():
-        yield app
+def app(_app: Flask, frozen_now: datetime) -> Iterator[Flask]:
+    with _app.app_context():
+        yield _app
         db.session.rollback()
         _empty_tables()
         db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

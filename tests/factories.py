@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
+from argon2 import PasswordHasher, profiles
 from sqlalchemy.orm import Session
 
-from portal.auth.passwords import hash_password
 from portal.desk.intake import IntakeData, register_referral
 from portal.languages import dutch_name
 from portal.models import Language, Municipality, Role, Service, User
@@ -18,8 +18,8 @@ PASSWORD = "juist-wachtwoord-123"
 
 @cache
 def password_hash() -> str:
-    # Argon2 is slow on purpose; hash the shared test password once per run.
-    return hash_password(PASSWORD)
+    # The test app uses the cheapest Argon2 profile; hash the shared password once per run.
+    return PasswordHasher.from_parameters(profiles.CHEAPEST).hash(PASSWORD)
 
 
 @dataclass

@@ -107,7 +107,8 @@ class ThemeForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    code = StringField(_l("Taal"), validators=[InputRequired(_l("Kies een taal."))])
+    # Required when adding; a language's code never changes afterwards.
+    code = StringField(_l("Taal"), validators=[Optional()])
     active = BooleanField(_l("Actief"), default=True)
     next_steps_text = TextAreaField(
         _l("Tekst 'Wat gebeurt er nu?' in deze taal (voor strookjes en brieven)"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -189,11 +190,18 @@ class IntakeForm(FlaskForm):
                 _l("Gebruik alleen letters, spaties, koppeltekens, punten en apostrofs.")
             )
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.phone.data or self.email.data or self.address.data):
+            # Optional() skips empty fields, so the one-of rule is checked for the form.
+            self.phone.errors = [
+                *self.phone.errors,
+                _l("Geef een telefoonnummer, een e-mailadres of een adres."),
+            ]
+            return False
+        return valid
+
     def validate_phone(self, field: StringField) -> None:
-        if not field.data:
-            if not (self.email.data or self.address.data):
-                raise ValidationError(_l("Geef een telefoonnummer, een e-mailadres of een adres."))
-            return
         if len(field.data) > 32:
             raise ValidationError(_l("Dit is geen geldig telefoonnummer."))
         try:

@@ -1,0 +1,200 @@
+"""Admin screens: users and the catalogues."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Language, Municipality, Role, Service, Theme, User
+
+
+def as_admin(client, world):
+    client.login(world.admin.email)
+    return client
+
+
+def new_user_form(world, **changes):
+    data = [
+        ("email", "nieuw@lindeveld.be"),
+        ("full_name", "Nadia Nieuw"),
+        ("password", "een-lang-wachtwoord"),
+        ("roles", "toeleider"),
+        ("roles", "desk"),
+        ("municipalities", str(world.municipality.id)),
+        ("service", str(world.desk_service.id)),
+        ("languages", "ar"),
+        ("languages", "fr"),
+    ]
+    return [(k, v) for k, v in data if k not in changes] + list(changes.items())
+
+
+def test_admin_creates_a_user_with_several_roles_and_languages(client, world):
+    as_admin(client, world)
+    response = client.post("/admin/users/new", new_user_form(world))
+    assert response.status_code == 303
+    user = db.session.scalars(select(User).where(User.email == "nieuw@lindeveld.be")).one()
+    assert user.roles == {Role.TOELEIDER, Role.DESK}
+    assert {lang.code for lang in user.languages} == {"ar", "fr"}
+    assert [m.name for m in user.municipalities] == ["Lindeveld"]
+    client.post("/logout", {})
+    assert client.login("nieuw@lindeveld.be", "een-lang-wachtwoord").status_code == 303
+
+
+def test_duplicate_email_short_password_and_no_role_are_refused_in_dutch(client, world):
+    as_admin(client, world)
+    for changes, message in [
+        ({"email": world.desk.email}, "Er is al een gebruiker met dit e-mailadres."),
+        ({"password": "kort"}, "Een wachtwoord telt minstens 10 tekens."),
+        ({"roles": "superuser"}, None),
+    ]:
+        form = new_user_form(world, **changes)
+        if "roles" in changes:
+            form = [(k, v) for k, v in form if not (k == "roles" and v != "superuser")]
+        response = client.post("/admin/users/new", form)
+        assert response.status_code == 422
+        if message:
+            assert message in response.get_data(as_text=True)
+
+
+def test_admin_edits_roles_and_languages(client, world):
+    as_admin(client, world)
+    page = client.get(f"/admin/users/{world.toeleider.id}").get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    response = client.post(
+        f"/admin/users/{world.toeleider.id}",
+        [
+            ("email", world.toeleider.email),
+            ("full_name", "Samira T."),
+            ("roles", "toeleider"),
+            ("roles", "lead"),
+            ("municipalities", str(world.municipality.id)),
+            ("service", "0"),
+            ("languages", "ti"),
+            ("version", version),
+        ],
+    )
+    assert response.status_code == 303
+    db.session.refresh(world.toeleider)
+    assert world.toeleider.roles == {Role.TOELEIDER, Role.LEAD}
+    assert [lang.code for lang in world.toeleider.languages] == ["ti"]
+
+
+def test_two_admins_editing_one_user_never_overwrite_each_other(client, world):
+    as_admin(client, world)
+    page = client.get(f"/admin/users/{world.desk.id}").get_data(as_text=True)
+    version = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    form = [("email", world.desk.email), ("roles", "desk"), ("service", "0"), ("version", version)]
+    first = client.post(f"/admin/users/{world.desk.id}", [*form, ("full_name", "Eerste Versie")])
+    second = client.post(f"/admin/users/{world.desk.id}", [*form, ("full_name", "Tweede Versie")])
+    assert first.status_code == 303
+    assert second.status_code == 409
+    html = second.get_data(as_text=True)
+    assert "Iemand anders wijzigde deze gebruiker intussen" in html
+    assert "Eerste Versie" in html  # the newer version is shown
+    db.session.refresh(world.desk)
+    assert world.desk.full_name == "Eerste Versie"
+
+
+def test_deactivating_and_resetting_a_password(client, world):
+    as_admin(client, world)
+    client.post(f"/admin/users/{world.desk.id}/active", {})
+    db.session.refresh(world.desk)
+    assert world.desk.active is False
+    client.post(f"/admin/users/{world.desk.id}/active", {})
+    response = client.post(
+        f"/admin/users/{world.desk.id}/password", {"password": "nieuw-wachtwoord-1"}
+    )
+    assert response.status_code == 303
+    client.post("/logout", {})
+    assert client.login(world.desk.email, "nieuw-wachtwoord-1").status_code == 303
+
+
+def test_municipality_needs_a_five_digit_nis_code_and_a_unique_name(client, world):
+    as_admin(client, world)
+    bad = client.post(
+        "/admin/c/municipalities/new", {"name": "Nieuwdorp", "nis_code": "12", "active": "y"}
+    )
+    assert "Een NIS-code telt vijf cijfers." in bad.get_data(as_text=True)
+    same = client.post(
+        "/admin/c/municipalities/new", {"name": "Lindeveld", "nis_code": "12345", "active": "y"}
+    )
+    assert same.status_code == 422
+    assert "Dit bestaat al" in same.get_data(as_text=True)
+    ok = client.post(
+        "/admin/c/municipalities/new", {"name": "Nieuwdorp", "nis_code": "12345", "active": "y"}
+    )
+    assert ok.status_code == 303
+    assert (
+        db.session.scalar(select(Municipality).where(Municipality.nis_code == "12345")).name
+        == "Nieuwdorp"
+    )
+
+
+def test_partner_for_all_municipalities(client, world):
+    as_admin(client, world)
+    client.post(
+        "/admin/c/services/new",
+        {"name": "VDAB", "is_partner": "y", "municipality_id": "0", "active": "y"},
+    )
+    vdab = db.session.scalar(select(Service).where(Service.name == "VDAB"))
+    assert vdab.is_partner and vdab.municipality_id is None
+
+
+def test_theme_can_be_renamed_and_deactivated(client, world):
+    theme = Theme(name="Wonen", position=10)
+    db.session.add(theme)
+    db.session.commit()
+    as_admin(client, world)
+    assert (
+        client.post(
+            f"/admin/c/themes/{theme.id}", {"name": "Wonen en energie", "position": "5"}
+        ).status_code
+        == 303
+    )
+    db.session.refresh(theme)
+    assert (theme.name, theme.position, theme.active) == ("Wonen en energie", 5, False)
+
+
+def test_languages_come_from_cldr_with_dutch_names(client, world):
+    as_admin(client, world)
+    page = client.get("/admin/c/languages/new").get_data(as_text=True)
+    assert '<option value="Tigrinya (ti)">' in page
+    assert '<option value="Dari (fa-AF)">' in page
+    response = client.post(
+        "/admin/c/languages/new",
+        {"code": "Dari (fa-AF)", "active": "y", "next_steps_text": "متن دری"},
+    )
+    assert response.status_code == 303
+    dari = db.session.get(Language, "fa-AF")
+    assert (dari.name, dari.next_steps_text) == ("Dari", "متن دری")
+    by_name = client.post("/admin/c/languages/new", {"code": "pasjtoe", "active": "y"})
+    assert by_name.status_code == 303
+    assert db.session.get(Language, "ps").name == "Pasjtoe"
+
+
+def test_unknown_language_is_refused(client, world):
+    as_admin(client, world)
+    response = client.post("/admin/c/languages/new", {"code": "Elfentaal", "active": "y"})
+    assert response.status_code == 422
+    assert "Onbekende taal" in response.get_data(as_text=True)
+
+
+def test_slip_text_for_a_language_is_edited(client, world):
+    as_admin(client, world)
+    client.post(
+        "/admin/c/languages/fr",
+        {"active": "y", "next_steps_text": "Un accompagnateur vous contactera."},
+    )
+    db.session.expire_all()
+    assert db.session.get(Language, "fr").next_steps_text == "Un accompagnateur vous contactera."
+
+
+def test_inactive_language_is_not_offered_at_the_desk(client, world):
+    db.session.get(Language, "ti").active = False
+    db.session.commit()
+    client.login(world.desk.email)
+    page = client.get("/desk/").get_data(as_text=True)
+    assert '<option value="Tigrinya">' not in page
+    assert '<option value="Arabisch">' in page

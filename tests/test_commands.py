@@ -1,0 +1,92 @@
+"""The command-line tasks behind `make run`."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Municipality, Referral, ReferralState, Role, User
+
+
+def test_seed_demo_loads_once_and_covers_every_state(app):
+    runner = app.test_cli_runner()
+    assert "Demo data loaded." in runner.invoke(args=["seed-demo"]).output
+    assert "already loaded" in runner.invoke(args=["seed-demo"]).output
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 300
+    states = set(db.session.scalars(select(Referral.state).distinct()))
+    assert states == {s.value for s in ReferralState}
+    assert db.session.scalar(select(func.count()).select_from(Municipality)) == 2
+    roles = set().union(*(u.roles for u in db.session.scalars(select(User))))
+    assert roles == set(Role)
+    oldest = db.session.scalar(select(func.min(Referral.created_at)))
+    assert (app_today() - oldest.date()).days <= 183
+    languages = db.session.scalar(select(func.count(Referral.contact_language_code.distinct())))
+    assert languages >= 10
+
+
+def app_today():
+    from portal import clock
+
+    return clock.today()
+
+
+def test_seed_demo_if_empty_leaves_a_real_database_alone(app, world):
+    output = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"]).output
+    assert "not loaded" in output
+    assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_demo_logins_are_printed_only_while_demo_data_is_loaded(app):
+    runner = app.test_cli_runner()
+    assert "Demo logins" not in runner.invoke(args=["demo-info"]).output
+    runner.invoke(args=["seed-demo"])
+    output = runner.invoke(args=["demo-info", "--url", "http://127.0.0.1:5001"]).output
+    assert "http://127.0.0.1:5001" in output
+    assert "loket@lindeveld.be" in output and "demo-wachtwoord" in output
+
+
+def test_demo_users_can_log_in(app, client):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    assert client.login("loket@lindeveld.be", "demo-wachtwoord").status_code == 303
+
+
+def test_create_user(app, world):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "cli@lindeveld.be",
+            "--name",
+            "Cli Gebruiker",
+            "--role",
+            "lead",
+            "--municipality",
+            "99991",
+            "--language",
+            "ar",
+        ],
+        input="cli-wachtwoord\ncli-wachtwoord\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.email == "cli@lindeveld.be"))
+    assert user.roles == {Role.LEAD}
+    assert [m.nis_code for m in user.municipalities] == ["99991"]
+
+
+def test_create_user_refuses_an_unknown_municipality(app, world):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "x@lindeveld.be",
+            "--name",
+            "X",
+            "--role",
+            "desk",
+            "--municipality",
+            "00000",
+        ],
+        input="cli-wachtwoord\ncli-wachtwoord\n",
+    )
+    assert result.exit_code != 0
+    assert "Unknown municipality" in result.output
