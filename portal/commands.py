@@ -69,7 +69,7 @@ def register(app: Flask) -> None:
         if if_empty and db.session.scalar(select(func.count()).select_from(User)):
             click.echo("Database not empty: demo data not loaded.")
             return
-        if seed_demo(db.session, clock.today()):
+        if seed_demo(db.session, clock.now()):
             db.session.commit()
             click.echo("Demo data loaded.")
         else:

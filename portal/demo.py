@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -148,7 +148,7 @@ def demo_logins(session: Session) -> list[tuple[str, str]]:
     return [(u.email, ", ".join(role_label(r) for r in sorted(u.roles))) for u in users]
 
 
-def seed_demo(session: Session, today: date, seed: int = 2026) -> bool:
+def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
     """Load the demo data once; return False when it was already there."""
     if session.scalar(select(Municipality).where(Municipality.nis_code == MUNICIPALITIES[0][1])):
         return False
@@ -195,14 +195,14 @@ def seed_demo(session: Session, today: date, seed: int = 2026) -> bool:
             )
         )
     session.flush()
-    _seed_referrals(session, rng, today, municipalities, services, partners, users)
+    _seed_referrals(session, rng, now, municipalities, services, partners, users)
     return True
 
 
 def _seed_referrals(
     session: Session,
     rng: random.Random,
-    today: date,
+    now: datetime,
     municipalities: list[Municipality],
     services: dict[tuple[str, str], Service],
     partners: list[Service],
@@ -213,11 +213,13 @@ def _seed_referrals(
     codes = list(LANGUAGE_WEIGHTS)
     weights = list(LANGUAGE_WEIGHTS.values())
     states = list(ReferralState)
+    today = now.date()
     for n in range(300):
         age_days = int(rng.triangular(0, 182, 20))
         created = datetime.combine(
             today - timedelta(days=age_days), datetime.min.time()
         ) + timedelta(hours=rng.randint(8, 15), minutes=rng.randint(0, 59))
+        created = min(created, now - timedelta(minutes=n % 50 + 1))  # never in the future
         # Older files have moved further along the lifecycle.
         furthest = min(len(states) - 1, 1 + age_days // 14)
         state = states[rng.randint(0, furthest)] if age_days > 2 else ReferralState.NEW

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Municipality, Referral, ReferralState, Role, User
 
@@ -19,14 +20,15 @@ def test_seed_demo_loads_once_and_covers_every_state(app):
     roles = set().union(*(u.roles for u in db.session.scalars(select(User))))
     assert roles == set(Role)
     oldest = db.session.scalar(select(func.min(Referral.created_at)))
+    newest = db.session.scalar(select(func.max(Referral.created_at)))
     assert (app_today() - oldest.date()).days <= 183
+    assert newest.date() == app_today()
+    assert newest <= clock.now()
     languages = db.session.scalar(select(func.count(Referral.contact_language_code.distinct())))
     assert languages >= 10
 
 
 def app_today():
-    from portal import clock
-
     return clock.today()
 
 

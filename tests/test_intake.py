@@ -318,3 +318,15 @@ def test_opening_a_slip_is_logged(as_desk, world):
     as_desk.get(f"/desk/referrals/{referral.id}/slip")
     entry = db.session.scalars(select(AccessLogEntry)).one()
     assert (entry.user_id, entry.referral_id, entry.action) == (world.desk.id, referral.id, "slip")
+
+
+def test_new_form_starts_at_the_consent_and_a_failed_one_at_the_first_error(as_desk, world):
+    html = as_desk.get("/desk/").get_data(as_text=True)
+    assert re.search(r'<input[^>]*autofocus[^>]*id="consent"', html)
+    failed = as_desk.post("/desk/", valid_intake(world, full_name="", phone="12"))
+    html = failed.get_data(as_text=True)
+    assert html.count("autofocus") == 1
+    assert re.search(r'<input[^>]*autofocus[^>]*id="full_name"', html)
+    # The summary links to each field with an error, in form order.
+    summary = re.findall(r'<li><a href="#(\w+)">', html)
+    assert summary == ["full_name", "phone"]

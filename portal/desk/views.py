@@ -77,6 +77,10 @@ def _residence_text(form: IntakeForm) -> str | None:
     return _("Oudkomer: woont hier langer dan een jaar.")
 
 
+def _first_field_with_error(form: IntakeForm) -> str | None:
+    return next((f.name for f in form if f.errors and f.name != "csrf_token"), None)
+
+
 def _render_intake(form: IntakeForm, message: str | None = None, status: int = 200) -> Any:
     today_list = registered_today_by(db.session, current_user, clock.today())
     return (
@@ -84,6 +88,8 @@ def _render_intake(form: IntakeForm, message: str | None = None, status: int = 2
             "desk/intake.html",
             form=form,
             message=message,
+            # The cursor starts where the desk worker must act: the consent, or the first error.
+            focus=_first_field_with_error(form) or "consent",
             residence_text=_residence_text(form),
             registered_today=today_list,
         ),
