@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
 
-.PHONY: run test test-pg lint install install-dev migrate serve clean
+.PHONY: run test test-pg lint install install-dev migrate messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: install-dev lint
 
 test-pg: install-dev
 	PORTAL_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not browser"
+
+# Extract every UI text into a catalogue template, for translators of other languages.
+messages: install
+	mkdir -p portal/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location -o portal/translations/messages.pot portal templates
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

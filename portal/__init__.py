@@ -24,6 +24,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.from_mapping(config)
     app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    if app.config["PORTAL_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PORTAL_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
     register_extensions(app)
     register_blueprints(app)
@@ -45,7 +50,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import auth
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(
@@ -54,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "nl_BE")
     login_manager.init_app(app)
+    limiter.init_app(app)
     auth.configure_login(login_manager)
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas)

@@ -45,4 +45,10 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Europe/Brussels"),
         "PORTAL_DEFAULT_REGION": os.environ.get("PORTAL_DEFAULT_REGION", "BE"),
+        # Several app processes must share one store (e.g. redis://host:6379) for the limits
+        # to hold across them; memory:// suits the single-process default.
+        "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
+        # Number of proxies in front of the app whose X-Forwarded-For can be trusted.
+        "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
     }

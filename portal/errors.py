@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from . import recovery
-from .auth.views import expired_session_response
+from .auth.views import expired_session_response, too_many_attempts_response
 
 
 def register(app: Flask) -> None:
@@ -41,6 +41,12 @@ def register(app: Flask) -> None:
     @app.errorhandler(405)
     def not_allowed(_error: Exception) -> Any:
         return _page(405, _("Deze actie kan zo niet."))
+
+    @app.errorhandler(429)
+    def too_many(_error: Exception) -> Any:
+        if request.endpoint == "auth.login":
+            return too_many_attempts_response()
+        return _page(429, _("Te veel verzoeken. Wacht even en probeer opnieuw."))
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Any:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_babel import Babel
+from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,12 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def _login_attempt_key() -> str:
+    # Per address and account: one desk PC cannot guess at many accounts, nor many PCs at one.
+    email = (request.form.get("email") or "").strip().casefold()
+    return f"{request.remote_addr}|{email}"
+
+
+limiter = Limiter(_login_attempt_key, default_limits=[])

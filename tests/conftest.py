@@ -15,7 +15,7 @@ from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
 from portal import clock, create_app
-from portal.extensions import db
+from portal.extensions import db, limiter
 
 from .factories import PASSWORD, World, build_world
 
@@ -89,6 +89,7 @@ def app(_app: Flask, frozen_now: datetime) -> Iterator[Flask]:
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+        limiter.reset()
 
 
 @pytest.fixture

@@ -66,3 +66,15 @@ def test_unknown_page_has_a_dutch_404(as_desk):
     response = as_desk.get("/bestaat-niet")
     assert response.status_code == 404
     assert "Deze pagina bestaat niet" in response.get_data(as_text=True)
+
+
+def test_guessing_passwords_is_slowed_down_per_account(client, world):
+    for _ in range(10):
+        assert client.login(world.desk.email, "guess").status_code == 422
+    blocked = client.login(world.desk.email, PASSWORD)
+    assert blocked.status_code == 429
+    html = blocked.get_data(as_text=True)
+    assert "Te veel aanmeldpogingen" in html
+    assert f'value="{world.desk.email}"' in html
+    # Another account from the same desk PC is not locked out.
+    assert client.login(world.other_desk.email).status_code == 303

@@ -330,3 +330,22 @@ def test_new_form_starts_at_the_consent_and_a_failed_one_at_the_first_error(as_d
     # The summary links to each field with an error, in form order.
     summary = re.findall(r'<li><a href="#(\w+)">', html)
     assert summary == ["full_name", "phone"]
+
+
+def test_showing_a_possible_duplicate_is_logged_as_an_access(as_desk, world):
+    other = add_referral(db.session, world, by=world.other_desk, phone="+32470123456")
+    as_desk.post("/desk/duplicates", {"phone": "0470123456"})
+    entry = db.session.scalars(select(AccessLogEntry)).one()
+    assert (entry.user_id, entry.referral_id, entry.action) == (
+        world.desk.id,
+        other.id,
+        "duplicate_warning",
+    )
+
+
+def test_referring_service_defaults_to_the_desk_workers_own(as_desk, world):
+    html = as_desk.get("/desk/").get_data(as_text=True)
+    assert re.search(rf'<option selected value="{world.desk_service.id}">Onthaal</option>', html)
+    # Partners come after the municipality's services; other municipalities' are absent.
+    assert html.index(">Onthaal<") < html.index(">Huis van het Nederlands<")
+    assert "Onthaal Beekmere" not in html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import recovery
 from ..access import home_endpoint
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import User
 from .forms import LoginForm, LogoutForm
 from .passwords import hash_password, needs_rehash, verify_password
@@ -64,6 +64,7 @@ def login_page() -> Any:
 
 
 @bp.post("/login")
+@limiter.limit(lambda: current_app.config["PORTAL_LOGIN_LIMIT"], methods=["POST"])
 def login() -> Any:
     """Check the credentials; give back a form that was interrupted by an expired session."""
     form = LoginForm()
@@ -107,6 +108,18 @@ def _refill_login(values: MultiDict[str, str], message: str) -> Any:
         resume=values.get("resume", ""),
     )
     return _render_login(form, message=message, status=400)
+
+
+def too_many_attempts_response() -> Any:
+    """Answer a login attempt over the limit, keeping the typed e-mail."""
+    form = LoginForm(
+        formdata=None,
+        email=request.form.get("email", ""),
+        next=request.form.get("next", ""),
+        resume=request.form.get("resume", ""),
+    )
+    message = _("Te veel aanmeldpogingen. Wacht een minuut en probeer opnieuw.")
+    return _render_login(form, message=message, status=429)
 
 
 def expired_session_response() -> Any:

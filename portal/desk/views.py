@@ -173,8 +173,11 @@ def duplicates() -> Any:
         full_name=(request.form.get("full_name") or "")[:160],
         birth_year=birth_year,
     )
-    today = clock.today()
-    viewable = {r.id for r in matches if can_view_referral(current_user, r, today)}
+    now = clock.now()
+    viewable = {r.id for r in matches if can_view_referral(current_user, r, now.date())}
+    for match in matches:  # names of other people's files were shown: that is an access
+        log_access(db.session, current_user, match, "duplicate_warning", now)
+    db.session.commit()
     return render_template("desk/_duplicates.html", matches=matches, viewable=viewable)
 
 

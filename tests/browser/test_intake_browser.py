@@ -44,6 +44,8 @@ def log_in(page: Page, email: str) -> None:
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/desk/$"))
+    # htmx loads the (empty) duplicate warning once; wait so it does not race the test.
+    page.wait_for_load_state("networkidle")
 
 
 def test_keyboard_only_intake_takes_at_most_twelve_actions(page: Page, world):

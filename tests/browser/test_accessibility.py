@@ -1,0 +1,52 @@
+"""axe-core finds no accessibility violations on the pages people use every day."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from portal.extensions import db
+
+from ..factories import add_referral
+from .test_intake_browser import log_in
+
+pytestmark = pytest.mark.browser
+
+
+def violations(page: Page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])}x, {v['nodes'][0]['target']})"
+        for v in results.response["violations"]
+    ]
+
+
+def test_login_page_has_no_violations(page: Page, world):
+    page.goto("/login")
+    assert violations(page) == []
+
+
+def test_intake_page_empty_and_with_errors_has_no_violations(page: Page, world):
+    add_referral(db.session, world, by=world.desk, full_name="Vandaag Geregistreerd")
+    log_in(page, world.desk.email)
+    assert violations(page) == []
+    page.get_by_role("button", name="Bewaren").click()
+    page.wait_for_selector(".error-summary")
+    assert violations(page) == []
+
+
+def test_slip_and_admin_pages_have_no_violations(page: Page, world):
+    referral = add_referral(db.session, world, by=world.desk)
+    log_in(page, world.desk.email)
+    page.goto(f"/desk/referrals/{referral.id}/slip")
+    assert violations(page) == []
+    page.get_by_role("button", name="Afmelden").click()
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.admin.email)
+    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/admin/")
+    for path in ("/admin/users/", f"/admin/users/{world.desk.id}", "/admin/c/services/new"):
+        page.goto(path)
+        assert violations(page) == [], path
