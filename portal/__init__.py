@@ -69,11 +69,13 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .desk.views import bp as desk_bp
+    from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(referrals_bp)
+    app.register_blueprint(queue_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -21,13 +21,19 @@ from .models import Referral, Role, User
 class Permission(enum.StrEnum):
     INTAKE = "intake"
     VIEW_REFERRALS = "view_referrals"
+    WORK_QUEUE = "work_queue"
+    LEAD_TEAM = "lead_team"
     ADMINISTER = "administer"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DESK: frozenset({Permission.INTAKE}),
-    Role.TOELEIDER: frozenset({Permission.INTAKE, Permission.VIEW_REFERRALS}),
-    Role.LEAD: frozenset({Permission.INTAKE, Permission.VIEW_REFERRALS}),
+    Role.TOELEIDER: frozenset(
+        {Permission.INTAKE, Permission.VIEW_REFERRALS, Permission.WORK_QUEUE}
+    ),
+    Role.LEAD: frozenset(
+        {Permission.INTAKE, Permission.VIEW_REFERRALS, Permission.WORK_QUEUE, Permission.LEAD_TEAM}
+    ),
     Role.ADMIN: frozenset({Permission.ADMINISTER}),
 }
 
@@ -62,6 +68,15 @@ def municipality_ids(user: User) -> set[int]:
     return {m.id for m in user.municipalities}
 
 
+def works_in(user: User, municipality_id: int) -> bool:
+    return user.active and municipality_id in municipality_ids(user)
+
+
+def is_lead_for(user: User, municipality_id: int) -> bool:
+    """A lead of this municipality may reassign and close its files."""
+    return can(user, Permission.LEAD_TEAM) and works_in(user, municipality_id)
+
+
 def can_view_referral(user: User, referral: Referral, today: date) -> bool:
     """Toeleiders and leads see their municipalities' files; desk workers only today's own."""
     if not user.is_authenticated:
@@ -80,3 +95,10 @@ def home_endpoint(user: Any) -> str:
     if can(user, Permission.ADMINISTER):
         return "admin.index"
     return "auth.no_role"
+
+
+def may_work_on(user: User, referral: Referral) -> bool:
+    """The owner of an open file, or a lead of its municipality, may record work on it."""
+    if not user.is_authenticated or not referral.is_open:
+        return False
+    return referral.owner_id == user.id or is_lead_for(user, referral.municipality_id)

@@ -24,8 +24,11 @@ from .models import (
     Role,
     Service,
     Theme,
+    TimelineEvent,
     User,
 )
+from .referrals.lifecycle import priority_at
+from .settings import queue_weights
 
 DEMO_PASSWORD = "demo-wachtwoord"
 DEMO_DOMAIN = "lindeveld.be"
@@ -214,8 +217,10 @@ def _seed_referrals(
     weights = list(LANGUAGE_WEIGHTS.values())
     states = list(ReferralState)
     today = now.date()
+    weights_in_queue = queue_weights(session)
     for n in range(300):
-        age_days = int(rng.triangular(0, 182, 20))
+        # A few from today, so that the desk's "today" list and the queue's top show something.
+        age_days = 0 if n < 5 else int(rng.triangular(0, 182, 20))
         created = datetime.combine(
             today - timedelta(days=age_days), datetime.min.time()
         ) + timedelta(hours=rng.randint(8, 15), minutes=rng.randint(0, 59))
@@ -266,10 +271,12 @@ def _seed_referrals(
             created_by=desk,
             created_at=created,
             owner=owner,
-            closed_at=created + timedelta(days=rng.randint(10, 60))
+            claimed_at=min(created + timedelta(days=rng.randint(0, 3)), now) if owner else None,
+            closed_at=min(created + timedelta(days=rng.randint(10, 60)), now)
             if state == ReferralState.CLOSED
             else None,
         )
+        referral.priority_at = priority_at(created, referral, weights_in_queue)
         if has_children:
             referral.children = [
                 HouseholdChild(birth_year=rng.randint(today.year - 17, today.year))
@@ -278,5 +285,36 @@ def _seed_referrals(
         session.add(referral)
         session.flush()
         referral.reference = reference_for(referral.id, created.year)
-        if n % 50 == 0:
-            session.flush()
+        session.add(
+            TimelineEvent(
+                referral_id=referral.id,
+                at=created,
+                actor_id=desk.id,
+                kind="registered",
+                from_state="",
+                to_state="new",
+            )
+        )
+        if owner is not None and referral.claimed_at is not None:
+            session.add(
+                TimelineEvent(
+                    referral_id=referral.id,
+                    at=referral.claimed_at,
+                    actor_id=owner.id,
+                    kind="claimed",
+                    from_state="new",
+                    to_state="claimed",
+                )
+            )
+        if referral.closed_at is not None and owner is not None:
+            session.add(
+                TimelineEvent(
+                    referral_id=referral.id,
+                    at=referral.closed_at,
+                    actor_id=owner.id,
+                    kind="closed",
+                    to_state="closed",
+                    from_state="following_up",
+                    detail=referral.outcome,
+                )
+            )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .models import ReferralState, Role
+from .models import ClosingOutcome, ContactChannel, ContactOutcome, ReferralState, Role
 
 STATE_LABELS = {
     ReferralState.NEW: _l("nieuw"),
@@ -30,3 +30,63 @@ def state_label(state: str) -> str:
 
 def role_label(role: str) -> str:
     return str(ROLE_LABELS[Role(role)])
+
+
+CHANNEL_LABELS = {
+    ContactChannel.PHONE: _l("telefoon"),
+    ContactChannel.SMS: _l("sms"),
+    ContactChannel.EMAIL: _l("e-mail"),
+    ContactChannel.LETTER: _l("brief"),
+    ContactChannel.DESK: _l("aan het loket"),
+}
+
+CONTACT_OUTCOME_LABELS = {
+    ContactOutcome.REACHED: _l("bereikt"),
+    ContactOutcome.NO_ANSWER: _l("geen antwoord"),
+    ContactOutcome.WRONG_NUMBER: _l("verkeerd nummer"),
+    ContactOutcome.DECLINED: _l("weigert"),
+    ContactOutcome.CALL_BACK: _l("later terugbellen"),
+}
+
+CLOSING_OUTCOME_LABELS = {
+    ClosingOutcome.COMPLETED: _l("afgerond"),
+    ClosingOutcome.DECLINED: _l("geweigerd"),
+    ClosingOutcome.UNREACHABLE: _l("onbereikbaar"),
+    ClosingOutcome.MOVED_AWAY: _l("verhuisd"),
+    ClosingOutcome.PLAN_STOPPED: _l("traject vroegtijdig gestopt"),
+}
+
+EVENT_LABELS = {
+    "registered": _l("Geregistreerd aan het loket"),
+    "claimed": _l("Opgenomen"),
+    "unclaimed": _l("Teruggegeven aan de wachtrij"),
+    "reassigned": _l("Toegewezen"),
+    "contact_attempt": _l("Contactpoging"),
+    "letter_needed": _l("Uitnodigingsbrief nodig"),
+    "letter_sent": _l("Uitnodigingsbrief verstuurd"),
+    "offer_accepted": _l("Gesprek aanvaard"),
+    "offer_declined": _l("Gesprek geweigerd"),
+    "closed": _l("Afgesloten"),
+}
+
+
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+def event_detail(kind: str, detail: str | None) -> str:
+    """The stored detail of an event in Dutch words where it holds codes."""
+    if not detail:
+        return ""
+    if kind == "contact_attempt" and ":" in detail:
+        channel, outcome = detail.split(":", 1)
+        channel_label = CHANNEL_LABELS[ContactChannel(channel)]
+        return f"{channel_label}: {CONTACT_OUTCOME_LABELS[ContactOutcome(outcome)]}"
+    if kind == "closed":
+        code, _sep, note = detail.partition(": ")
+        if code in ClosingOutcome._value2member_map_:
+            label = str(CLOSING_OUTCOME_LABELS[ClosingOutcome(code)])
+            return f"{label}: {note}" if note else label
+    if kind == "letter_needed":
+        return str(_l("na %(n)s onbereikte pogingen", n=detail))
+    return detail

@@ -53,6 +53,24 @@ class ClosingOutcome(enum.StrEnum):
     PLAN_STOPPED = "plan_stopped"
 
 
+class ContactChannel(enum.StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTER = "letter"
+    DESK = "desk"
+
+
+class ContactOutcome(enum.StrEnum):
+    REACHED = "reached"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+    DECLINED = "declined"
+    CALL_BACK = "call_back"
+
+
+UNREACHED_OUTCOMES = frozenset({ContactOutcome.NO_ANSWER, ContactOutcome.WRONG_NUMBER})
+
 OPEN_STATES = tuple(s.value for s in ReferralState if s is not ReferralState.CLOSED)
 
 user_municipalities = Table(
@@ -209,7 +227,15 @@ class Referral(db.Model):
 
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    # The queue's order: the registration time moved earlier by the indicator weights, so
+    # that the queue is one indexed sort however many referrals wait.
+    priority_at: Mapped[datetime] = mapped_column(DateTime)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    unreached_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    needs_letter: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether the person accepted the offer of a conversation; None until they answered.
+    conversation_accepted: Mapped[bool | None] = mapped_column(Boolean)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -233,6 +259,8 @@ class Referral(db.Model):
         Index("ix_referral_state_municipality", "state", "municipality_id"),
         Index("ix_referral_created_by_created_at", "created_by_id", "created_at"),
         Index("ix_referral_municipality_language", "municipality_id", "contact_language_code"),
+        Index("ix_referral_queue", "state", "priority_at"),
+        Index("ix_referral_owner_state", "owner_id", "state"),
     )
 
     @property
@@ -260,3 +288,41 @@ class AccessLogEntry(db.Model):
     at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (Index("ix_access_log_entry_referral_at", "referral_id", "at"),)
+
+
+class TimelineEvent(db.Model):
+    """One thing that happened to a referral: who, when, what, and the state it moved to."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_timeline_event_referral_at", "referral_id", "at"),)
+
+
+class ContactAttempt(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[User] = relationship()
+
+
+class Setting(db.Model):
+    """A setting an admin can change, stored as text and read through portal.settings."""
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

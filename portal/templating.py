@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .access import Permission, can
 from .desk.rules import display_phone
-from .labels import role_label, state_label
+from .labels import event_detail, event_label, role_label, state_label
 
 HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
 
@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
         HTMX_FILE=HTMX_FILE,
         csrf_token=generate_csrf,
         state_label=state_label,
+        event_label=event_label,
+        event_detail=event_detail,
         role_label=role_label,
     )
     app.jinja_env.filters.update(

@@ -1,10 +1,12 @@
-"""The Alembic migrations build exactly the schema the models describe."""
+"""The Alembic migrations build exactly the schema the models describe, and keep data."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.command import upgrade
 from alembic.config import Config
@@ -19,32 +21,79 @@ from .conftest import app_config, backend
 MIGRATIONS = Path(__file__).resolve().parent.parent / "portal" / "migrations"
 
 
-def test_migrations_match_the_models(database_url, tmp_path):
-    if backend() == "postgresql":
-        schema = f"migration_check_{uuid.uuid4().hex[:8]}"
-        admin_engine = create_engine(database_url)
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = (
-            database_url
-            + ("&" if "?" in database_url else "?")
-            + f"options=-csearch_path%3D{schema}"
-        )
-    else:
-        url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-    app = create_app(app_config(url))
-    try:
-        with app.app_context():
-            config = Config(str(MIGRATIONS / "alembic.ini"))
-            config.set_main_option("script_location", str(MIGRATIONS))
-            config.config_file_name = str(MIGRATIONS / "alembic.ini")
-            upgrade(config, "head")
-            with db.engine.connect() as connection:
-                diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
-            assert diff == []
-            db.engine.dispose()
-    finally:
-        if backend() == "postgresql":
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin_engine.dispose()
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A database URL with nothing in it: a fresh schema on PostgreSQL, a new file on SQLite."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    schema = f"migration_check_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(database_url)
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin_engine.dispose()
+
+
+def _alembic_config() -> Config:
+    config = Config(str(MIGRATIONS / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.config_file_name = str(MIGRATIONS / "alembic.ini")
+    return config
+
+
+def test_migrations_match_the_models(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        db.engine.dispose()
+    assert diff == []
+
+
+T, F = {"t": True}, {"f": False}
+FIRST_SCHEMA_ROWS = [
+    ("INSERT INTO municipality (id, name, nis_code, active) VALUES (1, 'A', '11111', :t)", T),
+    (
+        "INSERT INTO service (id, name, is_partner, municipality_id, active) "
+        "VALUES (1, 'S', :f, 1, :t)",
+        T | F,
+    ),
+    ("INSERT INTO language (code, name, active) VALUES ('ar', 'Arabisch', :t)", T),
+    (
+        'INSERT INTO "user" (id, email, full_name, password_hash, roles, active, version, '
+        "created_at) VALUES (1, 'a@b.be', 'A', 'x', 'desk', :t, 1, :at)",
+        T | {"at": datetime(2026, 1, 1)},
+    ),
+    (
+        "INSERT INTO referral (id, reference, municipality_id, state, dutch_difficult, has_work, "
+        "has_children, contact_language_code, full_name, name_key, adults, registered_on, "
+        "is_newcomer, source_service_id, consent_given, consent_recorded_by_id, "
+        "consent_recorded_at, created_by_id, created_at, version) VALUES (1, '2026-000001', 1, "
+        "'new', :t, :f, :t, 'ar', 'X Y', 'x y', 1, :day, :t, 1, :t, 1, :at, 1, :at, 1)",
+        T | F | {"day": date(2026, 1, 1), "at": datetime(2026, 11, 1, 10, 0)},
+    ),
+    ("INSERT INTO household_child (id, referral_id, birth_year) VALUES (1, 1, 2015)", {}),
+]
+
+
+def test_upgrading_keeps_every_referral_and_its_children(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        upgrade(_alembic_config(), "0001")
+        with db.engine.begin() as conn:
+            for statement, values in FIRST_SCHEMA_ROWS:
+                conn.execute(text(statement), values)
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            children = conn.execute(text("SELECT birth_year FROM household_child")).scalars().all()
+            priority = conn.execute(text("SELECT priority_at FROM referral")).scalar()
+            events = conn.execute(text("SELECT kind FROM timeline_event")).scalars().all()
+        db.engine.dispose()
+    assert children == [2015]  # a table rebuild on SQLite must not cascade-delete children
+    assert str(priority).startswith("2026-11-01 10:00")
+    assert events == ["registered"]

@@ -17,6 +17,8 @@ from ..models import (
     ReferralState,
     User,
 )
+from ..referrals.lifecycle import priority_at, record_intake
+from ..settings import queue_weights
 from .rules import name_key, residence
 
 
@@ -77,10 +79,12 @@ def register_referral(session: Session, data: IntakeData, actor: User, at: datet
         created_at=at,
         children=[HouseholdChild(birth_year=y) for y in data.children_birth_years],
     )
+    referral.priority_at = priority_at(at, referral, queue_weights(session))
     session.add(referral)
     session.flush()
     # Derived from the primary key, so two desks saving at once never get the same number.
     referral.reference = reference_for(referral.id, at.year)
+    record_intake(session, referral, actor, at)
     return referral
 
 

@@ -1,0 +1,40 @@
+"""One way to cut a query into pages, counted in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def paginate(session: Session, stmt: Select[Any], number: int, size: int) -> Page[Any]:
+    """Run one COUNT and one LIMIT/OFFSET query; an out-of-range page gives the last one."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)).unique())
+    return Page(items=items, total=total, number=number, size=size)

@@ -1,0 +1,113 @@
+"""What the queue shows a toeleider: open, unclaimed referrals in their municipalities."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from ..desk.rules import PhoneError, name_key, normalise_phone
+from ..models import Referral, ReferralState, User
+from ..pagination import Page, paginate
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """The choices on the queue page; empty values mean 'no filter'."""
+
+    search: str = ""
+    language: str = ""
+    municipality_id: int | None = None
+    residence: str = ""  # "newcomer" or "long_term"
+    source_id: int | None = None
+    all_languages: bool = False
+    page: int = 1
+
+
+def _search_condition(text: str, region: str):  # type: ignore[no-untyped-def]
+    text = text.strip()
+    if not text:
+        return None
+    conditions = []
+    if any(ch.isdigit() for ch in text):
+        conditions.append(Referral.reference == text)
+        with contextlib.suppress(PhoneError):
+            conditions.append(Referral.phone == normalise_phone(text, region))
+    key = name_key(text)
+    if key and not text.replace("-", "").replace(" ", "").replace("+", "").isdigit():
+        # The start of any word of the name: 'had' finds 'Rania Haddad'.
+        conditions.append(
+            or_(Referral.name_key.like(f"{key}%"), Referral.name_key.like(f"% {key}%"))
+        )
+    return or_(*conditions) if conditions else Referral.id.is_(None)
+
+
+def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[tuple[Referral]]:
+    """The queue as one query, ordered by priority: waiting time raised by the indicators."""
+    municipality_ids = [m.id for m in user.municipalities]
+    stmt = (
+        select(Referral)
+        .options(
+            joinedload(Referral.contact_language),
+            joinedload(Referral.municipality),
+            joinedload(Referral.source_service),
+        )
+        .where(Referral.state == ReferralState.NEW.value)
+        .where(Referral.municipality_id.in_(municipality_ids or [-1]))
+    )
+    spoken = [lang.code for lang in user.languages]
+    if f.language:
+        stmt = stmt.where(Referral.contact_language_code == f.language)
+    elif not f.all_languages and spoken:
+        stmt = stmt.where(Referral.contact_language_code.in_(spoken))
+    if f.municipality_id:
+        stmt = stmt.where(Referral.municipality_id == f.municipality_id)
+    if f.residence in ("newcomer", "long_term"):
+        stmt = stmt.where(Referral.is_newcomer.is_(f.residence == "newcomer"))
+    if f.source_id:
+        stmt = stmt.where(Referral.source_service_id == f.source_id)
+    condition = _search_condition(f.search, region)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    return stmt.order_by(Referral.priority_at, Referral.id)
+
+
+def queue_page(session: Session, user: User, f: QueueFilter, region: str = "BE") -> Page[Referral]:
+    return paginate(session, queue_statement(user, f, region), f.page, PAGE_SIZE)
+
+
+def my_open_referrals(session: Session, user: User) -> list[Referral]:
+    """The toeleider's own open files, those waiting longest first."""
+    stmt = (
+        select(Referral)
+        .options(joinedload(Referral.contact_language))
+        .where(Referral.owner_id == user.id)
+        .where(Referral.state.not_in([ReferralState.CLOSED.value, ReferralState.NEW.value]))
+        .order_by(Referral.needs_letter.desc(), Referral.claimed_at)
+    )
+    return list(session.scalars(stmt))
+
+
+def letters_to_send(
+    session: Session, user: User, lead_municipality_ids: set[int]
+) -> list[Referral]:
+    """Referrals marked for a letter: one's own, and for a lead their municipalities'."""
+    mine = Referral.owner_id == user.id
+    condition = (
+        or_(mine, Referral.municipality_id.in_(lead_municipality_ids))
+        if lead_municipality_ids
+        else mine
+    )
+    stmt = (
+        select(Referral)
+        .options(joinedload(Referral.contact_language), joinedload(Referral.owner))
+        .where(Referral.needs_letter.is_(True))
+        .where(Referral.state != ReferralState.CLOSED.value)
+        .where(condition)
+        .order_by(Referral.claimed_at, Referral.id)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,148 @@
+"""The toeleider's queue, claiming in place, and their own open files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from .. import clock
+from ..access import (
+    Permission,
+    can_view_referral,
+    is_lead_for,
+    may_work_on,
+    municipality_ids,
+    requires,
+)
+from ..audit import log_access
+from ..extensions import db
+from ..models import Language, Referral, Service
+from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
+from ..templating import is_htmx
+from .listing import QueueFilter, letters_to_send, my_open_referrals, queue_page
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+
+class ClaimForm(FlaskForm):
+    """A bare POST with a CSRF token."""
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _filter_from_request() -> QueueFilter:
+    return QueueFilter(
+        search=request.args.get("q", "")[:100],
+        language=request.args.get("language", "")[:12],
+        municipality_id=_int_arg("municipality"),
+        residence=request.args.get("residence", ""),
+        source_id=_int_arg("source"),
+        all_languages=request.args.get("all") == "1",
+        page=_int_arg("page") or 1,
+    )
+
+
+@bp.get("/")
+@requires(Permission.WORK_QUEUE)
+def index() -> Any:
+    """The queue; htmx asks for the list alone when a filter changes or it refreshes."""
+    f = _filter_from_request()
+    page = queue_page(db.session, current_user, f, current_app.config["PORTAL_DEFAULT_REGION"])
+    context = {"page": page, "f": f, "claim_form": ClaimForm(), "today": clock.today()}
+    if is_htmx() and request.headers.get("HX-Target") == "queue-list":
+        return render_template("queue/_list.html", **context)
+    ids = municipality_ids(current_user)
+    context.update(
+        languages=db.session.scalars(
+            select(Language).where(Language.active.is_(True)).order_by(Language.name)
+        ).all(),
+        sources=db.session.scalars(
+            select(Service)
+            .where((Service.municipality_id.in_(ids)) | Service.municipality_id.is_(None))
+            .order_by(Service.is_partner, Service.name)
+        ).all(),
+    )
+    return render_template("queue/index.html", **context)
+
+
+@bp.post("/<int:referral_id>/claim")
+@requires(Permission.WORK_QUEUE)
+def claim_referral(referral_id: int) -> Any:
+    """Claim a referral; the loser of a race is told who won, in place."""
+    ClaimForm().validate_on_submit()
+    try:
+        referral = claim(db.session, referral_id, current_user, clock.now())
+        db.session.commit()
+    except TransitionRefused as refused:
+        db.session.rollback()
+        if is_htmx():
+            return render_template("queue/_claim_result.html", message=refused.message, ok=False)
+        flash(refused.message)
+        return redirect(url_for("queue.index"), code=303)
+    if is_htmx():
+        return render_template("queue/_claim_result.html", referral=referral, ok=True)
+    flash(_("Opgenomen: %(name)s.", name=referral.full_name))
+    return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
+
+
+@bp.get("/mine")
+@requires(Permission.WORK_QUEUE)
+def mine() -> Any:
+    """The toeleider's own open files."""
+    return render_template("queue/mine.html", referrals=my_open_referrals(db.session, current_user))
+
+
+def _lead_municipalities() -> set[int]:
+    return {m for m in municipality_ids(current_user) if is_lead_for(current_user, m)}
+
+
+def _selected_referrals(ids: list[str]) -> list[Referral]:
+    today = clock.today()
+    chosen = [db.session.get(Referral, int(i)) for i in ids[:200] if i.isdigit()]
+    return [r for r in chosen if r is not None and can_view_referral(current_user, r, today)]
+
+
+@bp.get("/letters")
+@requires(Permission.WORK_QUEUE)
+def letters() -> Any:
+    """Referrals that wait for an invitation letter."""
+    waiting = letters_to_send(db.session, current_user, _lead_municipalities())
+    return render_template("queue/letters.html", referrals=waiting, form=ClaimForm())
+
+
+@bp.get("/letters/print")
+@requires(Permission.WORK_QUEUE)
+def print_letters() -> Any:
+    """Printable invitation letters, one page each, in Dutch and the contact language."""
+    chosen = _selected_referrals(request.args.getlist("id"))
+    now = clock.now()
+    for referral in chosen:
+        log_access(db.session, current_user, referral, "letter", now)
+    db.session.commit()
+    return render_template("queue/letters_print.html", referrals=chosen, today=now.date())
+
+
+@bp.post("/letters/sent")
+@requires(Permission.WORK_QUEUE)
+def letters_sent() -> Any:
+    """Mark the chosen letters as sent; each becomes a contact attempt by letter."""
+    if not ClaimForm().validate():
+        flash(_("Het formulier was verlopen. Probeer opnieuw."))
+        return redirect(url_for("queue.letters"), code=303)
+    done = 0
+    now = clock.now()
+    for referral in _selected_referrals(request.form.getlist("id")):
+        if referral.needs_letter and may_work_on(current_user, referral):
+            mark_letter_sent(db.session, referral, current_user, now)
+            done += 1
+    db.session.commit()
+    flash(_("%(n)d brief/brieven als verstuurd genoteerd.", n=done))
+    return redirect(url_for("queue.letters"), code=303)

@@ -1,0 +1,49 @@
+"""Settings an admin can change, with their defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Setting
+
+DEFAULTS: dict[str, int] = {
+    # How many days of waiting each indicator is worth in the queue's order.
+    "queue_weight_dutch_difficult_days": 14,
+    "queue_weight_no_work_days": 7,
+    "queue_weight_children_days": 7,
+    # Unreached contact attempts after which the referral gets an invitation letter.
+    "letter_after_unreached_attempts": 3,
+}
+
+
+@dataclass(frozen=True)
+class QueueWeights:
+    dutch_difficult_days: int
+    no_work_days: int
+    children_days: int
+
+
+def get_int(session: Session, key: str) -> int:
+    stored = session.scalar(select(Setting.value).where(Setting.key == key))
+    return int(stored) if stored is not None else DEFAULTS[key]
+
+
+def set_int(session: Session, key: str, value: int) -> None:
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    setting = session.get(Setting, key)
+    if setting is None:
+        session.add(Setting(key=key, value=str(value)))
+    else:
+        setting.value = str(value)
+
+
+def queue_weights(session: Session) -> QueueWeights:
+    return QueueWeights(
+        dutch_difficult_days=get_int(session, "queue_weight_dutch_difficult_days"),
+        no_work_days=get_int(session, "queue_weight_no_work_days"),
+        children_days=get_int(session, "queue_weight_children_days"),
+    )

@@ -1,0 +1,187 @@
+"""The referral page: timeline, recording work, refusals and conflicting edits."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import ContactAttempt, ContactChannel, ContactOutcome, Referral, Role
+from portal.referrals import lifecycle
+
+from .factories import add_referral, add_user
+
+AT = datetime(2026, 11, 26, 9, 45)
+
+
+def mine(client, world):
+    referral = add_referral(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, AT)
+    db.session.commit()
+    client.login(world.toeleider.email)
+    return referral
+
+
+def version_of(client, referral) -> str:
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    return re.search(
+        r'id="attempt-version" name="attempt-version" type="hidden" value="(\d+)"', html
+    ).group(1)
+
+
+def test_logging_an_attempt_shows_on_the_timeline(client, world):
+    referral = mine(client, world)
+    response = client.post(
+        f"/referrals/{referral.id}/attempts",
+        {
+            "attempt-channel": "phone",
+            "attempt-outcome": "no_answer",
+            "attempt-note": "Voicemail",
+            "attempt-version": version_of(client, referral),
+        },
+    )
+    assert response.status_code == 303
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Contactpoging" in html and "telefoon: geen antwoord" in html
+    assert "Toeleider" in html  # who
+    attempt = db.session.scalars(select(ContactAttempt)).one()
+    assert (attempt.actor_id, attempt.note) == (world.toeleider.id, "Voicemail")
+
+
+def test_two_conflicting_edits_one_saved_one_refused_with_the_newer_version(client, world):
+    referral = mine(client, world)
+    seen = version_of(client, referral)
+    first = client.post(
+        f"/referrals/{referral.id}/attempts",
+        {"attempt-channel": "phone", "attempt-outcome": "reached", "attempt-version": seen},
+    )
+    second = client.post(
+        f"/referrals/{referral.id}/unclaim",
+        {"unclaim-reason": "Verkeerde taal", "unclaim-version": seen},
+    )
+    assert first.status_code == 303
+    assert second.status_code == 409
+    html = second.get_data(as_text=True)
+    assert "Iemand anders wijzigde deze doorverwijzing intussen" in html
+    assert "gecontacteerd" in html  # the newer state is shown
+    assert "Verkeerde taal" in html  # and what was typed is kept
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).state == "contacted"
+
+
+def test_illegal_transition_is_refused_with_a_clear_message_not_a_500(client, world):
+    referral = mine(client, world)
+    client.post(
+        f"/referrals/{referral.id}/close",
+        {"close-outcome": "completed", "close-version": version_of(client, referral)},
+    )
+    db.session.expire_all()
+    closed = db.session.get(Referral, referral.id)
+    response = client.post(
+        f"/referrals/{referral.id}/unclaim",
+        {"unclaim-reason": "x", "unclaim-version": str(closed.version)},
+    )
+    assert response.status_code == 409
+    assert "Dit kan niet meer: de doorverwijzing is nu &#39;afgesloten&#39;." in response.get_data(
+        as_text=True
+    )
+
+
+def test_closing_without_outcome_shows_the_error_next_to_the_field(client, world):
+    referral = mine(client, world)
+    response = client.post(
+        f"/referrals/{referral.id}/close",
+        {
+            "close-outcome": "",
+            "close-note": "Toelichting blijft",
+            "close-version": version_of(client, referral),
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r'id="close-outcome-error">Kies een resultaat om af te sluiten.<', html)
+    assert "Toelichting blijft" in html
+
+
+def test_other_toeleider_sees_the_file_but_cannot_act(client, world):
+    referral = add_referral(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, AT)
+    other = add_user(db.session, "yonas@lindeveld.be", [Role.TOELEIDER], [world.municipality])
+    db.session.commit()
+    client.login(other.email)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Contactpoging" not in html.split('id="h-timeline"')[0]
+    response = client.post(
+        f"/referrals/{referral.id}/attempts",
+        {
+            "attempt-channel": "phone",
+            "attempt-outcome": "reached",
+            "attempt-version": str(referral.version),
+        },
+    )
+    assert response.status_code == 409
+    assert "Alleen de toeleider van deze persoon" in response.get_data(as_text=True)
+
+
+def test_desk_worker_cannot_post_work_on_a_file(as_desk, world):
+    referral = add_referral(db.session, world, by=world.desk)
+    response = as_desk.post(
+        f"/referrals/{referral.id}/attempts",
+        {"attempt-channel": "phone", "attempt-outcome": "reached", "attempt-version": "1"},
+    )
+    assert response.status_code == 403
+
+
+def test_lead_reassigns_from_the_page(client, world):
+    referral = add_referral(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, AT)
+    other = add_user(
+        db.session, "yonas@lindeveld.be", [Role.TOELEIDER], [world.municipality], name="Yonas"
+    )
+    db.session.commit()
+    client.login(world.lead.email)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    version = re.search(
+        r'id="reassign-version" name="reassign-version" type="hidden" value="(\d+)"', html
+    ).group(1)
+    response = client.post(
+        f"/referrals/{referral.id}/reassign",
+        {"reassign-owner": str(other.id), "reassign-reason": "Verlof", "reassign-version": version},
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).owner_id == other.id
+
+
+def test_letters_list_print_and_mark_sent(client, world):
+    referral = mine(client, world)
+    for _ in range(3):
+        lifecycle.log_contact_attempt(
+            db.session,
+            referral,
+            world.toeleider,
+            ContactChannel.PHONE,
+            ContactOutcome.NO_ANSWER,
+            None,
+            AT,
+        )
+    referral.address = "Kerkstraat 1, 9999 Lindeveld"
+    db.session.commit()
+    listing = client.get("/queue/letters").get_data(as_text=True)
+    assert "Kerkstraat 1" in listing
+    printed = client.get(f"/queue/letters/print?id={referral.id}").get_data(as_text=True)
+    assert "Uitnodiging voor een gesprek" in printed
+    assert referral.reference in printed
+    assert 'lang="ar"' in printed  # the admin's text in the contact language
+    client.post("/queue/letters/sent", [("id", str(referral.id))])
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).needs_letter is False
+    assert "Er wachten geen brieven." in client.get("/queue/letters").get_data(as_text=True)
+
+
+def test_my_files_lists_what_i_own(client, world):
+    referral = mine(client, world)
+    html = client.get("/queue/mine").get_data(as_text=True)
+    assert referral.full_name in html
