@@ -67,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .agenda.views import bp as agenda_bp
     from .auth.views import bp as auth_bp
     from .desk.views import bp as desk_bp
     from .queue.views import bp as queue_bp
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(desk_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(queue_bp)
+    app.register_blueprint(agenda_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -67,6 +67,31 @@ EVENT_LABELS = {
     "offer_accepted": _l("Gesprek aanvaard"),
     "offer_declined": _l("Gesprek geweigerd"),
     "closed": _l("Afgesloten"),
+    "scheduled": _l("Gesprek gepland"),
+    "conversation_held": _l("Gesprek gehouden"),
+    "no_show": _l("Niet komen opdagen"),
+    "appointment_cancelled": _l("Afspraak geannuleerd"),
+    "rescheduled": _l("Afspraak verplaatst"),
+    "conversation_recorded": _l("Verslag van het gesprek"),
+    "partner_referral": _l("Toeleiding naar een partner"),
+    "partner_referral_status": _l("Toeleiding opgevolgd"),
+    "task_added": _l("Opvolgtaak"),
+    "task_done": _l("Opvolgtaak afgewerkt"),
+    "milestone_added": _l("Mijlpaal"),
+    "milestone_status": _l("Mijlpaal bijgewerkt"),
+}
+
+APPOINTMENT_KIND_LABELS = {
+    "welcome": _l("onthaalgesprek"),
+    "integration": _l("integratiegesprek"),
+}
+
+APPOINTMENT_STATUS_LABELS = {
+    "planned": _l("gepland"),
+    "held": _l("gehouden"),
+    "no_show": _l("niet opgedaagd"),
+    "cancelled": _l("geannuleerd"),
+    "rescheduled": _l("verplaatst"),
 }
 
 

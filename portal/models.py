@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     Boolean,
@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     UniqueConstraint,
     func,
 )
@@ -147,6 +148,8 @@ class User(db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    # Secret part of the private iCalendar feed URL; None when the feed is off.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     service: Mapped[Service | None] = relationship()
@@ -326,3 +329,65 @@ class Setting(db.Model):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class AvailabilityKind(enum.StrEnum):
+    CONVERSATIONS = "conversations"
+    DESK_DUTY = "desk_duty"
+
+
+class AvailabilitySlot(db.Model):
+    """A weekly period in which a toeleider holds conversations or is on desk duty."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class Absence(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class AppointmentKind(enum.StrEnum):
+    WELCOME = "welcome"  # onthaalgesprek, for a newcomer
+    INTEGRATION = "integration"  # integratiegesprek, for a long-term resident
+
+
+class AppointmentStatus(enum.StrEnum):
+    PLANNED = "planned"
+    HELD = "held"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+
+
+class Appointment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    toeleider_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    place: Mapped[str] = mapped_column(String(200))
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.PLANNED.value)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    referral: Mapped[Referral] = relationship()
+    toeleider: Mapped[User] = relationship(foreign_keys=[toeleider_id])
+
+    __table_args__ = (Index("ix_appointment_toeleider_starts", "toeleider_id", "starts_at"),)
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)

@@ -9,7 +9,14 @@ from flask_wtf.csrf import generate_csrf
 
 from .access import Permission, can
 from .desk.rules import display_phone
-from .labels import event_detail, event_label, role_label, state_label
+from .labels import (
+    APPOINTMENT_KIND_LABELS,
+    APPOINTMENT_STATUS_LABELS,
+    event_detail,
+    event_label,
+    role_label,
+    state_label,
+)
 
 HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
 
@@ -23,6 +30,8 @@ def register(app: Flask) -> None:
         state_label=state_label,
         event_label=event_label,
         event_detail=event_detail,
+        appointment_kind_label=lambda k: str(APPOINTMENT_KIND_LABELS[k]),
+        appointment_status_label=lambda s: str(APPOINTMENT_STATUS_LABELS[s]),
         role_label=role_label,
     )
     app.jinja_env.filters.update(

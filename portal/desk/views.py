@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, RadioField, StringField
+from wtforms.validators import InputRequired, Length
 
 from .. import clock, recovery
 from ..access import Permission, can_view_referral, municipality_ids, requires
+from ..agenda.booking import free_slots
 from ..audit import log_access
 from ..extensions import db
-from ..models import Referral, Service
+from ..formtools import options
+from ..models import (
+    Appointment,
+    AppointmentStatus,
+    Referral,
+    Role,
+    Service,
+    User,
+    user_municipalities,
+)
+from ..referrals import lifecycle
 from .forms import IntakeForm
 from .intake import (
     IntakeData,
@@ -190,4 +207,94 @@ def slip(referral_id: int) -> Any:
         abort(404)
     log_access(db.session, current_user, referral, "slip", clock.now())
     db.session.commit()
-    return render_template("desk/slip.html", referral=referral)
+    appointment = db.session.scalars(
+        select(Appointment).where(
+            Appointment.referral_id == referral.id,
+            Appointment.status == AppointmentStatus.PLANNED.value,
+        )
+    ).first()
+    return render_template("desk/slip.html", referral=referral, appointment=appointment)
+
+
+BOOKING_DAYS, BOOKING_MINUTES, SLOTS_SHOWN = 14, 60, 12
+
+
+class BookingForm(FlaskForm):
+    slot = RadioField(_l("Moment"), validators=[InputRequired(_l("Kies een moment."))])
+    place = StringField(
+        _l("Plaats"),
+        default="Gemeentehuis, onthaal",
+        validators=[InputRequired(_l("Geef een plaats op.")), Length(max=200)],
+    )
+    interpreter = BooleanField(_l("Tolk nodig"))
+
+
+def _booking_candidates(referral: Referral) -> list[User]:
+    """Toeleiders of the municipality, those who speak the contact language if any do."""
+    people = [
+        u
+        for u in db.session.scalars(
+            select(User)
+            .join(user_municipalities)
+            .where(user_municipalities.c.municipality_id == referral.municipality_id)
+            .where(User.active.is_(True))
+        )
+        if u.has_role(Role.TOELEIDER)
+    ]
+    speakers = [
+        u for u in people if referral.contact_language_code in {lang.code for lang in u.languages}
+    ]
+    return speakers or people
+
+
+def _slot_choices(referral: Referral) -> list[tuple[str, str]]:
+    now = clock.now()
+    slots = free_slots(
+        db.session, _booking_candidates(referral), now.date(), BOOKING_DAYS, BOOKING_MINUTES, now
+    )[:SLOTS_SHOWN]
+    return [
+        (
+            f"{user.id}|{start.isoformat()}",
+            f"{format_datetime(start, 'EEEE d MMMM, HH:mm', rebase=False)} · {user.full_name}",
+        )
+        for user, start in slots
+    ]
+
+
+@bp.route("/referrals/<int:referral_id>/book", methods=["GET", "POST"])
+@requires(Permission.INTAKE)
+def book(referral_id: int) -> Any:
+    """Book a free conversation slot while the resident is still at the desk."""
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or not can_view_referral(current_user, referral, clock.today()):
+        abort(404)
+    form = BookingForm() if request.method == "POST" else BookingForm(formdata=None)
+    form.slot.choices = options(_slot_choices(referral))
+    message = None
+    offered = {choice.value for choice in form.slot.choices}
+    if request.method == "POST" and form.slot.data and form.slot.data not in offered:
+        # Someone else booked it between showing and choosing.
+        message = _("Dit moment is intussen niet meer vrij. Kies een ander moment.")
+    elif request.method == "POST" and form.validate():
+        user_id, _sep, start = (form.slot.data or "").partition("|")
+        toeleider = db.session.get(User, int(user_id))
+        try:
+            lifecycle.schedule_conversation(
+                db.session,
+                referral,
+                current_user,
+                toeleider,
+                datetime.fromisoformat(start),
+                BOOKING_MINUTES,
+                form.place.data or "",
+                bool(form.interpreter.data),
+                clock.now(),
+            )
+            db.session.commit()
+            return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
+        except lifecycle.TransitionRefused as refused:
+            db.session.rollback()
+            message = refused.message
+            form.slot.choices = options(_slot_choices(referral))
+    status = 200 if request.method == "GET" else 422
+    return render_template("desk/book.html", referral=referral, form=form, message=message), status

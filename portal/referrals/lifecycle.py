@@ -17,6 +17,9 @@ from ..access import is_lead_for, works_in
 from ..labels import state_label
 from ..models import (
     UNREACHED_OUTCOMES,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
     ClosingOutcome,
     ContactAttempt,
     ContactChannel,
@@ -311,3 +314,188 @@ def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:
         .order_by(TimelineEvent.at, TimelineEvent.id)
     )
     return list(session.scalars(stmt))
+
+
+# Appointments ---------------------------------------------------------------------------
+
+
+def _check_slot(
+    session: Session,
+    toeleider: User,
+    starts_at: datetime,
+    minutes: int,
+    at: datetime,
+    except_id: int | None = None,
+) -> datetime:
+    from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
+
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise TransitionRefused(
+            _l("Een gesprek duurt tussen %(a)d en %(b)d minuten.", a=MIN_MINUTES, b=MAX_MINUTES)
+        )
+    if starts_at <= at:
+        raise TransitionRefused(_l("Kies een moment in de toekomst."))
+    ends_at = starts_at + timedelta(minutes=minutes)
+    lock_agenda(session, toeleider.id)
+    if absent_on(session, toeleider.id, starts_at.date()):
+        raise TransitionRefused(_l("%(name)s is die dag afwezig.", name=toeleider.full_name))
+    clash = overlapping(session, toeleider.id, starts_at, ends_at, except_id)
+    if clash is not None:
+        raise TransitionRefused(
+            _l(
+                "Dubbele boeking: %(name)s heeft dan al een afspraak (%(start)s–%(end)s).",
+                name=toeleider.full_name,
+                start=clash.starts_at.strftime("%d/%m %H:%M"),
+                end=clash.ends_at.strftime("%H:%M"),
+            )
+        )
+    return ends_at
+
+
+def schedule_conversation(
+    session: Session,
+    referral: Referral,
+    actor: User,
+    toeleider: User,
+    starts_at: datetime,
+    minutes: int,
+    place: str,
+    interpreter_needed: bool,
+    at: datetime,
+) -> Appointment:
+    """Plan the welcome or integration conversation; a desk may book one at intake."""
+    if referral.state == S.NEW.value:
+        # At the desk: the resident leaves with an appointment, and the file goes to that
+        # toeleider straight away.
+        if not (actor.has_role(Role.DESK) or is_lead_for(actor, referral.municipality_id)):
+            raise TransitionRefused(_l("Neem de persoon eerst op."))
+    else:
+        _require_state(referral, S.CLAIMED, S.CONTACTED)
+        _require_worker(referral, actor)
+        if toeleider.id != referral.owner_id and not is_lead_for(actor, referral.municipality_id):
+            raise TransitionRefused(_l("Plan het gesprek in de eigen agenda."))
+    if not (
+        toeleider.active
+        and toeleider.has_role(Role.TOELEIDER)
+        and works_in(toeleider, referral.municipality_id)
+    ):
+        raise TransitionRefused(_l("Kies een actieve toeleider van deze gemeente."))
+    if not (place or "").strip():
+        raise TransitionRefused(_l("Geef een plaats op."))
+    ends_at = _check_slot(session, toeleider, starts_at, minutes, at)
+    appointment = Appointment(
+        referral=referral,
+        toeleider=toeleider,
+        kind=(
+            AppointmentKind.WELCOME if referral.is_newcomer else AppointmentKind.INTEGRATION
+        ).value,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place.strip(),
+        interpreter_needed=interpreter_needed,
+        status=AppointmentStatus.PLANNED.value,
+        created_by_id=actor.id,
+        created_at=at,
+    )
+    session.add(appointment)
+    before = referral.state
+    if referral.state == S.NEW.value:
+        referral.owner_id = toeleider.id
+        referral.claimed_at = at
+    referral.state = S.SCHEDULED.value
+    referral.conversation_accepted = True
+    _record(
+        session,
+        referral,
+        actor,
+        at,
+        "scheduled",
+        f"{starts_at:%d/%m/%Y %H:%M}, {minutes} min, {place.strip()} · {toeleider.full_name}",
+        from_state=before,
+    )
+    return appointment
+
+
+def _planned(appointment: Appointment) -> None:
+    if appointment.status != AppointmentStatus.PLANNED.value:
+        raise TransitionRefused(_l("Deze afspraak is niet meer gepland."))
+
+
+def conversation_held(
+    session: Session, appointment: Appointment, actor: User, at: datetime
+) -> None:
+    referral = appointment.referral
+    _planned(appointment)
+    _require_state(referral, S.SCHEDULED)
+    _require_worker(referral, actor)
+    if appointment.starts_at > at:
+        raise TransitionRefused(_l("Dit gesprek is nog niet begonnen."))
+    appointment.status = AppointmentStatus.HELD.value
+    referral.state = S.HELD.value
+    _record(session, referral, actor, at, "conversation_held", from_state=S.SCHEDULED.value)
+
+
+def no_show(session: Session, appointment: Appointment, actor: User, at: datetime) -> None:
+    """The person did not come: the file goes back to 'contacted' to plan again."""
+    referral = appointment.referral
+    _planned(appointment)
+    _require_state(referral, S.SCHEDULED)
+    _require_worker(referral, actor)
+    appointment.status = AppointmentStatus.NO_SHOW.value
+    referral.state = S.CONTACTED.value
+    _record(session, referral, actor, at, "no_show", from_state=S.SCHEDULED.value)
+
+
+def cancel_appointment(
+    session: Session, appointment: Appointment, actor: User, reason: str | None, at: datetime
+) -> None:
+    referral = appointment.referral
+    _planned(appointment)
+    _require_worker(referral, actor)
+    reason = _require_reason(reason)
+    appointment.status = AppointmentStatus.CANCELLED.value
+    before = referral.state
+    if referral.state == S.SCHEDULED.value:
+        referral.state = S.CONTACTED.value
+    _record(session, referral, actor, at, "appointment_cancelled", reason, from_state=before)
+
+
+def reschedule(
+    session: Session,
+    appointment: Appointment,
+    actor: User,
+    starts_at: datetime,
+    minutes: int,
+    place: str,
+    at: datetime,
+) -> Appointment:
+    """Move a planned conversation; the old appointment stays on record as rescheduled."""
+    referral = appointment.referral
+    _planned(appointment)
+    _require_worker(referral, actor)
+    if not (place or "").strip():
+        raise TransitionRefused(_l("Geef een plaats op."))
+    ends_at = _check_slot(session, appointment.toeleider, starts_at, minutes, at, appointment.id)
+    appointment.status = AppointmentStatus.RESCHEDULED.value
+    moved = Appointment(
+        referral=referral,
+        toeleider=appointment.toeleider,
+        kind=appointment.kind,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=place.strip(),
+        interpreter_needed=appointment.interpreter_needed,
+        status=AppointmentStatus.PLANNED.value,
+        created_by_id=actor.id,
+        created_at=at,
+    )
+    session.add(moved)
+    _record(
+        session,
+        referral,
+        actor,
+        at,
+        "rescheduled",
+        f"{appointment.starts_at:%d/%m %H:%M} → {starts_at:%d/%m/%Y %H:%M}, {place.strip()}",
+    )
+    return moved

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..access import Permission, can_view_referral, is_lead_for, may_work_on, requires
+from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..audit import log_access
 from ..extensions import db
 from ..formtools import options
 from ..models import (
+    Appointment,
     ClosingOutcome,
     ContactChannel,
     ContactOutcome,
@@ -57,6 +61,17 @@ def _toeleider_choices(referral: Referral) -> list[tuple[int, str]]:
     return [(u.id, u.full_name) for u in people if u.has_role(Role.TOELEIDER)]
 
 
+def _appointments(referral: Referral) -> list[Appointment]:
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .options(joinedload(Appointment.toeleider))
+            .where(Appointment.referral_id == referral.id)
+            .order_by(Appointment.starts_at)
+        )
+    )
+
+
 def _forms(referral: Referral, **posted: VersionedForm) -> dict[str, VersionedForm]:
     """Every action form of the page, fresh at the current version unless one was posted."""
     forms: dict[str, VersionedForm] = {
@@ -65,6 +80,10 @@ def _forms(referral: Referral, **posted: VersionedForm) -> dict[str, VersionedFo
         "unclaim": UnclaimForm(formdata=None, prefix="unclaim"),
         "close": CloseForm(formdata=None, prefix="close"),
         "reassign": ReassignForm(formdata=None, prefix="reassign"),
+        "schedule": ScheduleForm(formdata=None, prefix="schedule"),
+        "reschedule": ScheduleForm(formdata=None, prefix="reschedule"),
+        "appointment": AppointmentActionForm(formdata=None, prefix="appointment"),
+        "cancel": CancelForm(formdata=None, prefix="cancel"),
     }
     forms["reassign"].owner.choices = options(_toeleider_choices(referral))  # type: ignore[attr-defined]
     for form in forms.values():
@@ -85,6 +104,7 @@ def _render(
             may_work=may_work_on(current_user, referral),
             may_reassign=is_lead_for(current_user, referral.municipality_id) and referral.is_open,
             conflict=conflict,
+            appointments=_appointments(referral),
         ),
         status,
     )
@@ -215,3 +235,92 @@ def reassign(referral_id: int) -> Any:
         )
 
     return _act(referral_id, "reassign", form, action)
+
+
+def _appointment_of(referral_id: int, appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.referral_id != referral_id:
+        abort(404)
+    return appointment
+
+
+@bp.post("/<int:referral_id>/schedule")
+@requires(Permission.WORK_QUEUE)
+def schedule(referral_id: int) -> Any:
+    """Plan the conversation in the owner's agenda."""
+    form = ScheduleForm(prefix="schedule")
+
+    def action(referral: Referral) -> None:
+        if referral.owner is None:
+            raise lifecycle.TransitionRefused(_("Neem de persoon eerst op."))
+        lifecycle.schedule_conversation(
+            db.session,
+            referral,
+            current_user,
+            referral.owner,
+            datetime.combine(form.day.data, form.start.data),
+            form.minutes.data,
+            form.place.data or "",
+            bool(form.interpreter.data),
+            clock.now(),
+        )
+
+    return _act(referral_id, "schedule", form, action)
+
+
+APPOINTMENT_OUTCOMES = {"held": lifecycle.conversation_held, "no-show": lifecycle.no_show}
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/<outcome>")
+@requires(Permission.WORK_QUEUE)
+def appointment_outcome(referral_id: int, appointment_id: int, outcome: str) -> Any:
+    """The conversation was held, or the person did not come."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    if outcome not in APPOINTMENT_OUTCOMES:
+        abort(404)
+    form = AppointmentActionForm(prefix="appointment")
+    transition = APPOINTMENT_OUTCOMES[outcome]
+    return _act(
+        referral_id,
+        "appointment",
+        form,
+        lambda r: transition(db.session, appointment, current_user, clock.now()),
+    )
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/cancel")
+@requires(Permission.WORK_QUEUE)
+def cancel_appointment(referral_id: int, appointment_id: int) -> Any:
+    """Cancel a planned conversation, with a reason."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    form = CancelForm(prefix="cancel")
+    return _act(
+        referral_id,
+        "cancel",
+        form,
+        lambda r: lifecycle.cancel_appointment(
+            db.session, appointment, current_user, form.reason.data, clock.now()
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/reschedule")
+@requires(Permission.WORK_QUEUE)
+def reschedule(referral_id: int, appointment_id: int) -> Any:
+    """Move a planned conversation to another moment."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    form = ScheduleForm(prefix="reschedule")
+    return _act(
+        referral_id,
+        "reschedule",
+        form,
+        lambda r: lifecycle.reschedule(
+            db.session,
+            appointment,
+            current_user,
+            datetime.combine(form.day.data, form.start.data),
+            form.minutes.data,
+            form.place.data or "",
+            clock.now(),
+        ),
+    )

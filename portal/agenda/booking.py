@@ -1,0 +1,115 @@
+"""Rules of the agenda: when a toeleider is free, and what counts as a double booking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Absence,
+    Appointment,
+    AppointmentStatus,
+    AvailabilityKind,
+    AvailabilitySlot,
+    User,
+)
+
+MIN_MINUTES, MAX_MINUTES = 15, 240
+
+
+def overlapping(
+    session: Session,
+    toeleider_id: int,
+    starts: datetime,
+    ends: datetime,
+    except_id: int | None = None,
+) -> Appointment | None:
+    """A planned appointment of this toeleider that overlaps [starts, ends), if any."""
+    stmt = (
+        select(Appointment)
+        .where(Appointment.toeleider_id == toeleider_id)
+        .where(Appointment.status == AppointmentStatus.PLANNED.value)
+        .where(Appointment.starts_at < ends, Appointment.ends_at > starts)
+        .order_by(Appointment.starts_at)
+    )
+    if except_id is not None:
+        stmt = stmt.where(Appointment.id != except_id)
+    return session.scalars(stmt.limit(1)).first()
+
+
+def absent_on(session: Session, toeleider_id: int, day: date) -> Absence | None:
+    stmt = select(Absence).where(
+        Absence.user_id == toeleider_id, Absence.first_day <= day, Absence.last_day >= day
+    )
+    return session.scalars(stmt.limit(1)).first()
+
+
+def lock_agenda(session: Session, toeleider_id: int) -> None:
+    """Serialise bookings for one toeleider: two desks booking at once cannot both win.
+
+    PostgreSQL locks the user row until commit; SQLite has one writer at a time anyway.
+    """
+    session.execute(select(User.id).where(User.id == toeleider_id).with_for_update())
+
+
+def free_slots(
+    session: Session,
+    toeleiders: Iterable[User],
+    first_day: date,
+    days: int,
+    minutes: int,
+    now: datetime,
+    kind: AvailabilityKind = AvailabilityKind.CONVERSATIONS,
+) -> list[tuple[User, datetime]]:
+    """Start times in the toeleiders' weekly availability that are free, soonest first."""
+    people = {u.id: u for u in toeleiders}
+    if not people:
+        return []
+    last_day = first_day + timedelta(days=days)
+    slots = session.scalars(
+        select(AvailabilitySlot).where(
+            AvailabilitySlot.user_id.in_(people), AvailabilitySlot.kind == kind.value
+        )
+    ).all()
+    booked = session.scalars(
+        select(Appointment).where(
+            Appointment.toeleider_id.in_(people),
+            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.starts_at < datetime.combine(last_day, datetime.min.time()),
+            Appointment.ends_at > datetime.combine(first_day, datetime.min.time()),
+        )
+    ).all()
+    absences = session.scalars(
+        select(Absence).where(
+            Absence.user_id.in_(people),
+            Absence.first_day <= last_day,
+            Absence.last_day >= first_day,
+        )
+    ).all()
+    step = timedelta(minutes=minutes)
+    found: list[tuple[User, datetime]] = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for slot in slots:
+            if slot.weekday != day.weekday():
+                continue
+            if any(
+                a.user_id == slot.user_id and a.first_day <= day <= a.last_day for a in absences
+            ):
+                continue
+            start = datetime.combine(day, slot.starts)
+            end_of_slot = datetime.combine(day, slot.ends)
+            while start + step <= end_of_slot:
+                end = start + step
+                taken = any(
+                    b.toeleider_id == slot.user_id and b.starts_at < end and b.ends_at > start
+                    for b in booked
+                )
+                if start > now and not taken:
+                    found.append((people[slot.user_id], start))
+                start = end
+    found.sort(key=lambda pair: (pair[1], pair[0].full_name))
+    return found

@@ -1,0 +1,58 @@
+"""The private iCalendar feed of one toeleider's appointments."""
+
+from __future__ import annotations
+
+import secrets
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..labels import APPOINTMENT_KIND_LABELS
+from ..models import Appointment, AppointmentStatus, User
+
+SHOWN = (AppointmentStatus.PLANNED.value, AppointmentStatus.HELD.value)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    if not token or len(token) > 64:
+        return None
+    user = session.scalar(select(User).where(User.calendar_token == token))
+    return user if user is not None and user.active else None
+
+
+def feed(session: Session, user: User, zone: str) -> bytes:
+    """Planned and held appointments of this toeleider only.
+
+    Calendar programs copy events to other services, so an event names the reference and
+    the kind of conversation, never the resident.
+    """
+    tz = ZoneInfo(zone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Onthaalportaal//agenda//NL")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Onthaalportaal – {user.full_name}")
+    appointments = session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.referral))
+        .where(Appointment.toeleider_id == user.id, Appointment.status.in_(SHOWN))
+        .order_by(Appointment.starts_at)
+    )
+    for appointment in appointments:
+        event = Event()
+        event.add("uid", f"appointment-{appointment.id}@onthaalportaal")
+        event.add("dtstamp", appointment.created_at.replace(tzinfo=tz))
+        event.add("dtstart", appointment.starts_at.replace(tzinfo=tz))
+        event.add("dtend", appointment.ends_at.replace(tzinfo=tz))
+        kind = str(APPOINTMENT_KIND_LABELS[appointment.kind]).capitalize()
+        event.add("summary", f"{kind} {appointment.referral.reference}")
+        event.add("location", appointment.place)
+        if appointment.interpreter_needed:
+            event.add("description", "Tolk nodig")
+        calendar.add_component(event)
+    return calendar.to_ical()

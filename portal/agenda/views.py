@@ -1,0 +1,169 @@
+"""My agenda, my availability, and the private calendar feed."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from .. import clock
+from ..access import Permission, requires
+from ..extensions import db
+from ..models import Absence, Appointment, AvailabilitySlot
+from ..queue.views import ClaimForm
+from . import calendar_feed
+from .forms import WEEKDAYS, AbsenceForm, SlotForm
+
+bp = Blueprint("agenda", __name__, url_prefix="/agenda")
+
+
+def _day_arg() -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return clock.today()
+
+
+@bp.get("/")
+@requires(Permission.WORK_QUEUE)
+def index() -> Any:
+    """My appointments for a day or a week."""
+    day = _day_arg()
+    week = request.args.get("view") == "week"
+    first = day - timedelta(days=day.weekday()) if week else day
+    last = first + timedelta(days=7 if week else 1)
+    appointments = db.session.scalars(
+        select(Appointment)
+        .options(joinedload(Appointment.referral))
+        .where(Appointment.toeleider_id == current_user.id)
+        .where(Appointment.starts_at >= datetime.combine(first, datetime.min.time()))
+        .where(Appointment.starts_at < datetime.combine(last, datetime.min.time()))
+        .order_by(Appointment.starts_at)
+    ).all()
+    step = timedelta(days=7 if week else 1)
+    return render_template(
+        "agenda/index.html",
+        appointments=appointments,
+        day=day,
+        week=week,
+        first=first,
+        last=last - timedelta(days=1),
+        previous=first - step,
+        following=first + step,
+        feed_form=ClaimForm(),
+    )
+
+
+@bp.route("/availability", methods=["GET", "POST"])
+@requires(Permission.WORK_QUEUE)
+def availability() -> Any:
+    """Weekly periods for conversations and desk duty, and absences."""
+    slot_form = SlotForm(prefix="slot")
+    absence_form = AbsenceForm(prefix="absence")
+    status = 200
+    if request.method == "POST":
+        form = slot_form if "slot-weekday" in request.form else absence_form
+        if form.validate():
+            if form is slot_form:
+                db.session.add(
+                    AvailabilitySlot(
+                        user_id=current_user.id,
+                        weekday=slot_form.weekday.data,
+                        starts=slot_form.starts.data,
+                        ends=slot_form.ends.data,
+                        kind=slot_form.kind.data,
+                    )
+                )
+            else:
+                db.session.add(
+                    Absence(
+                        user_id=current_user.id,
+                        first_day=absence_form.first_day.data,
+                        last_day=absence_form.last_day.data,
+                        note=absence_form.note.data or None,
+                    )
+                )
+            db.session.commit()
+            flash(_("Bewaard."))
+            return redirect(url_for("agenda.availability"), code=303)
+        status = 422
+    slots = db.session.scalars(
+        select(AvailabilitySlot)
+        .where(AvailabilitySlot.user_id == current_user.id)
+        .order_by(AvailabilitySlot.weekday, AvailabilitySlot.starts)
+    ).all()
+    absences = db.session.scalars(
+        select(Absence)
+        .where(Absence.user_id == current_user.id, Absence.last_day >= clock.today())
+        .order_by(Absence.first_day)
+    ).all()
+    return render_template(
+        "agenda/availability.html",
+        slots=slots,
+        absences=absences,
+        slot_form=slot_form,
+        absence_form=absence_form,
+        delete_form=ClaimForm(),
+        weekdays=WEEKDAYS,
+    ), status
+
+
+@bp.post("/availability/<kind>/<int:item_id>/delete")
+@requires(Permission.WORK_QUEUE)
+def delete_availability(kind: str, item_id: int) -> Any:
+    """Remove one of my own weekly periods or absences."""
+    model = {"slot": AvailabilitySlot, "absence": Absence}.get(kind) or abort(404)
+    item = db.session.get(model, item_id)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    if ClaimForm().validate():
+        db.session.delete(item)
+        db.session.commit()
+    return redirect(url_for("agenda.availability"), code=303)
+
+
+@bp.post("/feed")
+@requires(Permission.WORK_QUEUE)
+def new_feed() -> Any:
+    """Make (or replace) my private calendar address; an old one stops working."""
+    if ClaimForm().validate():
+        current_user.calendar_token = calendar_feed.new_token()
+        db.session.commit()
+        flash(_("Nieuw agenda-adres gemaakt. Het vorige werkt niet meer."))
+    return redirect(url_for("agenda.index"), code=303)
+
+
+@bp.post("/feed/revoke")
+@requires(Permission.WORK_QUEUE)
+def revoke_feed() -> Any:
+    """Switch my calendar feed off."""
+    if ClaimForm().validate():
+        current_user.calendar_token = None
+        db.session.commit()
+        flash(_("Agenda-adres ingetrokken."))
+    return redirect(url_for("agenda.index"), code=303)
+
+
+@bp.get("/feed/<token>.ics")
+def feed(token: str) -> Any:
+    """The iCalendar feed: the secret address is the only key, so an unknown one is a 404."""
+    user = calendar_feed.user_for_token(db.session, token)
+    if user is None:
+        abort(404)
+    body = calendar_feed.feed(db.session, user, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})
