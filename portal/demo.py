@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,10 +15,16 @@ from .desk.intake import reference_for
 from .desk.rules import name_key, residence
 from .languages import dutch_name
 from .models import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityKind,
+    AvailabilitySlot,
     ClosingOutcome,
     HouseholdChild,
     Language,
+    MonitoringParameter,
     Municipality,
+    NeedCategory,
     Referral,
     ReferralState,
     Role,
@@ -41,6 +47,25 @@ PARTNERS = [
     "Centrum voor Basiseducatie",
     "Basisschool De Linde",
     "Kind en Gezin",
+]
+NEED_CATEGORIES = [
+    "Nederlands leren",
+    "Werk zoeken",
+    "Wonen",
+    "Kinderopvang en school",
+    "Gezondheid",
+    "Administratie en papieren",
+    "Vrije tijd",
+    "Geld en schulden",
+]
+MONITORING = [
+    ("Kent de persoon het Huis van het Nederlands?", "yes_no", None),
+    ("Aantal kinderen in het gezin dat naar school gaat", "number", None),
+    (
+        "Hoe kwam de persoon bij de gemeente terecht?",
+        "choice",
+        "via het loket\nvia vrienden of familie\nvia een partner",
+    ),
 ]
 THEMES = [
     "Nederlands leren en oefenen",
@@ -167,6 +192,11 @@ def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
     session.add_all([*services.values(), *partners])
     for i, name in enumerate(THEMES):
         session.add(Theme(name=name, position=i * 10))
+    session.add_all(NeedCategory(name=name) for name in NEED_CATEGORIES)
+    session.add_all(
+        MonitoringParameter(question=q, kind=k, choices_text=c, position=i)
+        for i, (q, k, c) in enumerate(MONITORING)
+    )
     for code in LANGUAGE_WEIGHTS:
         if session.get(Language, code) is None:
             session.add(
@@ -198,6 +228,27 @@ def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
             )
         )
     session.flush()
+    for user in users:
+        if Role.TOELEIDER in user.roles:
+            session.add_all(
+                AvailabilitySlot(
+                    user_id=user.id,
+                    weekday=day,
+                    starts=time(9),
+                    ends=time(12),
+                    kind=AvailabilityKind.CONVERSATIONS.value,
+                )
+                for day in range(4)
+            )
+            session.add(
+                AvailabilitySlot(
+                    user_id=user.id,
+                    weekday=4,
+                    starts=time(9),
+                    ends=time(12),
+                    kind=AvailabilityKind.DESK_DUTY.value,
+                )
+            )
     _seed_referrals(session, rng, now, municipalities, services, partners, users)
     return True
 
@@ -217,6 +268,9 @@ def _seed_referrals(
     weights = list(LANGUAGE_WEIGHTS.values())
     states = list(ReferralState)
     today = now.date()
+    # The next free hour per toeleider for demo appointments: from next Monday, 9 to 12.
+    monday = today + timedelta(days=7 - today.weekday())
+    next_free = {u.id: datetime.combine(monday, time(9)) for u in toeleiders}
     weights_in_queue = queue_weights(session)
     for n in range(300):
         # A few from today, so that the desk's "today" list and the queue's top show something.
@@ -306,6 +360,8 @@ def _seed_referrals(
                     to_state="claimed",
                 )
             )
+        if owner is not None and state not in (ReferralState.CLAIMED, ReferralState.CONTACTED):
+            _demo_appointment(session, referral, owner, state, now, next_free)
         if referral.closed_at is not None and owner is not None:
             session.add(
                 TimelineEvent(
@@ -318,3 +374,40 @@ def _seed_referrals(
                     detail=referral.outcome,
                 )
             )
+
+
+def _demo_appointment(
+    session: Session,
+    referral: Referral,
+    owner: User,
+    state: ReferralState,
+    now: datetime,
+    next_free: dict[int, datetime],
+) -> None:
+    if state == ReferralState.SCHEDULED:
+        starts = next_free[owner.id]
+        following = starts + timedelta(hours=1)
+        if following.hour >= 12:  # the next weekday at nine
+            following = datetime.combine(starts.date() + timedelta(days=1), time(9))
+            while following.weekday() > 3:
+                following += timedelta(days=1)
+        next_free[owner.id] = following
+        status = AppointmentStatus.PLANNED
+    else:
+        starts = min(referral.created_at + timedelta(days=10), now - timedelta(days=1))
+        starts = starts.replace(hour=10, minute=0, second=0)
+        status = AppointmentStatus.HELD
+    session.add(
+        Appointment(
+            referral_id=referral.id,
+            toeleider_id=owner.id,
+            kind="welcome" if referral.is_newcomer else "integration",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            place="Gemeentehuis, onthaal",
+            interpreter_needed=False,
+            status=status.value,
+            created_by_id=owner.id,
+            created_at=referral.claimed_at or referral.created_at,
+        )
+    )

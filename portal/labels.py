@@ -115,3 +115,17 @@ def event_detail(kind: str, detail: str | None) -> str:
     if kind == "letter_needed":
         return str(_l("na %(n)s onbereikte pogingen", n=detail))
     return detail
+
+
+PARTNER_STATUS_LABELS = {
+    "proposed": _l("voorgesteld"),
+    "contacted_partner": _l("partner gecontacteerd"),
+    "arrived": _l("aangekomen"),
+    "not_arrived": _l("niet aangekomen"),
+}
+
+MILESTONE_STATUS_LABELS = {
+    "open": _l("lopend"),
+    "achieved": _l("bereikt"),
+    "stopped": _l("gestopt"),
+}

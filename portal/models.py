@@ -259,7 +259,10 @@ class Referral(db.Model):
     __table_args__ = (
         Index("ix_referral_phone_state", "phone", "state"),
         Index("ix_referral_name_key_birth_year", "name_key", "birth_year"),
-        Index("ix_referral_state_municipality", "state", "municipality_id"),
+        # With the language, the queue's COUNT is answered from the index alone.
+        Index(
+            "ix_referral_state_municipality", "state", "municipality_id", "contact_language_code"
+        ),
         Index("ix_referral_created_by_created_at", "created_by_id", "created_at"),
         Index("ix_referral_municipality_language", "municipality_id", "contact_language_code"),
         Index("ix_referral_queue", "state", "priority_at"),
@@ -391,3 +394,170 @@ class Appointment(db.Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+class ParameterKind(enum.StrEnum):
+    YES_NO = "yes_no"
+    NUMBER = "number"
+    CHOICE = "choice"
+    TEXT = "text"
+
+
+class MonitoringParameter(db.Model):
+    """A question the municipality measures in every conversation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    question: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    # For kind 'choice': one option per line.
+    choices_text: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def options(self) -> list[str]:
+        return [line.strip() for line in (self.choices_text or "").splitlines() if line.strip()]
+
+
+class NeedCategory(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+conversation_themes = Table(
+    "conversation_theme",
+    db.metadata,
+    Column("conversation_id", ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("theme.id"), primary_key=True),
+)
+
+
+class Conversation(db.Model):
+    """The record of a held welcome or integration conversation."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+
+    themes: Mapped[list[Theme]] = relationship(
+        secondary=conversation_themes, order_by=Theme.position
+    )
+    answers: Mapped[list[MonitoringAnswer]] = relationship(cascade="all, delete-orphan")
+    needs: Mapped[list[Need]] = relationship(cascade="all, delete-orphan")
+
+
+class MonitoringAnswer(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    parameter_id: Mapped[int] = mapped_column(ForeignKey("monitoring_parameter.id"))
+    value: Mapped[str] = mapped_column(String(500))
+
+    parameter: Mapped[MonitoringParameter] = relationship()
+
+
+class Need(db.Model):
+    """A need or question the person raised, in a category, for the reports."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("need_category.id"))
+    description: Mapped[str | None] = mapped_column(String(500))
+
+    category: Mapped[NeedCategory] = relationship()
+
+
+class SignalStatus(enum.StrEnum):
+    NEW = "new"
+    BROUGHT_TO_BOARD = "brought_to_board"
+    ANSWERED = "answered"
+
+
+class Signal(db.Model):
+    """A need, threshold or gap in services, reported upward to policy."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="SET NULL"))
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=SignalStatus.NEW.value)
+    answer: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    theme: Mapped[Theme] = relationship()
+
+
+class PartnerReferralStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    CONTACTED_PARTNER = "contacted_partner"
+    ARRIVED = "arrived"
+    NOT_ARRIVED = "not_arrived"
+
+
+class PartnerReferral(db.Model):
+    """Toeleiding: the person led to a partner's offer, and whether they arrived."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
+    referred_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=PartnerReferralStatus.PROPOSED.value)
+    feedback: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    partner: Mapped[Service] = relationship()
+    theme: Mapped[Theme] = relationship()
+
+
+class FollowUpTask(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    description: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    referral: Mapped[Referral] = relationship()
+
+    __table_args__ = (Index("ix_follow_up_task_owner_due", "owner_id", "done_at", "due_on"),)
+
+
+class MilestoneStatus(enum.StrEnum):
+    OPEN = "open"
+    ACHIEVED = "achieved"
+    STOPPED = "stopped"
+
+
+class Milestone(db.Model):
+    """A step of a long-term resident's development plan (POP)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str] = mapped_column(String(300))
+    priority: Mapped[int] = mapped_column(Integer)  # 1 = highest
+    target_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default=MilestoneStatus.OPEN.value)

@@ -12,6 +12,8 @@ from .desk.rules import display_phone
 from .labels import (
     APPOINTMENT_KIND_LABELS,
     APPOINTMENT_STATUS_LABELS,
+    MILESTONE_STATUS_LABELS,
+    PARTNER_STATUS_LABELS,
     event_detail,
     event_label,
     role_label,
@@ -32,6 +34,8 @@ def register(app: Flask) -> None:
         event_detail=event_detail,
         appointment_kind_label=lambda k: str(APPOINTMENT_KIND_LABELS[k]),
         appointment_status_label=lambda s: str(APPOINTMENT_STATUS_LABELS[s]),
+        partner_status_label=lambda s: str(PARTNER_STATUS_LABELS[s]),
+        milestone_status_label=lambda s: str(MILESTONE_STATUS_LABELS[s]),
         role_label=role_label,
     )
     app.jinja_env.filters.update(

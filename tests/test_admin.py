@@ -7,7 +7,16 @@ import re
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Language, Municipality, Role, Service, Theme, User
+from portal.models import (
+    Language,
+    MonitoringParameter,
+    Municipality,
+    Referral,
+    Role,
+    Service,
+    Theme,
+    User,
+)
 
 
 def as_admin(client, world):
@@ -198,3 +207,96 @@ def test_inactive_language_is_not_offered_at_the_desk(client, world):
     page = client.get("/desk/").get_data(as_text=True)
     assert '<option value="Tigrinya">' not in page
     assert '<option value="Arabisch">' in page
+
+
+def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
+    from datetime import datetime
+
+    from .factories import add_referral
+
+    early = add_referral(
+        db.session,
+        world,
+        at=datetime(2026, 11, 20, 9),
+        full_name="Vroeg Met Werk",
+        dutch_difficult=False,
+        has_work=True,
+        has_children=False,
+    )
+    late = add_referral(
+        db.session,
+        world,
+        at=datetime(2026, 11, 25, 9),
+        full_name="Laat Met Kinderen",
+        dutch_difficult=False,
+        has_work=True,
+        has_children=True,
+    )
+    assert late.priority_at < early.priority_at  # 7 days for children beat 5 days of waiting
+    as_admin(client, world)
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert 'value="7"' in page
+    response = client.post(
+        "/admin/settings",
+        {
+            "queue_weight_dutch_difficult_days": "14",
+            "queue_weight_no_work_days": "7",
+            "queue_weight_children_days": "1",
+            "letter_after_unreached_attempts": "3",
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (
+        db.session.get(Referral, late.id).priority_at
+        > db.session.get(Referral, early.id).priority_at
+    )
+
+
+def test_settings_refuse_out_of_range_values(client, world):
+    as_admin(client, world)
+    response = client.post(
+        "/admin/settings",
+        {
+            "queue_weight_dutch_difficult_days": "-3",
+            "queue_weight_no_work_days": "7",
+            "queue_weight_children_days": "7",
+            "letter_after_unreached_attempts": "0",
+        },
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Tussen 0 en 365." in html and "Tussen 1 en 20." in html
+
+
+def test_monitoring_question_of_kind_choice_needs_choices(client, world):
+    as_admin(client, world)
+    bad = client.post(
+        "/admin/c/parameters/new",
+        {
+            "question": "Hoe vond u de weg?",
+            "kind": "choice",
+            "choices_text": "via vrienden",
+            "municipality_id": "0",
+            "position": "1",
+            "active": "y",
+        },
+    )
+    assert "Geef minstens twee keuzes" in bad.get_data(as_text=True)
+    ok = client.post(
+        "/admin/c/parameters/new",
+        {
+            "question": "Hoe vond u de weg?",
+            "kind": "choice",
+            "choices_text": "via vrienden\nvia loket",
+            "municipality_id": str(world.municipality.id),
+            "position": "1",
+            "active": "y",
+        },
+    )
+    assert ok.status_code == 303
+    parameter = db.session.scalars(select(MonitoringParameter)).one()
+    assert (parameter.options, parameter.municipality_id) == (
+        ["via vrienden", "via loket"],
+        world.municipality.id,
+    )

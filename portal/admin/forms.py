@@ -14,7 +14,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.passwords import MIN_LENGTH
@@ -113,4 +121,82 @@ class LanguageForm(FlaskForm):
     next_steps_text = TextAreaField(
         _l("Tekst 'Wat gebeurt er nu?' in deze taal (voor strookjes en brieven)"),
         validators=[Optional(), Length(max=2000)],
+    )
+
+
+class NeedCategoryForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=120)]
+    )
+    active = BooleanField(_l("Actief"), default=True)
+
+
+class MonitoringParameterForm(FlaskForm):
+    question = StringField(
+        _l("Vraag"), validators=[InputRequired(_l("Vul de vraag in.")), Length(max=200)]
+    )
+    kind = SelectField(
+        _l("Soort antwoord"),
+        choices=options(
+            [
+                ("yes_no", _l("ja/nee")),
+                ("number", _l("getal")),
+                ("choice", _l("keuze")),
+                ("text", _l("tekst")),
+            ]
+        ),
+    )
+    choices_text = TextAreaField(
+        _l("Keuzes (één per regel, voor soort 'keuze')"), validators=[Optional(), Length(max=2000)]
+    )
+    municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    position = IntegerField(
+        _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
+    )
+    active = BooleanField(_l("Actief"), default=True)
+
+    def validate_choices_text(self, field: TextAreaField) -> None:
+        if (
+            self.kind.data == "choice"
+            and len([x for x in (field.data or "").splitlines() if x.strip()]) < 2
+        ):
+            raise ValidationError(_l("Geef minstens twee keuzes, één per regel."))
+
+
+SETTING_LABELS = {
+    "queue_weight_dutch_difficult_days": _l("Wachtrij: dagen voorrang als Nederlands moeilijk is"),
+    "queue_weight_no_work_days": _l("Wachtrij: dagen voorrang zonder werk"),
+    "queue_weight_children_days": _l("Wachtrij: dagen voorrang met kinderen"),
+    "letter_after_unreached_attempts": _l("Uitnodigingsbrief na zoveel onbereikte pogingen"),
+}
+
+
+class SettingsForm(FlaskForm):
+    queue_weight_dutch_difficult_days = IntegerField(
+        SETTING_LABELS["queue_weight_dutch_difficult_days"],
+        validators=[
+            InputRequired(_l("Vul een getal in.")),
+            NumberRange(0, 365, _l("Tussen %(min)s en %(max)s.")),
+        ],
+    )
+    queue_weight_no_work_days = IntegerField(
+        SETTING_LABELS["queue_weight_no_work_days"],
+        validators=[
+            InputRequired(_l("Vul een getal in.")),
+            NumberRange(0, 365, _l("Tussen %(min)s en %(max)s.")),
+        ],
+    )
+    queue_weight_children_days = IntegerField(
+        SETTING_LABELS["queue_weight_children_days"],
+        validators=[
+            InputRequired(_l("Vul een getal in.")),
+            NumberRange(0, 365, _l("Tussen %(min)s en %(max)s.")),
+        ],
+    )
+    letter_after_unreached_attempts = IntegerField(
+        SETTING_LABELS["letter_after_unreached_attempts"],
+        validators=[
+            InputRequired(_l("Vul een getal in.")),
+            NumberRange(1, 20, _l("Tussen %(min)s en %(max)s.")),
+        ],
     )

@@ -19,13 +19,27 @@ from ..auth.passwords import hash_password
 from ..extensions import db
 from ..formtools import options
 from ..languages import language_catalogue
-from ..models import Language, Municipality, Service, Theme, User
+from ..models import (
+    Language,
+    MonitoringParameter,
+    Municipality,
+    NeedCategory,
+    Service,
+    Theme,
+    User,
+)
+from ..referrals.lifecycle import reprioritise_queue
+from ..settings import DEFAULTS, get_int, set_int
 from .forms import (
+    SETTING_LABELS,
     LanguageForm,
+    MonitoringParameterForm,
     MunicipalityForm,
+    NeedCategoryForm,
     NewUserForm,
     PasswordResetForm,
     ServiceForm,
+    SettingsForm,
     ThemeForm,
     ToggleForm,
     UserForm,
@@ -59,6 +73,12 @@ def _service_form_choices(form: ServiceForm) -> None:
 def _apply_service(form: ServiceForm, service: Service) -> None:
     form.populate_obj(service)
     service.municipality_id = form.municipality_id.data or None
+
+
+def _apply_service_like(form: Any, obj: Any) -> None:
+    """Forms with a 'municipality or all' choice store 0 as None."""
+    form.populate_obj(obj)
+    obj.municipality_id = form.municipality_id.data or None
 
 
 def _load_service(form: ServiceForm, service: Service) -> None:
@@ -137,6 +157,29 @@ CATALOGUES = {
             Language.name,
             apply=_apply_language,
             load=_load_language,
+        ),
+        Catalogue(
+            "needs",
+            NeedCategory,
+            NeedCategoryForm,
+            _l("Soorten vragen en noden"),
+            [(_l("Naam"), lambda c: c.name)],
+            NeedCategory.name,
+        ),
+        Catalogue(
+            "parameters",
+            MonitoringParameter,
+            MonitoringParameterForm,
+            _l("Monitoringsvragen"),
+            [
+                (_l("Vraag"), lambda p: p.question),
+                (_l("Soort"), lambda p: p.kind),
+                (_l("Gemeente"), lambda p: p.municipality_id or _("alle")),
+            ],
+            (MonitoringParameter.position, MonitoringParameter.id),
+            prepare=_service_form_choices,
+            apply=_apply_service_like,
+            load=_load_service,
         ),
         Catalogue(
             "themes",
@@ -358,3 +401,21 @@ def user_password(user_id: int) -> Any:
         return redirect(url_for("admin.users"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/password_form.html", form=form, person=person), status
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def settings() -> Any:
+    """The queue's indicator weights and the letter threshold."""
+    if request.method == "GET":
+        form = SettingsForm(formdata=None, data={k: get_int(db.session, k) for k in DEFAULTS})
+        return render_template("admin/settings.html", form=form, labels=SETTING_LABELS)
+    form = SettingsForm()
+    if not form.validate():
+        return render_template("admin/settings.html", form=form, labels=SETTING_LABELS), 422
+    for key in DEFAULTS:
+        set_int(db.session, key, form[key].data)
+    reprioritise_queue(db.session)
+    db.session.commit()
+    flash(_("Instellingen bewaard. De wachtrij volgt de nieuwe gewichten."))
+    return redirect(url_for("admin.settings"), code=303)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import redirect, request, url_for
 from flask_login import LoginManager
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import User
@@ -18,7 +19,16 @@ def configure_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Every page asks the access policy about municipalities and languages: load them now.
+        user = (
+            db.session.get(
+                User,
+                int(user_id),
+                options=[selectinload(User.municipalities), selectinload(User.languages)],
+            )
+            if user_id.isdigit()
+            else None
+        )
         return user if user is not None and user.active else None
 
     @manager.unauthorized_handler

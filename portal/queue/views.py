@@ -22,6 +22,7 @@ from ..access import (
 from ..audit import log_access
 from ..extensions import db
 from ..models import Language, Referral, Service
+from ..referrals.followup import open_tasks_of
 from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
 from ..templating import is_htmx
 from .listing import QueueFilter, letters_to_send, my_open_referrals, queue_page
@@ -97,7 +98,12 @@ def claim_referral(referral_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def mine() -> Any:
     """The toeleider's own open files."""
-    return render_template("queue/mine.html", referrals=my_open_referrals(db.session, current_user))
+    return render_template(
+        "queue/mine.html",
+        referrals=my_open_referrals(db.session, current_user),
+        tasks=open_tasks_of(db.session, current_user),
+        today=clock.today(),
+    )
 
 
 def _lead_municipalities() -> set[int]:

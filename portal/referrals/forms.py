@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..admin.forms import CheckboxesField
+from ..desk.forms import DayField, WholeNumberField
 from ..formtools import options
 from ..labels import CHANNEL_LABELS, CLOSING_OUTCOME_LABELS, CONTACT_OUTCOME_LABELS
+from ..models import MonitoringParameter, ParameterKind
 
 
 class VersionedForm(FlaskForm):
@@ -73,4 +76,140 @@ class ReassignForm(VersionedForm):
             InputRequired(_l("Geef een reden.")),
             Length(max=300, message=_l("Hoogstens %(max)d tekens.")),
         ],
+    )
+
+
+NEED_ROWS, SIGNAL_ROWS = 3, 2
+
+
+def conversation_form(
+    themes: list[tuple[int, str]],
+    parameters: list[MonitoringParameter],
+    categories: list[tuple[int, str]],
+    **kwargs: object,
+) -> FlaskForm:
+    """The record of a held conversation, with this municipality's monitoring questions."""
+
+    class ConversationForm(VersionedForm):
+        held_on = DayField(
+            _l("Gesprek gehouden op"), validators=[InputRequired(_l("Vul een datum in."))]
+        )
+        themes_covered = CheckboxesField(
+            _l("Thema's die aan bod kwamen"),
+            coerce=int,
+            choices=options(themes),
+            validators=[InputRequired(_l("Kies minstens één thema dat aan bod kwam."))],
+        )
+        notes = TextAreaField(
+            _l("Notities"),
+            validators=[Optional(), Length(max=2000, message=_l("Hoogstens %(max)d tekens."))],
+        )
+
+    for parameter in parameters:
+        label = parameter.question
+        required = [InputRequired(_l("Beantwoord deze vraag."))]
+        field: Field
+        if parameter.kind == ParameterKind.YES_NO:
+            field = RadioField(
+                label, choices=options([("ja", _l("Ja")), ("nee", _l("Nee"))]), validators=required
+            )
+        elif parameter.kind == ParameterKind.NUMBER:
+            field = WholeNumberField(
+                label, validators=[*required, NumberRange(0, 100000, _l("Een getal vanaf 0."))]
+            )
+        elif parameter.kind == ParameterKind.CHOICE:
+            field = SelectField(
+                label,
+                choices=options([("", _l("— kies —"))] + [(o, o) for o in parameter.options]),
+                validators=required,
+            )
+        else:
+            field = StringField(label, validators=[*required, Length(max=500)])
+        setattr(ConversationForm, f"parameter_{parameter.id}", field)
+    for n in range(1, NEED_ROWS + 1):
+        setattr(
+            ConversationForm,
+            f"need_{n}_category",
+            SelectField(
+                _l("Vraag of nood %(n)d", n=n),
+                coerce=int,
+                default=0,
+                choices=options([(0, _l("— geen —"))] + categories),
+            ),
+        )
+        setattr(
+            ConversationForm,
+            f"need_{n}_text",
+            StringField(
+                _l("Toelichting bij vraag %(n)d", n=n), validators=[Optional(), Length(max=500)]
+            ),
+        )
+    for n in range(1, SIGNAL_ROWS + 1):
+        setattr(
+            ConversationForm,
+            f"signal_{n}_theme",
+            SelectField(
+                _l("Signaal %(n)d: thema", n=n),
+                coerce=int,
+                default=0,
+                choices=options([(0, _l("— geen signaal —"))] + themes),
+            ),
+        )
+        setattr(
+            ConversationForm,
+            f"signal_{n}_text",
+            StringField(
+                _l("Signaal %(n)d: wat loopt er mis?", n=n),
+                validators=[Optional(), Length(max=1000)],
+            ),
+        )
+    return ConversationForm(**kwargs)
+
+
+class PartnerReferralForm(VersionedForm):
+    partner = SelectField(_l("Partner"), coerce=int)
+    theme = SelectField(_l("Thema"), coerce=int)
+    referred_on = DayField(_l("Datum"), validators=[InputRequired(_l("Vul een datum in."))])
+
+
+class PartnerStatusForm(VersionedForm):
+    status = SelectField(
+        _l("Opvolging"),
+        choices=options(
+            [
+                ("proposed", _l("voorgesteld")),
+                ("contacted_partner", _l("partner gecontacteerd")),
+                ("arrived", _l("aangekomen")),
+                ("not_arrived", _l("niet aangekomen")),
+            ]
+        ),
+    )
+    feedback = StringField(_l("Terugkoppeling"), validators=[Optional(), Length(max=500)])
+
+
+class TaskForm(VersionedForm):
+    description = StringField(
+        _l("Taak"), validators=[InputRequired(_l("Beschrijf de taak.")), Length(max=300)]
+    )
+    due_on = DayField(_l("Tegen"), validators=[InputRequired(_l("Vul een datum in."))])
+
+
+class MilestoneForm(VersionedForm):
+    description = StringField(
+        _l("Mijlpaal"), validators=[InputRequired(_l("Beschrijf de mijlpaal.")), Length(max=300)]
+    )
+    priority = SelectField(
+        _l("Prioriteit"),
+        coerce=int,
+        choices=options([(1, _l("hoog")), (2, _l("gemiddeld")), (3, _l("laag"))]),
+    )
+    target_on = DayField(_l("Streefdatum"), validators=[InputRequired(_l("Vul een datum in."))])
+
+
+class MilestoneStatusForm(VersionedForm):
+    status = SelectField(
+        _l("Status"),
+        choices=options(
+            [("open", _l("lopend")), ("achieved", _l("bereikt")), ("stopped", _l("gestopt"))]
+        ),
     )

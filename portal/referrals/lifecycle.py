@@ -7,7 +7,7 @@ with a Dutch message for the person who tried it. Callers commit.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -24,13 +24,18 @@ from ..models import (
     ContactAttempt,
     ContactChannel,
     ContactOutcome,
+    Conversation,
+    MonitoringAnswer,
+    Need,
     Referral,
     ReferralState,
     Role,
+    Signal,
+    Theme,
     TimelineEvent,
     User,
 )
-from ..settings import QueueWeights, get_int
+from ..settings import QueueWeights, get_int, queue_weights
 
 S = ReferralState
 
@@ -61,7 +66,7 @@ def priority_at(created_at: datetime, referral: Referral, weights: QueueWeights)
     return created_at - timedelta(days=days)
 
 
-def _record(
+def record_event(
     session: Session,
     referral: Referral,
     actor: User,
@@ -83,7 +88,7 @@ def _record(
     return event
 
 
-def _require_state(referral: Referral, *allowed: ReferralState) -> None:
+def require_state(referral: Referral, *allowed: ReferralState) -> None:
     if referral.state not in {s.value for s in allowed}:
         raise TransitionRefused(
             _l(
@@ -93,7 +98,7 @@ def _require_state(referral: Referral, *allowed: ReferralState) -> None:
         )
 
 
-def _require_worker(referral: Referral, actor: User) -> None:
+def require_worker(referral: Referral, actor: User) -> None:
     """The owner, or a lead of the referral's municipality, may work on an open file."""
     if referral.owner_id == actor.id or is_lead_for(actor, referral.municipality_id):
         return
@@ -111,7 +116,7 @@ def _require_reason(reason: str | None) -> str:
 
 def record_intake(session: Session, referral: Referral, actor: User, at: datetime) -> None:
     """The first event on every timeline: the desk registered the referral."""
-    _record(session, referral, actor, at, "registered", from_state="", detail=None)
+    record_event(session, referral, actor, at, "registered", from_state="", detail=None)
 
 
 def claim(session: Session, referral_id: int, actor: User, at: datetime) -> Referral:
@@ -145,7 +150,7 @@ def claim(session: Session, referral_id: int, actor: User, at: datetime) -> Refe
             raise AlreadyClaimed(current.owner.full_name)
         raise TransitionRefused(_l("Deze doorverwijzing staat niet meer in de wachtrij."))
     session.refresh(referral)
-    _record(session, referral, actor, at, "claimed", from_state=S.NEW.value)
+    record_event(session, referral, actor, at, "claimed", from_state=S.NEW.value)
     return referral
 
 
@@ -153,14 +158,14 @@ def unclaim(
     session: Session, referral: Referral, actor: User, reason: str | None, at: datetime
 ) -> None:
     """Give a referral back to the queue, with a reason."""
-    _require_state(referral, S.CLAIMED, S.CONTACTED)
-    _require_worker(referral, actor)
+    require_state(referral, S.CLAIMED, S.CONTACTED)
+    require_worker(referral, actor)
     reason = _require_reason(reason)
     before = referral.state
     referral.state = S.NEW.value
     referral.owner_id = None
     referral.claimed_at = None
-    _record(session, referral, actor, at, "unclaimed", reason, from_state=before)
+    record_event(session, referral, actor, at, "unclaimed", reason, from_state=before)
 
 
 def reassign(
@@ -194,7 +199,7 @@ def reassign(
         referral.state = S.CLAIMED.value
         referral.claimed_at = at
     detail = f"{previous or '—'} → {new_owner.full_name}: {reason}"
-    _record(session, referral, actor, at, "reassigned", detail, from_state=before)
+    record_event(session, referral, actor, at, "reassigned", detail, from_state=before)
 
 
 def log_contact_attempt(
@@ -207,8 +212,8 @@ def log_contact_attempt(
     at: datetime,
 ) -> ContactAttempt:
     """Record one attempt to reach the person; the Nth unreached one asks for a letter."""
-    _require_state(referral, S.CLAIMED, S.CONTACTED, S.SCHEDULED, S.HELD, S.FOLLOWING_UP)
-    _require_worker(referral, actor)
+    require_state(referral, S.CLAIMED, S.CONTACTED, S.SCHEDULED, S.HELD, S.FOLLOWING_UP)
+    require_worker(referral, actor)
     attempt = ContactAttempt(
         referral_id=referral.id,
         at=at,
@@ -227,7 +232,7 @@ def log_contact_attempt(
             referral.state = S.CONTACTED.value
     if outcome is ContactOutcome.DECLINED:
         referral.conversation_accepted = False
-    _record(
+    record_event(
         session,
         referral,
         actor,
@@ -243,7 +248,9 @@ def log_contact_attempt(
         and not referral.needs_letter
     ):
         referral.needs_letter = True
-        _record(session, referral, actor, at, "letter_needed", str(referral.unreached_attempts))
+        record_event(
+            session, referral, actor, at, "letter_needed", str(referral.unreached_attempts)
+        )
     return attempt
 
 
@@ -251,15 +258,15 @@ def record_answer_to_offer(
     session: Session, referral: Referral, actor: User, accepted: bool, at: datetime
 ) -> None:
     """Whether the person accepted or declined the offer of a welcome conversation."""
-    _require_state(referral, S.CLAIMED, S.CONTACTED, S.SCHEDULED)
-    _require_worker(referral, actor)
+    require_state(referral, S.CLAIMED, S.CONTACTED, S.SCHEDULED)
+    require_worker(referral, actor)
     referral.conversation_accepted = accepted
-    _record(session, referral, actor, at, "offer_accepted" if accepted else "offer_declined")
+    record_event(session, referral, actor, at, "offer_accepted" if accepted else "offer_declined")
 
 
 def mark_letter_sent(session: Session, referral: Referral, actor: User, at: datetime) -> None:
     """The invitation letter went out; the referral leaves the letter list."""
-    _require_worker(referral, actor)
+    require_worker(referral, actor)
     if not referral.needs_letter:
         raise TransitionRefused(_l("Voor deze persoon staat geen brief klaar."))
     referral.needs_letter = False
@@ -273,7 +280,7 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
             note=None,
         )
     )
-    _record(session, referral, actor, at, "letter_sent")
+    record_event(session, referral, actor, at, "letter_sent")
 
 
 def close(
@@ -293,7 +300,7 @@ def close(
                 _l("Neem de persoon eerst op, of vraag het aan een teamverantwoordelijke.")
             )
     else:
-        _require_worker(referral, actor)
+        require_worker(referral, actor)
     if outcome is None:
         raise TransitionRefused(_l("Kies een resultaat om af te sluiten."))
     before = referral.state
@@ -302,7 +309,7 @@ def close(
     referral.closed_at = at
     referral.needs_letter = False
     detail = outcome.value + (f": {note.strip()}" if note and note.strip() else "")
-    _record(session, referral, actor, at, "closed", detail, from_state=before)
+    record_event(session, referral, actor, at, "closed", detail, from_state=before)
 
 
 def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:
@@ -370,8 +377,8 @@ def schedule_conversation(
         if not (actor.has_role(Role.DESK) or is_lead_for(actor, referral.municipality_id)):
             raise TransitionRefused(_l("Neem de persoon eerst op."))
     else:
-        _require_state(referral, S.CLAIMED, S.CONTACTED)
-        _require_worker(referral, actor)
+        require_state(referral, S.CLAIMED, S.CONTACTED)
+        require_worker(referral, actor)
         if toeleider.id != referral.owner_id and not is_lead_for(actor, referral.municipality_id):
             raise TransitionRefused(_l("Plan het gesprek in de eigen agenda."))
     if not (
@@ -404,7 +411,7 @@ def schedule_conversation(
         referral.claimed_at = at
     referral.state = S.SCHEDULED.value
     referral.conversation_accepted = True
-    _record(
+    record_event(
         session,
         referral,
         actor,
@@ -426,24 +433,24 @@ def conversation_held(
 ) -> None:
     referral = appointment.referral
     _planned(appointment)
-    _require_state(referral, S.SCHEDULED)
-    _require_worker(referral, actor)
+    require_state(referral, S.SCHEDULED)
+    require_worker(referral, actor)
     if appointment.starts_at > at:
         raise TransitionRefused(_l("Dit gesprek is nog niet begonnen."))
     appointment.status = AppointmentStatus.HELD.value
     referral.state = S.HELD.value
-    _record(session, referral, actor, at, "conversation_held", from_state=S.SCHEDULED.value)
+    record_event(session, referral, actor, at, "conversation_held", from_state=S.SCHEDULED.value)
 
 
 def no_show(session: Session, appointment: Appointment, actor: User, at: datetime) -> None:
     """The person did not come: the file goes back to 'contacted' to plan again."""
     referral = appointment.referral
     _planned(appointment)
-    _require_state(referral, S.SCHEDULED)
-    _require_worker(referral, actor)
+    require_state(referral, S.SCHEDULED)
+    require_worker(referral, actor)
     appointment.status = AppointmentStatus.NO_SHOW.value
     referral.state = S.CONTACTED.value
-    _record(session, referral, actor, at, "no_show", from_state=S.SCHEDULED.value)
+    record_event(session, referral, actor, at, "no_show", from_state=S.SCHEDULED.value)
 
 
 def cancel_appointment(
@@ -451,13 +458,13 @@ def cancel_appointment(
 ) -> None:
     referral = appointment.referral
     _planned(appointment)
-    _require_worker(referral, actor)
+    require_worker(referral, actor)
     reason = _require_reason(reason)
     appointment.status = AppointmentStatus.CANCELLED.value
     before = referral.state
     if referral.state == S.SCHEDULED.value:
         referral.state = S.CONTACTED.value
-    _record(session, referral, actor, at, "appointment_cancelled", reason, from_state=before)
+    record_event(session, referral, actor, at, "appointment_cancelled", reason, from_state=before)
 
 
 def reschedule(
@@ -472,7 +479,7 @@ def reschedule(
     """Move a planned conversation; the old appointment stays on record as rescheduled."""
     referral = appointment.referral
     _planned(appointment)
-    _require_worker(referral, actor)
+    require_worker(referral, actor)
     if not (place or "").strip():
         raise TransitionRefused(_l("Geef een plaats op."))
     ends_at = _check_slot(session, appointment.toeleider, starts_at, minutes, at, appointment.id)
@@ -490,7 +497,7 @@ def reschedule(
         created_at=at,
     )
     session.add(moved)
-    _record(
+    record_event(
         session,
         referral,
         actor,
@@ -499,3 +506,76 @@ def reschedule(
         f"{appointment.starts_at:%d/%m %H:%M} → {starts_at:%d/%m/%Y %H:%M}, {place.strip()}",
     )
     return moved
+
+
+# The conversation record ----------------------------------------------------------------
+
+
+def record_conversation(
+    session: Session,
+    referral: Referral,
+    actor: User,
+    *,
+    held_on: date,
+    themes: list[Theme],
+    answers: dict[int, str],
+    needs: list[tuple[int, str | None]],
+    signals: list[tuple[int, str]],
+    notes: str | None,
+    at: datetime,
+) -> Conversation:
+    """Record what the held conversation covered; the file moves on to follow-up."""
+    require_state(referral, S.HELD)
+    require_worker(referral, actor)
+    if not themes:
+        raise TransitionRefused(_l("Kies minstens één thema dat aan bod kwam."))
+    if held_on > at.date():
+        raise TransitionRefused(_l("Een gesprek kan niet in de toekomst gehouden zijn."))
+    held = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.referral_id == referral.id,
+            Appointment.status == AppointmentStatus.HELD.value,
+        )
+        .order_by(Appointment.starts_at.desc())
+    ).first()
+    conversation = Conversation(
+        referral_id=referral.id,
+        appointment_id=held.id if held else None,
+        held_on=held_on,
+        notes=(notes or "").strip() or None,
+        recorded_by_id=actor.id,
+        recorded_at=at,
+        themes=list(themes),
+        answers=[MonitoringAnswer(parameter_id=pid, value=v) for pid, v in answers.items()],
+        needs=[Need(category_id=cid, description=(d or "").strip() or None) for cid, d in needs],
+    )
+    session.add(conversation)
+    for theme_id, description in signals:
+        session.add(
+            Signal(
+                referral_id=referral.id,
+                municipality_id=referral.municipality_id,
+                theme_id=theme_id,
+                description=description.strip(),
+                created_by_id=actor.id,
+                created_at=at,
+            )
+        )
+    referral.state = S.FOLLOWING_UP.value
+    detail = ", ".join(t.name for t in themes)
+    if signals:
+        detail += " · " + str(_l("%(n)d signaal/signalen", n=len(signals)))
+    record_event(
+        session, referral, actor, at, "conversation_recorded", detail, from_state=S.HELD.value
+    )
+    return conversation
+
+
+def reprioritise_queue(session: Session) -> int:
+    """After the weights change, recompute the order of the referrals waiting in the queue."""
+    weights = queue_weights(session)
+    waiting = session.scalars(select(Referral).where(Referral.state == S.NEW.value)).all()
+    for referral in waiting:
+        referral.priority_at = priority_at(referral.created_at, referral, weights)
+    return len(waiting)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,19 +24,37 @@ from ..models import (
     ClosingOutcome,
     ContactChannel,
     ContactOutcome,
+    Conversation,
+    FollowUpTask,
+    Milestone,
+    MilestoneStatus,
+    MonitoringParameter,
+    NeedCategory,
+    PartnerReferral,
+    PartnerReferralStatus,
     Referral,
+    ReferralState,
     Role,
+    Service,
+    Signal,
+    Theme,
     User,
     user_municipalities,
 )
-from . import lifecycle
+from . import followup, lifecycle
 from .forms import (
     CloseForm,
     ContactAttemptForm,
+    MilestoneForm,
+    MilestoneStatusForm,
     OfferForm,
+    PartnerReferralForm,
+    PartnerStatusForm,
     ReassignForm,
+    TaskForm,
     UnclaimForm,
     VersionedForm,
+    conversation_form,
 )
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
@@ -72,6 +90,85 @@ def _appointments(referral: Referral) -> list[Appointment]:
     )
 
 
+def _conversation_form(referral: Referral, **kwargs: Any) -> Any:
+    themes = [
+        (t.id, t.name)
+        for t in db.session.scalars(
+            select(Theme).where(Theme.active.is_(True)).order_by(Theme.position, Theme.name)
+        )
+    ]
+    parameters = list(
+        db.session.scalars(
+            select(MonitoringParameter)
+            .where(MonitoringParameter.active.is_(True))
+            .where(
+                or_(
+                    MonitoringParameter.municipality_id.is_(None),
+                    MonitoringParameter.municipality_id == referral.municipality_id,
+                )
+            )
+            .order_by(MonitoringParameter.position, MonitoringParameter.id)
+        )
+    )
+    categories = [
+        (c.id, c.name)
+        for c in db.session.scalars(
+            select(NeedCategory).where(NeedCategory.active.is_(True)).order_by(NeedCategory.name)
+        )
+    ]
+    form = conversation_form(themes, parameters, categories, prefix="conversation", **kwargs)
+    form.parameters = parameters
+    return form
+
+
+def _partner_choices(form: Any) -> None:
+    form.partner.choices = options(
+        (s.id, s.name)
+        for s in db.session.scalars(
+            select(Service)
+            .where(Service.is_partner.is_(True), Service.active.is_(True))
+            .order_by(Service.name)
+        )
+    )
+    form.theme.choices = options(
+        (t.id, t.name)
+        for t in db.session.scalars(
+            select(Theme).where(Theme.active.is_(True)).order_by(Theme.position, Theme.name)
+        )
+    )
+
+
+def _follow_up(referral: Referral) -> dict[str, Any]:
+    return {
+        "partner_referrals": db.session.scalars(
+            select(PartnerReferral)
+            .options(joinedload(PartnerReferral.partner), joinedload(PartnerReferral.theme))
+            .where(PartnerReferral.referral_id == referral.id)
+            .order_by(PartnerReferral.referred_on)
+        ).all(),
+        "tasks": db.session.scalars(
+            select(FollowUpTask)
+            .where(FollowUpTask.referral_id == referral.id)
+            .order_by(FollowUpTask.done_at.is_not(None), FollowUpTask.due_on)
+        ).all(),
+        "milestones": db.session.scalars(
+            select(Milestone)
+            .where(Milestone.referral_id == referral.id)
+            .order_by(Milestone.priority, Milestone.target_on)
+        ).all(),
+        "conversations": db.session.scalars(
+            select(Conversation)
+            .where(Conversation.referral_id == referral.id)
+            .order_by(Conversation.held_on)
+        ).all(),
+        "signals": db.session.scalars(
+            select(Signal)
+            .options(joinedload(Signal.theme))
+            .where(Signal.referral_id == referral.id)
+        ).all(),
+    }
+
+
 def _forms(referral: Referral, **posted: VersionedForm) -> dict[str, VersionedForm]:
     """Every action form of the page, fresh at the current version unless one was posted."""
     forms: dict[str, VersionedForm] = {
@@ -84,7 +181,15 @@ def _forms(referral: Referral, **posted: VersionedForm) -> dict[str, VersionedFo
         "reschedule": ScheduleForm(formdata=None, prefix="reschedule"),
         "appointment": AppointmentActionForm(formdata=None, prefix="appointment"),
         "cancel": CancelForm(formdata=None, prefix="cancel"),
+        "partner": PartnerReferralForm(formdata=None, prefix="partner", referred_on=clock.today()),
+        "partner_status": PartnerStatusForm(formdata=None, prefix="partner_status"),
+        "task": TaskForm(formdata=None, prefix="task"),
+        "milestone": MilestoneForm(formdata=None, prefix="milestone"),
+        "milestone_status": MilestoneStatusForm(formdata=None, prefix="milestone_status"),
     }
+    if referral.state == ReferralState.HELD.value or "conversation" in posted:
+        forms["conversation"] = _conversation_form(referral, formdata=None, held_on=clock.today())
+    _partner_choices(forms["partner"])
     forms["reassign"].owner.choices = options(_toeleider_choices(referral))  # type: ignore[attr-defined]
     for form in forms.values():
         form.version.data = str(referral.version)
@@ -105,6 +210,7 @@ def _render(
             may_reassign=is_lead_for(current_user, referral.municipality_id) and referral.is_open,
             conflict=conflict,
             appointments=_appointments(referral),
+            follow_up=_follow_up(referral),
         ),
         status,
     )
@@ -133,6 +239,8 @@ def _act(
     referral = _visible_referral(referral_id)
     if name == "reassign":
         form.owner.choices = options(_toeleider_choices(referral))  # type: ignore[attr-defined]
+    if name == "partner":
+        _partner_choices(form)
     if not form.validate():
         return _render(referral, 422, **{name: form})
     if form.version.data != str(referral.version):
@@ -322,5 +430,164 @@ def reschedule(referral_id: int, appointment_id: int) -> Any:
             form.minutes.data,
             form.place.data or "",
             clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/conversation")
+@requires(Permission.WORK_QUEUE)
+def record_conversation(referral_id: int) -> Any:
+    """Record what the held conversation covered."""
+    referral = _visible_referral(referral_id)
+    form = _conversation_form(referral)
+
+    def action(r: Referral) -> None:
+        data = form.data
+        themes = [db.session.get(Theme, tid) for tid in form.themes_covered.data or []]
+        answers = {
+            p.id: str(data[f"parameter_{p.id}"])
+            for p in form.parameters
+            if data.get(f"parameter_{p.id}") not in (None, "")
+        }
+        needs = [
+            (data[f"need_{n}_category"], data[f"need_{n}_text"])
+            for n in range(1, 4)
+            if data.get(f"need_{n}_category")
+        ]
+        signals = [
+            (data[f"signal_{n}_theme"], data[f"signal_{n}_text"] or "")
+            for n in range(1, 3)
+            if data.get(f"signal_{n}_theme")
+        ]
+        for n in range(1, 3):
+            if data.get(f"signal_{n}_theme") and not (data.get(f"signal_{n}_text") or "").strip():
+                raise lifecycle.TransitionRefused(_("Beschrijf elk signaal."))
+        lifecycle.record_conversation(
+            db.session,
+            r,
+            current_user,
+            held_on=form.held_on.data,
+            themes=[t for t in themes if t is not None],
+            answers=answers,
+            needs=needs,
+            signals=signals,
+            notes=form.notes.data,
+            at=clock.now(),
+        )
+
+    return _act(referral_id, "conversation", form, action)
+
+
+@bp.post("/<int:referral_id>/partner-referrals")
+@requires(Permission.WORK_QUEUE)
+def add_partner_referral(referral_id: int) -> Any:
+    """Lead the person to a partner's offer."""
+    form = PartnerReferralForm(prefix="partner")
+    return _act(
+        referral_id,
+        "partner",
+        form,
+        lambda r: followup.refer_to_partner(
+            db.session,
+            r,
+            current_user,
+            db.session.get(Service, form.partner.data) or abort(404),
+            db.session.get(Theme, form.theme.data) or abort(404),
+            form.referred_on.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/partner-referrals/<int:item_id>")
+@requires(Permission.WORK_QUEUE)
+def follow_up_partner_referral(referral_id: int, item_id: int) -> Any:
+    """Note whether the person arrived at the partner."""
+    item = db.session.get(PartnerReferral, item_id)
+    if item is None or item.referral_id != referral_id:
+        abort(404)
+    form = PartnerStatusForm(prefix="partner_status")
+    return _act(
+        referral_id,
+        "partner_status",
+        form,
+        lambda r: followup.follow_up_partner_referral(
+            db.session,
+            item,
+            r,
+            current_user,
+            PartnerReferralStatus(form.status.data),
+            form.feedback.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/tasks")
+@requires(Permission.WORK_QUEUE)
+def add_task(referral_id: int) -> Any:
+    """Add a follow-up task with a due date."""
+    form = TaskForm(prefix="task")
+    return _act(
+        referral_id,
+        "task",
+        form,
+        lambda r: followup.add_task(
+            db.session, r, current_user, form.description.data or "", form.due_on.data, clock.now()
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/tasks/<int:task_id>/done")
+@requires(Permission.WORK_QUEUE)
+def complete_task(referral_id: int, task_id: int) -> Any:
+    """Mark a follow-up task done."""
+    task = db.session.get(FollowUpTask, task_id)
+    if task is None or task.referral_id != referral_id:
+        abort(404)
+    form = AppointmentActionForm(prefix="appointment")
+    return _act(
+        referral_id,
+        "appointment",
+        form,
+        lambda r: followup.complete_task(db.session, task, current_user, clock.now()),
+    )
+
+
+@bp.post("/<int:referral_id>/milestones")
+@requires(Permission.WORK_QUEUE)
+def add_milestone(referral_id: int) -> Any:
+    """Add a milestone to the development plan."""
+    form = MilestoneForm(prefix="milestone")
+    return _act(
+        referral_id,
+        "milestone",
+        form,
+        lambda r: followup.add_milestone(
+            db.session,
+            r,
+            current_user,
+            form.description.data or "",
+            form.priority.data,
+            form.target_on.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/milestones/<int:milestone_id>")
+@requires(Permission.WORK_QUEUE)
+def milestone_status(referral_id: int, milestone_id: int) -> Any:
+    """Mark a milestone achieved, stopped or open again."""
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.referral_id != referral_id:
+        abort(404)
+    form = MilestoneStatusForm(prefix="milestone_status")
+    return _act(
+        referral_id,
+        "milestone_status",
+        form,
+        lambda r: followup.set_milestone_status(
+            db.session, milestone, r, current_user, MilestoneStatus(form.status.data), clock.now()
         ),
     )

@@ -50,3 +50,30 @@ def test_slip_and_admin_pages_have_no_violations(page: Page, world):
     for path in ("/admin/users/", f"/admin/users/{world.desk.id}", "/admin/c/services/new"):
         page.goto(path)
         assert violations(page) == [], path
+
+
+def test_toeleider_pages_have_no_violations(page: Page, world):
+    from portal.referrals import lifecycle
+
+    from ..conftest import NOW
+
+    add_referral(db.session, world, full_name="In De Wachtrij")
+    mine = add_referral(db.session, world, full_name="Al Opgenomen")
+    lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
+    db.session.commit()
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.toeleider.email)
+    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/desk/")
+    for path in (
+        "/queue/",
+        f"/referrals/{mine.id}",
+        "/queue/mine",
+        "/agenda/",
+        "/agenda/availability",
+        "/queue/letters",
+    ):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert violations(page) == [], path

@@ -1,0 +1,160 @@
+"""Follow-up after the conversation: partner referrals, tasks, and the development plan.
+
+These do not move the referral through its states (closing does, in lifecycle), but each is
+done by someone who may work on the file and lands on its timeline.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import (
+    FollowUpTask,
+    Milestone,
+    MilestoneStatus,
+    PartnerReferral,
+    PartnerReferralStatus,
+    Referral,
+    ReferralState,
+    Service,
+    Theme,
+    User,
+)
+from .lifecycle import TransitionRefused, record_event, require_state, require_worker
+
+S = ReferralState
+AFTER_CONVERSATION = (S.HELD, S.FOLLOWING_UP)
+
+
+def refer_to_partner(
+    session: Session,
+    referral: Referral,
+    actor: User,
+    partner: Service,
+    theme: Theme,
+    referred_on: date,
+    at: datetime,
+) -> PartnerReferral:
+    require_state(referral, *AFTER_CONVERSATION)
+    require_worker(referral, actor)
+    if not partner.is_partner or not partner.active:
+        raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))
+    item = PartnerReferral(
+        referral_id=referral.id,
+        partner_id=partner.id,
+        theme_id=theme.id,
+        referred_on=referred_on,
+        status=PartnerReferralStatus.PROPOSED.value,
+        created_by_id=actor.id,
+        updated_at=at,
+    )
+    session.add(item)
+    record_event(session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}")
+    return item
+
+
+def follow_up_partner_referral(
+    session: Session,
+    item: PartnerReferral,
+    referral: Referral,
+    actor: User,
+    status: PartnerReferralStatus,
+    feedback: str | None,
+    at: datetime,
+) -> None:
+    """Note whether the person arrived at the partner, and what came of it."""
+    require_worker(referral, actor)
+    item.status = status.value
+    item.feedback = (feedback or "").strip() or item.feedback
+    item.updated_at = at
+    record_event(
+        session,
+        referral,
+        actor,
+        at,
+        "partner_referral_status",
+        f"{item.partner.name}: {status.value}" + (f" · {item.feedback}" if item.feedback else ""),
+    )
+
+
+def add_task(
+    session: Session, referral: Referral, actor: User, description: str, due_on: date, at: datetime
+) -> FollowUpTask:
+    require_worker(referral, actor)
+    if not referral.is_open:
+        raise TransitionRefused(_l("Deze doorverwijzing is afgesloten."))
+    task = FollowUpTask(
+        referral_id=referral.id,
+        owner_id=referral.owner_id or actor.id,
+        description=description.strip(),
+        due_on=due_on,
+    )
+    session.add(task)
+    record_event(
+        session, referral, actor, at, "task_added", f"{description.strip()} ({due_on:%d/%m/%Y})"
+    )
+    return task
+
+
+def complete_task(session: Session, task: FollowUpTask, actor: User, at: datetime) -> None:
+    require_worker(task.referral, actor)
+    if task.done_at is not None:
+        raise TransitionRefused(_l("Deze taak is al afgewerkt."))
+    task.done_at = at
+    record_event(session, task.referral, actor, at, "task_done", task.description)
+
+
+def add_milestone(
+    session: Session,
+    referral: Referral,
+    actor: User,
+    description: str,
+    priority: int,
+    target_on: date,
+    at: datetime,
+) -> Milestone:
+    """A step of the development plan, which long-term residents get."""
+    require_state(referral, *AFTER_CONVERSATION)
+    require_worker(referral, actor)
+    if referral.is_newcomer:
+        raise TransitionRefused(_l("Een ontwikkelingsplan is er voor oudkomers."))
+    milestone = Milestone(
+        referral_id=referral.id,
+        description=description.strip(),
+        priority=priority,
+        target_on=target_on,
+        status=MilestoneStatus.OPEN.value,
+    )
+    session.add(milestone)
+    record_event(session, referral, actor, at, "milestone_added", description.strip())
+    return milestone
+
+
+def set_milestone_status(
+    session: Session,
+    milestone: Milestone,
+    referral: Referral,
+    actor: User,
+    status: MilestoneStatus,
+    at: datetime,
+) -> None:
+    require_worker(referral, actor)
+    milestone.status = status.value
+    record_event(
+        session, referral, actor, at, "milestone_status", f"{milestone.description}: {status.value}"
+    )
+
+
+def open_tasks_of(session: Session, user: User) -> list[FollowUpTask]:
+    """The toeleider's task list: open tasks, the most urgent first."""
+    stmt = (
+        select(FollowUpTask)
+        .options(joinedload(FollowUpTask.referral))
+        .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
+        .order_by(FollowUpTask.due_on, FollowUpTask.id)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,248 @@
+"""The conversation record and what follows it: partner referrals, tasks, the plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    ClosingOutcome,
+    Conversation,
+    MilestoneStatus,
+    MonitoringParameter,
+    NeedCategory,
+    PartnerReferralStatus,
+    ReferralState,
+    Signal,
+    Theme,
+)
+from portal.referrals import followup, lifecycle
+from portal.referrals.lifecycle import TransitionRefused
+
+from .factories import add_referral
+
+NOW = datetime(2026, 11, 26, 10, 15)
+LATER = datetime(2026, 11, 26, 14, 0)
+
+
+def held(world, **changes):
+    referral = add_referral(db.session, world, **changes)
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    appointment = lifecycle.schedule_conversation(
+        db.session,
+        referral,
+        world.toeleider,
+        world.toeleider,
+        datetime(2026, 11, 26, 11, 0),
+        60,
+        "Gemeentehuis",
+        False,
+        NOW,
+    )
+    lifecycle.conversation_held(
+        db.session, appointment, world.toeleider, datetime(2026, 11, 26, 12)
+    )
+    db.session.commit()
+    return referral
+
+
+@pytest.fixture
+def catalogue(app):
+    themes = [Theme(name="Nederlands leren", position=1), Theme(name="Werk", position=2)]
+    housing = NeedCategory(name="Wonen")
+    parameter = MonitoringParameter(
+        question="Kent de persoon het Huis van het Nederlands?", kind="yes_no"
+    )
+    db.session.add_all([*themes, housing, parameter])
+    db.session.commit()
+    return {"themes": themes, "need": housing, "parameter": parameter}
+
+
+def record(world, referral, catalogue, **changes):
+    values = dict(
+        held_on=date(2026, 11, 26),
+        themes=catalogue["themes"],
+        answers={catalogue["parameter"].id: "ja"},
+        needs=[(catalogue["need"].id, "Zoekt woning")],
+        signals=[(catalogue["themes"][1].id, "Geen avondcursus Nederlands in de buurt")],
+        notes="Goed gesprek",
+        at=datetime(2026, 11, 26, 13),
+    )
+    values.update(changes)
+    return lifecycle.record_conversation(db.session, referral, world.toeleider, **values)
+
+
+def test_recording_the_conversation_moves_to_follow_up(app, world, catalogue):
+    referral = held(world)
+    conversation = record(world, referral, catalogue)
+    db.session.commit()
+    assert referral.state == ReferralState.FOLLOWING_UP
+    stored = db.session.get(Conversation, conversation.id)
+    assert [t.name for t in stored.themes] == ["Nederlands leren", "Werk"]
+    assert [(a.parameter.question[:4], a.value) for a in stored.answers] == [("Kent", "ja")]
+    assert [(n.category.name, n.description) for n in stored.needs] == [("Wonen", "Zoekt woning")]
+    signal = db.session.scalars(select(Signal)).one()
+    assert (signal.theme.name, signal.status, signal.municipality_id) == (
+        "Werk",
+        "new",
+        world.municipality.id,
+    )
+
+
+def test_conversation_needs_a_theme_and_a_held_conversation(app, world, catalogue):
+    referral = held(world)
+    with pytest.raises(TransitionRefused, match="minstens één thema"):
+        record(world, referral, catalogue, themes=[])
+    claimed = add_referral(db.session, world)
+    lifecycle.claim(db.session, claimed.id, world.toeleider, NOW)
+    with pytest.raises(TransitionRefused, match="Dit kan niet meer"):
+        record(world, claimed, catalogue)
+
+
+def test_partner_referral_is_followed_up_until_the_person_arrives(app, world, catalogue):
+    referral = held(world)
+    record(world, referral, catalogue)
+    item = followup.refer_to_partner(
+        db.session,
+        referral,
+        world.toeleider,
+        world.partner,
+        catalogue["themes"][0],
+        date(2026, 11, 26),
+        NOW,
+    )
+    db.session.flush()
+    followup.follow_up_partner_referral(
+        db.session,
+        item,
+        referral,
+        world.toeleider,
+        PartnerReferralStatus.ARRIVED,
+        "Start les op 5/1",
+        NOW,
+    )
+    assert (item.status, item.feedback) == ("arrived", "Start les op 5/1")
+    with pytest.raises(TransitionRefused, match="partnerorganisatie"):
+        followup.refer_to_partner(
+            db.session,
+            referral,
+            world.toeleider,
+            world.desk_service,
+            catalogue["themes"][0],
+            date(2026, 11, 26),
+            NOW,
+        )
+
+
+def test_tasks_appear_on_the_owners_list_most_urgent_first(app, world, catalogue):
+    referral = held(world)
+    later = followup.add_task(
+        db.session, referral, world.toeleider, "Bellen na les", date(2026, 12, 20), NOW
+    )
+    sooner = followup.add_task(
+        db.session, referral, world.toeleider, "Attest vragen", date(2026, 12, 1), NOW
+    )
+    db.session.commit()
+    assert followup.open_tasks_of(db.session, world.toeleider) == [sooner, later]
+    followup.complete_task(db.session, sooner, world.toeleider, NOW)
+    assert followup.open_tasks_of(db.session, world.toeleider) == [later]
+    with pytest.raises(TransitionRefused, match="al afgewerkt"):
+        followup.complete_task(db.session, sooner, world.toeleider, NOW)
+
+
+def test_development_plan_is_for_long_term_residents_and_closes_the_file(app, world, catalogue):
+    newcomer = held(world)
+    with pytest.raises(TransitionRefused, match="oudkomers"):
+        followup.add_milestone(
+            db.session, newcomer, world.toeleider, "Inschrijven NT2", 1, date(2027, 1, 31), LATER
+        )
+    long_term = held(world, registered_on=date(2015, 3, 1), full_name="Lang Hier")
+    first = followup.add_milestone(
+        db.session, long_term, world.toeleider, "Inschrijven NT2", 1, date(2027, 1, 31), LATER
+    )
+    followup.set_milestone_status(
+        db.session, first, long_term, world.toeleider, MilestoneStatus.ACHIEVED, LATER
+    )
+    lifecycle.close(
+        db.session, long_term, world.toeleider, ClosingOutcome.PLAN_STOPPED, "Verhuist", LATER
+    )
+    assert (long_term.state, long_term.outcome) == ("closed", "plan_stopped")
+    kinds = [e.kind for e in lifecycle.timeline(db.session, long_term)]
+    assert kinds[-3:] == ["milestone_added", "milestone_status", "closed"]
+
+
+def test_conversation_is_recorded_from_the_referral_page(client, world, catalogue):
+    import re
+
+    referral = held(world)
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Kent de persoon het Huis van het Nederlands?" in html
+    version = re.search(r'name="conversation-version" type="hidden" value="(\d+)"', html).group(1)
+    data = [
+        ("conversation-version", version),
+        ("conversation-held_on", "2026-11-26"),
+        ("conversation-themes_covered", str(catalogue["themes"][0].id)),
+        ("conversation-themes_covered", str(catalogue["themes"][1].id)),
+        (f"conversation-parameter_{catalogue['parameter'].id}", "ja"),
+        ("conversation-need_1_category", str(catalogue["need"].id)),
+        ("conversation-need_1_text", "Zoekt woning"),
+        ("conversation-signal_1_theme", str(catalogue["themes"][1].id)),
+        ("conversation-signal_1_text", "Geen avondcursus"),
+    ]
+    missing_answer = client.post(
+        f"/referrals/{referral.id}/conversation", [d for d in data if "parameter" not in d[0]]
+    )
+    assert missing_answer.status_code == 422
+    assert "Beantwoord deze vraag." in missing_answer.get_data(as_text=True)
+    assert "Geen avondcursus" in missing_answer.get_data(as_text=True)  # typed text kept
+    response = client.post(f"/referrals/{referral.id}/conversation", data)
+    assert response.status_code == 303, re.findall(
+        r'class="error"[^>]*>([^<]+)', response.get_data(as_text=True)
+    )
+    db.session.expire_all()
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Verslag van het gesprek" in page and "Zoekt woning" in page
+    assert db.session.scalars(select(Signal)).one().description == "Geen avondcursus"
+
+
+def test_partner_referral_and_task_from_the_page(client, world, catalogue):
+    import re
+
+    referral = held(world)
+    record(world, referral, catalogue)
+    db.session.commit()
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    version = re.search(r'name="partner-version" type="hidden" value="(\d+)"', html).group(1)
+    assert (
+        client.post(
+            f"/referrals/{referral.id}/partner-referrals",
+            {
+                "partner-version": version,
+                "partner-partner": str(world.partner.id),
+                "partner-theme": str(catalogue["themes"][0].id),
+                "partner-referred_on": "2026-11-26",
+            },
+        ).status_code
+        == 303
+    )
+    db.session.expire_all()
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    version = re.search(r'name="task-version" type="hidden" value="(\d+)"', html).group(1)
+    assert (
+        client.post(
+            f"/referrals/{referral.id}/tasks",
+            {
+                "task-version": version,
+                "task-description": "Bellen of ze er was",
+                "task-due_on": "2026-12-03",
+            },
+        ).status_code
+        == 303
+    )
+    mine = client.get("/queue/mine").get_data(as_text=True)
+    assert "Bellen of ze er was" in mine
