@@ -171,32 +171,18 @@ SETTING_LABELS = {
 }
 
 
+def _setting_field(key: str, low: int, high: int) -> IntegerField:
+    return IntegerField(
+        SETTING_LABELS[key],
+        validators=[
+            InputRequired(_l("Vul een getal in.")),
+            NumberRange(low, high, _l("Tussen %(min)s en %(max)s.")),
+        ],
+    )
+
+
 class SettingsForm(FlaskForm):
-    queue_weight_dutch_difficult_days = IntegerField(
-        SETTING_LABELS["queue_weight_dutch_difficult_days"],
-        validators=[
-            InputRequired(_l("Vul een getal in.")),
-            NumberRange(0, 365, _l("Tussen %(min)s en %(max)s.")),
-        ],
-    )
-    queue_weight_no_work_days = IntegerField(
-        SETTING_LABELS["queue_weight_no_work_days"],
-        validators=[
-            InputRequired(_l("Vul een getal in.")),
-            NumberRange(0, 365, _l("Tussen %(min)s en %(max)s.")),
-        ],
-    )
-    queue_weight_children_days = IntegerField(
-        SETTING_LABELS["queue_weight_children_days"],
-        validators=[
-            InputRequired(_l("Vul een getal in.")),
-            NumberRange(0, 365, _l("Tussen %(min)s en %(max)s.")),
-        ],
-    )
-    letter_after_unreached_attempts = IntegerField(
-        SETTING_LABELS["letter_after_unreached_attempts"],
-        validators=[
-            InputRequired(_l("Vul een getal in.")),
-            NumberRange(1, 20, _l("Tussen %(min)s en %(max)s.")),
-        ],
-    )
+    queue_weight_dutch_difficult_days = _setting_field("queue_weight_dutch_difficult_days", 0, 365)
+    queue_weight_no_work_days = _setting_field("queue_weight_no_work_days", 0, 365)
+    queue_weight_children_days = _setting_field("queue_weight_children_days", 0, 365)
+    letter_after_unreached_attempts = _setting_field("letter_after_unreached_attempts", 1, 20)

@@ -10,7 +10,13 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..admin.forms import CheckboxesField
 from ..desk.forms import DayField, WholeNumberField
 from ..formtools import options
-from ..labels import CHANNEL_LABELS, CLOSING_OUTCOME_LABELS, CONTACT_OUTCOME_LABELS
+from ..labels import (
+    CHANNEL_LABELS,
+    CLOSING_OUTCOME_LABELS,
+    CONTACT_OUTCOME_LABELS,
+    MILESTONE_STATUS_LABELS,
+    PARTNER_STATUS_LABELS,
+)
 from ..models import MonitoringParameter, ParameterKind
 
 
@@ -173,17 +179,7 @@ class PartnerReferralForm(VersionedForm):
 
 
 class PartnerStatusForm(VersionedForm):
-    status = SelectField(
-        _l("Opvolging"),
-        choices=options(
-            [
-                ("proposed", _l("voorgesteld")),
-                ("contacted_partner", _l("partner gecontacteerd")),
-                ("arrived", _l("aangekomen")),
-                ("not_arrived", _l("niet aangekomen")),
-            ]
-        ),
-    )
+    status = SelectField(_l("Opvolging"), choices=options(PARTNER_STATUS_LABELS.items()))
     feedback = StringField(_l("Terugkoppeling"), validators=[Optional(), Length(max=500)])
 
 
@@ -207,9 +203,4 @@ class MilestoneForm(VersionedForm):
 
 
 class MilestoneStatusForm(VersionedForm):
-    status = SelectField(
-        _l("Status"),
-        choices=options(
-            [("open", _l("lopend")), ("achieved", _l("bereikt")), ("stopped", _l("gestopt"))]
-        ),
-    )
+    status = SelectField(_l("Status"), choices=options(MILESTONE_STATUS_LABELS.items()))
