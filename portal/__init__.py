@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .agenda.views import bp as agenda_bp
     from .auth.views import bp as auth_bp
     from .desk.views import bp as desk_bp
+    from .lead.views import bp as lead_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
 
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(referrals_bp)
     app.register_blueprint(queue_bp)
     app.register_blueprint(agenda_bp)
+    app.register_blueprint(lead_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -90,6 +90,10 @@ def can_view_referral(user: User, referral: Referral, today: date) -> bool:
 
 def home_endpoint(user: Any) -> str:
     """Where a user lands after logging in: their main page of work."""
+    if can(user, Permission.LEAD_TEAM):
+        return "lead.today"
+    if can(user, Permission.WORK_QUEUE):
+        return "queue.index"
     if can(user, Permission.INTAKE):
         return "desk.intake"
     if can(user, Permission.ADMINISTER):

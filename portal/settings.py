@@ -16,6 +16,8 @@ DEFAULTS: dict[str, int] = {
     "queue_weight_children_days": 7,
     # Unreached contact attempts after which the referral gets an invitation letter.
     "letter_after_unreached_attempts": 3,
+    # The lead's Today page flags referrals nobody claimed within this many working days.
+    "unclaimed_working_days": 3,
 }
 
 

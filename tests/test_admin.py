@@ -243,6 +243,7 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "queue_weight_no_work_days": "7",
             "queue_weight_children_days": "1",
             "letter_after_unreached_attempts": "3",
+            "unclaimed_working_days": "3",
         },
     )
     assert response.status_code == 303
@@ -262,6 +263,7 @@ def test_settings_refuse_out_of_range_values(client, world):
             "queue_weight_no_work_days": "7",
             "queue_weight_children_days": "7",
             "letter_after_unreached_attempts": "0",
+            "unclaimed_working_days": "3",
         },
     )
     html = response.get_data(as_text=True)

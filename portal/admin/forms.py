@@ -168,6 +168,7 @@ SETTING_LABELS = {
     "queue_weight_no_work_days": _l("Wachtrij: dagen voorrang zonder werk"),
     "queue_weight_children_days": _l("Wachtrij: dagen voorrang met kinderen"),
     "letter_after_unreached_attempts": _l("Uitnodigingsbrief na zoveel onbereikte pogingen"),
+    "unclaimed_working_days": _l("Vandaag: niet opgenomen na zoveel werkdagen"),
 }
 
 
@@ -186,3 +187,4 @@ class SettingsForm(FlaskForm):
     queue_weight_no_work_days = _setting_field("queue_weight_no_work_days", 0, 365)
     queue_weight_children_days = _setting_field("queue_weight_children_days", 0, 365)
     letter_after_unreached_attempts = _setting_field("letter_after_unreached_attempts", 1, 20)
+    unclaimed_working_days = _setting_field("unclaimed_working_days", 1, 60)

@@ -65,7 +65,7 @@ def test_toeleider_pages_have_no_violations(page: Page, world):
     page.get_by_label("E-mailadres").fill(world.toeleider.email)
     page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/desk/")
+    page.wait_for_url("**/queue/")
     for path in (
         "/queue/",
         f"/referrals/{mine.id}",
@@ -76,4 +76,27 @@ def test_toeleider_pages_have_no_violations(page: Page, world):
     ):
         page.goto(path)
         page.wait_for_load_state("networkidle")
+        assert violations(page) == [], path
+
+
+def test_lead_pages_have_no_violations(page: Page, world):
+    from portal.referrals import lifecycle
+
+    from ..conftest import NOW
+
+    owned = add_referral(db.session, world, full_name="Al Opgenomen")
+    lifecycle.claim(db.session, owned.id, world.toeleider, NOW)
+    db.session.commit()
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.lead.email)
+    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/lead/")
+    for path in (
+        "/lead/",
+        "/lead/workload",
+        "/lead/list/new_today",
+        f"/lead/toeleiders/{world.toeleider.id}",
+    ):
+        page.goto(path)
         assert violations(page) == [], path

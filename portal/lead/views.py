@@ -1,0 +1,143 @@
+"""The lead's pages: Today, the numbers behind it, workload, reassigning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from .. import clock
+from ..access import Permission, is_lead_for, municipality_ids, requires
+from ..extensions import db
+from ..formtools import options
+from ..models import OPEN_STATES, Referral, User
+from ..pagination import paginate
+from ..referrals import lifecycle
+from ..settings import get_int
+from ..templating import is_htmx
+from .today import LIST_KINDS, appointments_today, list_statement, today_counts, workload
+
+bp = Blueprint("lead", __name__, url_prefix="/lead")
+
+LIST_TITLES = {
+    "new_today": _l("Vandaag geregistreerd"),
+    "unclaimed": _l("Te lang niet opgenomen"),
+    "letters": _l("Uitnodigingsbrieven te versturen"),
+    "overdue_tasks": _l("Opvolgtaken over tijd"),
+    "overdue_milestones": _l("Mijlpalen over tijd"),
+}
+
+
+class ReassignManyForm(FlaskForm):
+    owner = SelectField(_l("Nieuwe toeleider"), coerce=int)
+    reason = TextAreaField(
+        _l("Reden"),
+        validators=[
+            InputRequired(_l("Geef een reden.")),
+            Length(max=300, message=_l("Hoogstens %(max)d tekens.")),
+        ],
+    )
+
+
+def _lead_ids() -> list[int]:
+    return sorted(m for m in municipality_ids(current_user) if is_lead_for(current_user, m))
+
+
+@bp.get("/")
+@requires(Permission.LEAD_TEAM)
+def today() -> Any:
+    """The day at a glance; htmx refreshes the panel every minute."""
+    day = clock.today()
+    ids = _lead_ids()
+    unclaimed_days = get_int(db.session, "unclaimed_working_days")
+    context = {
+        "counts": today_counts(db.session, ids, day, unclaimed_days),
+        "appointments": appointments_today(db.session, ids, day),
+        "unclaimed_days": unclaimed_days,
+        "day": day,
+    }
+    if is_htmx() and request.headers.get("HX-Target") == "today-panel":
+        return render_template("lead/_today_panel.html", **context)
+    return render_template("lead/today.html", **context)
+
+
+@bp.get("/list/<kind>")
+@requires(Permission.LEAD_TEAM)
+def referral_list(kind: str) -> Any:
+    """The referrals behind one number of the Today page."""
+    if kind not in LIST_KINDS:
+        abort(404)
+    page_number = request.args.get("page", "1")
+    stmt = list_statement(
+        kind, _lead_ids(), clock.today(), get_int(db.session, "unclaimed_working_days")
+    ).options(joinedload(Referral.contact_language), joinedload(Referral.owner))
+    page = paginate(db.session, stmt, int(page_number) if page_number.isdigit() else 1, 50)
+    return render_template("lead/list.html", page=page, kind=kind, title=LIST_TITLES[kind])
+
+
+@bp.get("/workload")
+@requires(Permission.LEAD_TEAM)
+def team() -> Any:
+    """Open files, appointments and overdue items per toeleider."""
+    return render_template(
+        "lead/workload.html", rows=workload(db.session, _lead_ids(), clock.today())
+    )
+
+
+def _toeleiders() -> list[User]:
+    return [w.toeleider for w in workload(db.session, _lead_ids(), clock.today())]
+
+
+@bp.route("/toeleiders/<int:user_id>", methods=["GET", "POST"])
+@requires(Permission.LEAD_TEAM)
+def toeleider_files(user_id: int) -> Any:
+    """One toeleider's open files; reassign one or many with a reason."""
+    toeleiders = _toeleiders()
+    person = next((u for u in toeleiders if u.id == user_id), None) or abort(404)
+    form = ReassignManyForm() if request.method == "POST" else ReassignManyForm(formdata=None)
+    form.owner.choices = options((u.id, u.full_name) for u in toeleiders if u.id != person.id)
+    files = db.session.scalars(
+        select(Referral)
+        .options(joinedload(Referral.contact_language))
+        .where(Referral.owner_id == person.id, Referral.state.in_(OPEN_STATES))
+        .where(Referral.municipality_id.in_(_lead_ids()))
+        .order_by(Referral.claimed_at)
+    ).all()
+    chosen = {int(i) for i in request.form.getlist("referral") if i.isdigit()}
+    message = None
+    if request.method == "POST" and form.validate():
+        selected = [r for r in files if r.id in chosen]
+        new_owner = db.session.get(User, form.owner.data)
+        if not selected:
+            message = _("Kies minstens één dossier.")
+        else:
+            try:
+                for referral in selected:
+                    lifecycle.reassign(
+                        db.session, referral, current_user, new_owner, form.reason.data, clock.now()
+                    )
+                db.session.commit()
+            except lifecycle.TransitionRefused as refused:
+                db.session.rollback()
+                message = refused.message
+            else:
+                flash(
+                    _(
+                        "%(n)d dossier(s) toegewezen aan %(name)s.",
+                        n=len(selected),
+                        name=new_owner.full_name,
+                    )
+                )
+                return redirect(url_for("lead.toeleider_files", user_id=person.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "lead/toeleider.html", person=person, files=files, form=form, chosen=chosen, message=message
+    ), status

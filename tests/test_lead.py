@@ -1,0 +1,167 @@
+"""The lead's Today page, the lists behind its numbers, workload and reassigning many."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.lead.today import today_counts, working_days_before, workload
+from portal.models import FollowUpTask, Milestone, Referral, Role, TimelineEvent
+from portal.referrals import lifecycle
+
+from .factories import add_referral, add_user
+
+NOW = datetime(2026, 11, 26, 10, 15)  # Thursday
+
+
+def test_working_days_skip_the_weekend():
+    assert working_days_before(date(2026, 11, 26), 3) == date(2026, 11, 23)  # Thu -> Mon
+    assert working_days_before(date(2026, 11, 30), 1) == date(2026, 11, 27)  # Mon -> Fri
+
+
+def _day_of_work(world):
+    add_referral(db.session, world, at=datetime(2026, 11, 26, 9, 0), full_name="Vandaag Nieuw")
+    add_referral(db.session, world, at=datetime(2026, 11, 20, 9, 0), full_name="Wacht Al Lang")
+    add_referral(db.session, world, at=datetime(2026, 11, 24, 9, 0), full_name="Wacht Kort")
+    owned = add_referral(
+        db.session, world, at=datetime(2026, 11, 2, 9, 0), full_name="In Opvolging"
+    )
+    lifecycle.claim(db.session, owned.id, world.toeleider, datetime(2026, 11, 3, 9))
+    db.session.add(
+        FollowUpTask(
+            referral_id=owned.id,
+            owner_id=world.toeleider.id,
+            description="Bellen",
+            due_on=date(2026, 11, 20),
+        )
+    )
+    db.session.add(
+        FollowUpTask(
+            referral_id=owned.id,
+            owner_id=world.toeleider.id,
+            description="Later",
+            due_on=date(2026, 12, 20),
+        )
+    )
+    db.session.add(
+        Milestone(
+            referral_id=owned.id,
+            description="NT2",
+            priority=1,
+            target_on=date(2026, 11, 1),
+            status="open",
+        )
+    )
+    lifecycle.schedule_conversation(
+        db.session,
+        owned,
+        world.toeleider,
+        world.toeleider,
+        datetime(2026, 11, 26, 14, 0),
+        60,
+        "Onthaal",
+        False,
+        NOW,
+    )
+    owned.needs_letter = True
+    db.session.commit()
+    return owned
+
+
+def test_today_counts_every_list(app, world):
+    _day_of_work(world)
+    counts = today_counts(db.session, [world.municipality.id], NOW.date(), 3)
+    assert counts.new_today == 1
+    assert counts.unclaimed_too_long == 1  # 20/11 is older than 3 working days; 24/11 is not
+    assert counts.appointments_today == 1
+    assert (counts.overdue_tasks, counts.overdue_milestones, counts.letters_to_send) == (1, 1, 1)
+
+
+def test_every_number_on_today_links_to_a_list_of_that_many(client, world):
+    _day_of_work(world)
+    client.login(world.lead.email)
+    html = client.get("/lead/").get_data(as_text=True)
+    for href, number in re.findall(r'<a href="(/lead/list/\w+)"><strong>(\d+)</strong>', html):
+        listing = client.get(href).get_data(as_text=True)
+        shown = re.search(r'<p class="count">(\d+) dossiers?</p>', listing).group(1)
+        assert shown == number, href
+        assert len(re.findall(r"<tr><td>\d{4}-\d{6}</td>", listing)) == int(number), href
+    assert "Wacht Al Lang" in client.get("/lead/list/unclaimed").get_data(as_text=True)
+
+
+def test_today_panel_refreshes_alone(client, world):
+    client.login(world.lead.email)
+    html = client.get(
+        "/lead/", headers={"HX-Request": "true", "HX-Target": "today-panel"}
+    ).get_data(as_text=True)
+    assert html.lstrip().startswith('<div id="today-panel"') and "<html" not in html
+
+
+def test_workload_per_toeleider(app, world):
+    _day_of_work(world)
+    rows = {
+        w.toeleider.full_name: w for w in workload(db.session, [world.municipality.id], NOW.date())
+    }
+    mine = rows["Toeleider"]
+    assert (
+        mine.open_referrals,
+        mine.appointments_this_week,
+        mine.appointments_next_week,
+        mine.overdue_items,
+    ) == (1, 1, 0, 2)
+
+
+def test_lead_reassigns_several_files_with_one_reason(client, world):
+    first, second = (
+        add_referral(db.session, world, full_name=n) for n in ("Een Persoon", "Twee Persoon")
+    )
+    for referral in (first, second):
+        lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    other = add_user(
+        db.session, "yonas@lindeveld.be", [Role.TOELEIDER], [world.municipality], name="Yonas"
+    )
+    db.session.commit()
+    client.login(world.lead.email)
+    page = client.get(f"/lead/toeleiders/{world.toeleider.id}").get_data(as_text=True)
+    assert "Een Persoon" in page and "Twee Persoon" in page
+    missing_reason = client.post(
+        f"/lead/toeleiders/{world.toeleider.id}",
+        [("referral", str(first.id)), ("owner", str(other.id)), ("reason", "")],
+    )
+    assert missing_reason.status_code == 422
+    response = client.post(
+        f"/lead/toeleiders/{world.toeleider.id}",
+        [
+            ("referral", str(first.id)),
+            ("referral", str(second.id)),
+            ("owner", str(other.id)),
+            ("reason", "Langdurig ziek"),
+        ],
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert {db.session.get(Referral, r.id).owner_id for r in (first, second)} == {other.id}
+    events = db.session.scalars(
+        select(TimelineEvent).where(TimelineEvent.kind == "reassigned")
+    ).all()
+    assert len(events) == 2 and all("Langdurig ziek" in e.detail for e in events)
+
+
+def test_only_leads_see_the_lead_pages(client, world):
+    client.login(world.toeleider.email)
+    for path in (
+        "/lead/",
+        "/lead/workload",
+        "/lead/list/unclaimed",
+        f"/lead/toeleiders/{world.toeleider.id}",
+    ):
+        assert client.get(path).status_code == 403
+
+
+def test_lead_lands_on_today_and_toeleider_on_the_queue(client, world):
+    assert client.login(world.lead.email).headers["Location"] == "/lead/"
+    client.post("/logout", {})
+    assert client.login(world.toeleider.email).headers["Location"] == "/queue/"
