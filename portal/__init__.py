@@ -8,6 +8,9 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from werkzeug.routing import IntegerConverter
+
+from .formtools import MAX_RECORD_ID
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,12 +33,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         count = app.config["PORTAL_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
+    # Ids in URLs beyond a 64-bit integer are no record of ours: a 404, not a database error.
+    app.url_map.converters["int"] = RecordIdConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+class RecordIdConverter(IntegerConverter):
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_RECORD_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -7,6 +7,15 @@ from typing import Any
 
 from wtforms.fields.choices import SelectChoice
 
+MAX_RECORD_ID = 2**63 - 1
+
+
+def record_id(text: str | None) -> int | None:
+    """A posted or queried id as an int, or None when it cannot be one of our records."""
+    if text and text.isdigit() and len(text) <= 19 and int(text) <= MAX_RECORD_ID:
+        return int(text)
+    return None
+
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Turn (value, label) pairs into the choice objects WTForms expects."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 
 @cache
@@ -13,6 +13,15 @@ def language_catalogue() -> dict[str, str]:
     names = Locale("nl").languages
     # Region-qualified entries (e.g. "fa_AF" for Dari) are languages residents name as such.
     return {code.replace("_", "-"): name for code, name in names.items() if name}
+
+
+@cache
+def text_direction(code: str) -> str:
+    """'rtl' for languages written right to left (Arabic, Pashto, Dari, ...), else 'ltr'."""
+    try:
+        return Locale.parse(code.replace("-", "_")).text_direction
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
 
 
 def dutch_name(code: str) -> str | None:

@@ -501,6 +501,7 @@ class Signal(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     theme: Mapped[Theme] = relationship()
+    created_by: Mapped[User] = relationship()
 
 
 class PartnerReferralStatus(enum.StrEnum):

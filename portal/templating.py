@@ -19,6 +19,7 @@ from .labels import (
     role_label,
     state_label,
 )
+from .languages import text_direction
 
 HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
 
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
         Permission=Permission,
         HTMX_FILE=HTMX_FILE,
         csrf_token=generate_csrf,
+        text_direction=text_direction,
         state_label=state_label,
         event_label=event_label,
         event_detail=event_detail,

@@ -104,3 +104,28 @@ def test_pages_with_personal_data_are_not_cached(as_desk):
     assert response.headers["Cache-Control"] == "no-store"
     assert "HX-Request" in response.headers["Vary"]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+HUGE = "99999999999999999999"
+
+
+def test_ids_too_large_for_the_database_are_not_found_rather_than_errors(client, world, app):
+    client.login(world.admin.email)
+    for path in (
+        f"/admin/users/{HUGE}",
+        f"/admin/c/services/{HUGE}",
+        f"/admin/users/{HUGE}/password",
+    ):
+        assert client.get(path).status_code == 404, path
+    client.post("/logout", {})
+    client.login(world.toeleider.email)
+    for path in (
+        f"/referrals/{HUGE}",
+        f"/queue/letters/print?id={HUGE}",
+        f"/queue/?municipality={HUGE}",
+        "/agenda/?day=9999-12-31&view=week",
+        "/agenda/?day=0001-01-01&view=week",
+    ):
+        assert client.get(path).status_code in (200, 404), path
+    assert client.post(f"/queue/{HUGE}/claim", {}).status_code == 404
+    assert client.post(f"/referrals/{HUGE}/close", {}).status_code == 404

@@ -309,3 +309,16 @@ def test_planning_from_the_referral_page(client, world):
         MONDAY.replace(hour=10),
         AppointmentStatus.PLANNED,
     )
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        (datetime(2026, 12, 10, 3, 0), "Plan tussen 7 en 21 uur."),
+        (datetime(2026, 12, 10, 20, 30), "Plan tussen 7 en 21 uur."),
+        (datetime(2028, 1, 10, 10, 0), "Plan hoogstens een jaar vooruit."),
+    ],
+)
+def test_implausible_moments_are_refused(app, world, start, message):
+    with pytest.raises(TransitionRefused, match=message):
+        plan(world, owned(world), start)

@@ -246,3 +246,12 @@ def test_partner_referral_and_task_from_the_page(client, world, catalogue):
     )
     mine = client.get("/queue/mine").get_data(as_text=True)
     assert "Bellen of ze er was" in mine
+
+
+@pytest.mark.parametrize("day", [date(1900, 1, 1), date(9999, 12, 31)])
+def test_partner_referral_date_must_be_plausible(app, world, catalogue, day):
+    referral = held(world)
+    with pytest.raises(TransitionRefused, match="binnen het afgelopen jaar"):
+        followup.refer_to_partner(
+            db.session, referral, world.toeleider, world.partner, catalogue["themes"][0], day, NOW
+        )

@@ -165,3 +165,52 @@ def test_lead_lands_on_today_and_toeleider_on_the_queue(client, world):
     assert client.login(world.lead.email).headers["Location"] == "/lead/"
     client.post("/logout", {})
     assert client.login(world.toeleider.email).headers["Location"] == "/queue/"
+
+
+def _signal(world, municipality=None, status="new"):
+    from portal.models import Signal, Theme
+
+    theme = Theme(name=f"Thema {datetime.now().timestamp()}")
+    db.session.add(theme)
+    db.session.flush()
+    signal = Signal(
+        municipality_id=(municipality or world.municipality).id,
+        theme_id=theme.id,
+        description="Geen avondcursus",
+        status=status,
+        created_by_id=world.toeleider.id,
+        created_at=NOW,
+    )
+    db.session.add(signal)
+    db.session.commit()
+    return signal
+
+
+def test_signal_register_lists_and_answers_signals(client, world):
+    signal = _signal(world)
+    client.login(world.lead.email)
+    html = client.get("/lead/signals").get_data(as_text=True)
+    assert "Geen avondcursus" in html and "Toeleider" in html
+    refused = client.post(f"/lead/signals/{signal.id}", {"status": "answered", "answer": ""})
+    assert refused.status_code == 303
+    assert "Noteer het antwoord van het beleid." in client.get("/lead/signals").get_data(
+        as_text=True
+    )
+    client.post(
+        f"/lead/signals/{signal.id}", {"status": "answered", "answer": "Extra cursus vanaf maart"}
+    )
+    db.session.refresh(signal)
+    assert (signal.status, signal.answer) == ("answered", "Extra cursus vanaf maart")
+    assert "Geen avondcursus" not in client.get("/lead/signals?status=new").get_data(as_text=True)
+
+
+def test_signals_of_another_municipality_stay_out_of_reach(client, world):
+    foreign = _signal(world, municipality=world.other_municipality)
+    lead_here = add_user(db.session, "lead2@lindeveld.be", [Role.LEAD], [world.municipality])
+    db.session.commit()
+    client.login(lead_here.email)
+    assert "Geen avondcursus" not in client.get("/lead/signals").get_data(as_text=True)
+    assert (
+        client.post(f"/lead/signals/{foreign.id}", {"status": "new", "answer": ""}).status_code
+        == 404
+    )

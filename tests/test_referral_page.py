@@ -185,3 +185,21 @@ def test_my_files_lists_what_i_own(client, world):
     referral = mine(client, world)
     html = client.get("/queue/mine").get_data(as_text=True)
     assert referral.full_name in html
+
+
+def test_contact_attempt_needs_an_explicit_outcome(client, world):
+    referral = mine(client, world)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    outcome_select = html.split('id="attempt-outcome"')[1].split("</select>")[0]
+    assert '<option value="">— kies —</option>' in outcome_select
+    assert "selected" not in outcome_select
+    response = client.post(
+        f"/referrals/{referral.id}/attempts",
+        {
+            "attempt-channel": "phone",
+            "attempt-outcome": "",
+            "attempt-version": version_of(client, referral),
+        },
+    )
+    assert response.status_code == 422
+    assert "Kies een resultaat." in response.get_data(as_text=True)

@@ -17,7 +17,7 @@ from ..access import Permission, requires
 from ..accounts import create_user, email_taken, update_user
 from ..auth.passwords import hash_password
 from ..extensions import db
-from ..formtools import options
+from ..formtools import options, record_id
 from ..languages import language_catalogue
 from ..models import (
     Language,
@@ -229,7 +229,9 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
     cat = _catalogue(slug)
     obj = None
     if key is not None:
-        pk: Any = int(key) if key.isdigit() and cat.model is not Language else key
+        pk: Any = key if cat.model is Language else record_id(key)
+        if pk is None:
+            abort(404)
         obj = db.session.get(cat.model, pk)
         if obj is None:
             abort(404)

@@ -33,10 +33,13 @@ bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
 
 def _day_arg() -> date:
+    """The day asked for, or today when it is unreadable or absurdly far away."""
+    today = clock.today()
     try:
-        return date.fromisoformat(request.args.get("day", ""))
+        day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
-        return clock.today()
+        return today
+    return day if abs((day - today).days) <= 3660 else today
 
 
 @bp.get("/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -64,7 +64,12 @@ def _service_choices() -> list[tuple[int, str]]:
         .where(or_(Service.municipality_id.in_(ids), Service.municipality_id.is_(None)))
         .order_by(Service.is_partner, Service.name)
     )
-    return [(s.id, s.name) for s in services]
+    several = len(ids) > 1
+    # With several municipalities, 'Onthaal' alone would be ambiguous.
+    return [
+        (s.id, f"{s.name} ({s.municipality.name})" if several and s.municipality else s.name)
+        for s in services
+    ]
 
 
 def _intake_form(formdata: MultiDict[str, str] | None = None) -> IntakeForm:
@@ -152,6 +157,7 @@ def intake() -> Any:
     )
     referral = register_referral(db.session, data, current_user, clock.now())
     db.session.commit()
+    flash(_("Bewaard. De doorverwijzing staat in de wachtrij van de toeleiders."))
     return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
 
 
@@ -291,6 +297,7 @@ def book(referral_id: int) -> Any:
                 clock.now(),
             )
             db.session.commit()
+            flash(_("Afspraak vastgelegd. Druk het strookje af voor de persoon."))
             return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
         except lifecycle.TransitionRefused as refused:
             db.session.rollback()

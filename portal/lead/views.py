@@ -17,12 +17,13 @@ from wtforms.validators import InputRequired, Length
 from .. import clock
 from ..access import Permission, is_lead_for, municipality_ids, requires
 from ..extensions import db
-from ..formtools import options
-from ..models import OPEN_STATES, Referral, User
+from ..formtools import options, record_id
+from ..models import OPEN_STATES, Referral, Signal, SignalStatus, User
 from ..pagination import paginate
 from ..referrals import lifecycle
 from ..settings import get_int
 from ..templating import is_htmx
+from .signals import register, update_signal
 from .today import LIST_KINDS, appointments_today, list_statement, today_counts, workload
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
@@ -79,7 +80,7 @@ def referral_list(kind: str) -> Any:
     stmt = list_statement(
         kind, _lead_ids(), clock.today(), get_int(db.session, "unclaimed_working_days")
     ).options(joinedload(Referral.contact_language), joinedload(Referral.owner))
-    page = paginate(db.session, stmt, int(page_number) if page_number.isdigit() else 1, 50)
+    page = paginate(db.session, stmt, record_id(page_number) or 1, 50)
     return render_template("lead/list.html", page=page, kind=kind, title=LIST_TITLES[kind])
 
 
@@ -111,7 +112,7 @@ def toeleider_files(user_id: int) -> Any:
         .where(Referral.municipality_id.in_(_lead_ids()))
         .order_by(Referral.claimed_at)
     ).all()
-    chosen = {int(i) for i in request.form.getlist("referral") if i.isdigit()}
+    chosen = {rid for rid in map(record_id, request.form.getlist("referral")) if rid is not None}
     message = None
     if request.method == "POST" and form.validate():
         selected = [r for r in files if r.id in chosen]
@@ -141,3 +142,52 @@ def toeleider_files(user_id: int) -> Any:
     return render_template(
         "lead/toeleider.html", person=person, files=files, form=form, chosen=chosen, message=message
     ), status
+
+
+SIGNAL_STATUS_LABELS = {
+    "new": _l("nieuw"),
+    "brought_to_board": _l("voorgelegd aan het beleid"),
+    "answered": _l("beantwoord"),
+}
+
+
+class SignalForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=options(SIGNAL_STATUS_LABELS.items()))
+    answer = TextAreaField(
+        _l("Antwoord"), validators=[Length(max=2000, message=_l("Hoogstens %(max)d tekens."))]
+    )
+
+
+@bp.get("/signals")
+@requires(Permission.LEAD_TEAM)
+def signals() -> Any:
+    """Every signal with theme, date and source, and what became of it."""
+    status = request.args.get("status", "")
+    return render_template(
+        "lead/signals.html",
+        signals=register(db.session, _lead_ids(), status),
+        status=status,
+        labels=SIGNAL_STATUS_LABELS,
+        form=SignalForm(formdata=None),
+    )
+
+
+@bp.post("/signals/<int:signal_id>")
+@requires(Permission.LEAD_TEAM)
+def update_signal_status(signal_id: int) -> Any:
+    """Note that a signal went to the board, or the answer that came back."""
+    signal = db.session.get(Signal, signal_id)
+    if signal is None or signal.municipality_id not in _lead_ids():
+        abort(404)
+    form = SignalForm()
+    if form.validate():
+        try:
+            update_signal(signal, current_user, SignalStatus(form.status.data), form.answer.data)
+            db.session.commit()
+            flash(_("Signaal bijgewerkt."))
+        except lifecycle.TransitionRefused as refused:
+            db.session.rollback()
+            flash(refused.message)
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(url_for("lead.signals"), code=303)

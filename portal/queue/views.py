@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..access import (
@@ -21,6 +22,7 @@ from ..access import (
 )
 from ..audit import log_access
 from ..extensions import db
+from ..formtools import record_id
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
 from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
@@ -35,8 +37,7 @@ class ClaimForm(FlaskForm):
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return record_id(request.args.get(name, ""))
 
 
 def _filter_from_request() -> QueueFilter:
@@ -67,6 +68,7 @@ def index() -> Any:
         ).all(),
         sources=db.session.scalars(
             select(Service)
+            .options(joinedload(Service.municipality))
             .where((Service.municipality_id.in_(ids)) | Service.municipality_id.is_(None))
             .order_by(Service.is_partner, Service.name)
         ).all(),
@@ -112,7 +114,7 @@ def _lead_municipalities() -> set[int]:
 
 def _selected_referrals(ids: list[str]) -> list[Referral]:
     today = clock.today()
-    chosen = [db.session.get(Referral, int(i)) for i in ids[:200] if i.isdigit()]
+    chosen = [db.session.get(Referral, rid) for rid in map(record_id, ids[:200]) if rid is not None]
     return [r for r in chosen if r is not None and can_view_referral(current_user, r, today)]
 
 

@@ -6,7 +6,7 @@ done by someone who may work on the file and lands on its timeline.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -43,6 +43,10 @@ def refer_to_partner(
     require_worker(referral, actor)
     if not partner.is_partner or not partner.active:
         raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))
+    if not at.date() - timedelta(days=366) <= referred_on <= at.date() + timedelta(days=90):
+        raise TransitionRefused(
+            _l("Kies een datum binnen het afgelopen jaar of de komende drie maanden.")
+        )
     item = PartnerReferral(
         referral_id=referral.id,
         partner_id=partner.id,

@@ -32,7 +32,11 @@ class ContactAttemptForm(VersionedForm):
     )
     outcome = SelectField(
         _l("Resultaat"),
-        choices=options((o.value, label) for o, label in CONTACT_OUTCOME_LABELS.items()),
+        # No default: a second attempt must not be saved as 'reached' by accident.
+        choices=options(
+            [("", _l("— kies —"))]
+            + [(o.value, label) for o, label in CONTACT_OUTCOME_LABELS.items()]
+        ),
         validators=[InputRequired(_l("Kies een resultaat."))],
     )
     note = TextAreaField(

@@ -38,6 +38,8 @@ from ..models import (
 from ..settings import QueueWeights, get_int, queue_weights
 
 S = ReferralState
+# Conversations happen in working hours; a 03:00 appointment is a typing error.
+EARLIEST_HOUR, LATEST_HOUR = 7, 21
 
 
 class TransitionRefused(Exception):
@@ -342,6 +344,13 @@ def _check_slot(
         )
     if starts_at <= at:
         raise TransitionRefused(_l("Kies een moment in de toekomst."))
+    if starts_at > at + timedelta(days=366):
+        raise TransitionRefused(_l("Plan hoogstens een jaar vooruit."))
+    ends = starts_at + timedelta(minutes=minutes)
+    if starts_at.hour < EARLIEST_HOUR or ends > starts_at.replace(hour=LATEST_HOUR, minute=0):
+        raise TransitionRefused(
+            _l("Plan tussen %(a)d en %(b)d uur.", a=EARLIEST_HOUR, b=LATEST_HOUR)
+        )
     ends_at = starts_at + timedelta(minutes=minutes)
     lock_agenda(session, toeleider.id)
     if absent_on(session, toeleider.id, starts_at.date()):

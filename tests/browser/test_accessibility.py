@@ -96,6 +96,7 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/lead/",
         "/lead/workload",
         "/lead/list/new_today",
+        "/lead/signals",
         f"/lead/toeleiders/{world.toeleider.id}",
     ):
         page.goto(path)

@@ -1,0 +1,33 @@
+"""The signal register: needs and gaps reported upward, until policy answers them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import Signal, SignalStatus, User
+from ..referrals.lifecycle import TransitionRefused
+
+
+def register(session: Session, municipality_ids: Iterable[int], status: str = "") -> list[Signal]:
+    stmt = (
+        select(Signal)
+        .options(joinedload(Signal.theme), joinedload(Signal.created_by))
+        .where(Signal.municipality_id.in_(list(municipality_ids) or [-1]))
+        .order_by(Signal.created_at.desc(), Signal.id.desc())
+    )
+    if status in {s.value for s in SignalStatus}:
+        stmt = stmt.where(Signal.status == status)
+    return list(session.scalars(stmt))
+
+
+def update_signal(signal: Signal, actor: User, status: SignalStatus, answer: str | None) -> None:
+    """Move a signal along; an answered signal carries the answer."""
+    answer = (answer or "").strip() or None
+    if status is SignalStatus.ANSWERED and not answer:
+        raise TransitionRefused(_l("Noteer het antwoord van het beleid."))
+    signal.status = status.value
+    signal.answer = answer
