@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .lead.views import bp as lead_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
+    from .reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(queue_bp)
     app.register_blueprint(agenda_bp)
     app.register_blueprint(lead_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin_bp)
 
 

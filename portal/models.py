@@ -325,6 +325,7 @@ class ContactAttempt(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User] = relationship()
+    referral: Mapped[Referral] = relationship()
 
 
 class Setting(db.Model):

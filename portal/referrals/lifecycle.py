@@ -418,6 +418,17 @@ def schedule_conversation(
     if referral.state == S.NEW.value:
         referral.owner_id = toeleider.id
         referral.claimed_at = at
+        # Booked in person at the desk: that is how this resident was reached.
+        session.add(
+            ContactAttempt(
+                referral=referral,
+                at=at,
+                actor_id=actor.id,
+                channel=ContactChannel.DESK.value,
+                outcome=ContactOutcome.REACHED.value,
+                note=None,
+            )
+        )
     referral.state = S.SCHEDULED.value
     referral.conversation_accepted = True
     record_event(

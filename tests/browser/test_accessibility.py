@@ -97,6 +97,7 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/lead/workload",
         "/lead/list/new_today",
         "/lead/signals",
+        "/reports/monthly",
         f"/lead/toeleiders/{world.toeleider.id}",
     ):
         page.goto(path)

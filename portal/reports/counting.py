@@ -1,0 +1,145 @@
+"""Counting rules for the reports, each one SQL aggregate with its rule in plain Dutch.
+
+A referral counts in the period in which the counted event happened, never by when it was
+registered, so that a month's figure does not change when older files move on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, extract, func, select
+from sqlalchemy.orm import Session, aliased
+
+from ..models import (
+    Appointment,
+    AppointmentStatus,
+    ContactAttempt,
+    ContactChannel,
+    ContactOutcome,
+    Referral,
+    Service,
+)
+
+REACHED_HOW = ("desk", "letter", "partner", "phone")
+REACHED_HOW_LABELS = {
+    "desk": _l("aan het loket of in permanentie"),
+    "letter": _l("na een uitnodigingsbrief"),
+    "partner": _l("via een partner"),
+    "phone": _l("telefonisch, per sms of e-mail"),
+}
+
+RULE_REACHED = _l(
+    "Bereikt: elke doorverwijzing telt één keer, in de maand van het eerste contact met "
+    "resultaat 'bereikt' (ook een afspraak die aan het loket gemaakt werd). Hoe: aan het loket "
+    "als dat contact aan het loket was; anders na een brief als er eerder een uitnodigingsbrief "
+    "verstuurd werd; anders via een partner als een partner de persoon doorverwees; anders "
+    "telefonisch."
+)
+RULE_CONVERSATIONS = _l(
+    "Gesprekken: elke afspraak met status 'gehouden', in de maand waarin ze plaatsvond."
+)
+
+
+@dataclass
+class MonthRow:
+    month: int
+    reached: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REACHED_HOW, 0))
+    conversations: int = 0
+
+    @property
+    def reached_total(self) -> int:
+        return sum(self.reached.values())
+
+
+@dataclass
+class MonthlyFigures:
+    year: int
+    rows: list[MonthRow]
+
+    @property
+    def totals(self) -> MonthRow:
+        total = MonthRow(month=0)
+        for row in self.rows:
+            for how, n in row.reached.items():
+                total.reached[how] += n
+            total.conversations += row.conversations
+        return total
+
+
+def _year_bounds(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1), datetime(year + 1, 1, 1)
+
+
+def reached_statement(municipality_ids: Iterable[int], start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+    """(month, how, count) of referrals first reached in [start, end)."""
+    ids = list(municipality_ids) or [-1]
+    first = (
+        select(ContactAttempt.referral_id, func.min(ContactAttempt.id).label("attempt_id"))
+        .where(ContactAttempt.outcome == ContactOutcome.REACHED.value)
+        .group_by(ContactAttempt.referral_id)
+        .subquery()
+    )
+    reaching = aliased(ContactAttempt)
+    earlier_letter = aliased(ContactAttempt)
+    letter_before = exists().where(
+        and_(
+            earlier_letter.referral_id == reaching.referral_id,
+            earlier_letter.channel == ContactChannel.LETTER.value,
+            earlier_letter.id < reaching.id,
+        )
+    )
+    how = case(
+        (reaching.channel == ContactChannel.DESK.value, "desk"),
+        (reaching.channel == ContactChannel.LETTER.value, "letter"),
+        (letter_before, "letter"),
+        (Service.is_partner.is_(True), "partner"),
+        else_="phone",
+    ).label("how")
+    month = extract("month", reaching.at).label("month")
+    return (
+        select(month, how, func.count().label("n"))
+        .select_from(first)
+        .join(reaching, reaching.id == first.c.attempt_id)
+        .join(Referral, Referral.id == reaching.referral_id)
+        .join(Service, Service.id == Referral.source_service_id)
+        .where(Referral.municipality_id.in_(ids))
+        .where(reaching.at >= start, reaching.at < end)
+        .group_by(month, how)
+    )
+
+
+def monthly_figures(session: Session, municipality_ids: Iterable[int], year: int) -> MonthlyFigures:
+    """People reached per month and how, and conversations held, for one calendar year."""
+    ids = list(municipality_ids)
+    start, end = _year_bounds(year)
+    rows = {m: MonthRow(month=m) for m in range(1, 13)}
+    for month, how, n in session.execute(reached_statement(ids, start, end)):
+        rows[int(month)].reached[how] += n
+    held_month = extract("month", Appointment.starts_at)
+    conversations = session.execute(
+        select(held_month, func.count())
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(Referral.municipality_id.in_(ids or [-1]))
+        .where(Appointment.status == AppointmentStatus.HELD.value)
+        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+        .group_by(held_month)
+    )
+    for month, n in conversations:
+        rows[int(month)].conversations = n
+    return MonthlyFigures(year=year, rows=[rows[m] for m in range(1, 13)])
+
+
+def reached_between(
+    session: Session, municipality_ids: Iterable[int], start: date, end: date
+) -> int:
+    """How many referrals were first reached in [start, end): the same rule, one number."""
+    stmt = reached_statement(
+        municipality_ids,
+        datetime.combine(start, datetime.min.time()),
+        datetime.combine(end, datetime.min.time()),
+    ).subquery()
+    return session.scalar(select(func.coalesce(func.sum(stmt.c.n), 0))) or 0
