@@ -20,6 +20,7 @@ from .models import (
     AvailabilityKind,
     AvailabilitySlot,
     ClosingOutcome,
+    ContactAttempt,
     HouseholdChild,
     Language,
     MonitoringParameter,
@@ -360,6 +361,8 @@ def _seed_referrals(
                     to_state="claimed",
                 )
             )
+        if owner is not None and state != ReferralState.CLAIMED:
+            _demo_contacts(session, rng, referral, owner, now)
         if owner is not None and state not in (ReferralState.CLAIMED, ReferralState.CONTACTED):
             _demo_appointment(session, referral, owner, state, now, next_free)
         if referral.closed_at is not None and owner is not None:
@@ -411,3 +414,25 @@ def _demo_appointment(
             created_at=referral.claimed_at or referral.created_at,
         )
     )
+
+
+def _demo_contacts(
+    session: Session, rng: random.Random, referral: Referral, owner: User, now: datetime
+) -> None:
+    """How the toeleider reached the person: by phone, at the desk, or after a letter."""
+    at = referral.claimed_at or referral.created_at
+    route = rng.choices(["phone", "desk", "letter"], [75, 10, 15])[0]
+    steps: list[tuple[str, str]] = []
+    if route == "letter":
+        steps = [("phone", "no_answer")] * 3 + [("letter", "call_back"), ("phone", "reached")]
+    elif route == "desk":
+        steps = [("desk", "reached")]
+    else:
+        steps = [("phone", "no_answer")] * rng.randint(0, 2) + [("phone", "reached")]
+    for channel, outcome in steps:
+        at = min(at + timedelta(hours=rng.randint(4, 30)), now - timedelta(minutes=5))
+        session.add(
+            ContactAttempt(
+                referral_id=referral.id, at=at, actor_id=owner.id, channel=channel, outcome=outcome
+            )
+        )

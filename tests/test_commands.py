@@ -6,7 +6,16 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Municipality, Referral, ReferralState, Role, User
+from portal.models import (
+    Appointment,
+    ContactAttempt,
+    Municipality,
+    Referral,
+    ReferralState,
+    Role,
+    User,
+)
+from portal.reports.counting import monthly_figures
 
 
 def test_seed_demo_loads_once_and_covers_every_state(app):
@@ -26,6 +35,20 @@ def test_seed_demo_loads_once_and_covers_every_state(app):
     assert newest <= clock.now()
     languages = db.session.scalar(select(func.count(Referral.contact_language_code.distinct())))
     assert languages >= 10
+    # Everyone who had a conversation was reached first, and the figures show each route.
+    reached = set(
+        db.session.scalars(
+            select(ContactAttempt.referral_id).where(ContactAttempt.outcome == "reached")
+        )
+    )
+    held = set(
+        db.session.scalars(select(Appointment.referral_id).where(Appointment.status == "held"))
+    )
+    assert held and held <= reached
+    totals = monthly_figures(
+        db.session, [m.id for m in db.session.scalars(select(Municipality))], 2026
+    ).totals
+    assert all(totals.reached[how] > 0 for how in ("desk", "letter", "phone"))
 
 
 def app_today():
