@@ -108,7 +108,7 @@ def test_monthly_page_csv_and_chart_show_the_same_numbers(client, world):
         )
     )
     assert rows[3] == ["2026-03", "1", "1", "1", "2", "5", "1"]
-    assert rows[-1] == ["totaal", "1", "1", "1", "3", "6", "2"]
+    assert rows[-1] == ["Totaal", "1", "1", "1", "3", "6", "2"]
 
 
 def test_desk_booking_counts_as_reached_at_the_desk(app, world):

@@ -74,8 +74,10 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 
-def reached_statement(municipality_ids: Iterable[int], start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    """(month, how, count) of referrals first reached in [start, end)."""
+def reached_statement(  # type: ignore[no-untyped-def]
+    municipality_ids: Iterable[int], start: datetime, end: datetime, by_year: bool = False
+):
+    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first."""
     ids = list(municipality_ids) or [-1]
     first = (
         select(ContactAttempt.referral_id, func.min(ContactAttempt.id).label("attempt_id"))
@@ -100,15 +102,16 @@ def reached_statement(municipality_ids: Iterable[int], start: datetime, end: dat
         else_="phone",
     ).label("how")
     month = extract("month", reaching.at).label("month")
+    groups = [extract("year", reaching.at).label("year"), month] if by_year else [month]
     return (
-        select(month, how, func.count().label("n"))
+        select(*groups, how, func.count().label("n"))
         .select_from(first)
         .join(reaching, reaching.id == first.c.attempt_id)
         .join(Referral, Referral.id == reaching.referral_id)
         .join(Service, Service.id == Referral.source_service_id)
         .where(Referral.municipality_id.in_(ids))
         .where(reaching.at >= start, reaching.at < end)
-        .group_by(month, how)
+        .group_by(*groups, how)
     )
 
 

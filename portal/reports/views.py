@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +22,8 @@ from .counting import (
     RULE_REACHED,
     monthly_figures,
 )
+from .evaluation import Period, Table, evaluation_tables, work_year_period
+from .workbook import workbook
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -71,23 +74,92 @@ def monthly_csv() -> Any:
     """The same table as CSV, for a spreadsheet."""
     ids, _chosen = _scope()
     figures = monthly_figures(db.session, ids, _year())
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
+    table = Table(
+        "maandcijfers",
+        "",
         [
             _("maand"),
             *[str(REACHED_HOW_LABELS[h]) for h in REACHED_HOW],
             _("bereikt"),
             _("gesprekken"),
-        ]
+        ],
+        [
+            [
+                f"{figures.year}-{row.month:02d}",
+                *[row.reached[h] for h in REACHED_HOW],
+                row.reached_total,
+                row.conversations,
+            ]
+            for row in figures.rows
+        ],
+        "",
     )
-    for row in [*figures.rows, figures.totals]:
-        label = f"{figures.year}-{row.month:02d}" if row.month else _("totaal")
-        writer.writerow(
-            [label, *[row.reached[h] for h in REACHED_HOW], row.reached_total, row.conversations]
-        )
+    return _csv_response(table, f"maandcijfers-{figures.year}.csv")
+
+
+def _period() -> tuple[Period, str]:
+    """A work-year report (interim or final), or any period picked with start and end."""
+    try:
+        start = date.fromisoformat(request.args.get("start", ""))
+        end = date.fromisoformat(request.args.get("end", ""))
+        if start <= end and (end - start).days <= 3660:
+            return Period(start, date.fromordinal(end.toordinal() + 1)), "custom"
+    except ValueError:
+        pass
+    part = "interim" if request.args.get("part") == "interim" else "final"
+    return work_year_period(_year(), part), part
+
+
+def _csv_response(table: Table, filename: str) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(table.columns)
+    writer.writerows([*table.rows, table.totals])
     return Response(
         "\ufeff" + out.getvalue(),  # a BOM, so that spreadsheet programs read UTF-8
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=maandcijfers-{figures.year}.csv"},
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+@bp.get("/evaluation")
+@requires(Permission.LEAD_TEAM)
+def evaluation() -> Any:
+    """The evaluation report of a period: printable, and as workbook or CSV per table."""
+    ids, chosen = _scope()
+    period, part = _period()
+    return render_template(
+        "reports/evaluation.html",
+        tables=evaluation_tables(db.session, ids, period),
+        period=period,
+        part=part,
+        chosen=chosen,
+        year=_year(),
+        args=request.args,
+        municipalities=[m for m in current_user.municipalities if is_lead_for(current_user, m.id)],
+    )
+
+
+@bp.get("/evaluation/<key>.csv")
+@requires(Permission.LEAD_TEAM)
+def evaluation_csv(key: str) -> Any:
+    ids, _chosen = _scope()
+    period, _part = _period()
+    table = next((t for t in evaluation_tables(db.session, ids, period) if t.key == key), None)
+    if table is None:
+        abort(404)
+    return _csv_response(table, f"evaluatie-{key}-{period.start}.csv")
+
+
+@bp.get("/evaluation.xlsx")
+@requires(Permission.LEAD_TEAM)
+def evaluation_xlsx() -> Any:
+    """One worksheet per table, each with its total and its counting rule."""
+    ids, _chosen = _scope()
+    period, _part = _period()
+    body = workbook(evaluation_tables(db.session, ids, period), period)
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=evaluatie-{period.start}.xlsx"},
     )

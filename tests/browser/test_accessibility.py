@@ -98,6 +98,7 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/lead/list/new_today",
         "/lead/signals",
         "/reports/monthly",
+        "/reports/evaluation",
         f"/lead/toeleiders/{world.toeleider.id}",
     ):
         page.goto(path)

@@ -1,0 +1,321 @@
+"""The evaluation report of a period: one table per question the council asks.
+
+Every table is one GROUP BY in SQL, with its counting rule in plain Dutch and a total that
+is the sum of its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, extract, func, select
+from sqlalchemy.orm import Session
+
+from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
+from ..models import (
+    Appointment,
+    AppointmentStatus,
+    ClosingOutcome,
+    Conversation,
+    Language,
+    Need,
+    NeedCategory,
+    PartnerReferral,
+    Referral,
+    Service,
+    Signal,
+    Theme,
+)
+from .counting import (
+    REACHED_HOW,
+    REACHED_HOW_LABELS,
+    RULE_CONVERSATIONS,
+    RULE_REACHED,
+    reached_statement,
+)
+
+MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[object]]
+    rule: str
+
+    @property
+    def totals(self) -> list[object]:
+        """'Totaal' and the sum of every numeric column."""
+        sums: list[object] = [str(_l("Totaal"))]
+        for index in range(1, len(self.columns)):
+            sums.append(sum(int(row[index]) for row in self.rows))  # type: ignore[call-overload]
+        return sums
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # exclusive
+
+    @property
+    def last_day(self) -> date:
+        return date.fromordinal(self.end.toordinal() - 1)
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        return datetime.combine(self.start, datetime.min.time()), datetime.combine(
+            self.end, datetime.min.time()
+        )
+
+
+def work_year_period(year: int, part: str) -> Period:
+    """The interim report covers 1 January to 30 June, the final one the whole year."""
+    return Period(date(year, 1, 1), date(year, 7, 1) if part == "interim" else date(year + 1, 1, 1))
+
+
+def _months(period: Period) -> list[tuple[int, int]]:
+    months, year, month = [], period.start.year, period.start.month
+    while date(year, month, 1) < period.end:
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _reached_by_month(session: Session, ids: list[int], period: Period) -> Table:
+    start, end = period.bounds
+    reached: dict[tuple[int, int], dict[str, int]] = {
+        m: dict.fromkeys(REACHED_HOW, 0) for m in _months(period)
+    }
+    stmt = reached_statement(ids, start, end, by_year=True)
+    for year, month, how, n in session.execute(stmt):
+        reached[(int(year), int(month))][how] += n
+    held_year, held_month = (
+        extract("year", Appointment.starts_at),
+        extract("month", Appointment.starts_at),
+    )
+    conversations = {
+        (int(y), int(m)): n
+        for y, m, n in session.execute(
+            select(held_year, held_month, func.count())
+            .join(Referral, Referral.id == Appointment.referral_id)
+            .where(
+                Referral.municipality_id.in_(ids),
+                Appointment.status == AppointmentStatus.HELD.value,
+            )
+            .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+            .group_by(held_year, held_month)
+        )
+    }
+    rows: list[list[object]] = [
+        [
+            f"{MONTHS[m - 1]} {y}",
+            *[reached[(y, m)][h] for h in REACHED_HOW],
+            sum(reached[(y, m)].values()),
+            conversations.get((y, m), 0),
+        ]
+        for y, m in _months(period)
+    ]
+    return Table(
+        "bereikt",
+        str(_l("Bereikt en gesprekken per maand")),
+        [
+            str(_l("Maand")),
+            *[str(REACHED_HOW_LABELS[h]) for h in REACHED_HOW],
+            str(_l("Bereikt")),
+            str(_l("Gesprekken")),
+        ],
+        rows,
+        f"{RULE_REACHED} {RULE_CONVERSATIONS}",
+    )
+
+
+def _grouped(session: Session, key: str, title: object, label: object, stmt, rule: object) -> Table:  # type: ignore[no-untyped-def]
+    rows: list[list[object]] = [[str(name), n] for name, n in session.execute(stmt)]
+    return Table(key, str(title), [str(label), str(_l("Aantal"))], rows, str(rule))
+
+
+def evaluation_tables(
+    session: Session, municipality_ids: Iterable[int], period: Period
+) -> list[Table]:
+    ids = list(municipality_ids) or [-1]
+    start, end = period.bounds
+    registered = (
+        Referral.created_at >= start,
+        Referral.created_at < end,
+        Referral.municipality_id.in_(ids),
+    )
+    tables = [_reached_by_month(session, ids, period)]
+    tables.append(
+        _grouped(
+            session,
+            "bronnen",
+            _l("Doorverwijzingen per bron"),
+            _l("Dienst of partner"),
+            select(Service.name, func.count())
+            .join(Referral, Referral.source_service_id == Service.id)
+            .where(*registered)
+            .group_by(Service.name)
+            .order_by(func.count().desc(), Service.name),
+            _l(
+                "Elke doorverwijzing die in de periode geregistreerd werd, bij de dienst of "
+                "partner die doorverwees."
+            ),
+        )
+    )
+    outcome_rows = dict(
+        session.execute(
+            select(Referral.outcome, func.count())
+            .where(
+                Referral.closed_at >= start,
+                Referral.closed_at < end,
+                Referral.municipality_id.in_(ids),
+            )
+            .group_by(Referral.outcome)
+        ).all()
+    )
+    tables.append(
+        Table(
+            "resultaten",
+            str(_l("Afgesloten dossiers per resultaat")),
+            [str(_l("Resultaat")), str(_l("Aantal"))],
+            [
+                [str(CLOSING_OUTCOME_LABELS[o]), outcome_rows.get(o.value, 0)]
+                for o in ClosingOutcome
+            ],
+            str(
+                _l(
+                    "Elk dossier dat in de periode afgesloten werd, bij het resultaat waarmee "
+                    "het afgesloten werd."
+                )
+            ),
+        )
+    )
+    arrived = func.sum(case((PartnerReferral.status == "arrived", 1), else_=0))
+    partner_rows = session.execute(
+        select(Service.name, func.count(), arrived)
+        .join(PartnerReferral, PartnerReferral.partner_id == Service.id)
+        .join(Referral, Referral.id == PartnerReferral.referral_id)
+        .where(
+            PartnerReferral.referred_on >= period.start, PartnerReferral.referred_on < period.end
+        )
+        .where(Referral.municipality_id.in_(ids))
+        .group_by(Service.name)
+        .order_by(Service.name)
+    ).all()
+    tables.append(
+        Table(
+            "toeleidingen",
+            str(_l("Toeleidingen per partner")),
+            [
+                str(_l("Partner")),
+                str(_l("Toeleidingen")),
+                str(PARTNER_STATUS_LABELS["arrived"]).capitalize(),
+            ],
+            [[name, n, int(a or 0)] for name, n, a in partner_rows],
+            str(
+                _l(
+                    "Elke toeleiding met een datum in de periode; aangekomen volgens de "
+                    "laatste opvolging."
+                )
+            ),
+        )
+    )
+    tables.append(
+        _grouped(
+            session,
+            "noden",
+            _l("Meest gestelde vragen en noden"),
+            _l("Soort"),
+            select(NeedCategory.name, func.count())
+            .join(Need, Need.category_id == NeedCategory.id)
+            .join(Conversation, Conversation.id == Need.conversation_id)
+            .join(Referral, Referral.id == Conversation.referral_id)
+            .where(Conversation.held_on >= period.start, Conversation.held_on < period.end)
+            .where(Referral.municipality_id.in_(ids))
+            .group_by(NeedCategory.name)
+            .order_by(func.count().desc(), NeedCategory.name),
+            _l("Elke vraag of nood genoteerd in een gesprek dat in de periode gehouden werd."),
+        )
+    )
+    tables.append(
+        _grouped(
+            session,
+            "talen",
+            _l("Contacttalen"),
+            _l("Taal"),
+            select(Language.name, func.count())
+            .join(Referral, Referral.contact_language_code == Language.code)
+            .where(*registered)
+            .group_by(Language.name)
+            .order_by(func.count().desc(), Language.name),
+            _l("Elke doorverwijzing die in de periode geregistreerd werd, bij haar contacttaal."),
+        )
+    )
+    profile = session.execute(
+        select(
+            func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
+            func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
+            func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
+            func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
+            func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
+            func.count(),
+        ).where(*registered)
+    ).one()
+    newcomers, long_term, dutch, no_work, children, count = (int(v or 0) for v in profile)
+    tables.append(
+        Table(
+            "profiel",
+            str(_l("Nieuwkomers en oudkomers")),
+            [str(_l("Groep")), str(_l("Aantal"))],
+            [[str(_l("nieuwkomers")), newcomers], [str(_l("oudkomers")), long_term]],
+            str(
+                _l(
+                    "Elke doorverwijzing die in de periode geregistreerd werd; nieuwkomer als "
+                    "de persoon "
+                    "bij de registratie minder dan een jaar in de gemeente woonde."
+                )
+            ),
+        )
+    )
+    tables.append(
+        Table(
+            "indicatoren",
+            str(_l("Indicatoren (van %(n)d doorverwijzingen)", n=count)),
+            [str(_l("Indicator")), str(_l("Ja"))],
+            [
+                [str(_l("Nederlands moeilijk of tolk")), dutch],
+                [str(_l("Geen werk")), no_work],
+                [str(_l("Kinderen in het gezin")), children],
+            ],
+            str(
+                _l(
+                    "Per indicator het aantal doorverwijzingen uit de periode met 'ja' "
+                    "(voor werk: 'nee'). "
+                    "Eén persoon kan bij meer indicatoren tellen; het totaal telt antwoorden, "
+                    "geen personen."
+                )
+            ),
+        )
+    )
+    tables.append(
+        _grouped(
+            session,
+            "signalen",
+            _l("Signalen per thema"),
+            _l("Thema"),
+            select(Theme.name, func.count())
+            .join(Signal, Signal.theme_id == Theme.id)
+            .where(
+                Signal.created_at >= start, Signal.created_at < end, Signal.municipality_id.in_(ids)
+            )
+            .group_by(Theme.name)
+            .order_by(func.count().desc(), Theme.name),
+            _l("Elk signaal dat in de periode genoteerd werd."),
+        )
+    )
+    return tables

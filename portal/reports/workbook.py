@@ -1,0 +1,37 @@
+"""The evaluation report as an XLSX workbook: one worksheet per table."""
+
+from __future__ import annotations
+
+import io
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from .evaluation import Period, Table
+
+
+def workbook(tables: list[Table], period: Period) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    bold = Font(bold=True)
+    for table in tables:
+        sheet = book.create_sheet(title=table.key[:31])
+        sheet.append([table.title])
+        sheet["A1"].font = bold
+        sheet.append([_("Periode"), f"{period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"])
+        sheet.append([])
+        sheet.append(table.columns)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append(row)
+        sheet.append(table.totals)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        sheet.append([])
+        sheet.append([_("Zo wordt geteld:"), table.rule])
+        sheet.column_dimensions["A"].width = 34
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,52 @@
+"""End to end in Chromium: a lead's morning and the semi-annual evaluation."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from portal.extensions import db
+from portal.models import Referral, Role
+from portal.referrals import lifecycle
+
+from ..conftest import NOW
+from ..factories import PASSWORD, add_referral, add_user
+
+pytestmark = pytest.mark.browser
+
+
+def test_lead_opens_today_reassigns_and_downloads_the_evaluation(page: Page, world, tmp_path):
+    referral = add_referral(db.session, world, full_name="Rania Haddad")
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    add_user(db.session, "yonas@lindeveld.be", [Role.TOELEIDER], [world.municipality], name="Yonas")
+    db.session.commit()
+
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.lead.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Vandaag")
+    expect(page.locator("#today-panel")).to_contain_text("nieuw vandaag")
+
+    page.get_by_role("link", name="Werklast per toeleider").click()
+    page.get_by_role("link", name="Toeleider").click()
+    page.get_by_label("Rania Haddad").check()
+    page.get_by_label("Nieuwe toeleider").select_option(label="Yonas")
+    page.get_by_label("Reden").fill("Toeleider met verlof")
+    page.get_by_role("button", name="Gekozen dossiers toewijzen").click()
+    expect(page.get_by_role("status")).to_contain_text("toegewezen aan Yonas")
+
+    page.get_by_role("link", name="Vandaag").click()
+    page.get_by_role("link", name="Evaluatierapport").click()
+    expect(page.get_by_role("heading", name="Contacttalen")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download als Excel-werkboek").click()
+    path = tmp_path / "evaluatie.xlsx"
+    download.value.save_as(path)
+    book = load_workbook(path)
+    assert "talen" in book.sheetnames and "bereikt" in book.sheetnames
+
+    db.session.expire_all()
+    assert db.session.get(Referral, referral.id).owner.full_name == "Yonas"
+    assert page.console_problems == []  # type: ignore[attr-defined]

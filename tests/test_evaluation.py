@@ -1,0 +1,254 @@
+"""The evaluation report: every table of a hand-built half year, on the page, in the workbook
+and as CSV, per municipality and summed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+import openpyxl
+import pytest
+
+from portal.extensions import db
+from portal.models import (
+    Appointment,
+    ContactAttempt,
+    Conversation,
+    Need,
+    NeedCategory,
+    PartnerReferral,
+    Signal,
+    Theme,
+)
+from portal.reports.evaluation import evaluation_tables, work_year_period
+
+from .factories import add_referral
+
+FEB = datetime(2026, 2, 10, 10)
+
+
+@pytest.fixture
+def half_year(app, world):
+    """Four referrals in Lindeveld and one in Beekmere in the first half of 2026, one in July."""
+    work = Theme(name="Werk")
+    housing = NeedCategory(name="Wonen")
+    db.session.add_all([work, housing])
+    db.session.flush()
+    r = [
+        add_referral(
+            db.session,
+            world,
+            at=FEB,
+            full_name="Een A",
+            contact_language_code="ar",
+            registered_on=date(2025, 9, 1),
+            dutch_difficult=True,
+            has_work=False,
+            has_children=True,
+        ),
+        add_referral(
+            db.session,
+            world,
+            at=FEB,
+            full_name="Twee B",
+            contact_language_code="ar",
+            registered_on=date(2020, 1, 1),
+            dutch_difficult=False,
+            has_work=True,
+            has_children=False,
+        ),
+        add_referral(
+            db.session,
+            world,
+            at=FEB,
+            full_name="Drie C",
+            contact_language_code="uk",
+            registered_on=date(2025, 12, 1),
+            dutch_difficult=True,
+            has_work=False,
+            has_children=False,
+            source_service_id=world.partner.id,
+        ),
+        add_referral(
+            db.session,
+            world,
+            at=datetime(2026, 7, 2, 9),
+            full_name="Juli D",
+            registered_on=date(2026, 1, 1),
+        ),
+        add_referral(
+            db.session,
+            world,
+            by=world.outsider,
+            at=FEB,
+            full_name="Beek E",
+            municipality_id=world.other_municipality.id,
+            source_service_id=world.other_service.id,
+            registered_on=date(2025, 11, 1),
+        ),
+    ]
+    for referral, day in ((r[0], 12), (r[2], 15), (r[4], 20)):
+        db.session.add(
+            ContactAttempt(
+                referral_id=referral.id,
+                at=datetime(2026, 2, day, 10),
+                actor_id=world.toeleider.id,
+                channel="phone",
+                outcome="reached",
+            )
+        )
+    db.session.add(
+        Appointment(
+            referral_id=r[0].id,
+            toeleider_id=world.toeleider.id,
+            kind="welcome",
+            starts_at=datetime(2026, 3, 3, 10),
+            ends_at=datetime(2026, 3, 3, 11),
+            place="Onthaal",
+            status="held",
+            created_by_id=world.toeleider.id,
+            created_at=FEB,
+        )
+    )
+    conversation = Conversation(
+        referral_id=r[0].id,
+        held_on=date(2026, 3, 3),
+        recorded_by_id=world.toeleider.id,
+        recorded_at=datetime(2026, 3, 3, 12),
+    )
+    conversation.needs = [Need(category_id=housing.id, description="Zoekt woning")]
+    db.session.add(conversation)
+    db.session.add(
+        PartnerReferral(
+            referral_id=r[0].id,
+            partner_id=world.partner.id,
+            theme_id=work.id,
+            referred_on=date(2026, 3, 4),
+            status="arrived",
+            created_by_id=world.toeleider.id,
+            updated_at=FEB,
+        )
+    )
+    db.session.add(
+        PartnerReferral(
+            referral_id=r[2].id,
+            partner_id=world.partner.id,
+            theme_id=work.id,
+            referred_on=date(2026, 3, 5),
+            status="not_arrived",
+            created_by_id=world.toeleider.id,
+            updated_at=FEB,
+        )
+    )
+    db.session.add(
+        Signal(
+            referral_id=r[0].id,
+            municipality_id=world.municipality.id,
+            theme_id=work.id,
+            description="Geen avondcursus",
+            created_by_id=world.toeleider.id,
+            created_at=datetime(2026, 3, 3, 12),
+        )
+    )
+    r[1].state, r[1].outcome, r[1].closed_at = "closed", "moved_away", datetime(2026, 4, 1, 9)
+    db.session.commit()
+    return r
+
+
+def trimmed(row) -> list:
+    """A worksheet row without the empty cells openpyxl pads it with."""
+    values = list(row)
+    while values and values[-1] is None:
+        values.pop()
+    return values
+
+
+def tables_of(world, municipalities, part="interim"):
+    return {
+        t.key: t
+        for t in evaluation_tables(db.session, municipalities, work_year_period(2026, part))
+    }
+
+
+def test_every_table_of_the_interim_report(half_year, world):
+    t = tables_of(world, [world.municipality.id])
+    assert t["bereikt"].rows[1] == ["feb 2026", 0, 0, 1, 1, 2, 0]  # Drie C came via a partner
+    assert t["bereikt"].rows[2] == ["mrt 2026", 0, 0, 0, 0, 0, 1]
+    assert len(t["bereikt"].rows) == 6 and t["bereikt"].totals == ["Totaal", 0, 0, 1, 1, 2, 1]
+    assert t["bronnen"].rows == [["Onthaal", 2], ["Huis van het Nederlands", 1]]
+    assert dict(map(tuple, t["resultaten"].rows))["verhuisd"] == 1
+    assert t["resultaten"].totals[1] == 1
+    assert t["toeleidingen"].rows == [["Huis van het Nederlands", 2, 1]]
+    assert t["noden"].rows == [["Wonen", 1]]
+    assert t["talen"].rows == [["Arabisch", 2], ["Oekraïens", 1]]
+    assert t["profiel"].rows == [["nieuwkomers", 2], ["oudkomers", 1]]
+    assert t["indicatoren"].rows == [
+        ["Nederlands moeilijk of tolk", 2],
+        ["Geen werk", 2],
+        ["Kinderen in het gezin", 1],
+    ]
+    assert t["signalen"].rows == [["Werk", 1]]
+    # The same count is the same number on every table: registered in the period.
+    assert t["bronnen"].totals[1] == t["talen"].totals[1] == t["profiel"].totals[1] == 3
+
+
+def test_final_report_takes_the_whole_year_and_municipalities_add_up(half_year, world):
+    both = tables_of(world, [world.municipality.id, world.other_municipality.id], "final")
+    here = tables_of(world, [world.municipality.id], "final")
+    there = tables_of(world, [world.other_municipality.id], "final")
+    assert len(both["bereikt"].rows) == 12
+    for key in both:
+        for column in range(1, len(both[key].columns)):
+            assert (
+                both[key].totals[column] == here[key].totals[column] + there[key].totals[column]
+            ), key
+    assert here["talen"].totals[1] == 4  # July's referral belongs to the final report only
+
+
+def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
+    client.login(world.lead.email)
+    html = client.get("/reports/evaluation?year=2026&part=interim").get_data(as_text=True)
+    assert "Evaluatierapport" in html and "01/01/2026 – 30/06/2026" in html
+    assert html.count('<p class="rule">') == 9
+    response = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    expected = tables_of(world, [world.municipality.id, world.other_municipality.id])
+    assert book.sheetnames == list(expected)
+    for key, table in expected.items():
+        sheet = [trimmed(r) for r in book[key].iter_rows(values_only=True)]
+        assert sheet[3] == table.columns
+        assert sheet[4 : 4 + len(table.rows)] == table.rows
+        assert sheet[4 + len(table.rows)] == table.totals
+        assert sheet[-1] == ["Zo wordt geteld:", table.rule]
+        rows = list(
+            csv.reader(
+                io.StringIO(
+                    client.get(f"/reports/evaluation/{key}.csv?year=2026&part=interim")
+                    .get_data(as_text=True)
+                    .lstrip("\ufeff")
+                ),
+                delimiter=";",
+            )
+        )
+        assert rows[-1] == [str(v) for v in table.totals], key
+
+
+def test_period_picker_and_municipality_filter(client, half_year, world):
+    client.login(world.lead.email)
+    march = client.get("/reports/evaluation.xlsx?start=2026-03-01&end=2026-03-31").data
+    sheet = openpyxl.load_workbook(io.BytesIO(march))["bereikt"]
+    assert [trimmed(r) for r in sheet.iter_rows(values_only=True)][4][0] == "mrt 2026"
+    only_beekmere = client.get(
+        f"/reports/evaluation/talen.csv?year=2026&part=interim&municipality={world.other_municipality.id}"
+    ).get_data(as_text=True)
+    assert only_beekmere.strip().splitlines()[-1] == "Totaal;1"
+    # A municipality the lead does not lead falls back to all of theirs, never to someone else's.
+    assert client.get("/reports/evaluation/talen.csv?municipality=999").status_code == 200
+
+
+def test_reports_are_for_leads_only(client, world):
+    client.login(world.toeleider.email)
+    assert client.get("/reports/evaluation").status_code == 403
+    assert client.get("/reports/evaluation.xlsx").status_code == 403
