@@ -177,3 +177,37 @@ def test_totals_equal_the_sums_of_their_breakdowns(app, world, data):
     assert totals.reached_total == reached_between(
         db.session, [world.municipality.id], date(2026, 1, 1), date(2027, 1, 1)
     )
+
+
+def test_sources_over_time_flag_a_partner_that_stopped_referring(client, world):
+    from portal.reports.sources import referrals_by_source
+
+    for day in (20, 35, 60, 80):  # a steady flow from the partner, then silence
+        add_referral(
+            db.session,
+            world,
+            at=datetime(2026, 10, 25, 9) - timedelta(days=day),
+            source_service_id=world.partner.id,
+            registered_on=date(2025, 1, 1),
+        )
+    for day in (2, 40):
+        add_referral(
+            db.session,
+            world,
+            at=datetime(2026, 11, 26, 9) - timedelta(days=day),
+            registered_on=date(2025, 1, 1),
+        )
+    rows = {
+        r.service.name: r
+        for r in referrals_by_source(db.session, [world.municipality.id], date(2026, 11, 26))
+    }
+    partner, desk = rows["Huis van het Nederlands"], rows["Onthaal"]
+    assert (partner.recent, partner.before, partner.stopped) == (0, 4, True)
+    assert (desk.recent, desk.stopped) == (1, False)
+    assert partner.total == 4 and sum(partner.per_month) == partner.total
+    client.login(world.lead.email)
+    html = client.get("/reports/sources").get_data(as_text=True)
+    assert '<tr class="stopped"><th scope="row">Huis van het Nederlands' in html
+    assert "Gestopt: geen enkele doorverwijzing in de laatste 30 dagen" in html
+    total_row = html.split('<th scope="row">Totaal</th>')[1].split("</tr>")[0]
+    assert total_row.count("<td>") == 8 and "<td>6</td>" in total_row  # 6 months, total, flag

@@ -23,6 +23,7 @@ from .counting import (
     monthly_figures,
 )
 from .evaluation import Period, Table, evaluation_tables, work_year_period
+from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -162,4 +163,23 @@ def evaluation_xlsx() -> Any:
         body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f"attachment; filename=evaluatie-{period.start}.xlsx"},
+    )
+
+
+@bp.get("/sources")
+@requires(Permission.LEAD_TEAM)
+def sources() -> Any:
+    """Referrals per source over the last six months; sources that stopped are flagged."""
+    ids, chosen = _scope()
+    today = clock.today()
+    rows = referrals_by_source(db.session, ids, today)
+    return render_template(
+        "reports/sources.html",
+        rows=rows,
+        totals=month_totals(rows),
+        months=shown_months(today),
+        month_names=MONTHS,
+        rule=RULE_SOURCES,
+        chosen=chosen,
+        municipalities=[m for m in current_user.municipalities if is_lead_for(current_user, m.id)],
     )

@@ -99,6 +99,7 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/lead/signals",
         "/reports/monthly",
         "/reports/evaluation",
+        "/reports/sources",
         f"/lead/toeleiders/{world.toeleider.id}",
     ):
         page.goto(path)
