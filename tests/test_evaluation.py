@@ -211,6 +211,7 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
     html = client.get("/reports/evaluation?year=2026&part=interim").get_data(as_text=True)
     assert "Evaluatierapport" in html and "01/01/2026 – 30/06/2026" in html
     assert html.count('<p class="rule">') == 9
+    assert '<option value="">alle samen</option>' in html  # a lead of two municipalities chooses
     response = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(response.data))

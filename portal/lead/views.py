@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import Length
 
 from .. import clock
 from ..access import Permission, is_lead_for, municipality_ids, requires
@@ -21,6 +21,7 @@ from ..formtools import options, record_id
 from ..models import OPEN_STATES, Referral, Signal, SignalStatus, User
 from ..pagination import paginate
 from ..referrals import lifecycle
+from ..referrals.forms import ReassignForm
 from ..settings import get_int
 from ..templating import is_htmx
 from .signals import register, update_signal
@@ -37,15 +38,10 @@ LIST_TITLES = {
 }
 
 
-class ReassignManyForm(FlaskForm):
-    owner = SelectField(_l("Nieuwe toeleider"), coerce=int)
-    reason = TextAreaField(
-        _l("Reden"),
-        validators=[
-            InputRequired(_l("Geef een reden.")),
-            Length(max=300, message=_l("Hoogstens %(max)d tekens.")),
-        ],
-    )
+class ReassignManyForm(ReassignForm):
+    """The file page's reassign form, without the version: the lead picks files here."""
+
+    version = None
 
 
 def _lead_ids() -> list[int]:

@@ -31,6 +31,11 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
 
 
+def _led_municipalities() -> list[Any]:
+    """The municipalities this lead answers for, for the 'which municipality' choice."""
+    return [m for m in current_user.municipalities if is_lead_for(current_user, m.id)]
+
+
 def _scope() -> tuple[list[int], int | None]:
     """The lead's municipalities, or the one chosen among them."""
     mine = sorted(m for m in municipality_ids(current_user) if is_lead_for(current_user, m))
@@ -61,11 +66,7 @@ def monthly() -> Any:
         peak=peak,
         rules=[RULE_REACHED, RULE_CONVERSATIONS],
         chosen=chosen,
-        municipalities=[
-            m
-            for m in current_user.municipalities
-            if m.id in municipality_ids(current_user) and is_lead_for(current_user, m.id)
-        ],
+        municipalities=_led_municipalities(),
     )
 
 
@@ -137,7 +138,7 @@ def evaluation() -> Any:
         chosen=chosen,
         year=_year(),
         args=request.args,
-        municipalities=[m for m in current_user.municipalities if is_lead_for(current_user, m.id)],
+        municipalities=_led_municipalities(),
     )
 
 
@@ -181,5 +182,5 @@ def sources() -> Any:
         month_names=MONTHS,
         rule=RULE_SOURCES,
         chosen=chosen,
-        municipalities=[m for m in current_user.municipalities if is_lead_for(current_user, m.id)],
+        municipalities=_led_municipalities(),
     )
