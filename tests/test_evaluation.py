@@ -152,6 +152,7 @@ def half_year(app, world):
         )
     )
     r[1].state, r[1].outcome, r[1].closed_at = "closed", "moved_away", datetime(2026, 4, 1, 9)
+    r[0].conversation_accepted = True
     db.session.commit()
     return r
 
@@ -176,6 +177,9 @@ def test_every_table_of_the_interim_report(half_year, world):
     assert t["bereikt"].rows[1] == ["feb 2026", 0, 0, 1, 1, 2, 0]  # Drie C came via a partner
     assert t["bereikt"].rows[2] == ["mrt 2026", 0, 0, 0, 0, 0, 1]
     assert len(t["bereikt"].rows) == 6 and t["bereikt"].totals == ["Totaal", 0, 0, 1, 1, 2, 1]
+    # The answer to the offer covers exactly the people counted as reached.
+    assert t["aanbod"].rows == [["aanvaard", 1], ["geweigerd", 0], ["nog geen antwoord", 1]]
+    assert t["aanbod"].totals[1] == t["bereikt"].totals[5] == 2
     assert t["bronnen"].rows == [["Onthaal", 2], ["Huis van het Nederlands", 1]]
     assert dict(map(tuple, t["resultaten"].rows))["verhuisd"] == 1
     assert t["resultaten"].totals[1] == 1
@@ -210,7 +214,7 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
     client.login(world.lead.email)
     html = client.get("/reports/evaluation?year=2026&part=interim").get_data(as_text=True)
     assert "Evaluatierapport" in html and "01/01/2026 – 30/06/2026" in html
-    assert html.count('<p class="rule">') == 9
+    assert html.count('<p class="rule">') == 10
     assert '<option value="">alle samen</option>' in html  # a lead of two municipalities chooses
     response = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
     assert response.mimetype.endswith("spreadsheetml.sheet")

@@ -74,17 +74,22 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 
-def reached_statement(  # type: ignore[no-untyped-def]
-    municipality_ids: Iterable[int], start: datetime, end: datetime, by_year: bool = False
-):
-    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first."""
-    ids = list(municipality_ids) or [-1]
-    first = (
+def first_reached():  # type: ignore[no-untyped-def]
+    """Per referral, its first contact attempt with outcome 'reached'."""
+    return (
         select(ContactAttempt.referral_id, func.min(ContactAttempt.id).label("attempt_id"))
         .where(ContactAttempt.outcome == ContactOutcome.REACHED.value)
         .group_by(ContactAttempt.referral_id)
         .subquery()
     )
+
+
+def reached_statement(  # type: ignore[no-untyped-def]
+    municipality_ids: Iterable[int], start: datetime, end: datetime, by_year: bool = False
+):
+    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first."""
+    ids = list(municipality_ids) or [-1]
+    first = first_reached()
     reaching = aliased(ContactAttempt)
     earlier_letter = aliased(ContactAttempt)
     letter_before = exists().where(

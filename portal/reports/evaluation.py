@@ -12,13 +12,14 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, extract, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
 from ..models import (
     Appointment,
     AppointmentStatus,
     ClosingOutcome,
+    ContactAttempt,
     Conversation,
     Language,
     Need,
@@ -34,6 +35,7 @@ from .counting import (
     REACHED_HOW_LABELS,
     RULE_CONVERSATIONS,
     RULE_REACHED,
+    first_reached,
     reached_statement,
 )
 
@@ -139,6 +141,45 @@ def _grouped(session: Session, key: str, title: object, label: object, stmt, rul
     return Table(key, str(title), [str(label), str(_l("Aantal"))], rows, str(rule))
 
 
+def _offer_answers(session: Session, ids: list[int], start: datetime, end: datetime) -> Table:
+    """The people first reached in the period, by their answer to the offer of a conversation."""
+    first = first_reached()
+    reaching = aliased(ContactAttempt)
+    answer = case(
+        (Referral.conversation_accepted.is_(True), "accepted"),
+        (Referral.conversation_accepted.is_(False), "declined"),
+        else_="open",
+    )
+    answers = dict(
+        session.execute(
+            select(answer, func.count())
+            .select_from(first)
+            .join(reaching, reaching.id == first.c.attempt_id)
+            .join(Referral, Referral.id == reaching.referral_id)
+            .where(Referral.municipality_id.in_(ids), reaching.at >= start, reaching.at < end)
+            .group_by(answer)
+        ).all()
+    )
+    return Table(
+        "aanbod",
+        str(_l("Antwoord op het aanbod van een gesprek")),
+        [str(_l("Antwoord")), str(_l("Aantal"))],
+        [
+            [str(_l("aanvaard")), answers.get("accepted", 0)],
+            [str(_l("geweigerd")), answers.get("declined", 0)],
+            [str(_l("nog geen antwoord")), answers.get("open", 0)],
+        ],
+        str(
+            _l(
+                "Wie in de periode voor het eerst bereikt werd (dezelfde personen als bij "
+                "'bereikt'), bij het antwoord dat nu in het dossier staat. Wie onbereikbaar "
+                "bleef, staat bij de resultaten van de afgesloten dossiers en in de lijst voor "
+                "de volgende briefronde."
+            )
+        ),
+    )
+
+
 def evaluation_tables(
     session: Session, municipality_ids: Iterable[int], period: Period
 ) -> list[Table]:
@@ -150,6 +191,7 @@ def evaluation_tables(
         Referral.municipality_id.in_(ids),
     )
     tables = [_reached_by_month(session, ids, period)]
+    tables.append(_offer_answers(session, ids, start, end))
     tables.append(
         _grouped(
             session,
