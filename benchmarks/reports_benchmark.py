@@ -208,6 +208,9 @@ def _hours_later(rng: random.Random, at: datetime, low: int, high: int, cap: dat
 
 
 def _office_hours(day: date, rng: random.Random) -> datetime:
+    """A whole hour between 9 and 15 on that day, or on the next weekday after a weekend."""
+    while day.weekday() > 4:
+        day += timedelta(days=1)
     return datetime.combine(day, datetime.min.time()) + timedelta(hours=rng.randint(9, 15))
 
 
@@ -337,11 +340,13 @@ def _conversation(
             )
 
 
-def _planned_start(rng: random.Random, today: date) -> datetime:
-    """A weekday in the next two weeks (today included), in office hours."""
-    day = today + timedelta(days=rng.randint(0, 13))
-    while day.weekday() > 4:
-        day += timedelta(days=1)
+def _planned_start(rng: random.Random, reached_at: datetime, today: date) -> datetime:
+    """When a scheduled conversation is planned: 3 to 20 days after the contact. A planned
+    day that has passed was moved to the next four weeks in 40% of the files; the others
+    still wait for their result to be recorded (which no page counts)."""
+    day = (reached_at + timedelta(days=rng.randint(3, 20))).date()
+    if day < today and rng.random() < 0.4:
+        day = today + timedelta(days=rng.randint(0, 27))
     return _office_hours(day, rng)
 
 
@@ -356,7 +361,8 @@ def _history(rows: Rows, rng: random.Random, r: Any, ctx: dict) -> None:
     if reached_at is None or r.state not in PAST_CONTACTED:
         return
     if r.state == ReferralState.SCHEDULED.value:
-        _appointment(rows, r, _planned_start(rng, ctx["today"]), AppointmentStatus.PLANNED.value)
+        starts = _planned_start(rng, reached_at, ctx["today"])
+        _appointment(rows, r, starts, AppointmentStatus.PLANNED.value)
         return
     if r.state == ReferralState.CLOSED.value and rng.random() < 0.3:
         return  # closed after the first contact, without a conversation
@@ -570,11 +576,19 @@ def describe_data(year: int) -> str:
             Appointment.status == AppointmentStatus.HELD.value
         )
     )
+    day = datetime.combine(clock.today(), datetime.min.time())
+    today = session.scalar(
+        select(func.count()).where(
+            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.starts_at >= day,
+            Appointment.starts_at < day + timedelta(days=1),
+        )
+    )
     signals = session.scalar(select(func.count()).select_from(Signal))
     return (
         f"{reached:,} referrals reached at some time; a held appointment for {with_held:,} of "
         f"the {past_contacted:,} past 'contacted' ({with_held / max(past_contacted, 1):.0%}); "
-        f"{held:,} conversations held in {year}; {signals:,} signals"
+        f"{held:,} conversations held in {year}; {today:,} planned today; {signals:,} signals"
     )
 
 

@@ -390,7 +390,11 @@ class Appointment(db.Model):
     referral: Mapped[Referral] = relationship()
     toeleider: Mapped[User] = relationship(foreign_keys=[toeleider_id])
 
-    __table_args__ = (Index("ix_appointment_toeleider_starts", "toeleider_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_appointment_toeleider_starts", "toeleider_id", "starts_at"),
+        # Today's appointments and the monthly counts filter on the start alone.
+        Index("ix_appointment_starts_status", "starts_at", "status"),
+    )
 
     @property
     def duration_minutes(self) -> int:

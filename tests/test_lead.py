@@ -214,3 +214,46 @@ def test_signals_of_another_municipality_stay_out_of_reach(client, world):
         client.post(f"/lead/signals/{foreign.id}", {"status": "new", "answer": ""}).status_code
         == 404
     )
+
+
+def test_today_page_queries_do_not_grow_with_the_appointments(client, world):
+    from sqlalchemy import event
+
+    from portal.models import Appointment
+
+    def statements_for_today() -> int:
+        seen: list[str] = []
+
+        def count(*_args: object) -> None:
+            seen.append("x")
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/lead/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def add_appointments(n: int) -> None:
+        for i in range(n):
+            referral = add_referral(db.session, world, full_name=f"Afspraak {chr(65 + i)}")
+            db.session.add(
+                Appointment(
+                    referral_id=referral.id,
+                    toeleider_id=world.toeleider.id,
+                    kind="welcome",
+                    starts_at=datetime(2026, 11, 26, 9 + i),
+                    ends_at=datetime(2026, 11, 26, 9 + i, 45),
+                    place="Onthaal",
+                    status="planned",
+                    created_by_id=world.toeleider.id,
+                    created_at=NOW,
+                )
+            )
+        db.session.commit()
+
+    client.login(world.lead.email)
+    add_appointments(1)
+    with_one = statements_for_today()
+    add_appointments(5)
+    assert statements_for_today() == with_one

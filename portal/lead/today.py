@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import (
     Appointment,
@@ -123,6 +123,8 @@ def appointments_today(
     ids = list(municipality_ids) or [-1]
     stmt = (
         select(Appointment)
+        # The page names the toeleider and the resident of every appointment: load them now.
+        .options(joinedload(Appointment.toeleider), joinedload(Appointment.referral))
         .join(Referral, Referral.id == Appointment.referral_id)
         .where(Referral.municipality_id.in_(ids))
         .where(
