@@ -52,6 +52,7 @@ from flask.testing import FlaskClient
 # Run as a script, this file's folder is the first entry of sys.path: the queue benchmark's
 # helpers are imported, not copied.
 from queue_benchmark import (
+    CHUNK,
     PASSWORD,
     WARMUP,
     Result,
@@ -88,12 +89,10 @@ from portal.models import (
     Signal,
     SignalStatus,
     Theme,
-    User,
     conversation_themes,
 )
 
 LEAD_EMAIL = "lead.bench@lindeveld.be"
-CHUNK = 5_000
 SIGNALS = 400
 PAST_CONTACTED = {
     ReferralState.SCHEDULED.value,
@@ -124,7 +123,6 @@ class Lookup:
     themes: list[int]
     categories: list[int]
     partners: list[int]
-    toeleiders: list[int]
 
 
 def parse_args() -> argparse.Namespace:
@@ -147,12 +145,12 @@ def parse_args() -> argparse.Namespace:
 # --- data ------------------------------------------------------------------------------------
 
 
-def load_lead_data(municipality_ids: list[int]) -> tuple[int, Lookup]:
-    """Themes, need categories and the lead, via the ORM; the lead's id and the lookups."""
+def load_lead_data(municipality_ids: list[int]) -> Lookup:
+    """Themes, need categories and the lead, via the ORM; the ids the history refers to."""
     session = db.session
     session.add_all(Theme(name=name, position=i * 10) for i, name in enumerate(THEMES))
     session.add_all(NeedCategory(name=name) for name in NEED_CATEGORIES)
-    lead = create_user(
+    create_user(
         session,
         email=LEAD_EMAIL,
         full_name="Bench Teamverantwoordelijke",
@@ -162,19 +160,13 @@ def load_lead_data(municipality_ids: list[int]) -> tuple[int, Lookup]:
         language_codes=["nl", "en", "fr"],
     )
     session.commit()
-    lookup = Lookup(
+    return Lookup(
         themes=list(session.scalars(select(Theme.id).order_by(Theme.id))),
         categories=list(session.scalars(select(NeedCategory.id).order_by(NeedCategory.id))),
         partners=list(
             session.scalars(select(Service.id).where(Service.is_partner).order_by(Service.id))
         ),
-        toeleiders=[
-            u.id
-            for u in session.scalars(select(User).order_by(User.id))
-            if u.email.startswith("toeleider.")
-        ],
     )
-    return lead.id, lookup
 
 
 class Rows:
@@ -606,7 +598,7 @@ def main() -> None:
             db.create_all()
             start = time.perf_counter()
             setup = load_reference_data(now)
-            _lead_id, lookup = load_lead_data(setup.municipality_ids)
+            lookup = load_lead_data(setup.municipality_ids)
             referrals, children = load_referrals(args.referrals, now, args.seed)
             referral_seconds = time.perf_counter() - start
             counts = load_history(now, args.seed, lookup)
