@@ -81,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .agenda.views import bp as agenda_bp
     from .auth.views import bp as auth_bp
     from .desk.views import bp as desk_bp
+    from .groupwork.views import bp as groupwork_bp
     from .lead.views import bp as lead_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agenda_bp)
     app.register_blueprint(lead_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
 
 

@@ -32,6 +32,7 @@ def create_user(
     municipality_ids: Iterable[int] = (),
     service_id: int | None = None,
     language_codes: Iterable[str] = (),
+    channel_id: int | None = None,
 ) -> User:
     """Add an active user; the caller commits."""
     if email_taken(session, email):
@@ -41,6 +42,7 @@ def create_user(
         full_name=full_name.strip(),
         password_hash=hash_password(password),
         service_id=service_id,
+        channel_id=channel_id,
     )
     update_user(
         session,

@@ -192,7 +192,7 @@ def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
     partners = [Service(name=name, is_partner=True) for name in PARTNERS]
     session.add_all([*services.values(), *partners])
     for i, name in enumerate(THEMES):
-        session.add(Theme(name=name, position=i * 10))
+        session.add(Theme(name=name, position=i * 10, is_dutch_learning=i == 0))
     session.add_all(NeedCategory(name=name) for name in NEED_CATEGORIES)
     session.add_all(
         MonitoringParameter(question=q, kind=k, choices_text=c, position=i)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .models import ClosingOutcome, ContactChannel, ContactOutcome, ReferralState, Role
+from .models import (
+    ActivityKind,
+    ClosingOutcome,
+    ContactChannel,
+    ContactOutcome,
+    KpiRule,
+    KpiUnit,
+    ReferralState,
+    Role,
+)
 
 STATE_LABELS = {
     ReferralState.NEW: _l("nieuw"),
@@ -79,6 +88,15 @@ EVENT_LABELS = {
     "task_done": _l("Opvolgtaak afgewerkt"),
     "milestone_added": _l("Mijlpaal"),
     "milestone_status": _l("Mijlpaal bijgewerkt"),
+    "programme_enrolled": _l("Plaats in een programma"),
+    "programme_waiting": _l("Op de wachtlijst van een programma"),
+    "programme_left": _l("Programma of wachtlijst verlaten"),
+}
+
+PLACE_STATUS_LABELS = {
+    "waiting": _l("op de wachtlijst"),
+    "enrolled": _l("heeft een plaats"),
+    "left": _l("gestopt"),
 }
 
 APPOINTMENT_KIND_LABELS = {
@@ -129,3 +147,41 @@ MILESTONE_STATUS_LABELS = {
     "achieved": _l("bereikt"),
     "stopped": _l("gestopt"),
 }
+
+UNIT_LABELS = {
+    KpiUnit.PEOPLE: _l("personen (volwassenen)"),
+    KpiUnit.HOUSEHOLDS: _l("gezinnen"),
+    KpiUnit.CHILDREN: _l("kinderen en jongeren"),
+    KpiUnit.PRACTICE: _l("oefenkansen"),
+}
+
+RULE_LABELS = {
+    KpiRule.REACHED: _l("bereikt"),
+    KpiRule.CONVERSATION_HELD: _l("gesprek gehouden"),
+    KpiRule.LED_TO_PARTNER: _l("toegeleid naar een partner"),
+    KpiRule.ARRIVED_AT_PARTNER: _l("aangekomen bij een partner"),
+    KpiRule.ACTIVITY: _l("deelgenomen aan groepswerk"),
+}
+
+ACTIVITY_KIND_LABELS = {
+    ActivityKind.CONVERSATION_TABLE: _l("conversatietafel"),
+    ActivityKind.PRACTICE_GROUP: _l("oefengroep Nederlands"),
+    ActivityKind.SPORT: _l("sport"),
+    ActivityKind.CULTURE: _l("cultuur"),
+    ActivityKind.OTHER: _l("andere activiteit"),
+}
+
+MONTH_NAMES = [
+    _l("januari"),
+    _l("februari"),
+    _l("maart"),
+    _l("april"),
+    _l("mei"),
+    _l("juni"),
+    _l("juli"),
+    _l("augustus"),
+    _l("september"),
+    _l("oktober"),
+    _l("november"),
+    _l("december"),
+]

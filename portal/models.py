@@ -99,6 +99,17 @@ class Municipality(db.Model):
         return self.name
 
 
+class Channel(db.Model):
+    """A team or partner through which people are reached or led: a KPI's breakdown."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Service(db.Model):
     """A municipal service (desk) or a partner organisation that can refer people."""
 
@@ -107,8 +118,11 @@ class Service(db.Model):
     is_partner: Mapped[bool] = mapped_column(Boolean, default=False)
     municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # For a partner: the channel its people count under in the KPI breakdown.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
 
     municipality: Mapped[Municipality | None] = relationship()
+    channel: Mapped[Channel | None] = relationship()
 
     __table_args__ = (UniqueConstraint("name", "municipality_id"),)
 
@@ -134,6 +148,8 @@ class Theme(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Partner referrals in this theme count as "led to Dutch classes or practice".
+    is_dutch_learning: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def __str__(self) -> str:
         return self.name
@@ -151,8 +167,11 @@ class User(db.Model):
     # Secret part of the private iCalendar feed URL; None when the feed is off.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The user's team, as a channel of the KPI breakdown.
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
 
     service: Mapped[Service | None] = relationship()
+    channel: Mapped[Channel | None] = relationship()
     municipalities: Mapped[list[Municipality]] = relationship(
         secondary=user_municipalities, order_by=Municipality.name
     )
@@ -567,3 +586,119 @@ class Milestone(db.Model):
     priority: Mapped[int] = mapped_column(Integer)  # 1 = highest
     target_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default=MilestoneStatus.OPEN.value)
+
+
+class KpiUnit(enum.StrEnum):
+    PEOPLE = "people"  # adults of the households counted
+    HOUSEHOLDS = "households"  # referrals counted
+    CHILDREN = "children"  # children and young people of those households, or in activities
+    PRACTICE = "practice"  # practice opportunities: participants of group activities
+
+
+class KpiRule(enum.StrEnum):
+    REACHED = "reached"
+    CONVERSATION_HELD = "conversation_held"
+    LED_TO_PARTNER = "led_to_partner"
+    ARRIVED_AT_PARTNER = "arrived_at_partner"
+    ACTIVITY = "activity"
+
+
+class ActivityKind(enum.StrEnum):
+    CONVERSATION_TABLE = "conversation_table"
+    PRACTICE_GROUP = "practice_group"
+    SPORT = "sport"
+    CULTURE = "culture"
+    OTHER = "other"
+
+
+class Kpi(db.Model):
+    """A target the municipality answers for over a project year, with its counting rule."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    target: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(30))
+    # Only partner referrals in this theme (rules led/arrived); None: every theme.
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    # Only activities of this kind (rule activity); None: every kind.
+    activity_kind: Mapped[str | None] = mapped_column(String(30))
+    # The month the project year starts in (1 = January, 10 = October).
+    start_month: Mapped[int] = mapped_column(Integer, default=1)
+    # None: counted over every municipality the lead answers for.
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    theme: Mapped[Theme | None] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Activity(db.Model):
+    """Group work that is not per person: a conversation table, a practice group, ..."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    participants: Mapped[int] = mapped_column(Integer)
+    # Of the participants, how many are children and young people.
+    young_participants: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    municipality: Mapped[Municipality] = relationship()
+    channel: Mapped[Channel] = relationship()
+    partner: Mapped[Service | None] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_activity_municipality_held_on", "municipality_id", "held_on"),)
+
+
+class Programme(db.Model):
+    """A partner's offer with a number of places; when it is full, people wait."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    name: Mapped[str] = mapped_column(String(160))
+    capacity: Mapped[int] = mapped_column(Integer)
+    municipality_id: Mapped[int | None] = mapped_column(ForeignKey("municipality.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    partner: Mapped[Service] = relationship()
+    municipality: Mapped[Municipality | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner.name})"
+
+
+class PlaceStatus(enum.StrEnum):
+    WAITING = "waiting"
+    ENROLLED = "enrolled"
+    LEFT = "left"
+
+
+class ProgrammePlace(db.Model):
+    """One person on a programme: enrolled in a place, or waiting for one since a date."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    waiting_since: Mapped[datetime] = mapped_column(DateTime)
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    programme: Mapped[Programme] = relationship()
+    referral: Mapped[Referral] = relationship()
+
+    __table_args__ = (
+        Index("ix_programme_place_programme_status", "programme_id", "status", "waiting_since"),
+        Index("ix_programme_place_referral", "referral_id"),
+    )

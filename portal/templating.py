@@ -10,10 +10,12 @@ from flask_wtf.csrf import generate_csrf
 from .access import Permission, can
 from .desk.rules import display_phone
 from .labels import (
+    ACTIVITY_KIND_LABELS,
     APPOINTMENT_KIND_LABELS,
     APPOINTMENT_STATUS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
+    PLACE_STATUS_LABELS,
     event_detail,
     event_label,
     role_label,
@@ -38,6 +40,8 @@ def register(app: Flask) -> None:
         appointment_status_label=lambda s: str(APPOINTMENT_STATUS_LABELS[s]),
         partner_status_label=lambda s: str(PARTNER_STATUS_LABELS[s]),
         milestone_status_label=lambda s: str(MILESTONE_STATUS_LABELS[s]),
+        place_status_label=lambda s: str(PLACE_STATUS_LABELS[s]),
+        activity_kind_label=lambda k: str(ACTIVITY_KIND_LABELS[k]),
         role_label=role_label,
     )
     app.jinja_env.filters.update(

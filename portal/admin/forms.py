@@ -27,7 +27,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.passwords import MIN_LENGTH
 from ..formtools import options
-from ..labels import ROLE_LABELS
+from ..labels import ACTIVITY_KIND_LABELS, MONTH_NAMES, ROLE_LABELS, RULE_LABELS, UNIT_LABELS
+from ..models import KpiRule, KpiUnit
+from ..reports.kpis import UNITS_FOR_RULE
 
 
 class CheckboxesField(SelectMultipleField):
@@ -59,6 +61,8 @@ class UserForm(FlaskForm):
     )
     municipalities = CheckboxesField(_l("Gemeenten"), coerce=int)
     service = SelectField(_l("Dienst"), coerce=int)
+    # Optional: older clients and scripts that do not send it keep working.
+    channel = SelectField(_l("Team (kanaal voor de KPI's)"), coerce=int, validators=[Optional()])
     languages = CheckboxesField(_l("Talen die de persoon spreekt"))
     version = HiddenField()
 
@@ -101,6 +105,9 @@ class ServiceForm(FlaskForm):
     )
     is_partner = BooleanField(_l("Partnerorganisatie (geen dienst van de gemeente)"))
     municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    channel_id = SelectField(
+        _l("Kanaal voor de KPI's (voor een partner)"), coerce=int, validators=[Optional()]
+    )
     active = BooleanField(_l("Actief"), default=True)
 
 
@@ -111,7 +118,93 @@ class ThemeForm(FlaskForm):
     position = IntegerField(
         _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
     )
+    is_dutch_learning = BooleanField(
+        _l("Toeleidingen in dit thema tellen als 'naar Nederlands leren of oefenen'")
+    )
     active = BooleanField(_l("Actief"), default=True)
+
+
+class ChannelForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=120)]
+    )
+    active = BooleanField(_l("Actief"), default=True)
+
+
+class KpiForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
+    )
+    target = IntegerField(
+        _l("Doel"),
+        validators=[
+            InputRequired(_l("Vul het doel in als getal.")),
+            NumberRange(1, 1_000_000, _l("Tussen %(min)s en %(max)s.")),
+        ],
+    )
+    unit = SelectField(
+        _l("Eenheid"), choices=options((u.value, label) for u, label in UNIT_LABELS.items())
+    )
+    rule = SelectField(
+        _l("Telregel"), choices=options((r.value, label) for r, label in RULE_LABELS.items())
+    )
+    theme_id = SelectField(_l("Thema (voor toeleidingen)"), coerce=int)
+    activity_kind = SelectField(
+        _l("Soort activiteit (voor groepswerk)"),
+        choices=options(
+            [("", _l("alle soorten"))] + [(k.value, v) for k, v in ACTIVITY_KIND_LABELS.items()]
+        ),
+    )
+    start_month = SelectField(
+        _l("Het projectjaar begint in"),
+        coerce=int,
+        choices=options((i + 1, name) for i, name in enumerate(MONTH_NAMES)),
+        default=1,
+    )
+    municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    position = IntegerField(
+        _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
+    )
+    active = BooleanField(_l("Actief"), default=True)
+
+    def validate_unit(self, field: SelectField) -> None:
+        rule = KpiRule(self.rule.data) if self.rule.data in set(KpiRule) else None
+        if rule is not None and KpiUnit(field.data) not in UNITS_FOR_RULE[rule]:
+            allowed = ", ".join(str(UNIT_LABELS[u]) for u in UNITS_FOR_RULE[rule])
+            raise ValidationError(
+                _l("Bij deze telregel kan de eenheid zijn: %(units)s.", units=allowed)
+            )
+
+    def validate_theme_id(self, field: SelectField) -> None:
+        if field.data and self.rule.data not in (
+            KpiRule.LED_TO_PARTNER.value,
+            KpiRule.ARRIVED_AT_PARTNER.value,
+        ):
+            raise ValidationError(_l("Een thema geldt alleen voor telregels over toeleidingen."))
+
+    def validate_activity_kind(self, field: SelectField) -> None:
+        if field.data and self.rule.data != KpiRule.ACTIVITY.value:
+            raise ValidationError(_l("Een soort activiteit geldt alleen voor groepswerk."))
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField(
+        _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
+    )
+    partner_id = SelectField(_l("Partner"), coerce=int)
+    capacity = IntegerField(
+        _l("Aantal plaatsen"),
+        validators=[
+            InputRequired(_l("Vul het aantal plaatsen in.")),
+            NumberRange(1, 10_000, _l("Tussen %(min)s en %(max)s.")),
+        ],
+    )
+    municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    active = BooleanField(_l("Actief"), default=True)
+
+    def validate_partner_id(self, field: SelectField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Kies een partner."))
 
 
 class LanguageForm(FlaskForm):

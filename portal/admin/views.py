@@ -18,12 +18,16 @@ from ..accounts import create_user, email_taken, update_user
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..formtools import options, record_id
+from ..labels import ACTIVITY_KIND_LABELS, RULE_LABELS, UNIT_LABELS
 from ..languages import language_catalogue
 from ..models import (
+    Channel,
+    Kpi,
     Language,
     MonitoringParameter,
     Municipality,
     NeedCategory,
+    Programme,
     Service,
     Theme,
     User,
@@ -32,12 +36,15 @@ from ..referrals.lifecycle import reprioritise_queue
 from ..settings import DEFAULTS, get_int, set_int
 from .forms import (
     SETTING_LABELS,
+    ChannelForm,
+    KpiForm,
     LanguageForm,
     MonitoringParameterForm,
     MunicipalityForm,
     NeedCategoryForm,
     NewUserForm,
     PasswordResetForm,
+    ProgrammeForm,
     ServiceForm,
     SettingsForm,
     ThemeForm,
@@ -63,27 +70,67 @@ class Catalogue:
     load: Callable[[Any, Any], None] = field(default=lambda form, obj: form.process(obj=obj))
 
 
-def _service_form_choices(form: ServiceForm) -> None:
+def _service_form_choices(form: Any) -> None:
     municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
     form.municipality_id.choices = options(
         [(0, _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
     )
+    if hasattr(form, "channel_id"):
+        form.channel_id.choices = _channel_choices()
+
+
+def _channel_choices() -> list[Any]:
+    channels = db.session.scalars(select(Channel).order_by(Channel.name))
+    return options([(0, _("Geen"))] + [(c.id, c.name) for c in channels])
 
 
 def _apply_service(form: ServiceForm, service: Service) -> None:
     form.populate_obj(service)
     service.municipality_id = form.municipality_id.data or None
+    service.channel_id = form.channel_id.data or None
+
+
+def _load_service(form: Any, obj: Any) -> None:
+    form.process(obj=obj)
+    form.municipality_id.data = obj.municipality_id or 0
+    if hasattr(form, "channel_id"):
+        form.channel_id.data = obj.channel_id or 0
+
+
+def _kpi_form_choices(form: KpiForm) -> None:
+    _service_form_choices(form)
+    themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.name))
+    form.theme_id.choices = options([(0, _("alle thema's"))] + [(t.id, t.name) for t in themes])
+
+
+def _apply_kpi(form: KpiForm, kpi: Kpi) -> None:
+    form.populate_obj(kpi)
+    kpi.municipality_id = form.municipality_id.data or None
+    kpi.theme_id = form.theme_id.data or None
+    kpi.activity_kind = form.activity_kind.data or None
+    kpi.position = form.position.data or 0
+
+
+def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
+    _load_service(form, kpi)
+    form.theme_id.data = kpi.theme_id or 0
+    form.activity_kind.data = kpi.activity_kind or ""
+
+
+def _programme_form_choices(form: ProgrammeForm) -> None:
+    _service_form_choices(form)
+    partners = db.session.scalars(
+        select(Service).where(Service.is_partner.is_(True)).order_by(Service.name)
+    )
+    form.partner_id.choices = options(
+        [(0, _("Kies een partner"))] + [(p.id, p.name) for p in partners]
+    )
 
 
 def _apply_service_like(form: Any, obj: Any) -> None:
     """Forms with a 'municipality or all' choice store 0 as None."""
     form.populate_obj(obj)
     obj.municipality_id = form.municipality_id.data or None
-
-
-def _load_service(form: ServiceForm, service: Service) -> None:
-    form.process(obj=service)
-    form.municipality_id.data = service.municipality_id or 0
 
 
 def _language_label(code: str) -> str:
@@ -186,8 +233,63 @@ CATALOGUES = {
             Theme,
             ThemeForm,
             _l("Thema's"),
-            [(_l("Naam"), lambda t: t.name), (_l("Volgorde"), lambda t: t.position)],
+            [
+                (_l("Naam"), lambda t: t.name),
+                (_l("Volgorde"), lambda t: t.position),
+                (
+                    _l("Telt als Nederlands leren"),
+                    lambda t: _("ja") if t.is_dutch_learning else _("nee"),
+                ),
+            ],
             (Theme.position, Theme.name),
+        ),
+        Catalogue(
+            "channels",
+            Channel,
+            ChannelForm,
+            _l("Kanalen (teams en partners voor de KPI's)"),
+            [(_l("Naam"), lambda c: c.name)],
+            Channel.name,
+        ),
+        Catalogue(
+            "kpis",
+            Kpi,
+            KpiForm,
+            _l("KPI's"),
+            [
+                (_l("Naam"), lambda k: k.name),
+                (_l("Doel"), lambda k: f"{k.target} {UNIT_LABELS[k.unit]}"),
+                (_l("Telregel"), lambda k: RULE_LABELS[k.rule]),
+                (
+                    _l("Beperking"),
+                    lambda k: (
+                        k.theme.name
+                        if k.theme
+                        else (ACTIVITY_KIND_LABELS[k.activity_kind] if k.activity_kind else "")
+                    ),
+                ),
+                (_l("Gemeente"), lambda k: k.municipality.name if k.municipality else _("alle")),
+            ],
+            (Kpi.position, Kpi.name),
+            prepare=_kpi_form_choices,
+            apply=_apply_kpi,
+            load=_load_kpi,
+        ),
+        Catalogue(
+            "programmes",
+            Programme,
+            ProgrammeForm,
+            _l("Programma's met plaatsen"),
+            [
+                (_l("Naam"), lambda p: p.name),
+                (_l("Partner"), lambda p: p.partner.name),
+                (_l("Plaatsen"), lambda p: p.capacity),
+                (_l("Gemeente"), lambda p: p.municipality.name if p.municipality else _("alle")),
+            ],
+            Programme.name,
+            prepare=_programme_form_choices,
+            apply=_apply_service_like,
+            load=_load_service,
         ),
     ]
 }
@@ -290,6 +392,7 @@ def _prepare_user_form(form: UserForm) -> UserForm:
         select(Service).where(Service.is_partner.is_(False)).order_by(Service.name)
     )
     form.service.choices = options([(0, _("Geen"))] + [(s.id, s.name) for s in services])
+    form.channel.choices = _channel_choices()
     form.languages.choices = options(
         (lang.code, lang.name)
         for lang in db.session.scalars(
@@ -327,6 +430,7 @@ def user_new() -> Any:
                 municipality_ids=form.municipalities.data or [],
                 service_id=form.service.data or None,
                 language_codes=form.languages.data or [],
+                channel_id=form.channel.data or None,
             )
             db.session.commit()
             flash(_("Gebruiker aangemaakt."))
@@ -346,6 +450,7 @@ def user_edit(user_id: int) -> Any:
         form.municipalities.data = [m.id for m in person.municipalities]
         form.languages.data = [lang.code for lang in person.languages]
         form.service.data = person.service_id or 0
+        form.channel.data = person.channel_id or 0
         form.version.data = str(person.version)
         return render_template("admin/user_form.html", form=form, person=person)
     form = _prepare_user_form(UserForm())
@@ -357,6 +462,7 @@ def user_edit(user_id: int) -> Any:
             person.email = (form.email.data or "").strip().casefold()
             person.full_name = (form.full_name.data or "").strip()
             person.service_id = form.service.data or None
+            person.channel_id = form.channel.data or None
             update_user(
                 db.session,
                 person,

@@ -208,3 +208,13 @@ class MilestoneForm(VersionedForm):
 
 class MilestoneStatusForm(VersionedForm):
     status = SelectField(_l("Status"), choices=options(MILESTONE_STATUS_LABELS.items()))
+
+
+class ProgrammeForm(VersionedForm):
+    programme = SelectField(
+        _l("Programma"), coerce=int, validators=[InputRequired(_l("Kies een programma."))]
+    )
+
+
+class PlaceForm(VersionedForm):
+    """Grant a waiting person a place, or take someone off a programme."""

@@ -32,6 +32,8 @@ from ..models import (
     NeedCategory,
     PartnerReferral,
     PartnerReferralStatus,
+    Programme,
+    ProgrammePlace,
     Referral,
     ReferralState,
     Role,
@@ -41,7 +43,7 @@ from ..models import (
     User,
     user_municipalities,
 )
-from . import followup, lifecycle
+from . import followup, lifecycle, programmes
 from .forms import (
     CloseForm,
     ContactAttemptForm,
@@ -50,6 +52,8 @@ from .forms import (
     OfferForm,
     PartnerReferralForm,
     PartnerStatusForm,
+    PlaceForm,
+    ProgrammeForm,
     ReassignForm,
     TaskForm,
     UnclaimForm,
@@ -169,6 +173,16 @@ def _follow_up(referral: Referral) -> dict[str, Any]:
     }
 
 
+def _programme_choices(referral: Referral, form: Any) -> None:
+    form.programme.choices = options(
+        [(0, _("Kies een programma"))]
+        + [
+            (p.id, str(p))
+            for p in programmes.programmes_for(db.session, [referral.municipality_id])
+        ]
+    )
+
+
 def _forms(referral: Referral, **posted: VersionedForm) -> dict[str, VersionedForm]:
     """Every action form of the page, fresh at the current version unless one was posted."""
     forms: dict[str, VersionedForm] = {
@@ -186,7 +200,10 @@ def _forms(referral: Referral, **posted: VersionedForm) -> dict[str, VersionedFo
         "task": TaskForm(formdata=None, prefix="task"),
         "milestone": MilestoneForm(formdata=None, prefix="milestone"),
         "milestone_status": MilestoneStatusForm(formdata=None, prefix="milestone_status"),
+        "programme": ProgrammeForm(formdata=None, prefix="programme"),
+        "place": PlaceForm(formdata=None, prefix="place"),
     }
+    _programme_choices(referral, forms["programme"])
     if referral.state == ReferralState.HELD.value or "conversation" in posted:
         forms["conversation"] = _conversation_form(referral, formdata=None, held_on=clock.today())
     _partner_choices(forms["partner"])
@@ -211,6 +228,7 @@ def _render(
             conflict=conflict,
             appointments=_appointments(referral),
             follow_up=_follow_up(referral),
+            places=programmes.places_of(db.session, referral),
         ),
         status,
     )
@@ -241,6 +259,8 @@ def _act(
         form.owner.choices = options(_toeleider_choices(referral))  # type: ignore[attr-defined]
     if name == "partner":
         _partner_choices(form)
+    if name == "programme":
+        _programme_choices(referral, form)
     if not form.validate():
         return _render(referral, 422, **{name: form})
     if form.version.data != str(referral.version):
@@ -590,4 +610,56 @@ def milestone_status(referral_id: int, milestone_id: int) -> Any:
         lambda r: followup.set_milestone_status(
             db.session, milestone, r, current_user, MilestoneStatus(form.status.data), clock.now()
         ),
+    )
+
+
+@bp.post("/<int:referral_id>/programmes")
+@requires(Permission.WORK_QUEUE)
+def sign_up_for_programme(referral_id: int) -> Any:
+    """Give the person a place on a programme, or put them on its waiting list."""
+    form = ProgrammeForm(prefix="programme")
+    return _act(
+        referral_id,
+        "programme",
+        form,
+        lambda r: programmes.sign_up(
+            db.session,
+            db.session.get(Programme, form.programme.data) or abort(404),
+            r,
+            current_user,
+            clock.now(),
+        ),
+    )
+
+
+def _place_of(referral_id: int, place_id: int) -> ProgrammePlace:
+    place = db.session.get(ProgrammePlace, place_id)
+    if place is None or place.referral_id != referral_id:
+        abort(404)
+    return place
+
+
+@bp.post("/<int:referral_id>/programmes/<int:place_id>/grant")
+@requires(Permission.WORK_QUEUE)
+def grant_place(referral_id: int, place_id: int) -> Any:
+    """A place came free: the person on the waiting list gets it."""
+    place = _place_of(referral_id, place_id)
+    return _act(
+        referral_id,
+        "place",
+        PlaceForm(prefix="place"),
+        lambda r: programmes.grant_place(db.session, place, r, current_user, clock.now()),
+    )
+
+
+@bp.post("/<int:referral_id>/programmes/<int:place_id>/leave")
+@requires(Permission.WORK_QUEUE)
+def leave_programme(referral_id: int, place_id: int) -> Any:
+    """The person stops, or no longer waits; their place comes free."""
+    place = _place_of(referral_id, place_id)
+    return _act(
+        referral_id,
+        "place",
+        PlaceForm(prefix="place"),
+        lambda r: programmes.leave(db.session, place, r, current_user, clock.now()),
     )

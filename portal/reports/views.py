@@ -15,6 +15,7 @@ from .. import clock
 from ..access import Permission, is_lead_for, municipality_ids, requires
 from ..extensions import db
 from ..formtools import record_id
+from ..labels import UNIT_LABELS
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
@@ -23,6 +24,7 @@ from .counting import (
     monthly_figures,
 )
 from .evaluation import Period, Table, evaluation_tables, work_year_period
+from .kpis import kpi_progress, project_year, visible_kpis
 from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
 
@@ -181,6 +183,29 @@ def sources() -> Any:
         months=shown_months(today),
         month_names=MONTHS,
         rule=RULE_SOURCES,
+        chosen=chosen,
+        municipalities=_led_municipalities(),
+    )
+
+
+@bp.get("/kpis")
+@requires(Permission.LEAD_TEAM)
+def kpis() -> Any:
+    """Each KPI against its target over its project year, with the breakdown per channel."""
+    ids, chosen = _scope()
+    today = clock.today()
+    start_year = record_id(request.args.get("year"))
+    if start_year is not None and not 2000 <= start_year <= 2100:
+        start_year = None
+    progress = [
+        kpi_progress(db.session, kpi, ids, project_year(kpi.start_month, today, start_year))
+        for kpi in visible_kpis(db.session, ids)
+    ]
+    return render_template(
+        "reports/kpis.html",
+        progress=progress,
+        year=start_year,
+        unit_labels=UNIT_LABELS,
         chosen=chosen,
         municipalities=_led_municipalities(),
     )

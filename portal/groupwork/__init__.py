@@ -1,0 +1,1 @@
+"""Group work: activities that are not per person, and the programmes' waiting lists."""

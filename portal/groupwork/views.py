@@ -1,0 +1,128 @@
+"""Group work pages: recording activities and the programmes' waiting lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import clock
+from ..access import Permission, requires
+from ..extensions import db
+from ..formtools import options, record_id
+from ..models import Activity, ActivityKind, Channel, Service
+from ..referrals.programmes import waiting_lists
+from . import activities
+from .forms import ActivityForm, RemoveForm
+
+bp = Blueprint("groupwork", __name__, url_prefix="/groupwork")
+
+
+def _my_municipality_ids() -> list[int]:
+    return sorted(m.id for m in current_user.municipalities)
+
+
+def _prepare(form: ActivityForm) -> ActivityForm:
+    form.municipality.choices = options((m.id, m.name) for m in current_user.municipalities)
+    channels = db.session.scalars(
+        select(Channel).where(Channel.active.is_(True)).order_by(Channel.name)
+    )
+    form.channel.choices = options([(0, _("Kies een kanaal"))] + [(c.id, c.name) for c in channels])
+    partners = db.session.scalars(
+        select(Service)
+        .where(Service.is_partner.is_(True), Service.active.is_(True))
+        .order_by(Service.name)
+    )
+    form.partner.choices = options([(0, _("Geen"))] + [(p.id, p.name) for p in partners])
+    return form
+
+
+def _year() -> int:
+    year = record_id(request.args.get("year"))
+    return year if year and 2000 <= year <= 2100 else clock.today().year
+
+
+def _render(form: ActivityForm, status: int = 200, message: str | None = None) -> Any:
+    year = _year()
+    return (
+        render_template(
+            "groupwork/activities.html",
+            form=form,
+            year=year,
+            listing=activities.of_year(db.session, _my_municipality_ids(), year),
+            may_remove=lambda a: activities.may_remove(current_user, a),
+            remove_form=RemoveForm(formdata=None),
+            message=message,
+        ),
+        status,
+    )
+
+
+@bp.get("/activities")
+@requires(Permission.WORK_QUEUE)
+def index() -> Any:
+    """This year's group activities and the form to add one."""
+    form = _prepare(ActivityForm(formdata=None, held_on=clock.today()))
+    form.channel.data = current_user.channel_id or 0
+    form.partner.data = 0
+    return _render(form)
+
+
+@bp.post("/activities")
+@requires(Permission.WORK_QUEUE)
+def add() -> Any:
+    """Record one activity: date, kind, channel, participants and how many were young."""
+    form = _prepare(ActivityForm())
+    if not form.validate():
+        return _render(form, 422)
+    new = activities.NewActivity(
+        municipality_id=form.municipality.data,
+        held_on=form.held_on.data,
+        kind=ActivityKind(form.kind.data),
+        title=form.title.data or "",
+        channel_id=form.channel.data,
+        partner_id=form.partner.data or None,
+        participants=form.participants.data,
+        young_participants=form.young_participants.data,
+    )
+    try:
+        activities.record(db.session, current_user, new, clock.now())
+    except activities.ActivityRefused as refused:
+        db.session.rollback()
+        return _render(form, 409, refused.message)
+    db.session.commit()
+    flash(_("Activiteit bewaard."))
+    return redirect(url_for("groupwork.index", year=form.held_on.data.year), code=303)
+
+
+@bp.post("/activities/<int:activity_id>/delete")
+@requires(Permission.WORK_QUEUE)
+def remove(activity_id: int) -> Any:
+    """Take out an activity that was recorded by mistake."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.municipality_id not in _my_municipality_ids():
+        abort(404)
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    try:
+        activities.remove(db.session, current_user, activity)
+    except activities.ActivityRefused:
+        abort(403)
+    year = activity.held_on.year
+    db.session.commit()
+    flash(_("Activiteit verwijderd."))
+    return redirect(url_for("groupwork.index", year=year), code=303)
+
+
+@bp.get("/waiting-lists")
+@requires(Permission.WORK_QUEUE)
+def waiting() -> Any:
+    """Per programme: places, places taken, and who waits since when."""
+    return render_template(
+        "groupwork/waiting_lists.html",
+        lists=waiting_lists(db.session, _my_municipality_ids()),
+        today=clock.today(),
+    )

@@ -1,0 +1,181 @@
+"""Programmes with a number of places: signing people up, waiting lists, freeing places.
+
+A person signed up gets a place while there is one and otherwise waits, first come first
+served by the date they started waiting. Whoever may work on the file signs them up; a
+freed place goes to someone on the waiting list when a worker grants it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import PlaceStatus, Programme, ProgrammePlace, Referral, User
+from .lifecycle import TransitionRefused, record_event, require_worker
+
+ACTIVE = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
+
+
+def _lock(session: Session, programme: Programme) -> None:
+    """Serialise sign-ups for one programme so that two workers cannot both take the last place.
+
+    An UPDATE takes the row lock on PostgreSQL and SQLite's write lock at once, before the
+    places are counted; a SELECT ... FOR UPDATE would not lock anything on SQLite.
+    """
+    session.execute(
+        update(Programme).where(Programme.id == programme.id).values(capacity=Programme.capacity)
+    )
+
+
+def enrolled_count(session: Session, programme_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ProgrammePlace)
+            .where(
+                ProgrammePlace.programme_id == programme_id,
+                ProgrammePlace.status == PlaceStatus.ENROLLED.value,
+            )
+        )
+        or 0
+    )
+
+
+def sign_up(
+    session: Session, programme: Programme, referral: Referral, actor: User, at: datetime
+) -> ProgrammePlace:
+    """Give the person a place, or put them on the waiting list when the programme is full."""
+    require_worker(referral, actor)
+    if not programme.active:
+        raise TransitionRefused(_l("Dit programma is niet meer actief."))
+    if programme.municipality_id not in (None, referral.municipality_id):
+        raise TransitionRefused(_l("Dit programma is er niet voor deze gemeente."))
+    _lock(session, programme)
+    already = session.scalar(
+        select(ProgrammePlace.id).where(
+            ProgrammePlace.programme_id == programme.id,
+            ProgrammePlace.referral_id == referral.id,
+            ProgrammePlace.status.in_(ACTIVE),
+        )
+    )
+    if already is not None:
+        raise TransitionRefused(_l("Deze persoon staat al op dit programma of de wachtlijst."))
+    free = enrolled_count(session, programme.id) < programme.capacity
+    place = ProgrammePlace(
+        programme_id=programme.id,
+        referral_id=referral.id,
+        status=(PlaceStatus.ENROLLED if free else PlaceStatus.WAITING).value,
+        waiting_since=at,
+        enrolled_at=at if free else None,
+    )
+    session.add(place)
+    record_event(
+        session,
+        referral,
+        actor,
+        at,
+        "programme_enrolled" if free else "programme_waiting",
+        str(programme),
+    )
+    return place
+
+
+def grant_place(
+    session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
+) -> None:
+    """Move someone from the waiting list into a free place."""
+    require_worker(referral, actor)
+    programme = place.programme
+    _lock(session, programme)
+    session.refresh(place)
+    if place.status != PlaceStatus.WAITING.value:
+        raise TransitionRefused(_l("Deze persoon staat niet meer op de wachtlijst."))
+    if enrolled_count(session, programme.id) >= programme.capacity:
+        raise TransitionRefused(
+            _l("Het programma is volzet: er is geen vrije plaats om toe te kennen.")
+        )
+    place.status = PlaceStatus.ENROLLED.value
+    place.enrolled_at = at
+    record_event(session, referral, actor, at, "programme_enrolled", str(programme))
+
+
+def leave(
+    session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
+) -> None:
+    """The person stops or leaves the waiting list; an enrolled place becomes free."""
+    require_worker(referral, actor)
+    _lock(session, place.programme)
+    session.refresh(place)
+    if place.status not in ACTIVE:
+        raise TransitionRefused(_l("Deze persoon staat al niet meer op dit programma."))
+    place.status = PlaceStatus.LEFT.value
+    place.left_at = at
+    record_event(session, referral, actor, at, "programme_left", str(place.programme))
+
+
+@dataclass
+class WaitingList:
+    programme: Programme
+    enrolled: int
+    waiting: list[ProgrammePlace]
+
+    @property
+    def free(self) -> int:
+        return max(self.programme.capacity - self.enrolled, 0)
+
+
+def places_of(session: Session, referral: Referral) -> list[ProgrammePlace]:
+    return list(
+        session.scalars(
+            select(ProgrammePlace)
+            .options(joinedload(ProgrammePlace.programme).joinedload(Programme.partner))
+            .where(ProgrammePlace.referral_id == referral.id)
+            .order_by(ProgrammePlace.waiting_since)
+        )
+    )
+
+
+def programmes_for(session: Session, municipality_ids: Iterable[int]) -> list[Programme]:
+    """Active programmes open to these municipalities."""
+    ids = list(municipality_ids) or [-1]
+    return list(
+        session.scalars(
+            select(Programme)
+            .options(joinedload(Programme.partner))
+            .where(Programme.active.is_(True))
+            .where(Programme.municipality_id.is_(None) | Programme.municipality_id.in_(ids))
+            .order_by(Programme.name)
+        )
+    )
+
+
+def waiting_lists(session: Session, municipality_ids: Iterable[int]) -> list[WaitingList]:
+    """Per programme: places taken (all municipalities) and who waits from these ones."""
+    ids = list(municipality_ids) or [-1]
+    programmes = programmes_for(session, ids)
+    enrolled = dict(
+        session.execute(
+            select(ProgrammePlace.programme_id, func.count())
+            .where(ProgrammePlace.status == PlaceStatus.ENROLLED.value)
+            .group_by(ProgrammePlace.programme_id)
+        ).all()
+    )
+    waiting: dict[int, list[ProgrammePlace]] = {p.id: [] for p in programmes}
+    for place in session.scalars(
+        select(ProgrammePlace)
+        .options(joinedload(ProgrammePlace.referral))
+        .join(Referral, Referral.id == ProgrammePlace.referral_id)
+        .where(
+            ProgrammePlace.status == PlaceStatus.WAITING.value,
+            ProgrammePlace.programme_id.in_(list(waiting)),
+            Referral.municipality_id.in_(ids),
+        )
+        .order_by(ProgrammePlace.waiting_since, ProgrammePlace.id)
+    ):
+        waiting[place.programme_id].append(place)
+    return [WaitingList(p, enrolled.get(p.id, 0), waiting[p.id]) for p in programmes]

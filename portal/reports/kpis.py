@@ -1,0 +1,284 @@
+"""KPI progress: each KPI counted over its project year, in its unit, broken down by channel.
+
+A person counts once per KPI and project year, on the first event of the KPI's rule in that
+year. The channel is the partner that referred the person when that partner has a channel,
+otherwise the team of whoever recorded the counted event; activities carry their channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from ..labels import ACTIVITY_KIND_LABELS
+from ..models import (
+    Activity,
+    Appointment,
+    AppointmentStatus,
+    Channel,
+    ContactAttempt,
+    ContactOutcome,
+    HouseholdChild,
+    Kpi,
+    KpiRule,
+    KpiUnit,
+    PartnerReferral,
+    PartnerReferralStatus,
+    Referral,
+    Service,
+    User,
+)
+from .evaluation import Period
+
+# Which units a rule can count in: people-based rules count households and their members,
+# group work counts participants.
+UNITS_FOR_RULE = {
+    KpiRule.REACHED: (KpiUnit.PEOPLE, KpiUnit.HOUSEHOLDS, KpiUnit.CHILDREN),
+    KpiRule.CONVERSATION_HELD: (KpiUnit.PEOPLE, KpiUnit.HOUSEHOLDS, KpiUnit.CHILDREN),
+    KpiRule.LED_TO_PARTNER: (KpiUnit.PEOPLE, KpiUnit.HOUSEHOLDS, KpiUnit.CHILDREN),
+    KpiRule.ARRIVED_AT_PARTNER: (KpiUnit.PEOPLE, KpiUnit.HOUSEHOLDS, KpiUnit.CHILDREN),
+    KpiRule.ACTIVITY: (KpiUnit.PRACTICE, KpiUnit.CHILDREN),
+}
+
+NO_CHANNEL = _l("zonder kanaal")
+
+
+def project_year(start_month: int, today: date, start_year: int | None = None) -> Period:
+    """The project year that starts in start_month of start_year, or the one holding today."""
+    if start_year is None:
+        start_year = today.year if today.month >= start_month else today.year - 1
+    return Period(date(start_year, start_month, 1), date(start_year + 1, start_month, 1))
+
+
+@dataclass
+class KpiProgress:
+    kpi: Kpi
+    period: Period
+    by_channel: list[tuple[str, int]]
+    rule_text: str
+
+    @property
+    def total(self) -> int:
+        return sum(n for _name, n in self.by_channel)
+
+    @property
+    def percent(self) -> int:
+        """Share of the target reached, in whole percent (may exceed 100)."""
+        return round(100 * self.total / self.kpi.target) if self.kpi.target > 0 else 0
+
+
+def _bounds(period: Period) -> tuple[datetime, datetime]:
+    return period.bounds
+
+
+def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: ignore[type-arg]
+    """(referral_id, actor_id): per referral, the first event of the rule within the period."""
+    start, end = _bounds(period)
+    if rule is KpiRule.REACHED:
+        # The first reached attempt ever (the reports' rule), when it falls in the period.
+        earlier = aliased(ContactAttempt)
+        return select(ContactAttempt.referral_id, ContactAttempt.actor_id).where(
+            ContactAttempt.outcome == ContactOutcome.REACHED.value,
+            ContactAttempt.at >= start,
+            ContactAttempt.at < end,
+            ~exists().where(
+                and_(
+                    earlier.referral_id == ContactAttempt.referral_id,
+                    earlier.outcome == ContactOutcome.REACHED.value,
+                    earlier.id < ContactAttempt.id,
+                )
+            ),
+        )
+    if rule is KpiRule.CONVERSATION_HELD:
+        first = (
+            select(func.min(Appointment.id).label("id"))
+            .where(
+                Appointment.status == AppointmentStatus.HELD.value,
+                Appointment.starts_at >= start,
+                Appointment.starts_at < end,
+            )
+            .group_by(Appointment.referral_id)
+            .subquery()
+        )
+        return select(Appointment.referral_id, Appointment.toeleider_id).join(
+            first, first.c.id == Appointment.id
+        )
+    conditions = [
+        PartnerReferral.referred_on >= period.start,
+        PartnerReferral.referred_on < period.end,
+    ]
+    if kpi.theme_id is not None:
+        conditions.append(PartnerReferral.theme_id == kpi.theme_id)
+    if rule is KpiRule.ARRIVED_AT_PARTNER:
+        conditions.append(PartnerReferral.status == PartnerReferralStatus.ARRIVED.value)
+    first = (
+        select(func.min(PartnerReferral.id).label("id"))
+        .where(*conditions)
+        .group_by(PartnerReferral.referral_id)
+        .subquery()
+    )
+    return select(PartnerReferral.referral_id, PartnerReferral.created_by_id).join(
+        first, first.c.id == PartnerReferral.id
+    )
+
+
+def _people_counts(
+    session: Session, kpi: Kpi, ids: list[int], period: Period
+) -> dict[int | None, int]:
+    events = _first_events(KpiRule(kpi.rule), kpi, period).subquery()
+    referral_id, actor_id = events.c
+    source = aliased(Service)
+    actor = aliased(User)
+    channel = func.coalesce(
+        case((source.is_partner.is_(True), source.channel_id), else_=None), actor.channel_id
+    ).label("channel_id")
+    unit = KpiUnit(kpi.unit)
+    if unit is KpiUnit.HOUSEHOLDS:
+        amount = func.count()
+    elif unit is KpiUnit.PEOPLE:
+        amount = func.sum(Referral.adults)
+    else:
+        children = (
+            select(func.count())
+            .where(HouseholdChild.referral_id == Referral.id)
+            .correlate(Referral)
+            .scalar_subquery()
+        )
+        amount = func.sum(children)
+    stmt = (
+        select(channel, amount)
+        .select_from(events)
+        .join(Referral, Referral.id == referral_id)
+        .join(source, source.id == Referral.source_service_id)
+        .join(actor, actor.id == actor_id)
+        .where(Referral.municipality_id.in_(ids))
+        .group_by(channel)
+    )
+    return {cid: int(n or 0) for cid, n in session.execute(stmt)}
+
+
+def _activity_counts(
+    session: Session, kpi: Kpi, ids: list[int], period: Period
+) -> dict[int | None, int]:
+    column = (
+        Activity.young_participants
+        if KpiUnit(kpi.unit) is KpiUnit.CHILDREN
+        else Activity.participants
+    )
+    stmt = (
+        select(Activity.channel_id, func.sum(column))
+        .where(
+            Activity.municipality_id.in_(ids),
+            Activity.held_on >= period.start,
+            Activity.held_on < period.end,
+        )
+        .group_by(Activity.channel_id)
+    )
+    if kpi.activity_kind:
+        stmt = stmt.where(Activity.kind == kpi.activity_kind)
+    return {cid: int(n or 0) for cid, n in session.execute(stmt)}
+
+
+def rule_text(kpi: Kpi, period: Period) -> str:
+    """The KPI's counting rule in plain Dutch: what counts, on which date, in which period."""
+    rule, unit = KpiRule(kpi.rule), KpiUnit(kpi.unit)
+    span = str(
+        _l(
+            "Projectjaar van %(start)s tot en met %(end)s.",
+            start=format_date(period.start, "d MMMM y"),
+            end=format_date(period.last_day, "d MMMM y"),
+        )
+    )
+    if rule is KpiRule.ACTIVITY:
+        what = (
+            _l("de kinderen en jongeren onder de deelnemers")
+            if unit is KpiUnit.CHILDREN
+            else _l("elke deelnemer telt als één oefenkans")
+        )
+        kind = (
+            str(_l(" van de soort '%(kind)s'", kind=ACTIVITY_KIND_LABELS[kpi.activity_kind]))
+            if kpi.activity_kind
+            else ""
+        )
+        text = _l(
+            "Groepswerk%(kind)s, op de datum van de activiteit: %(what)s. Per kanaal: het "
+            "kanaal dat bij de activiteit geregistreerd werd.",
+            kind=kind,
+            what=what,
+        )
+        return f"{text} {span}"
+    event = {
+        KpiRule.REACHED: _l(
+            "op de datum van het eerste contact met resultaat 'bereikt' (dezelfde regel als "
+            "'bereikt' in de rapporten)"
+        ),
+        KpiRule.CONVERSATION_HELD: _l("op de datum van het eerste gehouden gesprek"),
+        KpiRule.LED_TO_PARTNER: _l("op de datum van de eerste toeleiding naar een partner"),
+        KpiRule.ARRIVED_AT_PARTNER: _l(
+            "op de datum van de eerste toeleiding waarbij de persoon volgens de laatste "
+            "opvolging aankwam"
+        ),
+    }[rule]
+    theme = (
+        str(_l(" in het thema '%(theme)s'", theme=kpi.theme.name))
+        if kpi.theme is not None and rule in (KpiRule.LED_TO_PARTNER, KpiRule.ARRIVED_AT_PARTNER)
+        else ""
+    )
+    what = {
+        KpiUnit.HOUSEHOLDS: _l("elk dossier (een persoon of gezin) telt als één gezin"),
+        KpiUnit.PEOPLE: _l("de volwassenen van het gezin, zoals bij de intake opgegeven"),
+        KpiUnit.CHILDREN: _l("de kinderen van het gezin, zoals bij de intake opgegeven"),
+    }[unit]
+    text = _l(
+        "Elk dossier telt één keer, %(event)s%(theme)s in het projectjaar; %(what)s. Per "
+        "kanaal: de partner die de persoon doorverwees als die partner een kanaal heeft, "
+        "anders het team van wie het contact, het gesprek of de toeleiding registreerde.",
+        event=event,
+        theme=theme,
+        what=what,
+    )
+    return f"{text} {span}"
+
+
+def kpi_progress(
+    session: Session, kpi: Kpi, municipality_ids: Iterable[int], period: Period
+) -> KpiProgress:
+    """One KPI over one project year, per channel; the total is the sum of the channels."""
+    ids = list(municipality_ids)
+    if kpi.municipality_id is not None:
+        ids = [i for i in ids if i == kpi.municipality_id]
+    ids = ids or [-1]
+    counts = (
+        _activity_counts(session, kpi, ids, period)
+        if KpiRule(kpi.rule) is KpiRule.ACTIVITY
+        else _people_counts(session, kpi, ids, period)
+    )
+    names = dict(
+        session.execute(
+            select(Channel.id, Channel.name).where(Channel.id.in_([c for c in counts if c]))
+        ).all()
+    )
+    rows = sorted(
+        ((str(names[cid]) if cid else str(NO_CHANNEL), n) for cid, n in counts.items() if n),
+        key=lambda row: (-row[1], row[0]),
+    )
+    return KpiProgress(kpi, period, rows, rule_text(kpi, period))
+
+
+def visible_kpis(session: Session, municipality_ids: Iterable[int]) -> list[Kpi]:
+    """Active KPIs of every municipality, or of one of these."""
+    ids = list(municipality_ids) or [-1]
+    return list(
+        session.scalars(
+            select(Kpi)
+            .where(Kpi.active.is_(True))
+            .where((Kpi.municipality_id.is_(None)) | (Kpi.municipality_id.in_(ids)))
+            .order_by(Kpi.position, Kpi.name)
+        )
+    )
