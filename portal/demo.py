@@ -15,17 +15,26 @@ from .desk.intake import reference_for
 from .desk.rules import name_key, residence
 from .languages import dutch_name
 from .models import (
+    Activity,
+    ActivityKind,
     Appointment,
     AppointmentStatus,
     AvailabilityKind,
     AvailabilitySlot,
+    Channel,
     ClosingOutcome,
     ContactAttempt,
     HouseholdChild,
+    Kpi,
     Language,
     MonitoringParameter,
     Municipality,
     NeedCategory,
+    PartnerReferral,
+    PartnerReferralStatus,
+    PlaceStatus,
+    Programme,
+    ProgrammePlace,
     Referral,
     ReferralState,
     Role,
@@ -251,7 +260,166 @@ def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
                 )
             )
     _seed_referrals(session, rng, now, municipalities, services, partners, users)
+    _seed_follow_up_and_group_work(session, rng, now, municipalities, partners, users)
     return True
+
+
+# Teams and partners through which people are reached, for the KPI breakdown.
+TEAM_CHANNELS = ["Toeleiders", "Jobcoach", "Brugfiguren scholen", "Sociale dienst"]
+PARTNER_CHANNELS = {
+    "Huis van het Nederlands": "Huis van het Nederlands",
+    "VDAB": "VDAB",
+    "Basisschool De Linde": "Brugfiguren scholen",
+}
+# name, target, unit, rule, theme (index in THEMES) or activity kind
+DEMO_KPIS = [
+    ("Gezinnen bereikt", 300, "households", "reached", None),
+    ("Personen toegeleid naar werk", 100, "people", "led_to_partner", 2),
+    ("Personen toegeleid naar Nederlands leren", 150, "people", "led_to_partner", 0),
+    ("Kinderen en jongeren naar sport", 180, "children", "activity", "sport"),
+    ("Kinderen en jongeren naar cultuur", 180, "children", "activity", "culture"),
+    ("Oefenkansen Nederlands", 400, "practice", "activity", None),
+]
+
+
+def _seed_follow_up_and_group_work(
+    session: Session,
+    rng: random.Random,
+    now: datetime,
+    municipalities: list[Municipality],
+    partners: list[Service],
+    users: list[User],
+) -> None:
+    """Channels, KPIs, partner referrals, group activities and a full programme."""
+    channels = {name: Channel(name=name) for name in TEAM_CHANNELS}
+    for channel_name in PARTNER_CHANNELS.values():
+        channels.setdefault(channel_name, Channel(name=channel_name))
+    session.add_all(channels.values())
+    session.flush()
+    for partner in partners:
+        if partner.name in PARTNER_CHANNELS:
+            partner.channel_id = channels[PARTNER_CHANNELS[partner.name]].id
+    toeleiders = [u for u in users if Role.TOELEIDER in u.roles]
+    for i, user in enumerate(toeleiders):
+        user.channel_id = channels["Jobcoach" if i == 1 else "Toeleiders"].id
+    themes = list(session.scalars(select(Theme).order_by(Theme.position)))
+    for position, (name, target, unit, rule, restriction) in enumerate(DEMO_KPIS):
+        session.add(
+            Kpi(
+                name=name,
+                target=target,
+                unit=unit,
+                rule=rule,
+                theme_id=themes[restriction].id if isinstance(restriction, int) else None,
+                activity_kind=restriction if isinstance(restriction, str) else None,
+                start_month=10,
+                position=position,
+            )
+        )
+    followed = session.scalars(
+        select(Referral).where(
+            Referral.state.in_([ReferralState.FOLLOWING_UP.value, ReferralState.CLOSED.value]),
+            Referral.owner_id.is_not(None),
+        )
+    ).all()
+    by_name = {p.name: p for p in partners}
+    offers = [("Huis van het Nederlands", 0), ("VDAB", 2), ("Basisschool De Linde", 3)]
+    today = now.date()
+    for referral in followed:
+        for partner_name, theme_index in rng.sample(offers, rng.randint(1, 2)):
+            referred_on = min(
+                (referral.claimed_at or referral.created_at).date()
+                + timedelta(days=rng.randint(10, 30)),
+                today,
+            )
+            age = (today - referred_on).days
+            status = (
+                rng.choice(
+                    [PartnerReferralStatus.ARRIVED] * 3 + [PartnerReferralStatus.NOT_ARRIVED]
+                )
+                if age > 21
+                else PartnerReferralStatus.PROPOSED
+            )
+            session.add(
+                PartnerReferral(
+                    referral_id=referral.id,
+                    partner_id=by_name[partner_name].id,
+                    theme_id=themes[theme_index].id,
+                    referred_on=referred_on,
+                    status=status.value,
+                    created_by_id=referral.owner_id,
+                    updated_at=now,
+                )
+            )
+    kinds = list(ActivityKind)
+    for n in range(48):
+        held_on = today - timedelta(days=rng.randint(0, 330))
+        kind = rng.choice(kinds)
+        participants = rng.randint(6, 25)
+        young = (
+            rng.randint(participants // 2, participants)
+            if kind in (ActivityKind.SPORT, ActivityKind.CULTURE)
+            else rng.randint(0, 3)
+        )
+        session.add(
+            Activity(
+                municipality_id=municipalities[n % 3 // 2].id,
+                held_on=held_on,
+                channel_id=channels[
+                    rng.choice(["Toeleiders", "Brugfiguren scholen", "Jobcoach"])
+                ].id,
+                partner_id=by_name["Huis van het Nederlands"].id
+                if kind is ActivityKind.CONVERSATION_TABLE
+                else None,
+                kind=kind.value,
+                title=DEMO_ACTIVITY_TITLES[kind],
+                participants=participants,
+                young_participants=young,
+                created_by_id=rng.choice(toeleiders).id,
+                created_at=datetime.combine(held_on, time(17)),
+            )
+        )
+    evening = Programme(
+        partner_id=by_name["Huis van het Nederlands"].id, name="NT2 avondles", capacity=12
+    )
+    practice = Programme(
+        partner_id=by_name["Huis van het Nederlands"].id, name="Oefengroep Nederlands", capacity=10
+    )
+    session.add_all([evening, practice])
+    session.flush()
+    for i, referral in enumerate(followed[:17]):
+        since = (referral.claimed_at or referral.created_at) + timedelta(days=14)
+        since = min(since, now)
+        session.add(
+            ProgrammePlace(
+                programme_id=evening.id,
+                referral_id=referral.id,
+                status=(PlaceStatus.ENROLLED if i < 12 else PlaceStatus.WAITING).value,
+                waiting_since=since,
+                enrolled_at=since if i < 12 else None,
+            )
+        )
+    for referral in followed[17:23]:
+        since = min((referral.claimed_at or referral.created_at) + timedelta(days=14), now)
+        session.add(
+            ProgrammePlace(
+                programme_id=practice.id,
+                referral_id=referral.id,
+                status=PlaceStatus.ENROLLED.value,
+                waiting_since=since,
+                enrolled_at=since,
+            )
+        )
+
+
+ACTIVITY_CHANNELS = ["Toeleiders", "Brugfiguren scholen", "Jobcoach"]
+DEMO_ACTIVITY_TITLES = {
+    ActivityKind.CONVERSATION_TABLE: "Praattafel in de bibliotheek",
+    ActivityKind.PRACTICE_GROUP: "Oefengroep Nederlands op de markt",
+    ActivityKind.SPORT: "Zwemnamiddag met de sportdienst",
+    ActivityKind.CULTURE: "Bezoek aan het cultuurcentrum",
+    ActivityKind.OTHER: "Infomoment kinderopvang",
+}
 
 
 def _seed_referrals(

@@ -129,3 +129,27 @@ def test_ids_too_large_for_the_database_are_not_found_rather_than_errors(client,
         assert client.get(path).status_code in (200, 404), path
     assert client.post(f"/queue/{HUGE}/claim", {}).status_code == 404
     assert client.post(f"/referrals/{HUGE}/close", {}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("desk", set()),
+        ("toeleider", {"/groupwork/activities", "/groupwork/waiting-lists"}),
+        ("lead", {"/groupwork/activities", "/groupwork/waiting-lists", "/reports/kpis"}),
+        ("admin", {"/admin/c/kpis/", "/admin/c/channels/", "/admin/c/programmes/"}),
+    ],
+)
+def test_group_work_kpis_and_their_catalogues_by_role(client, world, who, allowed):
+    client.login(getattr(world, who).email)
+    pages = [
+        "/groupwork/activities",
+        "/groupwork/waiting-lists",
+        "/reports/kpis",
+        "/admin/c/kpis/",
+        "/admin/c/channels/",
+        "/admin/c/programmes/",
+    ]
+    for page in pages:
+        expected = 200 if page in allowed else 403
+        assert client.get(page).status_code == expected, (who, page)

@@ -26,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.passwords import MIN_LENGTH
+from ..desk.forms import WholeNumberField
 from ..formtools import options
 from ..labels import ACTIVITY_KIND_LABELS, MONTH_NAMES, ROLE_LABELS, RULE_LABELS, UNIT_LABELS
 from ..models import KpiRule, KpiUnit
@@ -135,7 +136,7 @@ class KpiForm(FlaskForm):
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
     )
-    target = IntegerField(
+    target = WholeNumberField(
         _l("Doel"),
         validators=[
             InputRequired(_l("Vul het doel in als getal.")),
@@ -192,7 +193,7 @@ class ProgrammeForm(FlaskForm):
         _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
     )
     partner_id = SelectField(_l("Partner"), coerce=int)
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         _l("Aantal plaatsen"),
         validators=[
             InputRequired(_l("Vul het aantal plaatsen in.")),

@@ -39,8 +39,16 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+DAY_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+
+
 class DayField(DateField):
     """A date typed as 31/12/2025 or picked as 2025-12-31, with a Dutch message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Browsers without a date picker send what was typed, in the Belgian order.
+        kwargs.setdefault("format", DAY_FORMATS)
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not "".join(valuelist).strip():
@@ -103,7 +111,7 @@ class IntakeForm(FlaskForm):
     phone = StringField(_l("Telefoon"), filters=[_strip], validators=[Optional()])
     registered_on = DayField(
         _l("Ingeschreven in de gemeente sinds"),
-        format=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"],
+        format=DAY_FORMATS,
         validators=[InputRequired(_l("Vul de datum van inschrijving in."))],
     )
     home_language = StringField(

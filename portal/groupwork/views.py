@@ -54,7 +54,6 @@ def _render(form: ActivityForm, status: int = 200, message: str | None = None) -
             year=year,
             listing=activities.of_year(db.session, _my_municipality_ids(), year),
             may_remove=lambda a: activities.may_remove(current_user, a),
-            remove_form=RemoveForm(formdata=None),
             message=message,
         ),
         status,

@@ -212,7 +212,12 @@ class MilestoneStatusForm(VersionedForm):
 
 class ProgrammeForm(VersionedForm):
     programme = SelectField(
-        _l("Programma"), coerce=int, validators=[InputRequired(_l("Kies een programma."))]
+        _l("Programma"),
+        coerce=int,
+        validators=[
+            InputRequired(_l("Kies een programma.")),
+            NumberRange(min=1, message=_l("Kies een programma.")),
+        ],
     )
 
 

@@ -104,3 +104,59 @@ def test_lead_pages_have_no_violations(page: Page, world):
     ):
         page.goto(path)
         assert violations(page) == [], path
+
+
+def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, world):
+    from datetime import date, datetime
+
+    from portal.models import Activity, Channel, Kpi, Programme, ProgrammePlace
+
+    channel = Channel(name="Toeleiders")
+    db.session.add(channel)
+    db.session.flush()
+    waiting = add_referral(db.session, world, full_name="Op De Wachtlijst")
+    programme = Programme(partner_id=world.partner.id, name="NT2 avondles", capacity=1)
+    db.session.add_all(
+        [
+            programme,
+            Kpi(name="Oefenkansen", target=100, unit="practice", rule="activity", start_month=10),
+            Activity(
+                municipality_id=world.municipality.id,
+                held_on=date(2026, 11, 20),
+                channel_id=channel.id,
+                kind="conversation_table",
+                title="Praattafel",
+                participants=12,
+                young_participants=2,
+                created_by_id=world.lead.id,
+                created_at=datetime(2026, 11, 20, 18),
+            ),
+        ]
+    )
+    db.session.flush()
+    db.session.add(
+        ProgrammePlace(
+            programme_id=programme.id,
+            referral_id=waiting.id,
+            status="waiting",
+            waiting_since=datetime(2026, 11, 1, 10),
+        )
+    )
+    db.session.commit()
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.lead.email)
+    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/lead/")
+    for path in ("/reports/kpis", "/groupwork/activities", "/groupwork/waiting-lists"):
+        page.goto(path)
+        assert violations(page) == [], path
+    page.get_by_role("button", name="Afmelden").click()
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.admin.email)
+    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/admin/")
+    for path in ("/admin/c/kpis/new", "/admin/c/programmes/new", "/admin/c/channels/"):
+        page.goto(path)
+        assert violations(page) == [], path

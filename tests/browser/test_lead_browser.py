@@ -50,3 +50,50 @@ def test_lead_opens_today_reassigns_and_downloads_the_evaluation(page: Page, wor
     db.session.expire_all()
     assert db.session.get(Referral, referral.id).owner.full_name == "Yonas"
     assert page.console_problems == []  # type: ignore[attr-defined]
+
+
+def test_lead_records_a_conversation_table_and_sees_the_kpi_move(page: Page, world):
+    from portal.models import Channel, Kpi
+
+    team = Channel(name="Toeleiders")
+    db.session.add(team)
+    db.session.flush()
+    world.lead.channel_id = team.id
+    db.session.add(
+        Kpi(
+            name="Oefenkansen Nederlands",
+            target=40,
+            unit="practice",
+            rule="activity",
+            start_month=10,
+        )
+    )
+    db.session.commit()
+
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(world.lead.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Groepswerk").click()
+    page.get_by_label("Datum").fill("2026-11-20")
+    page.get_by_label("Soort activiteit").select_option(label="conversatietafel")
+    page.get_by_label("Omschrijving").fill("Praattafel in de bib")
+    page.get_by_label("Gemeente").select_option(label="Lindeveld")
+    expect(page.get_by_label("Kanaal (team of partner)")).to_have_value(str(team.id))
+    page.get_by_label("Aantal deelnemers").fill("10")
+    page.get_by_label("Van wie kinderen en jongeren").fill("12")
+    page.get_by_label("Van wie kinderen en jongeren").press("Enter")
+    expect(page.locator("#young_participants-error")).to_contain_text(
+        "meer dan het aantal deelnemers"
+    )
+    expect(page.get_by_label("Omschrijving")).to_have_value("Praattafel in de bib")
+    page.get_by_label("Van wie kinderen en jongeren").fill("2")
+    page.get_by_label("Van wie kinderen en jongeren").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Activiteit bewaard")
+    expect(page.locator("table.figures")).to_contain_text("Praattafel in de bib")
+
+    page.get_by_role("link", name="Vandaag").click()
+    page.get_by_role("link", name="KPI-voortgang").click()
+    section = page.get_by_role("region", name="Oefenkansen Nederlands")
+    expect(section).to_contain_text("10 van 40 oefenkansen (25%)")
+    expect(section.locator("tbody")).to_contain_text("Toeleiders")

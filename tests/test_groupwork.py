@@ -1,0 +1,268 @@
+"""Group activities and the programmes' waiting lists."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    Activity,
+    Channel,
+    PlaceStatus,
+    Programme,
+    ProgrammePlace,
+    Role,
+    TimelineEvent,
+    User,
+)
+from portal.referrals import lifecycle, programmes
+from portal.referrals.lifecycle import TransitionRefused
+
+from .factories import add_referral, add_user
+
+NOW = datetime(2026, 11, 26, 10, 15)
+
+
+@pytest.fixture
+def channel(app, world):
+    item = Channel(name="Toeleiders")
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def activity_form(world, team, **changes):
+    data = {
+        "held_on": "20/11/2026",
+        "kind": "conversation_table",
+        "title": "Praattafel in de bib",
+        "municipality": str(world.municipality.id),
+        "channel": str(team.id),
+        "partner": "0",
+        "participants": "14",
+        "young_participants": "4",
+    }
+    data.update(changes)
+    return data
+
+
+def test_toeleider_records_an_activity_and_sees_the_years_totals(client, world, channel):
+    client.login(world.toeleider.email)
+    response = client.post("/groupwork/activities", activity_form(world, channel))
+    assert response.status_code == 303
+    stored = db.session.scalars(select(Activity)).one()
+    assert (stored.participants, stored.young_participants, stored.kind) == (
+        14,
+        4,
+        "conversation_table",
+    )
+    assert stored.created_by_id == world.toeleider.id
+    client.post(
+        "/groupwork/activities",
+        activity_form(world, channel, kind="sport", participants="6", young_participants="6"),
+    )
+    page = client.get("/groupwork/activities?year=2026").get_data(as_text=True)
+    assert "Praattafel in de bib" in page and "conversatietafel" in page
+    assert "<td>20</td><td>10</td>" in page  # the totals row
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"held_on": ""}, "held_on", "Vul een datum in."),
+        ({"held_on": "31/02/2026"}, "held_on", "Geen geldige datum"),
+        ({"title": ""}, "title", "Beschrijf de activiteit kort."),
+        ({"channel": "0"}, "channel", "Kies een kanaal."),
+        ({"participants": ""}, "participants", "Vul het aantal deelnemers in."),
+        ({"participants": "veertien"}, "participants", "Vul een getal in."),
+        ({"participants": "0"}, "participants", "Tussen 1 en"),
+        ({"young_participants": "15"}, "young_participants", "meer dan het aantal deelnemers"),
+    ],
+)
+def test_bad_activity_input_gets_a_dutch_error_and_keeps_the_form(
+    client, world, channel, changes, field, message
+):
+    client.login(world.toeleider.email)
+    response = client.post("/groupwork/activities", activity_form(world, channel, **changes))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in html and message in html
+    if field != "title":
+        assert 'value="Praattafel in de bib"' in html
+    assert db.session.scalars(select(Activity)).all() == []
+
+
+def test_activity_for_a_municipality_one_does_not_work_for_is_refused(client, world, channel):
+    client.login(world.toeleider.email)
+    response = client.post(
+        "/groupwork/activities",
+        activity_form(world, channel, municipality=str(world.other_municipality.id)),
+    )
+    assert response.status_code == 422
+    assert db.session.scalars(select(Activity)).all() == []
+
+
+def test_only_the_author_or_a_lead_removes_an_activity(client, world, channel):
+    other = add_user(db.session, "t2@lindeveld.be", [Role.TOELEIDER], [world.municipality])
+    db.session.commit()
+    client.login(world.toeleider.email)
+    client.post("/groupwork/activities", activity_form(world, channel))
+    activity = db.session.scalars(select(Activity)).one()
+    client.post("/logout", {})
+    client.login(other.email)
+    assert client.post(f"/groupwork/activities/{activity.id}/delete", {}).status_code == 403
+    client.post("/logout", {})
+    client.login(world.lead.email)
+    assert client.post(f"/groupwork/activities/{activity.id}/delete", {}).status_code == 303
+    assert db.session.scalars(select(Activity)).all() == []
+
+
+def test_desk_workers_do_not_record_group_work(client, world):
+    client.login(world.desk.email)
+    assert client.get("/groupwork/activities").status_code == 403
+    assert client.get("/groupwork/waiting-lists").status_code == 403
+
+
+# Programmes ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def programme(app, world):
+    item = Programme(partner_id=world.partner.id, name="NT2 avondles", capacity=2)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def claimed(world, name):
+    referral = add_referral(db.session, world, full_name=name)
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    db.session.commit()
+    return referral
+
+
+def test_people_get_a_place_until_the_programme_is_full_then_wait(world, programme):
+    people = [claimed(world, n) for n in ("Een", "Twee", "Drie", "Vier")]
+    for minute, person in enumerate(people):
+        programmes.sign_up(
+            db.session, programme, person, world.toeleider, NOW.replace(minute=minute)
+        )
+        db.session.commit()
+    statuses = [p.status for p in programmes.places_of(db.session, people[0])] + [
+        programmes.places_of(db.session, p)[0].status for p in people[1:]
+    ]
+    assert statuses == ["enrolled", "enrolled", "waiting", "waiting"]
+    (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
+    assert (wl.enrolled, wl.free) == (2, 0)
+    assert [p.referral.full_name for p in wl.waiting] == ["Drie", "Vier"]
+    kinds = db.session.scalars(
+        select(TimelineEvent.kind).where(TimelineEvent.referral_id == people[2].id)
+    ).all()
+    assert "programme_waiting" in kinds
+
+
+def test_a_freed_place_can_be_granted_to_someone_waiting(world, programme):
+    people = [claimed(world, n) for n in ("Een", "Twee", "Drie")]
+    for person in people:
+        programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
+        db.session.commit()
+    waiting = programmes.places_of(db.session, people[2])[0]
+    with pytest.raises(TransitionRefused, match="volzet"):
+        programmes.grant_place(db.session, waiting, people[2], world.toeleider, NOW)
+    db.session.rollback()
+    first = programmes.places_of(db.session, people[0])[0]
+    programmes.leave(db.session, first, people[0], world.toeleider, NOW)
+    db.session.commit()
+    programmes.grant_place(db.session, waiting, people[2], world.toeleider, NOW)
+    db.session.commit()
+    (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
+    assert (wl.enrolled, wl.free, wl.waiting) == (2, 0, [])
+
+
+def test_nobody_is_signed_up_twice(world, programme):
+    person = claimed(world, "Een")
+    programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
+    db.session.commit()
+    with pytest.raises(TransitionRefused, match="staat al"):
+        programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
+
+
+def test_ten_workers_signing_up_at_once_never_overfill_the_programme(app, world, programme):
+    workers = [
+        add_user(db.session, f"w{n}@lindeveld.be", [Role.TOELEIDER], [world.municipality])
+        for n in range(10)
+    ]
+    db.session.commit()
+    people = []
+    for n, worker in enumerate(workers):
+        referral = add_referral(db.session, world, full_name=f"Persoon {n}")
+        lifecycle.claim(db.session, referral.id, worker, NOW)
+        db.session.commit()
+        people.append((worker.id, referral.id))
+    barrier = threading.Barrier(len(people))
+    errors: list[BaseException] = []
+
+    def sign_up(worker_id: int, referral_id: int) -> None:
+        barrier.wait()
+        with app.app_context():
+            try:
+                from portal.models import Referral
+
+                programmes.sign_up(
+                    db.session,
+                    db.session.get(Programme, programme.id),
+                    db.session.get(Referral, referral_id),
+                    db.session.get(User, worker_id),
+                    NOW,
+                )
+                db.session.commit()
+            except BaseException as error:  # noqa: BLE001 - collected and asserted below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sign_up, args=p) for p in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    statuses = db.session.scalars(select(ProgrammePlace.status)).all()
+    assert statuses.count(PlaceStatus.ENROLLED.value) == 2
+    assert statuses.count(PlaceStatus.WAITING.value) == 8
+
+
+def test_signing_up_from_the_file_and_the_waiting_list_page(client, world, programme):
+    first, second, third = (claimed(world, n) for n in ("Een", "Twee", "Drie"))
+    client.login(world.toeleider.email)
+    for person in (first, second, third):
+        db.session.refresh(person)
+        page = client.get(f"/referrals/{person.id}").get_data(as_text=True)
+        assert "Aanmelden voor een programma" in page
+        response = client.post(
+            f"/referrals/{person.id}/programmes",
+            {"programme-programme": str(programme.id), "programme-version": str(person.version)},
+        )
+        assert response.status_code == 303
+    file = client.get(f"/referrals/{third.id}").get_data(as_text=True)
+    assert "op de wachtlijst" in file
+    listing = client.get("/groupwork/waiting-lists").get_data(as_text=True)
+    assert "2</strong> van 2 plaatsen bezet" in listing
+    assert "1</strong> persoon wacht" in listing
+    assert "Drie" in listing
+
+
+def test_choosing_no_programme_gets_a_dutch_error(client, world, programme):
+    person = claimed(world, "Een")
+    client.login(world.toeleider.email)
+    response = client.post(
+        f"/referrals/{person.id}/programmes",
+        {"programme-programme": "0", "programme-version": str(person.version)},
+    )
+    assert response.status_code == 422
+    assert "Kies een programma." in response.get_data(as_text=True)
+    assert db.session.scalars(select(ProgrammePlace)).all() == []

@@ -1,0 +1,372 @@
+"""KPI progress: a hand-built project year where every figure per unit and channel is known."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    Activity,
+    Appointment,
+    Channel,
+    ContactAttempt,
+    Kpi,
+    PartnerReferral,
+    Role,
+    Theme,
+)
+from portal.reports.counting import reached_between
+from portal.reports.kpis import kpi_progress, project_year
+
+from .factories import add_referral as add_referral_on
+from .factories import add_user
+
+YEAR = project_year(10, date(2026, 11, 26), 2025)  # 1 October 2025 - 30 September 2026
+
+
+def reached(referral, at, actor):
+    db.session.add(
+        ContactAttempt(
+            referral_id=referral.id, at=at, actor_id=actor.id, channel="phone", outcome="reached"
+        )
+    )
+
+
+def led(referral, day, theme, actor, partner, status="proposed"):
+    db.session.add(
+        PartnerReferral(
+            referral_id=referral.id,
+            partner_id=partner.id,
+            theme_id=theme.id,
+            referred_on=day,
+            status=status,
+            created_by_id=actor.id,
+            updated_at=datetime.combine(day, datetime.min.time()),
+        )
+    )
+
+
+@pytest.fixture
+def project(app, world):
+    """Lindeveld: A (2 adults, 2 children) and G reached by a toeleider without a team; B
+    referred by a partner with a channel; C reached by the jobcoach. D and E were first
+    reached outside the year. F lives in Beekmere."""
+    toeleiders, jobcoach = Channel(name="Toeleiders"), Channel(name="Jobcoach")
+    huis = Channel(name="Huis van het Nederlands")
+    db.session.add_all([toeleiders, jobcoach, huis])
+    db.session.flush()
+    world.toeleider.channel_id = toeleiders.id
+    world.partner.channel_id = huis.id
+    coach = add_user(
+        db.session, "coach@lindeveld.be", [Role.TOELEIDER], [world.municipality], name="Jo Coach"
+    )
+    coach.channel_id = jobcoach.id
+    work, dutch = Theme(name="Werk"), Theme(name="Nederlands", is_dutch_learning=True)
+    db.session.add_all([work, dutch])
+    db.session.commit()
+    new = datetime(2025, 9, 1, 9)
+
+    def add_referral(session, world, **changes):
+        changes.setdefault("registered_on", date(2025, 6, 1))
+        return add_referral_on(session, world, **changes)
+
+    a = add_referral(db.session, world, at=new, full_name="A")
+    b = add_referral(
+        db.session,
+        world,
+        at=new,
+        full_name="B",
+        adults=1,
+        has_children=False,
+        children_birth_years=[],
+        source_service_id=world.partner.id,
+    )
+    c = add_referral(
+        db.session, world, at=new, full_name="C", adults=1, children_birth_years=[2010]
+    )
+    d = add_referral(db.session, world, at=new, full_name="D")
+    e = add_referral(db.session, world, at=new, full_name="E")
+    f = add_referral(
+        db.session,
+        world,
+        by=world.outsider,
+        at=new,
+        full_name="F",
+        municipality_id=world.other_municipality.id,
+        source_service_id=world.other_service.id,
+    )
+    g = add_referral(
+        db.session,
+        world,
+        at=new,
+        full_name="G",
+        adults=1,
+        has_children=False,
+        children_birth_years=[],
+    )
+    reached(a, datetime(2025, 11, 5, 10), world.toeleider)
+    reached(a, datetime(2026, 1, 8, 10), world.toeleider)  # a second time: counts once
+    reached(b, datetime(2026, 3, 1, 10), world.toeleider)
+    reached(c, datetime(2026, 9, 30, 23, 0), coach)
+    reached(d, datetime(2026, 10, 1, 0, 0), world.toeleider)  # the next project year
+    reached(e, datetime(2025, 9, 15, 10), world.toeleider)  # the year before
+    reached(e, datetime(2025, 12, 1, 10), world.toeleider)
+    reached(f, datetime(2026, 2, 2, 10), world.lead)
+    reached(g, datetime(2026, 2, 2, 10), world.lead)
+    led(a, date(2026, 2, 1), work, world.toeleider, world.partner)
+    led(a, date(2026, 3, 1), work, world.toeleider, world.partner)  # A counts once
+    led(b, date(2026, 4, 1), dutch, world.toeleider, world.partner, "arrived")
+    led(c, date(2026, 5, 1), work, coach, world.partner, "arrived")
+    led(d, date(2026, 10, 2), work, world.toeleider, world.partner, "arrived")
+    db.session.add(
+        Appointment(
+            referral_id=a.id,
+            toeleider_id=world.toeleider.id,
+            kind="welcome",
+            starts_at=datetime(2026, 1, 5, 10),
+            ends_at=datetime(2026, 1, 5, 11),
+            place="Onthaal",
+            status="held",
+            created_by_id=world.toeleider.id,
+            created_at=new,
+        )
+    )
+    for day, channel, municipality, n, young, kind in [
+        (date(2026, 1, 10), toeleiders, world.municipality, 12, 3, "conversation_table"),
+        (date(2026, 6, 1), jobcoach, world.municipality, 20, 15, "sport"),
+        (date(2026, 10, 2), jobcoach, world.municipality, 50, 50, "sport"),  # next year
+        (date(2026, 6, 1), jobcoach, world.other_municipality, 7, 7, "sport"),
+    ]:
+        db.session.add(
+            Activity(
+                municipality_id=municipality.id,
+                held_on=day,
+                channel_id=channel.id,
+                kind=kind,
+                title="Activiteit",
+                participants=n,
+                young_participants=young,
+                created_by_id=world.toeleider.id,
+                created_at=datetime(2026, 6, 1),
+            )
+        )
+    db.session.commit()
+    return {"work": work, "dutch": dutch}
+
+
+def kpi(**values):
+    defaults = dict(name="KPI", target=8, unit="households", rule="reached", start_month=10)
+    defaults.update(values)
+    item = Kpi(**defaults)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def figures(item, world, both=False):
+    ids = [world.municipality.id] + ([world.other_municipality.id] if both else [])
+    progress = kpi_progress(db.session, item, ids, YEAR)
+    return dict(progress.by_channel), progress
+
+
+def test_project_year_holds_today_or_starts_in_the_year_asked():
+    assert project_year(10, date(2026, 11, 26)).start == date(2026, 10, 1)
+    assert project_year(10, date(2026, 9, 30)).start == date(2025, 10, 1)
+    assert project_year(1, date(2026, 11, 26)).last_day == date(2026, 12, 31)
+    assert YEAR.last_day == date(2026, 9, 30)
+
+
+def test_households_reached_per_channel(project, world):
+    by_channel, progress = figures(kpi(), world)
+    assert by_channel == {
+        "Toeleiders": 1,
+        "Huis van het Nederlands": 1,
+        "Jobcoach": 1,
+        "zonder kanaal": 1,
+    }
+    assert progress.total == 4
+    assert progress.percent == 50
+
+
+def test_people_are_the_adults_and_children_the_children_of_the_households(project, world):
+    people, _ = figures(kpi(unit="people"), world)
+    assert people == {
+        "Toeleiders": 2,
+        "Huis van het Nederlands": 1,
+        "Jobcoach": 1,
+        "zonder kanaal": 1,
+    }
+    children, _ = figures(kpi(unit="children"), world)
+    assert children == {"Toeleiders": 2, "Jobcoach": 1}
+
+
+def test_the_sum_of_municipalities_includes_the_other_one(project, world):
+    _, one = figures(kpi(), world)
+    _, both = figures(kpi(), world, both=True)
+    assert both.total == one.total + 1
+
+
+def test_a_kpi_of_one_municipality_ignores_the_others(project, world):
+    item = kpi(municipality_id=world.other_municipality.id)
+    _, both = figures(item, world, both=True)
+    assert both.total == 1
+
+
+def test_reached_kpi_counts_the_same_people_as_the_reports(project, world):
+    _, progress = figures(kpi(), world)
+    assert progress.total == reached_between(
+        db.session, [world.municipality.id], YEAR.start, YEAR.end
+    )
+
+
+def test_led_to_work_counts_each_household_once_in_its_theme(project, world):
+    led_work, _ = figures(kpi(rule="led_to_partner", theme_id=project["work"].id), world)
+    assert led_work == {"Toeleiders": 1, "Jobcoach": 1}
+    led_any, _ = figures(kpi(rule="led_to_partner"), world)
+    assert led_any == {"Toeleiders": 1, "Jobcoach": 1, "Huis van het Nederlands": 1}
+    arrived, _ = figures(kpi(rule="arrived_at_partner", theme_id=project["work"].id), world)
+    assert arrived == {"Jobcoach": 1}
+
+
+def test_conversations_held(project, world):
+    held, _ = figures(kpi(rule="conversation_held"), world)
+    assert held == {"Toeleiders": 1}
+
+
+def test_group_work_counts_practice_opportunities_and_young_participants(project, world):
+    practice, progress = figures(kpi(rule="activity", unit="practice"), world)
+    assert practice == {"Jobcoach": 20, "Toeleiders": 12}
+    assert progress.total == 32
+    sport, _ = figures(kpi(rule="activity", unit="children", activity_kind="sport"), world)
+    assert sport == {"Jobcoach": 15}
+    sport_both, _ = figures(
+        kpi(rule="activity", unit="children", activity_kind="sport"), world, both=True
+    )
+    assert sport_both == {"Jobcoach": 22}
+
+
+def test_every_kpi_states_its_counting_rule(project, world):
+    _, progress = figures(kpi(rule="led_to_partner", theme_id=project["work"].id), world)
+    assert "in het thema 'Werk'" in progress.rule_text
+    assert "1 oktober 2025" in progress.rule_text
+    assert "30 september 2026" in progress.rule_text
+    _, activity = figures(kpi(rule="activity", unit="practice"), world)
+    assert "oefenkans" in activity.rule_text
+
+
+def test_progress_page_shows_each_kpi_against_its_target(client, project, world):
+    kpi(name="Gezinnen bereikt", target=8)
+    kpi(name="Oefenkansen", target=64, rule="activity", unit="practice")
+    kpi(name="Niet meer actief", active=False)
+    client.login(world.lead.email)
+    page = client.get(f"/reports/kpis?year=2025&municipality={world.municipality.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Gezinnen bereikt" in html and "Oefenkansen" in html
+    assert "Niet meer actief" not in html
+    assert "van 8 gezinnen" in html and "(50%)" in html
+    assert "van 64 oefenkansen" in html
+    assert "Jobcoach" in html and "zonder kanaal" in html
+    summed = client.get("/reports/kpis?year=2025").get_data(as_text=True)
+    assert "<strong>5</strong> van 8 gezinnen" in summed
+
+
+def test_progress_page_is_for_leads(client, world):
+    client.login(world.toeleider.email)
+    assert client.get("/reports/kpis").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"rule": "activity", "unit": "households"}, "unit", "Bij deze telregel"),
+        ({"rule": "reached", "unit": "practice"}, "unit", "Bij deze telregel"),
+        ({"rule": "reached", "theme_id": "THEME"}, "theme_id", "alleen voor telregels over"),
+        ({"rule": "reached", "activity_kind": "sport"}, "activity_kind", "alleen voor groepswerk"),
+        ({"target": "veel"}, "target", "Vul een getal in."),
+        ({"target": ""}, "target", "Vul het doel in als getal."),
+        ({"target": "0"}, "target", "Tussen 1 en"),
+    ],
+)
+def test_admin_gets_a_dutch_error_for_an_impossible_kpi(client, world, changes, field, message):
+    theme = Theme(name="Werk")
+    db.session.add(theme)
+    db.session.commit()
+    client.login(world.admin.email)
+    data = {
+        "name": "Gezinnen bereikt",
+        "target": "300",
+        "unit": "households",
+        "rule": "reached",
+        "theme_id": "0",
+        "activity_kind": "",
+        "start_month": "10",
+        "municipality_id": "0",
+        "position": "0",
+        "active": "y",
+    }
+    data.update({k: (str(theme.id) if v == "THEME" else v) for k, v in changes.items()})
+    response = client.post("/admin/c/kpis/new", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert 'value="Gezinnen bereikt"' in html  # nothing typed is lost
+    assert db.session.scalars(select(Kpi)).all() == []
+
+
+def test_admin_defines_a_kpi(client, world):
+    client.login(world.admin.email)
+    response = client.post(
+        "/admin/c/kpis/new",
+        {
+            "name": "Kinderen naar sport",
+            "target": "180",
+            "unit": "children",
+            "rule": "activity",
+            "theme_id": "0",
+            "activity_kind": "sport",
+            "start_month": "10",
+            "municipality_id": "0",
+            "position": "1",
+            "active": "y",
+        },
+    )
+    assert response.status_code == 303
+    item = db.session.scalars(select(Kpi)).one()
+    assert (item.target, item.unit, item.activity_kind, item.start_month) == (
+        180,
+        "children",
+        "sport",
+        10,
+    )
+    assert item.theme_id is None and item.municipality_id is None
+    listing = client.get("/admin/c/kpis/").get_data(as_text=True)
+    assert "Kinderen naar sport" in listing and "180 kinderen en jongeren" in listing
+
+
+def test_a_users_team_and_a_partners_channel_are_set_by_the_admin(client, world):
+    channel = Channel(name="Brugfiguren scholen")
+    db.session.add(channel)
+    db.session.commit()
+    client.login(world.admin.email)
+    page = client.get(f"/admin/users/{world.toeleider.id}").get_data(as_text=True)
+    assert "Brugfiguren scholen" in page
+    edit = client.get(f"/admin/c/services/{world.partner.id}")
+    assert "Kanaal voor de KPI" in edit.get_data(as_text=True)
+    response = client.post(
+        f"/admin/c/services/{world.partner.id}",
+        {
+            "name": world.partner.name,
+            "is_partner": "y",
+            "municipality_id": "0",
+            "channel_id": str(channel.id),
+            "active": "y",
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert world.partner.channel_id == channel.id
