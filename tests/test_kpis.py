@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 
 import pytest
@@ -370,3 +372,25 @@ def test_a_users_team_and_a_partners_channel_are_set_by_the_admin(client, world)
     assert response.status_code == 303
     db.session.expire_all()
     assert world.partner.channel_id == channel.id
+
+
+def test_kpi_csv_has_a_row_per_channel_and_a_total_that_adds_up(client, project, world):
+    kpi(name="Gezinnen bereikt", target=8)
+    client.login(world.lead.email)
+    response = client.get(f"/reports/kpis.csv?year=2025&municipality={world.municipality.id}")
+    assert response.status_code == 200
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    assert rows[0][:7] == ["KPI", "Van", "Tot en met", "Eenheid", "Doel", "Kanaal", "Aantal"]
+    channels = {r[5]: int(r[6]) for r in rows[1:] if r[5] != "Totaal"}
+    total = next(r for r in rows[1:] if r[5] == "Totaal")
+    assert channels == {
+        "Toeleiders": 1,
+        "Huis van het Nederlands": 1,
+        "Jobcoach": 1,
+        "zonder kanaal": 1,
+    }
+    assert int(total[6]) == sum(channels.values()) == 4
+    assert total[1:3] == ["2025-10-01", "2026-09-30"]
+    assert "Projectjaar" in total[7]

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from ..labels import ACTIVITY_KIND_LABELS
+from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
 from ..models import (
     Activity,
     Appointment,
@@ -282,3 +282,27 @@ def visible_kpis(session: Session, municipality_ids: Iterable[int]) -> list[Kpi]
             .order_by(Kpi.position, Kpi.name)
         )
     )
+
+
+def export_rows(progress: Iterable[KpiProgress]) -> list[list[object]]:
+    """One row per KPI and channel and one total row per KPI, with the rule beside it."""
+    header: list[object] = [
+        str(_l("KPI")),
+        str(_l("Van")),
+        str(_l("Tot en met")),
+        str(_l("Eenheid")),
+        str(_l("Doel")),
+        str(_l("Kanaal")),
+        str(_l("Aantal")),
+        str(_l("Telregel")),
+    ]
+    rows = [header]
+    for p in progress:
+        start, end = p.period.start.isoformat(), p.period.last_day.isoformat()
+        unit = str(UNIT_LABELS[p.kpi.unit])
+        for channel, n in p.by_channel:
+            rows.append([p.kpi.name, start, end, unit, p.kpi.target, channel, n, ""])
+        rows.append(
+            [p.kpi.name, start, end, unit, p.kpi.target, str(_l("Totaal")), p.total, p.rule_text]
+        )
+    return rows

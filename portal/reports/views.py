@@ -24,7 +24,7 @@ from .counting import (
     monthly_figures,
 )
 from .evaluation import Period, Table, evaluation_tables, work_year_period
-from .kpis import kpi_progress, project_year, visible_kpis
+from .kpis import export_rows, kpi_progress, project_year, visible_kpis
 from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
 
@@ -188,10 +188,7 @@ def sources() -> Any:
     )
 
 
-@bp.get("/kpis")
-@requires(Permission.LEAD_TEAM)
-def kpis() -> Any:
-    """Each KPI against its target over its project year, with the breakdown per channel."""
+def _kpi_progress() -> tuple[list[Any], int | None, int | None]:
     ids, chosen = _scope()
     today = clock.today()
     start_year = record_id(request.args.get("year"))
@@ -201,6 +198,14 @@ def kpis() -> Any:
         kpi_progress(db.session, kpi, ids, project_year(kpi.start_month, today, start_year))
         for kpi in visible_kpis(db.session, ids)
     ]
+    return progress, start_year, chosen
+
+
+@bp.get("/kpis")
+@requires(Permission.LEAD_TEAM)
+def kpis() -> Any:
+    """Each KPI against its target over its project year, with the breakdown per channel."""
+    progress, start_year, chosen = _kpi_progress()
     return render_template(
         "reports/kpis.html",
         progress=progress,
@@ -208,4 +213,18 @@ def kpis() -> Any:
         unit_labels=UNIT_LABELS,
         chosen=chosen,
         municipalities=_led_municipalities(),
+    )
+
+
+@bp.get("/kpis.csv")
+@requires(Permission.LEAD_TEAM)
+def kpis_csv() -> Any:
+    """The KPI progress per channel as CSV, for the subsidising agency."""
+    progress, _start_year, _chosen = _kpi_progress()
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(export_rows(progress))
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=kpi-{clock.today()}.csv"},
     )
