@@ -43,6 +43,7 @@ from .models import (
     TimelineEvent,
     User,
 )
+from .referrals.channels import channel_for
 from .referrals.lifecycle import priority_at
 from .settings import queue_weights
 
@@ -259,8 +260,9 @@ def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
                     kind=AvailabilityKind.DESK_DUTY.value,
                 )
             )
+    channels = _seed_channels(session, partners, users)
     _seed_referrals(session, rng, now, municipalities, services, partners, users)
-    _seed_follow_up_and_group_work(session, rng, now, municipalities, partners, users)
+    _seed_follow_up_and_group_work(session, rng, now, municipalities, partners, users, channels)
     return True
 
 
@@ -282,15 +284,10 @@ DEMO_KPIS = [
 ]
 
 
-def _seed_follow_up_and_group_work(
-    session: Session,
-    rng: random.Random,
-    now: datetime,
-    municipalities: list[Municipality],
-    partners: list[Service],
-    users: list[User],
-) -> None:
-    """Channels, KPIs, partner referrals, group activities and a full programme."""
+def _seed_channels(
+    session: Session, partners: list[Service], users: list[User]
+) -> dict[str, Channel]:
+    """The teams and partner channels, before any work is recorded under them."""
     channels = {name: Channel(name=name) for name in TEAM_CHANNELS}
     for channel_name in PARTNER_CHANNELS.values():
         channels.setdefault(channel_name, Channel(name=channel_name))
@@ -302,6 +299,22 @@ def _seed_follow_up_and_group_work(
     toeleiders = [u for u in users if Role.TOELEIDER in u.roles]
     for i, user in enumerate(toeleiders):
         user.channel_id = channels["Jobcoach" if i == 1 else "Toeleiders"].id
+    session.flush()
+    return channels
+
+
+def _seed_follow_up_and_group_work(
+    session: Session,
+    rng: random.Random,
+    now: datetime,
+    municipalities: list[Municipality],
+    partners: list[Service],
+    users: list[User],
+    channels: dict[str, Channel],
+) -> None:
+    """KPIs, partner referrals, group activities and programmes with a waiting list."""
+    toeleiders = [u for u in users if Role.TOELEIDER in u.roles]
+    owners = {u.id: u for u in toeleiders}
     themes = list(session.scalars(select(Theme).order_by(Theme.position)))
     for position, (name, target, unit, rule, restriction) in enumerate(DEMO_KPIS):
         session.add(
@@ -317,11 +330,15 @@ def _seed_follow_up_and_group_work(
             )
         )
     followed = session.scalars(
-        select(Referral).where(
+        select(Referral)
+        .where(
             Referral.state.in_([ReferralState.FOLLOWING_UP.value, ReferralState.CLOSED.value]),
             Referral.owner_id.is_not(None),
         )
+        .order_by(Referral.id)
     ).all()
+    # Only open files hold a place or wait for one: closing a file releases its places.
+    following = [r for r in followed if r.state == ReferralState.FOLLOWING_UP.value]
     by_name = {p.name: p for p in partners}
     offers = [("Huis van het Nederlands", 0), ("VDAB", 2), ("Basisschool De Linde", 3)]
     today = now.date()
@@ -349,6 +366,7 @@ def _seed_follow_up_and_group_work(
                     status=status.value,
                     created_by_id=referral.owner_id,
                     updated_at=now,
+                    kpi_channel_id=channel_for(session, referral, owners[referral.owner_id]),
                 )
             )
     kinds = list(ActivityKind)
@@ -387,7 +405,7 @@ def _seed_follow_up_and_group_work(
     )
     session.add_all([evening, practice])
     session.flush()
-    for i, referral in enumerate(followed[:17]):
+    for i, referral in enumerate(following[:17]):
         since = (referral.claimed_at or referral.created_at) + timedelta(days=14)
         since = min(since, now)
         session.add(
@@ -399,7 +417,7 @@ def _seed_follow_up_and_group_work(
                 enrolled_at=since if i < 12 else None,
             )
         )
-    for referral in followed[17:23]:
+    for referral in following[17:23]:
         since = min((referral.claimed_at or referral.created_at) + timedelta(days=14), now)
         session.add(
             ProgrammePlace(
@@ -580,6 +598,7 @@ def _demo_appointment(
             status=status.value,
             created_by_id=owner.id,
             created_at=referral.claimed_at or referral.created_at,
+            kpi_channel_id=channel_for(session, referral, owner),
         )
     )
 
@@ -601,6 +620,11 @@ def _demo_contacts(
         at = min(at + timedelta(hours=rng.randint(4, 30)), now - timedelta(minutes=5))
         session.add(
             ContactAttempt(
-                referral_id=referral.id, at=at, actor_id=owner.id, channel=channel, outcome=outcome
+                referral_id=referral.id,
+                at=at,
+                actor_id=owner.id,
+                channel=channel,
+                outcome=outcome,
+                kpi_channel_id=channel_for(session, referral, owner),
             )
         )

@@ -20,3 +20,8 @@ def record_id(text: str | None) -> int | None:
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
     """Turn (value, label) pairs into the choice objects WTForms expects."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def first_error(form: Any) -> str | None:
+    """The name of the first field with an error: where the cursor goes after a failed save."""
+    return next((f.name for f in form if f.errors and f.name != "csrf_token"), None)

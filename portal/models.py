@@ -342,6 +342,8 @@ class ContactAttempt(db.Model):
     channel: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
+    # The KPI channel at the time of the attempt (see portal/referrals/channels.py).
+    kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
 
     actor: Mapped[User] = relationship()
     referral: Mapped[Referral] = relationship()
@@ -405,6 +407,8 @@ class Appointment(db.Model):
     status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.PLANNED.value)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The KPI channel of the toeleider's work (see portal/referrals/channels.py).
+    kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
 
     referral: Mapped[Referral] = relationship()
     toeleider: Mapped[User] = relationship(foreign_keys=[toeleider_id])
@@ -549,6 +553,8 @@ class PartnerReferral(db.Model):
     feedback: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # The KPI channel at the time of the referral (see portal/referrals/channels.py).
+    kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
 
     partner: Mapped[Service] = relationship()
     theme: Mapped[Theme] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime
 
@@ -81,6 +82,8 @@ def test_toeleider_records_an_activity_and_sees_the_years_totals(client, world, 
         ({"participants": "veertien"}, "participants", "Vul een getal in."),
         ({"participants": "0"}, "participants", "Tussen 1 en"),
         ({"young_participants": "15"}, "young_participants", "meer dan het aantal deelnemers"),
+        ({"held_on": "15/11/2062"}, "held_on", "in de toekomst"),
+        ({"held_on": "15/11/2016"}, "held_on", "meer dan twee jaar terug"),
     ],
 )
 def test_bad_activity_input_gets_a_dutch_error_and_keeps_the_form(
@@ -91,6 +94,9 @@ def test_bad_activity_input_gets_a_dutch_error_and_keeps_the_form(
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f'id="{field}-error"' in html and message in html
+    control = re.search(rf'<(?:input|select|textarea)[^>]*\bid="{field}"[^>]*>', html)
+    assert control is not None and "autofocus" in control.group(0)  # the cursor is there
+    assert 'class="error-summary"' in html
     if field != "title":
         assert 'value="Praattafel in de bib"' in html
     assert db.session.scalars(select(Activity)).all() == []
@@ -152,13 +158,12 @@ def test_people_get_a_place_until_the_programme_is_full_then_wait(world, program
             db.session, programme, person, world.toeleider, NOW.replace(minute=minute)
         )
         db.session.commit()
-    statuses = [p.status for p in programmes.places_of(db.session, people[0])] + [
-        programmes.places_of(db.session, p)[0].status for p in people[1:]
-    ]
-    assert statuses == ["enrolled", "enrolled", "waiting", "waiting"]
+    rows = [programmes.place_rows(db.session, p)[0] for p in people]
+    assert [r.place.status for r in rows] == ["enrolled", "enrolled", "waiting", "waiting"]
+    assert [r.position for r in rows] == [None, None, 1, 2]
     (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
-    assert (wl.enrolled, wl.free) == (2, 0)
-    assert [p.referral.full_name for p in wl.waiting] == ["Drie", "Vier"]
+    assert (wl.enrolled, wl.free, wl.waiting_total) == (2, 0, 2)
+    assert [(n, p.referral.full_name) for n, p in wl.waiting] == [(1, "Drie"), (2, "Vier")]
     kinds = db.session.scalars(
         select(TimelineEvent.kind).where(TimelineEvent.referral_id == people[2].id)
     ).all()
@@ -170,17 +175,17 @@ def test_a_freed_place_can_be_granted_to_someone_waiting(world, programme):
     for person in people:
         programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
         db.session.commit()
-    waiting = programmes.places_of(db.session, people[2])[0]
+    waiting = programmes.place_rows(db.session, people[2])[0].place
     with pytest.raises(TransitionRefused, match="volzet"):
         programmes.grant_place(db.session, waiting, people[2], world.toeleider, NOW)
     db.session.rollback()
-    first = programmes.places_of(db.session, people[0])[0]
+    first = programmes.place_rows(db.session, people[0])[0].place
     programmes.leave(db.session, first, people[0], world.toeleider, NOW)
     db.session.commit()
     programmes.grant_place(db.session, waiting, people[2], world.toeleider, NOW)
     db.session.commit()
     (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
-    assert (wl.enrolled, wl.free, wl.waiting) == (2, 0, [])
+    assert (wl.enrolled, wl.free, wl.waiting_total) == (2, 0, 0)
 
 
 def test_nobody_is_signed_up_twice(world, programme):
@@ -250,6 +255,7 @@ def test_signing_up_from_the_file_and_the_waiting_list_page(client, world, progr
         assert response.status_code == 303
     file = client.get(f"/referrals/{third.id}").get_data(as_text=True)
     assert "op de wachtlijst" in file
+    assert "de persoon staat op de wachtlijst, als 1.e." in file
     listing = client.get("/groupwork/waiting-lists").get_data(as_text=True)
     assert "2</strong> van 2 plaatsen bezet" in listing
     assert "1</strong> persoon wacht" in listing
@@ -266,3 +272,78 @@ def test_choosing_no_programme_gets_a_dutch_error(client, world, programme):
     assert response.status_code == 422
     assert "Kies een programma." in response.get_data(as_text=True)
     assert db.session.scalars(select(ProgrammePlace)).all() == []
+
+
+def test_a_newcomer_does_not_take_a_freed_place_before_those_waiting(world, programme):
+    people = [claimed(world, n) for n in ("Een", "Twee", "Drie", "Vier")]
+    for minute, person in enumerate(people[:3]):
+        programmes.sign_up(
+            db.session, programme, person, world.toeleider, NOW.replace(minute=minute)
+        )
+        db.session.commit()
+    first = programmes.place_rows(db.session, people[0])[0].place
+    programmes.leave(db.session, first, people[0], world.toeleider, NOW)
+    db.session.commit()
+    late = programmes.sign_up(db.session, programme, people[3], world.toeleider, NOW)
+    db.session.commit()
+    assert late.status == "waiting"
+    (drie,) = programmes.place_rows(db.session, people[2])
+    (vier,) = programmes.place_rows(db.session, people[3])
+    assert (drie.position, drie.grantable) == (1, True)
+    assert (vier.position, vier.grantable) == (2, False)
+    with pytest.raises(TransitionRefused, match="2.e op de wachtlijst"):
+        programmes.grant_place(db.session, vier.place, people[3], world.toeleider, NOW)
+    db.session.rollback()
+    programmes.grant_place(db.session, drie.place, people[2], world.toeleider, NOW)
+    db.session.commit()
+    assert programmes.place_rows(db.session, people[2])[0].place.status == "enrolled"
+
+
+def test_closing_a_file_gives_up_its_place_and_its_spot_in_line(world, programme):
+    from portal.models import ClosingOutcome
+
+    people = [claimed(world, n) for n in ("Een", "Twee", "Drie")]
+    for minute, person in enumerate(people):
+        programmes.sign_up(
+            db.session, programme, person, world.toeleider, NOW.replace(minute=minute)
+        )
+        db.session.commit()
+    lifecycle.close(db.session, people[0], world.toeleider, ClosingOutcome.MOVED_AWAY, None, NOW)
+    db.session.commit()
+    (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
+    assert (wl.enrolled, wl.free, wl.waiting_total) == (1, 1, 1)
+    assert programmes.place_rows(db.session, people[2])[0].grantable
+    events = db.session.scalars(
+        select(TimelineEvent.kind).where(TimelineEvent.referral_id == people[0].id)
+    ).all()
+    assert events[-1] == "programme_left"
+
+
+def test_the_line_is_shared_by_all_municipalities(world, programme):
+    here = [claimed(world, n) for n in ("Een", "Twee")]
+    there = add_referral(
+        db.session,
+        world,
+        by=world.outsider,
+        full_name="Beek",
+        municipality_id=world.other_municipality.id,
+        source_service_id=world.other_service.id,
+    )
+    beek = add_user(db.session, "t@beekmere.be", [Role.TOELEIDER], [world.other_municipality])
+    db.session.commit()
+    lifecycle.claim(db.session, there.id, beek, NOW)
+    mine = claimed(world, "Drie")
+    db.session.commit()
+    for minute, (person, worker) in enumerate(
+        [
+            (here[0], world.toeleider),
+            (here[1], world.toeleider),
+            (there, beek),
+            (mine, world.toeleider),
+        ]
+    ):
+        programmes.sign_up(db.session, programme, person, worker, NOW.replace(minute=minute))
+        db.session.commit()
+    (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
+    assert wl.waiting_total == 2
+    assert [(n, p.referral.full_name) for n, p in wl.waiting] == [(2, "Drie")]

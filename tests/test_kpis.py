@@ -15,11 +15,14 @@ from portal.models import (
     Appointment,
     Channel,
     ContactAttempt,
+    ContactChannel,
+    ContactOutcome,
     Kpi,
     PartnerReferral,
     Role,
     Theme,
 )
+from portal.referrals.channels import channel_for
 from portal.reports.counting import reached_between
 from portal.reports.kpis import kpi_progress, project_year
 
@@ -32,7 +35,12 @@ YEAR = project_year(10, date(2026, 11, 26), 2025)  # 1 October 2025 - 30 Septemb
 def reached(referral, at, actor):
     db.session.add(
         ContactAttempt(
-            referral_id=referral.id, at=at, actor_id=actor.id, channel="phone", outcome="reached"
+            referral_id=referral.id,
+            at=at,
+            actor_id=actor.id,
+            channel="phone",
+            outcome="reached",
+            kpi_channel_id=channel_for(db.session, referral, actor),
         )
     )
 
@@ -47,6 +55,7 @@ def led(referral, day, theme, actor, partner, status="proposed"):
             status=status,
             created_by_id=actor.id,
             updated_at=datetime.combine(day, datetime.min.time()),
+            kpi_channel_id=channel_for(db.session, referral, actor),
         )
     )
 
@@ -134,6 +143,7 @@ def project(app, world):
             status="held",
             created_by_id=world.toeleider.id,
             created_at=new,
+            kpi_channel_id=channel_for(db.session, a, world.toeleider),
         )
     )
     for day, channel, municipality, n, young, kind in [
@@ -203,6 +213,58 @@ def test_people_are_the_adults_and_children_the_children_of_the_households(proje
     }
     children, _ = figures(kpi(unit="children"), world)
     assert children == {"Toeleiders": 2, "Jobcoach": 1}
+
+
+def test_moving_someone_to_another_team_does_not_rewrite_reported_figures(project, world):
+    before, _ = figures(kpi(), world)
+    world.toeleider.channel_id = db.session.scalars(
+        select(Channel.id).where(Channel.name == "Jobcoach")
+    ).one()
+    db.session.commit()
+    after, _ = figures(kpi(), world)
+    assert after == before
+
+
+def test_work_recorded_through_the_lifecycle_stores_its_channel(app, world):
+    from portal.referrals import lifecycle
+
+    team = Channel(name="Toeleiders")
+    db.session.add(team)
+    db.session.commit()
+    world.toeleider.channel_id = team.id
+    world.partner.channel_id = None
+    db.session.commit()
+    referral = add_referral_on(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, datetime(2026, 11, 26, 10))
+    attempt = lifecycle.log_contact_attempt(
+        db.session,
+        referral,
+        world.toeleider,
+        ContactChannel.PHONE,
+        ContactOutcome.REACHED,
+        None,
+        datetime(2026, 11, 26, 10, 5),
+    )
+    db.session.commit()
+    assert attempt.kpi_channel_id == team.id
+    partner_channel = Channel(name="Huis")
+    db.session.add(partner_channel)
+    db.session.commit()
+    world.partner.channel_id = partner_channel.id
+    from_partner = add_referral_on(
+        db.session, world, full_name="Via Partner", source_service_id=world.partner.id
+    )
+    lifecycle.claim(db.session, from_partner.id, world.toeleider, datetime(2026, 11, 26, 11))
+    second = lifecycle.log_contact_attempt(
+        db.session,
+        from_partner,
+        world.toeleider,
+        ContactChannel.PHONE,
+        ContactOutcome.REACHED,
+        None,
+        datetime(2026, 11, 26, 11, 5),
+    )
+    assert second.kpi_channel_id == partner_channel.id
 
 
 def test_the_sum_of_municipalities_includes_the_other_one(project, world):

@@ -143,11 +143,11 @@ class KpiForm(FlaskForm):
             NumberRange(1, 1_000_000, _l("Tussen %(min)s en %(max)s.")),
         ],
     )
-    unit = SelectField(
-        _l("Eenheid"), choices=options((u.value, label) for u, label in UNIT_LABELS.items())
-    )
     rule = SelectField(
         _l("Telregel"), choices=options((r.value, label) for r, label in RULE_LABELS.items())
+    )
+    unit = SelectField(
+        _l("Eenheid"), choices=options((u.value, label) for u, label in UNIT_LABELS.items())
     )
     theme_id = SelectField(_l("Thema (voor toeleidingen)"), coerce=int)
     activity_kind = SelectField(

@@ -17,7 +17,7 @@ from ..access import Permission, requires
 from ..accounts import create_user, email_taken, update_user
 from ..auth.passwords import hash_password
 from ..extensions import db
-from ..formtools import options, record_id
+from ..formtools import first_error, options, record_id
 from ..labels import ACTIVITY_KIND_LABELS, RULE_LABELS, UNIT_LABELS
 from ..languages import language_catalogue
 from ..models import (
@@ -373,6 +373,7 @@ def _render_catalogue_form(cat: Catalogue, form: FlaskForm, obj: Any, status: in
             cat=cat,
             form=form,
             obj=obj,
+            focus=first_error(form),
             language_options=[_language_label(code) for code, _name in all_languages]
             if cat.model is Language
             else [],

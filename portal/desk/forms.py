@@ -25,6 +25,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from ..formtools import options
 from ..models import Language
@@ -62,7 +63,18 @@ class DayField(DateField):
 
 
 class WholeNumberField(IntegerField):
-    """An integer field whose error for text like 'twee' is in Dutch."""
+    """An integer field whose error for text like 'twee' is in Dutch.
+
+    It renders as a text box with a numeric keyboard: a number input would let the browser
+    drop what was typed ("veertien") and send nothing, so the user would lose it and be told
+    the field is empty.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():

@@ -21,7 +21,7 @@ from ..access import Permission, can_view_referral, municipality_ids, requires
 from ..agenda.booking import free_slots
 from ..audit import log_access
 from ..extensions import db
-from ..formtools import options
+from ..formtools import first_error, options
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -99,10 +99,6 @@ def _residence_text(form: IntakeForm) -> str | None:
     return _("Oudkomer: woont hier langer dan een jaar.")
 
 
-def _first_field_with_error(form: IntakeForm) -> str | None:
-    return next((f.name for f in form if f.errors and f.name != "csrf_token"), None)
-
-
 def _render_intake(form: IntakeForm, message: str | None = None, status: int = 200) -> Any:
     today_list = registered_today_by(db.session, current_user, clock.today())
     return (
@@ -111,7 +107,7 @@ def _render_intake(form: IntakeForm, message: str | None = None, status: int = 2
             form=form,
             message=message,
             # The cursor starts where the desk worker must act: the consent, or the first error.
-            focus=_first_field_with_error(form) or "consent",
+            focus=first_error(form) or "consent",
             residence_text=_residence_text(form),
             registered_today=today_list,
         ),

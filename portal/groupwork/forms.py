@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from .. import clock
 from ..desk.forms import DayField, WholeNumberField
 from ..formtools import options
 from ..labels import ACTIVITY_KIND_LABELS
@@ -44,6 +47,17 @@ class ActivityForm(FlaskForm):
             NumberRange(0, 10_000, _l("Tussen %(min)s en %(max)s.")),
         ],
     )
+
+    def validate_held_on(self, field: DayField) -> None:
+        # Activities are recorded after they happened; a typo in the year must not land
+        # the activity in another project year unnoticed.
+        today = clock.today()
+        if field.data is not None and field.data > today:
+            raise ValidationError(
+                _l("Deze datum ligt in de toekomst. Registreer na de activiteit.")
+            )
+        if field.data is not None and field.data < today - timedelta(days=731):
+            raise ValidationError(_l("Deze datum ligt meer dan twee jaar terug."))
 
     def validate_young_participants(self, field: WholeNumberField) -> None:
         if (

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import clock
 from ..access import Permission, requires
 from ..extensions import db
-from ..formtools import options, record_id
+from ..formtools import first_error, options, record_id
 from ..models import Activity, ActivityKind, Channel, Service
 from ..referrals.programmes import waiting_lists
 from . import activities
@@ -55,6 +55,7 @@ def _render(form: ActivityForm, status: int = 200, message: str | None = None) -
             listing=activities.of_year(db.session, _my_municipality_ids(), year),
             may_remove=lambda a: activities.may_remove(current_user, a),
             message=message,
+            focus=first_error(form),
         ),
         status,
     )

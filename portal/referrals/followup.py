@@ -24,6 +24,7 @@ from ..models import (
     Theme,
     User,
 )
+from .channels import channel_for
 from .lifecycle import TransitionRefused, record_event, require_state, require_worker
 
 S = ReferralState
@@ -55,6 +56,7 @@ def refer_to_partner(
         status=PartnerReferralStatus.PROPOSED.value,
         created_by_id=actor.id,
         updated_at=at,
+        kpi_channel_id=channel_for(session, referral, actor),
     )
     session.add(item)
     record_event(session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}")

@@ -27,6 +27,8 @@ from ..models import (
     Conversation,
     MonitoringAnswer,
     Need,
+    PlaceStatus,
+    ProgrammePlace,
     Referral,
     ReferralState,
     Role,
@@ -36,6 +38,7 @@ from ..models import (
     User,
 )
 from ..settings import QueueWeights, get_int, queue_weights
+from .channels import channel_for
 
 S = ReferralState
 # Conversations happen in working hours; a 03:00 appointment is a typing error.
@@ -223,6 +226,7 @@ def log_contact_attempt(
         channel=channel.value,
         outcome=outcome.value,
         note=(note or "").strip() or None,
+        kpi_channel_id=channel_for(session, referral, actor),
     )
     session.add(attempt)
     before = referral.state
@@ -280,6 +284,7 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
             channel=ContactChannel.LETTER.value,
             outcome=ContactOutcome.CALL_BACK.value,
             note=None,
+            kpi_channel_id=channel_for(session, referral, actor),
         )
     )
     record_event(session, referral, actor, at, "letter_sent")
@@ -312,6 +317,23 @@ def close(
     referral.needs_letter = False
     detail = outcome.value + (f": {note.strip()}" if note and note.strip() else "")
     record_event(session, referral, actor, at, "closed", detail, from_state=before)
+    _release_places(session, referral, actor, at)
+
+
+def _release_places(session: Session, referral: Referral, actor: User, at: datetime) -> None:
+    """A closed file gives up its programme places and waiting-list spots."""
+    places = session.scalars(
+        select(ProgrammePlace)
+        .options(joinedload(ProgrammePlace.programme))
+        .where(
+            ProgrammePlace.referral_id == referral.id,
+            ProgrammePlace.status.in_([PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value]),
+        )
+    ).all()
+    for place in places:
+        place.status = PlaceStatus.LEFT.value
+        place.left_at = at
+        record_event(session, referral, actor, at, "programme_left", place.programme.name)
 
 
 def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:
@@ -412,6 +434,7 @@ def schedule_conversation(
         status=AppointmentStatus.PLANNED.value,
         created_by_id=actor.id,
         created_at=at,
+        kpi_channel_id=channel_for(session, referral, toeleider),
     )
     session.add(appointment)
     before = referral.state
@@ -427,6 +450,8 @@ def schedule_conversation(
                 channel=ContactChannel.DESK.value,
                 outcome=ContactOutcome.REACHED.value,
                 note=None,
+                # The toeleider on desk duty reached the person, not the desk worker.
+                kpi_channel_id=channel_for(session, referral, toeleider),
             )
         )
     referral.state = S.SCHEDULED.value
@@ -515,6 +540,7 @@ def reschedule(
         status=AppointmentStatus.PLANNED.value,
         created_by_id=actor.id,
         created_at=at,
+        kpi_channel_id=appointment.kpi_channel_id,
     )
     session.add(moved)
     record_event(

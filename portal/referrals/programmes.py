@@ -1,8 +1,8 @@
 """Programmes with a number of places: signing people up, waiting lists, freeing places.
 
-A person signed up gets a place while there is one and otherwise waits, first come first
-served by the date they started waiting. Whoever may work on the file signs them up; a
-freed place goes to someone on the waiting list when a worker grants it.
+First come, first served: a person signed up gets a place only when one is free and nobody
+is waiting; otherwise they join the end of the waiting list. A freed place goes to the first
+person on the list when a worker grants it. Whoever may work on the file does this.
 """
 
 from __future__ import annotations
@@ -46,10 +46,24 @@ def enrolled_count(session: Session, programme_id: int) -> int:
     )
 
 
+def _waiting_ids(session: Session, programme_id: int) -> list[int]:
+    """The waiting list of a programme, in order: who started waiting first, first."""
+    return list(
+        session.scalars(
+            select(ProgrammePlace.id)
+            .where(
+                ProgrammePlace.programme_id == programme_id,
+                ProgrammePlace.status == PlaceStatus.WAITING.value,
+            )
+            .order_by(ProgrammePlace.waiting_since, ProgrammePlace.id)
+        )
+    )
+
+
 def sign_up(
     session: Session, programme: Programme, referral: Referral, actor: User, at: datetime
 ) -> ProgrammePlace:
-    """Give the person a place, or put them on the waiting list when the programme is full."""
+    """Give the person a free place, or put them at the end of the waiting list."""
     require_worker(referral, actor)
     if not programme.active:
         raise TransitionRefused(_l("Dit programma is niet meer actief."))
@@ -65,7 +79,9 @@ def sign_up(
     )
     if already is not None:
         raise TransitionRefused(_l("Deze persoon staat al op dit programma of de wachtlijst."))
-    free = enrolled_count(session, programme.id) < programme.capacity
+    free = enrolled_count(session, programme.id) < programme.capacity and not _waiting_ids(
+        session, programme.id
+    )
     place = ProgrammePlace(
         programme_id=programme.id,
         referral_id=referral.id,
@@ -88,7 +104,7 @@ def sign_up(
 def grant_place(
     session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
 ) -> None:
-    """Move someone from the waiting list into a free place."""
+    """Move the first person on the waiting list into a free place."""
     require_worker(referral, actor)
     programme = place.programme
     _lock(session, programme)
@@ -98,6 +114,15 @@ def grant_place(
     if enrolled_count(session, programme.id) >= programme.capacity:
         raise TransitionRefused(
             _l("Het programma is volzet: er is geen vrije plaats om toe te kennen.")
+        )
+    waiting = _waiting_ids(session, programme.id)
+    if waiting and waiting[0] != place.id:
+        raise TransitionRefused(
+            _l(
+                "Wie het langst wacht, krijgt de vrije plaats eerst: deze persoon staat "
+                "%(n)d.e op de wachtlijst.",
+                n=waiting.index(place.id) + 1,
+            )
         )
     place.status = PlaceStatus.ENROLLED.value
     place.enrolled_at = at
@@ -122,15 +147,26 @@ def leave(
 class WaitingList:
     programme: Programme
     enrolled: int
-    waiting: list[ProgrammePlace]
+    # Everyone waiting, from every municipality, in order; position = index + 1.
+    waiting_total: int
+    # Those of the viewer's municipalities, with their position on the whole list.
+    waiting: list[tuple[int, ProgrammePlace]]
 
     @property
     def free(self) -> int:
         return max(self.programme.capacity - self.enrolled, 0)
 
 
-def places_of(session: Session, referral: Referral) -> list[ProgrammePlace]:
-    return list(
+@dataclass
+class PlaceRow:
+    place: ProgrammePlace
+    position: int | None  # on the waiting list, 1 = next in line
+    grantable: bool  # a place is free and this person is next in line
+
+
+def place_rows(session: Session, referral: Referral) -> list[PlaceRow]:
+    """The person's places and waiting-list spots, with their position in line."""
+    places = list(
         session.scalars(
             select(ProgrammePlace)
             .options(joinedload(ProgrammePlace.programme).joinedload(Programme.partner))
@@ -138,6 +174,17 @@ def places_of(session: Session, referral: Referral) -> list[ProgrammePlace]:
             .order_by(ProgrammePlace.waiting_since)
         )
     )
+    rows = []
+    for place in places:
+        position = None
+        grantable = False
+        if place.status == PlaceStatus.WAITING.value:
+            waiting = _waiting_ids(session, place.programme_id)
+            position = waiting.index(place.id) + 1
+            free = enrolled_count(session, place.programme_id) < place.programme.capacity
+            grantable = free and position == 1
+        rows.append(PlaceRow(place, position, grantable))
+    return rows
 
 
 def programmes_for(session: Session, municipality_ids: Iterable[int]) -> list[Programme]:
@@ -155,8 +202,9 @@ def programmes_for(session: Session, municipality_ids: Iterable[int]) -> list[Pr
 
 
 def waiting_lists(session: Session, municipality_ids: Iterable[int]) -> list[WaitingList]:
-    """Per programme: places taken (all municipalities) and who waits from these ones."""
-    ids = list(municipality_ids) or [-1]
+    """Per programme: places taken and everyone waiting, counted over all municipalities;
+    the people listed are those of these municipalities, with their place in the line."""
+    ids = set(municipality_ids)
     programmes = programmes_for(session, ids)
     enrolled = dict(
         session.execute(
@@ -165,17 +213,27 @@ def waiting_lists(session: Session, municipality_ids: Iterable[int]) -> list[Wai
             .group_by(ProgrammePlace.programme_id)
         ).all()
     )
-    waiting: dict[int, list[ProgrammePlace]] = {p.id: [] for p in programmes}
+    queues: dict[int, list[ProgrammePlace]] = {p.id: [] for p in programmes}
     for place in session.scalars(
         select(ProgrammePlace)
         .options(joinedload(ProgrammePlace.referral))
-        .join(Referral, Referral.id == ProgrammePlace.referral_id)
         .where(
             ProgrammePlace.status == PlaceStatus.WAITING.value,
-            ProgrammePlace.programme_id.in_(list(waiting)),
-            Referral.municipality_id.in_(ids),
+            ProgrammePlace.programme_id.in_(list(queues)),
         )
         .order_by(ProgrammePlace.waiting_since, ProgrammePlace.id)
     ):
-        waiting[place.programme_id].append(place)
-    return [WaitingList(p, enrolled.get(p.id, 0), waiting[p.id]) for p in programmes]
+        queues[place.programme_id].append(place)
+    return [
+        WaitingList(
+            p,
+            enrolled.get(p.id, 0),
+            len(queues[p.id]),
+            [
+                (n, place)
+                for n, place in enumerate(queues[p.id], start=1)
+                if place.referral.municipality_id in ids
+            ],
+        )
+        for p in programmes
+    ]

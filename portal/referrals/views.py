@@ -32,6 +32,7 @@ from ..models import (
     NeedCategory,
     PartnerReferral,
     PartnerReferralStatus,
+    PlaceStatus,
     Programme,
     ProgrammePlace,
     Referral,
@@ -228,7 +229,7 @@ def _render(
             conflict=conflict,
             appointments=_appointments(referral),
             follow_up=_follow_up(referral),
-            places=programmes.places_of(db.session, referral),
+            places=programmes.place_rows(db.session, referral),
         ),
         status,
     )
@@ -251,9 +252,16 @@ CONFLICT = (
 
 
 def _act(
-    referral_id: int, name: str, form: VersionedForm, action: Callable[[Referral], None]
+    referral_id: int,
+    name: str,
+    form: VersionedForm,
+    action: Callable[[Referral], Any],
+    message: Callable[[Any], str] | None = None,
 ) -> Any:
-    """Validate a posted action form, check its version, run the transition, commit."""
+    """Validate a posted action form, check its version, run the transition, commit.
+
+    `message` turns what the action returned into the confirmation shown afterwards.
+    """
     referral = _visible_referral(referral_id)
     if name == "reassign":
         form.owner.choices = options(_toeleider_choices(referral))  # type: ignore[attr-defined]
@@ -266,7 +274,7 @@ def _act(
     if form.version.data != str(referral.version):
         return _render(referral, 409, conflict=_(CONFLICT), **{name: form})
     try:
-        action(referral)
+        result = action(referral)
         db.session.commit()
     except lifecycle.TransitionRefused as refused:
         db.session.rollback()
@@ -277,7 +285,7 @@ def _act(
         db.session.rollback()
         db.session.refresh(referral)
         return _render(referral, 409, conflict=_(CONFLICT), **{name: form})
-    flash(_("Bewaard."))
+    flash(message(result) if message else _("Bewaard."))
     return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
 
 
@@ -629,6 +637,22 @@ def sign_up_for_programme(referral_id: int) -> Any:
             current_user,
             clock.now(),
         ),
+        _signed_up_message,
+    )
+
+
+def _signed_up_message(place: ProgrammePlace) -> str:
+    if place.status == PlaceStatus.ENROLLED.value:
+        return _("Ingeschreven: %(name)s heeft een plaats.", name=place.programme.name)
+    line = next(
+        row.position
+        for row in programmes.place_rows(db.session, place.referral)
+        if row.place.id == place.id
+    )
+    return _(
+        "%(name)s is volzet: de persoon staat op de wachtlijst, als %(n)d.e.",
+        name=place.programme.name,
+        n=line,
     )
 
 
@@ -649,6 +673,7 @@ def grant_place(referral_id: int, place_id: int) -> Any:
         "place",
         PlaceForm(prefix="place"),
         lambda r: programmes.grant_place(db.session, place, r, current_user, clock.now()),
+        lambda _result: _("Plaats toegekend in %(name)s.", name=place.programme.name),
     )
 
 
@@ -662,4 +687,9 @@ def leave_programme(referral_id: int, place_id: int) -> Any:
         "place",
         PlaceForm(prefix="place"),
         lambda r: programmes.leave(db.session, place, r, current_user, clock.now()),
+        lambda _result: _(
+            "%(name)s: de persoon staat er niet meer op; een plaats die vrijkwam, kan naar "
+            "de eerste op de wachtlijst.",
+            name=place.programme.name,
+        ),
     )

@@ -1,8 +1,9 @@
 """KPI progress: each KPI counted over its project year, in its unit, broken down by channel.
 
 A person counts once per KPI and project year, on the first event of the KPI's rule in that
-year. The channel is the partner that referred the person when that partner has a channel,
-otherwise the team of whoever recorded the counted event; activities carry their channel.
+year (for 'reached': their first reach ever, when it falls in the year). The channel is the
+one stored on that event when it was recorded (portal/referrals/channels.py); activities
+carry their channel.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, select
+from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
@@ -31,8 +32,6 @@ from ..models import (
     PartnerReferral,
     PartnerReferralStatus,
     Referral,
-    Service,
-    User,
 )
 from .evaluation import Period
 
@@ -78,12 +77,12 @@ def _bounds(period: Period) -> tuple[datetime, datetime]:
 
 
 def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: ignore[type-arg]
-    """(referral_id, actor_id): per referral, the first event of the rule within the period."""
+    """(referral_id, channel_id): per referral, the first event of the rule within the period."""
     start, end = _bounds(period)
     if rule is KpiRule.REACHED:
         # The first reached attempt ever (the reports' rule), when it falls in the period.
         earlier = aliased(ContactAttempt)
-        return select(ContactAttempt.referral_id, ContactAttempt.actor_id).where(
+        return select(ContactAttempt.referral_id, ContactAttempt.kpi_channel_id).where(
             ContactAttempt.outcome == ContactOutcome.REACHED.value,
             ContactAttempt.at >= start,
             ContactAttempt.at < end,
@@ -106,7 +105,7 @@ def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: i
             .group_by(Appointment.referral_id)
             .subquery()
         )
-        return select(Appointment.referral_id, Appointment.toeleider_id).join(
+        return select(Appointment.referral_id, Appointment.kpi_channel_id).join(
             first, first.c.id == Appointment.id
         )
     conditions = [
@@ -123,7 +122,7 @@ def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: i
         .group_by(PartnerReferral.referral_id)
         .subquery()
     )
-    return select(PartnerReferral.referral_id, PartnerReferral.created_by_id).join(
+    return select(PartnerReferral.referral_id, PartnerReferral.kpi_channel_id).join(
         first, first.c.id == PartnerReferral.id
     )
 
@@ -132,12 +131,7 @@ def _people_counts(
     session: Session, kpi: Kpi, ids: list[int], period: Period
 ) -> dict[int | None, int]:
     events = _first_events(KpiRule(kpi.rule), kpi, period).subquery()
-    referral_id, actor_id = events.c
-    source = aliased(Service)
-    actor = aliased(User)
-    channel = func.coalesce(
-        case((source.is_partner.is_(True), source.channel_id), else_=None), actor.channel_id
-    ).label("channel_id")
+    referral_id, channel = events.c
     unit = KpiUnit(kpi.unit)
     if unit is KpiUnit.HOUSEHOLDS:
         amount = func.count()
@@ -155,8 +149,6 @@ def _people_counts(
         select(channel, amount)
         .select_from(events)
         .join(Referral, Referral.id == referral_id)
-        .join(source, source.id == Referral.source_service_id)
-        .join(actor, actor.id == actor_id)
         .where(Referral.municipality_id.in_(ids))
         .group_by(channel)
     )
@@ -213,36 +205,42 @@ def rule_text(kpi: Kpi, period: Period) -> str:
             what=what,
         )
         return f"{text} {span}"
-    event = {
-        KpiRule.REACHED: _l(
-            "op de datum van het eerste contact met resultaat 'bereikt' (dezelfde regel als "
-            "'bereikt' in de rapporten)"
-        ),
-        KpiRule.CONVERSATION_HELD: _l("op de datum van het eerste gehouden gesprek"),
-        KpiRule.LED_TO_PARTNER: _l("op de datum van de eerste toeleiding naar een partner"),
-        KpiRule.ARRIVED_AT_PARTNER: _l(
-            "op de datum van de eerste toeleiding waarbij de persoon volgens de laatste "
-            "opvolging aankwam"
-        ),
-    }[rule]
     theme = (
         str(_l(" in het thema '%(theme)s'", theme=kpi.theme.name))
         if kpi.theme is not None and rule in (KpiRule.LED_TO_PARTNER, KpiRule.ARRIVED_AT_PARTNER)
         else ""
     )
+    event = {
+        KpiRule.REACHED: _l(
+            "Elk dossier telt één keer: in het projectjaar waarin het eerste contact met "
+            "resultaat 'bereikt' valt (dezelfde regel als 'bereikt' in de rapporten)."
+        ),
+        KpiRule.CONVERSATION_HELD: _l(
+            "Elk dossier met een gehouden gesprek in het projectjaar telt één keer, hoeveel "
+            "gesprekken er ook waren."
+        ),
+        KpiRule.LED_TO_PARTNER: _l(
+            "Elk dossier met een toeleiding naar een partner%(theme)s, met een datum in het "
+            "projectjaar, telt één keer, hoeveel toeleidingen er ook waren.",
+            theme=theme,
+        ),
+        KpiRule.ARRIVED_AT_PARTNER: _l(
+            "Elk dossier met een toeleiding naar een partner%(theme)s, met een datum in het "
+            "projectjaar, waar de persoon volgens de laatste opvolging aankwam, telt één keer.",
+            theme=theme,
+        ),
+    }[rule]
     what = {
-        KpiUnit.HOUSEHOLDS: _l("elk dossier (een persoon of gezin) telt als één gezin"),
-        KpiUnit.PEOPLE: _l("de volwassenen van het gezin, zoals bij de intake opgegeven"),
-        KpiUnit.CHILDREN: _l("de kinderen van het gezin, zoals bij de intake opgegeven"),
+        KpiUnit.HOUSEHOLDS: _l("Elk dossier (een persoon of gezin) telt als één gezin."),
+        KpiUnit.PEOPLE: _l("Geteld worden de volwassenen van het gezin, zoals bij de intake."),
+        KpiUnit.CHILDREN: _l("Geteld worden de kinderen van het gezin, zoals bij de intake."),
     }[unit]
-    text = _l(
-        "Elk dossier telt één keer, %(event)s%(theme)s in het projectjaar; %(what)s. Per "
-        "kanaal: de partner die de persoon doorverwees als die partner een kanaal heeft, "
-        "anders het team van wie het contact, het gesprek of de toeleiding registreerde.",
-        event=event,
-        theme=theme,
-        what=what,
+    channel = _l(
+        "Per kanaal: de partner die de persoon doorverwees als die partner een kanaal heeft, "
+        "anders het team van wie het werk deed, zoals het was toen het contact, het gesprek "
+        "of de toeleiding geregistreerd werd."
     )
+    text = f"{event} {what} {channel}"
     return f"{text} {span}"
 
 

@@ -97,3 +97,13 @@ def test_lead_records_a_conversation_table_and_sees_the_kpi_move(page: Page, wor
     section = page.get_by_role("region", name="Oefenkansen Nederlands")
     expect(section).to_contain_text("10 van 40 oefenkansen (25%)")
     expect(section.locator("tbody")).to_contain_text("Toeleiders")
+
+    page.get_by_role("link", name="Groepswerk").click()
+    remove = page.get_by_role("button", name="Verwijderen Praattafel in de bib")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    remove.click()
+    expect(page.locator("table.figures")).to_contain_text("Praattafel in de bib")
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    expect(page.get_by_role("status")).to_contain_text("Activiteit verwijderd")
+    expect(page.locator("table.figures")).not_to_contain_text("Praattafel in de bib")

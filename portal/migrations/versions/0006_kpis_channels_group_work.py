@@ -2,7 +2,7 @@
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-26 14:01:21.291976
+Create Date: 2026-11-26 14:20:17.982871
 
 """
 from alembic import op
@@ -88,6 +88,18 @@ def upgrade():
         batch_op.create_index('ix_programme_place_programme_status', ['programme_id', 'status', 'waiting_since'], unique=False)
         batch_op.create_index('ix_programme_place_referral', ['referral_id'], unique=False)
 
+    with op.batch_alter_table('appointment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kpi_channel_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_appointment_kpi_channel_id_channel'), 'channel', ['kpi_channel_id'], ['id'])
+
+    with op.batch_alter_table('contact_attempt', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kpi_channel_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_contact_attempt_kpi_channel_id_channel'), 'channel', ['kpi_channel_id'], ['id'])
+
+    with op.batch_alter_table('partner_referral', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('kpi_channel_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_partner_referral_kpi_channel_id_channel'), 'channel', ['kpi_channel_id'], ['id'])
+
     with op.batch_alter_table('service', schema=None) as batch_op:
         batch_op.add_column(sa.Column('channel_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_service_channel_id_channel'), 'channel', ['channel_id'], ['id'])
@@ -120,6 +132,18 @@ def downgrade():
     with op.batch_alter_table('service', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_service_channel_id_channel'), type_='foreignkey')
         batch_op.drop_column('channel_id')
+
+    with op.batch_alter_table('partner_referral', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_partner_referral_kpi_channel_id_channel'), type_='foreignkey')
+        batch_op.drop_column('kpi_channel_id')
+
+    with op.batch_alter_table('contact_attempt', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_contact_attempt_kpi_channel_id_channel'), type_='foreignkey')
+        batch_op.drop_column('kpi_channel_id')
+
+    with op.batch_alter_table('appointment', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_appointment_kpi_channel_id_channel'), type_='foreignkey')
+        batch_op.drop_column('kpi_channel_id')
 
     with op.batch_alter_table('programme_place', schema=None) as batch_op:
         batch_op.drop_index('ix_programme_place_referral')
