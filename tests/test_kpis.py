@@ -441,6 +441,8 @@ def test_kpi_csv_has_a_row_per_channel_and_a_total_that_adds_up(client, project,
     client.login(world.lead.email)
     response = client.get(f"/reports/kpis.csv?year=2025&municipality={world.municipality.id}")
     assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.endswith(f"kpi-2025-gemeente-{world.municipality.id}.csv")
     rows = list(
         csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
     )

@@ -220,11 +220,13 @@ def kpis() -> Any:
 @requires(Permission.LEAD_TEAM)
 def kpis_csv() -> Any:
     """The KPI progress per channel as CSV, for the subsidising agency."""
-    progress, _start_year, _chosen = _kpi_progress()
+    progress, start_year, chosen = _kpi_progress()
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerows(export_rows(progress))
+    year = start_year or f"lopend-{clock.today()}"
+    where = f"-gemeente-{chosen}" if chosen else ""
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=kpi-{clock.today()}.csv"},
+        headers={"Content-Disposition": f"attachment; filename=kpi-{year}{where}.csv"},
     )

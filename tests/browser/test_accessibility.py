@@ -148,7 +148,12 @@ def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, wo
     page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
     page.keyboard.press("Enter")
     page.wait_for_url("**/lead/")
-    for path in ("/reports/kpis", "/groupwork/activities", "/groupwork/waiting-lists"):
+    for path in (
+        "/reports/kpis",
+        "/groupwork/activities",
+        "/groupwork/waiting-lists",
+        f"/referrals/{waiting.id}",
+    ):
         page.goto(path)
         assert violations(page) == [], path
     page.get_by_role("button", name="Afmelden").click()
