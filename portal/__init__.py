@@ -21,11 +21,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         template_folder="../templates",
         static_folder="../static",
     )
-    from .config import load_config
+    from .config import engine_options, load_config
 
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
     app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
     if app.config["PORTAL_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
