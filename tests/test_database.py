@@ -5,14 +5,16 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select, text
 
+from portal import create_app
 from portal.desk.intake import languages_by_use, register_referral
 from portal.extensions import db
 from portal.models import Referral, User
 
-from .conftest import backend
-from .factories import add_referral, intake_data
+from .conftest import Browserless, app_config, backend
+from .factories import add_referral, build_world, intake_data
 
 
 def test_database_runs_with_the_settings_the_portal_relies_on(app):
@@ -28,6 +30,25 @@ def test_database_runs_with_the_settings_the_portal_relies_on(app):
             assert isolation == "read committed"
             # JIT compiling the report queries costs more than it saves.
             assert connection.execute(text("SHOW jit")).scalar() == "off"
+
+
+@pytest.mark.skipif(backend() != "sqlite", reason="PostgreSQL's autovacuum analyses by itself")
+def test_sqlite_gathers_planner_statistics_while_pages_are_served(tmp_path, frozen_now):
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'fresh.sqlite3'}"))
+    with app.app_context():
+        db.create_all()
+        world = build_world(db.session)
+        add_referral(db.session, world)
+        db.session.commit()
+        lead_email = world.lead.email
+        db.session.remove()
+        client = Browserless(app)
+        client.login(lead_email)
+        assert client.get("/lead/").status_code == 200
+        with db.engine.connect() as connection:
+            analysed = set(connection.execute(text("SELECT tbl FROM sqlite_stat1")).scalars())
+        db.engine.dispose()
+    assert "referral" in analysed
 
 
 def test_twenty_desks_saving_at_once_get_twenty_distinct_references(app, world):
