@@ -12,14 +12,13 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, extract, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
 from ..models import (
     Appointment,
     AppointmentStatus,
     ClosingOutcome,
-    ContactAttempt,
     Conversation,
     Language,
     Need,
@@ -35,7 +34,7 @@ from .counting import (
     REACHED_HOW_LABELS,
     RULE_CONVERSATIONS,
     RULE_REACHED,
-    first_reached,
+    first_reached_in,
     reached_statement,
 )
 
@@ -143,8 +142,7 @@ def _grouped(session: Session, key: str, title: object, label: object, stmt, rul
 
 def _offer_answers(session: Session, ids: list[int], start: datetime, end: datetime) -> Table:
     """The people first reached in the period, by their answer to the offer of a conversation."""
-    first = first_reached()
-    reaching = aliased(ContactAttempt)
+    reaching, first_in_period = first_reached_in(start, end)
     answer = case(
         (Referral.conversation_accepted.is_(True), "accepted"),
         (Referral.conversation_accepted.is_(False), "declined"),
@@ -153,10 +151,9 @@ def _offer_answers(session: Session, ids: list[int], start: datetime, end: datet
     answers = dict(
         session.execute(
             select(answer, func.count())
-            .select_from(first)
-            .join(reaching, reaching.id == first.c.attempt_id)
+            .select_from(reaching)
             .join(Referral, Referral.id == reaching.referral_id)
-            .where(Referral.municipality_id.in_(ids), reaching.at >= start, reaching.at < end)
+            .where(first_in_period, Referral.municipality_id.in_(ids))
             .group_by(answer)
         ).all()
     )
