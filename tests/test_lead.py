@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.lead.today import today_counts, working_days_before, workload
-from portal.models import FollowUpTask, Milestone, Referral, Role, TimelineEvent
+from portal.models import Appointment, FollowUpTask, Milestone, Referral, Role, TimelineEvent
 from portal.referrals import lifecycle
 
 from .factories import add_referral, add_user
@@ -112,6 +112,38 @@ def test_workload_per_toeleider(app, world):
         mine.appointments_next_week,
         mine.overdue_items,
     ) == (1, 1, 0, 2)
+
+
+def test_workload_counts_planned_appointments_of_this_week_and_the_next_only(app, world):
+    referral = add_referral(db.session, world)
+    monday = datetime(2026, 11, 23, 10, 0)  # NOW is Thursday 26 November
+    for days, status in [
+        (-7, "planned"),  # last week
+        (0, "planned"),
+        (3, "held"),  # this week, but no longer planned
+        (4, "planned"),
+        (7, "planned"),  # next week
+        (13, "planned"),
+        (14, "planned"),  # the week after next
+    ]:
+        starts = monday + timedelta(days=days)
+        db.session.add(
+            Appointment(
+                referral_id=referral.id,
+                toeleider_id=world.toeleider.id,
+                kind="welcome",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                place="Onthaal",
+                status=status,
+                created_by_id=world.toeleider.id,
+                created_at=NOW,
+            )
+        )
+    db.session.commit()
+    rows = {w.toeleider.id: w for w in workload(db.session, [world.municipality.id], NOW.date())}
+    mine = rows[world.toeleider.id]
+    assert (mine.appointments_this_week, mine.appointments_next_week) == (2, 2)
 
 
 def test_lead_reassigns_several_files_with_one_reason(client, world):
