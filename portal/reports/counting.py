@@ -94,10 +94,23 @@ def first_reached_in(start: datetime, end: datetime):  # type: ignore[no-untyped
     )
 
 
+ANSWER_TO_OFFER = case(
+    (Referral.conversation_accepted.is_(True), "accepted"),
+    (Referral.conversation_accepted.is_(False), "declined"),
+    else_="open",
+).label("answer")
+
+
 def reached_statement(  # type: ignore[no-untyped-def]
-    municipality_ids: Iterable[int], start: datetime, end: datetime, by_year: bool = False
+    municipality_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    by_year: bool = False,
+    by_answer: bool = False,
 ):
-    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first."""
+    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first,
+    by_answer adds the answer to the offer of a conversation ('accepted', 'declined', 'open')
+    after how."""
     ids = list(municipality_ids) or [-1]
     reaching, first_in_period = first_reached_in(start, end)
     earlier_letter = aliased(ContactAttempt, name="earlier_letter")
@@ -117,13 +130,16 @@ def reached_statement(  # type: ignore[no-untyped-def]
     ).label("how")
     month = extract("month", reaching.at).label("month")
     groups = [extract("year", reaching.at).label("year"), month] if by_year else [month]
+    groups.append(how)
+    if by_answer:
+        groups.append(ANSWER_TO_OFFER)
     return (
-        select(*groups, how, func.count().label("n"))
+        select(*groups, func.count().label("n"))
         .select_from(reaching)
         .join(Referral, Referral.id == reaching.referral_id)
         .join(Service, Service.id == Referral.source_service_id)
         .where(first_in_period, Referral.municipality_id.in_(ids))
-        .group_by(*groups, how)
+        .group_by(*groups)
     )
 
 

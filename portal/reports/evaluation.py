@@ -35,7 +35,6 @@ from .counting import (
     REACHED_HOW_LABELS,
     RULE_CONVERSATIONS,
     RULE_REACHED,
-    first_reached_in,
     reached_statement,
 )
 
@@ -111,6 +110,17 @@ class _Scope:
         )
 
     @cached_property
+    def reached(self) -> list[tuple[int, int, str, str, int]]:
+        """(year, month, how, answer, n) of the people first reached in the period: the month
+        table and the answers to the offer count the same people, in one pass."""
+        start, end = self.period.bounds
+        stmt = reached_statement(self.ids, start, end, by_year=True, by_answer=True)
+        return [
+            (int(year), int(month), how, answer, n)
+            for year, month, how, answer, n in self.session.execute(stmt)
+        ]
+
+    @cached_property
     def profile(self) -> _Profile:
         """The referrals registered in the period: newcomers, long-term, each indicator."""
         row = self.session.execute(
@@ -132,9 +142,8 @@ def _reached_by_month(scope: _Scope) -> Table:
     reached: dict[tuple[int, int], dict[str, int]] = {
         m: dict.fromkeys(REACHED_HOW, 0) for m in _months(period)
     }
-    stmt = reached_statement(ids, start, end, by_year=True)
-    for year, month, how, n in session.execute(stmt):
-        reached[(int(year), int(month))][how] += n
+    for year, month, how, _answer, n in scope.reached:
+        reached[(year, month)][how] += n
     held_year, held_month = (
         extract("year", Appointment.starts_at),
         extract("month", Appointment.starts_at),
@@ -182,23 +191,9 @@ def _grouped(session: Session, key: str, title: object, label: object, stmt, rul
 
 def _offer_answers(scope: _Scope) -> Table:
     """The people first reached in the period, by their answer to the offer of a conversation."""
-    session, ids = scope.session, scope.ids
-    start, end = scope.period.bounds
-    reaching, first_in_period = first_reached_in(start, end)
-    answer = case(
-        (Referral.conversation_accepted.is_(True), "accepted"),
-        (Referral.conversation_accepted.is_(False), "declined"),
-        else_="open",
-    )
-    answers = dict(
-        session.execute(
-            select(answer, func.count())
-            .select_from(reaching)
-            .join(Referral, Referral.id == reaching.referral_id)
-            .where(first_in_period, Referral.municipality_id.in_(ids))
-            .group_by(answer)
-        ).all()
-    )
+    answers: dict[str, int] = {}
+    for _year, _month, _how, answer, n in scope.reached:
+        answers[answer] = answers.get(answer, 0) + n
     return Table(
         "aanbod",
         str(_l("Antwoord op het aanbod van een gesprek")),
