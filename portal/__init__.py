@@ -65,7 +65,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_optimize(dbapi_connection: Any, _record: Any) -> None:
     # Without statistics SQLite's planner guesses, and at 200,000 referrals it guesses wrong
-    # (a day's appointments read through the municipality index: seconds, not milliseconds).
+    # (Today's counts read through the municipality index: a second, not milliseconds).
     # PRAGMA optimize analyses only the tables this connection's queries used that have no
     # statistics yet or grew 25-fold since; otherwise it returns in microseconds. Running it
     # as a connection goes back to the pool, after every request, is what SQLite advises.
