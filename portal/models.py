@@ -348,6 +348,14 @@ class ContactAttempt(db.Model):
     actor: Mapped[User] = relationship()
     referral: Mapped[Referral] = relationship()
 
+    __table_args__ = (
+        # The reports read only the 'reached' attempts of their period, and for each one
+        # look up an earlier 'reached' attempt or letter of the same referral.
+        Index("ix_contact_attempt_outcome_at", "outcome", "at"),
+        Index("ix_contact_attempt_referral_outcome", "referral_id", "outcome", "id"),
+        Index("ix_contact_attempt_referral_channel", "referral_id", "channel", "id"),
+    )
+
 
 class Setting(db.Model):
     """A setting an admin can change, stored as text and read through portal.settings."""

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select, text
 
+from portal import create_app
 from portal.desk.intake import languages_by_use, register_referral
 from portal.extensions import db
 from portal.models import Referral, User
 
-from .conftest import backend
-from .factories import add_referral, intake_data
+from .conftest import Browserless, app_config, backend
+from .factories import add_referral, build_world, intake_data
 
 
 def test_database_runs_with_the_settings_the_portal_relies_on(app):
@@ -26,6 +27,26 @@ def test_database_runs_with_the_settings_the_portal_relies_on(app):
             assert int(version) >= 130000
             isolation = connection.execute(text("SHOW transaction_isolation")).scalar()
             assert isolation == "read committed"
+            # JIT compiling the report queries costs more than it saves.
+            assert connection.execute(text("SHOW jit")).scalar() == "off"
+
+
+def test_sqlite_gathers_planner_statistics_while_pages_are_served(tmp_path, frozen_now):
+    app = create_app(app_config(f"sqlite:///{tmp_path / 'fresh.sqlite3'}"))
+    with app.app_context():
+        db.create_all()
+        world = build_world(db.session)
+        add_referral(db.session, world)
+        db.session.commit()
+        lead_email = world.lead.email
+        db.session.remove()
+        client = Browserless(app)
+        client.login(lead_email)
+        assert client.get("/lead/").status_code == 200
+        with db.engine.connect() as connection:
+            analysed = set(connection.execute(text("SELECT tbl FROM sqlite_stat1")).scalars())
+        db.engine.dispose()
+    assert "referral" in analysed
 
 
 def test_twenty_desks_saving_at_once_get_twenty_distinct_references(app, world):

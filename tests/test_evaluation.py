@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
+from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import (
@@ -238,6 +239,32 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
             )
         )
         assert rows[-1] == [str(v) for v in table.totals], key
+
+
+def test_csv_of_one_table_counts_that_table_only(client, half_year, world):
+    client.login(world.lead.email)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/reports/evaluation/talen.csv?year=2026&part=interim")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    rows = list(
+        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
+    )
+    table = tables_of(world, [world.municipality.id, world.other_municipality.id])["talen"]
+    assert rows == [
+        table.columns,
+        *[[str(v) for v in row] for row in table.rows],
+        [str(v) for v in table.totals],
+    ]
+    # The languages need no contact attempts: the other tables were not counted for it.
+    assert statements and not any("contact_attempt" in s for s in statements)
+    assert client.get("/reports/evaluation/onbekend.csv?year=2026").status_code == 404
 
 
 def test_period_picker_and_municipality_filter(client, half_year, world):

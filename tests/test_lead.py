@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.lead.today import today_counts, working_days_before, workload
-from portal.models import FollowUpTask, Milestone, Referral, Role, TimelineEvent
+from portal.models import Appointment, FollowUpTask, Milestone, Referral, Role, TimelineEvent
 from portal.referrals import lifecycle
 
 from .factories import add_referral, add_user
@@ -112,6 +113,38 @@ def test_workload_per_toeleider(app, world):
         mine.appointments_next_week,
         mine.overdue_items,
     ) == (1, 1, 0, 2)
+
+
+def test_workload_counts_planned_appointments_of_this_week_and_the_next_only(app, world):
+    referral = add_referral(db.session, world)
+    monday = datetime(2026, 11, 23, 10, 0)  # NOW is Thursday 26 November
+    for days, status in [
+        (-7, "planned"),  # last week
+        (0, "planned"),
+        (3, "held"),  # this week, but no longer planned
+        (4, "planned"),
+        (7, "planned"),  # next week
+        (13, "planned"),
+        (14, "planned"),  # the week after next
+    ]:
+        starts = monday + timedelta(days=days)
+        db.session.add(
+            Appointment(
+                referral_id=referral.id,
+                toeleider_id=world.toeleider.id,
+                kind="welcome",
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=1),
+                place="Onthaal",
+                status=status,
+                created_by_id=world.toeleider.id,
+                created_at=NOW,
+            )
+        )
+    db.session.commit()
+    rows = {w.toeleider.id: w for w in workload(db.session, [world.municipality.id], NOW.date())}
+    mine = rows[world.toeleider.id]
+    assert (mine.appointments_this_week, mine.appointments_next_week) == (2, 2)
 
 
 def test_lead_reassigns_several_files_with_one_reason(client, world):
@@ -257,3 +290,52 @@ def test_today_page_queries_do_not_grow_with_the_appointments(client, world):
     with_one = statements_for_today()
     add_appointments(5)
     assert statements_for_today() == with_one
+
+
+def test_signal_register_pages_keep_the_status_filter(client, world):
+    from portal.models import Signal, Theme
+
+    theme = Theme(name="Werk")
+    db.session.add(theme)
+    db.session.flush()
+    for n in range(66):
+        answered = n % 11 == 0  # 6 answered, 60 new
+        db.session.add(
+            Signal(
+                municipality_id=world.municipality.id,
+                theme_id=theme.id,
+                description=f"Signaal nummer {n:02d}.",
+                status="answered" if answered else "new",
+                answer="Besproken op het overleg." if answered else None,
+                created_by_id=world.toeleider.id,
+                created_at=NOW - timedelta(hours=n),
+            )
+        )
+    db.session.commit()
+    client.login(world.lead.email)
+    first = client.get("/lead/signals").get_data(as_text=True)
+    assert "66 signalen" in first and "Pagina 1 van 2" in first
+    assert first.count("Signaal nummer") == 50 and "Signaal nummer 65." not in first
+    assert 'href="/lead/signals?page=2"' in first
+    assert client.get("/lead/signals?page=2").get_data(as_text=True).count("Signaal nummer") == 16
+
+    only_new = client.get("/lead/signals?status=new").get_data(as_text=True)
+    assert "60 signalen" in only_new and "Besproken op het overleg." not in only_new
+    assert 'href="/lead/signals?page=2&amp;status=new"' in only_new
+    second = client.get("/lead/signals?page=2&status=new").get_data(as_text=True)
+    assert second.count("Signaal nummer") == 10 and "Besproken op het overleg." not in second
+    assert "Signaal nummer 65." in second
+
+    # Answering a signal on that page leads back to the same page of the same filter.
+    last = db.session.scalar(select(Signal).where(Signal.description == "Signaal nummer 65."))
+    action = f"/lead/signals/{last.id}?page=2&amp;status=new"
+    assert f'action="{action}"' in second
+    response = client.post(
+        action.replace("&amp;", "&"), {"status": "brought_to_board", "answer": ""}
+    )
+    assert response.status_code == 303
+    back = urlsplit(response.headers["Location"])
+    assert (back.path, parse_qs(back.query)) == (
+        "/lead/signals",
+        {"page": ["2"], "status": ["new"]},
+    )

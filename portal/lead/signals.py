@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload
 
 from ..models import Signal, SignalStatus, User
 from ..referrals.lifecycle import TransitionRefused
 
 
-def register(session: Session, municipality_ids: Iterable[int], status: str = "") -> list[Signal]:
+def register_statement(municipality_ids: Iterable[int], status: str = "") -> Select[tuple[Signal]]:
+    """The signals of these municipalities, newest first; one status, or all when none is given."""
     stmt = (
         select(Signal)
         .options(joinedload(Signal.theme), joinedload(Signal.created_by))
@@ -21,7 +22,7 @@ def register(session: Session, municipality_ids: Iterable[int], status: str = ""
     )
     if status in {s.value for s in SignalStatus}:
         stmt = stmt.where(Signal.status == status)
-    return list(session.scalars(stmt))
+    return stmt
 
 
 def update_signal(signal: Signal, actor: User, status: SignalStatus, answer: str | None) -> None:

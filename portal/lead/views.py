@@ -24,7 +24,7 @@ from ..referrals import lifecycle
 from ..referrals.forms import ReassignForm
 from ..settings import get_int
 from ..templating import is_htmx
-from .signals import register, update_signal
+from .signals import register_statement, update_signal
 from .today import LIST_KINDS, appointments_today, list_statement, today_counts, workload
 
 bp = Blueprint("lead", __name__, url_prefix="/lead")
@@ -154,16 +154,28 @@ class SignalForm(FlaskForm):
     )
 
 
+SIGNALS_PER_PAGE = 50
+
+
 @bp.get("/signals")
 @requires(Permission.LEAD_TEAM)
 def signals() -> Any:
-    """Every signal with theme, date and source, and what became of it."""
+    """Every signal with theme, date and source, and what became of it, a page at a time."""
     status = request.args.get("status", "")
+    page = paginate(
+        db.session,
+        register_statement(_lead_ids(), status),
+        record_id(request.args.get("page")) or 1,
+        SIGNALS_PER_PAGE,
+    )
     return render_template(
         "lead/signals.html",
-        signals=register(db.session, _lead_ids(), status),
+        page=page,
         status=status,
-        labels=SIGNAL_STATUS_LABELS,
+        # Pages and the forms on them keep the filter.
+        filter_args={"status": status} if status in SIGNAL_STATUS_LABELS else {},
+        # Translated once here: every row's status choice shows them all.
+        labels={value: str(label) for value, label in SIGNAL_STATUS_LABELS.items()},
         form=SignalForm(formdata=None),
     )
 
@@ -186,4 +198,6 @@ def update_signal_status(signal_id: int) -> Any:
             flash(refused.message)
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(url_for("lead.signals"), code=303)
+    # Back to the filter and page the lead was working in.
+    shown = {k: v for k, v in request.args.items() if k in ("status", "page")}
+    return redirect(url_for("lead.signals", **shown), code=303)

@@ -74,24 +74,46 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 
-def first_reached():  # type: ignore[no-untyped-def]
-    """Per referral, its first contact attempt with outcome 'reached'."""
-    return (
-        select(ContactAttempt.referral_id, func.min(ContactAttempt.id).label("attempt_id"))
-        .where(ContactAttempt.outcome == ContactOutcome.REACHED.value)
-        .group_by(ContactAttempt.referral_id)
-        .subquery()
+def first_reached_in(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
+    """The contact attempts made in [start, end) that were their referral's first 'reached'.
+
+    Returns the attempts' alias and the condition that selects them. Only attempts in the
+    period are read: an earlier 'reached' attempt (a smaller id) of the same referral rules
+    an attempt out, so the rule stays "the first reached attempt, by id".
+    """
+    reaching = aliased(ContactAttempt, name="reaching")
+    earlier = aliased(ContactAttempt, name="earlier_reached")
+    reached = ContactOutcome.REACHED.value
+    first = ~exists().where(
+        earlier.referral_id == reaching.referral_id,
+        earlier.outcome == reached,
+        earlier.id < reaching.id,
+    )
+    return reaching, and_(
+        reaching.outcome == reached, reaching.at >= start, reaching.at < end, first
     )
 
 
+ANSWER_TO_OFFER = case(
+    (Referral.conversation_accepted.is_(True), "accepted"),
+    (Referral.conversation_accepted.is_(False), "declined"),
+    else_="open",
+).label("answer")
+
+
 def reached_statement(  # type: ignore[no-untyped-def]
-    municipality_ids: Iterable[int], start: datetime, end: datetime, by_year: bool = False
+    municipality_ids: Iterable[int],
+    start: datetime,
+    end: datetime,
+    by_year: bool = False,
+    by_answer: bool = False,
 ):
-    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first."""
+    """(month, how, n) of referrals first reached in [start, end); by_year puts the year first,
+    by_answer adds the answer to the offer of a conversation ('accepted', 'declined', 'open')
+    after how."""
     ids = list(municipality_ids) or [-1]
-    first = first_reached()
-    reaching = aliased(ContactAttempt)
-    earlier_letter = aliased(ContactAttempt)
+    reaching, first_in_period = first_reached_in(start, end)
+    earlier_letter = aliased(ContactAttempt, name="earlier_letter")
     letter_before = exists().where(
         and_(
             earlier_letter.referral_id == reaching.referral_id,
@@ -108,15 +130,16 @@ def reached_statement(  # type: ignore[no-untyped-def]
     ).label("how")
     month = extract("month", reaching.at).label("month")
     groups = [extract("year", reaching.at).label("year"), month] if by_year else [month]
+    groups.append(how)
+    if by_answer:
+        groups.append(ANSWER_TO_OFFER)
     return (
-        select(*groups, how, func.count().label("n"))
-        .select_from(first)
-        .join(reaching, reaching.id == first.c.attempt_id)
+        select(*groups, func.count().label("n"))
+        .select_from(reaching)
         .join(Referral, Referral.id == reaching.referral_id)
         .join(Service, Service.id == Referral.source_service_id)
-        .where(Referral.municipality_id.in_(ids))
-        .where(reaching.at >= start, reaching.at < end)
-        .group_by(*groups, how)
+        .where(first_in_period, Referral.municipality_id.in_(ids))
+        .group_by(*groups)
     )
 
 

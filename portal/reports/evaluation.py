@@ -6,20 +6,20 @@ is the sum of its rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, extract, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
 from ..models import (
     Appointment,
     AppointmentStatus,
     ClosingOutcome,
-    ContactAttempt,
     Conversation,
     Language,
     Need,
@@ -35,7 +35,6 @@ from .counting import (
     REACHED_HOW_LABELS,
     RULE_CONVERSATIONS,
     RULE_REACHED,
-    first_reached,
     reached_statement,
 )
 
@@ -88,14 +87,63 @@ def _months(period: Period) -> list[tuple[int, int]]:
     return months
 
 
-def _reached_by_month(session: Session, ids: list[int], period: Period) -> Table:
+@dataclass(frozen=True)
+class _Profile:
+    newcomers: int
+    long_term: int
+    dutch: int
+    no_work: int
+    children: int
+    count: int
+
+
+class _Scope:
+    """What the tables of one report count over; counts that two tables share, counted once."""
+
+    def __init__(self, session: Session, ids: list[int], period: Period):
+        self.session, self.ids, self.period = session, ids, period
+        start, end = period.bounds
+        self.registered = (
+            Referral.created_at >= start,
+            Referral.created_at < end,
+            Referral.municipality_id.in_(ids),
+        )
+
+    @cached_property
+    def reached(self) -> list[tuple[int, int, str, str, int]]:
+        """(year, month, how, answer, n) of the people first reached in the period: the month
+        table and the answers to the offer count the same people, in one pass."""
+        start, end = self.period.bounds
+        stmt = reached_statement(self.ids, start, end, by_year=True, by_answer=True)
+        return [
+            (int(year), int(month), how, answer, n)
+            for year, month, how, answer, n in self.session.execute(stmt)
+        ]
+
+    @cached_property
+    def profile(self) -> _Profile:
+        """The referrals registered in the period: newcomers, long-term, each indicator."""
+        row = self.session.execute(
+            select(
+                func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
+                func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
+                func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
+                func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
+                func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
+                func.count(),
+            ).where(*self.registered)
+        ).one()
+        return _Profile(*(int(v or 0) for v in row))
+
+
+def _reached_by_month(scope: _Scope) -> Table:
+    session, ids, period = scope.session, scope.ids, scope.period
     start, end = period.bounds
     reached: dict[tuple[int, int], dict[str, int]] = {
         m: dict.fromkeys(REACHED_HOW, 0) for m in _months(period)
     }
-    stmt = reached_statement(ids, start, end, by_year=True)
-    for year, month, how, n in session.execute(stmt):
-        reached[(int(year), int(month))][how] += n
+    for year, month, how, _answer, n in scope.reached:
+        reached[(year, month)][how] += n
     held_year, held_month = (
         extract("year", Appointment.starts_at),
         extract("month", Appointment.starts_at),
@@ -141,25 +189,11 @@ def _grouped(session: Session, key: str, title: object, label: object, stmt, rul
     return Table(key, str(title), [str(label), str(_l("Aantal"))], rows, str(rule))
 
 
-def _offer_answers(session: Session, ids: list[int], start: datetime, end: datetime) -> Table:
+def _offer_answers(scope: _Scope) -> Table:
     """The people first reached in the period, by their answer to the offer of a conversation."""
-    first = first_reached()
-    reaching = aliased(ContactAttempt)
-    answer = case(
-        (Referral.conversation_accepted.is_(True), "accepted"),
-        (Referral.conversation_accepted.is_(False), "declined"),
-        else_="open",
-    )
-    answers = dict(
-        session.execute(
-            select(answer, func.count())
-            .select_from(first)
-            .join(reaching, reaching.id == first.c.attempt_id)
-            .join(Referral, Referral.id == reaching.referral_id)
-            .where(Referral.municipality_id.in_(ids), reaching.at >= start, reaching.at < end)
-            .group_by(answer)
-        ).all()
-    )
+    answers: dict[str, int] = {}
+    for _year, _month, _how, answer, n in scope.reached:
+        answers[answer] = answers.get(answer, 0) + n
     return Table(
         "aanbod",
         str(_l("Antwoord op het aanbod van een gesprek")),
@@ -180,184 +214,204 @@ def _offer_answers(session: Session, ids: list[int], start: datetime, end: datet
     )
 
 
-def evaluation_tables(
-    session: Session, municipality_ids: Iterable[int], period: Period
-) -> list[Table]:
-    ids = list(municipality_ids) or [-1]
-    start, end = period.bounds
-    registered = (
-        Referral.created_at >= start,
-        Referral.created_at < end,
-        Referral.municipality_id.in_(ids),
+def _sources(scope: _Scope) -> Table:
+    return _grouped(
+        scope.session,
+        "bronnen",
+        _l("Doorverwijzingen per bron"),
+        _l("Dienst of partner"),
+        select(Service.name, func.count())
+        .join(Referral, Referral.source_service_id == Service.id)
+        .where(*scope.registered)
+        .group_by(Service.name)
+        .order_by(func.count().desc(), Service.name),
+        _l(
+            "Elke doorverwijzing die in de periode geregistreerd werd, bij de dienst of "
+            "partner die doorverwees."
+        ),
     )
-    tables = [_reached_by_month(session, ids, period)]
-    tables.append(_offer_answers(session, ids, start, end))
-    tables.append(
-        _grouped(
-            session,
-            "bronnen",
-            _l("Doorverwijzingen per bron"),
-            _l("Dienst of partner"),
-            select(Service.name, func.count())
-            .join(Referral, Referral.source_service_id == Service.id)
-            .where(*registered)
-            .group_by(Service.name)
-            .order_by(func.count().desc(), Service.name),
-            _l(
-                "Elke doorverwijzing die in de periode geregistreerd werd, bij de dienst of "
-                "partner die doorverwees."
-            ),
-        )
-    )
+
+
+def _outcomes(scope: _Scope) -> Table:
+    start, end = scope.period.bounds
     outcome_rows = dict(
-        session.execute(
+        scope.session.execute(
             select(Referral.outcome, func.count())
             .where(
                 Referral.closed_at >= start,
                 Referral.closed_at < end,
-                Referral.municipality_id.in_(ids),
+                Referral.municipality_id.in_(scope.ids),
             )
             .group_by(Referral.outcome)
         ).all()
     )
-    tables.append(
-        Table(
-            "resultaten",
-            str(_l("Afgesloten dossiers per resultaat")),
-            [str(_l("Resultaat")), str(_l("Aantal"))],
-            [
-                [str(CLOSING_OUTCOME_LABELS[o]), outcome_rows.get(o.value, 0)]
-                for o in ClosingOutcome
-            ],
-            str(
-                _l(
-                    "Elk dossier dat in de periode afgesloten werd, bij het resultaat waarmee "
-                    "het afgesloten werd."
-                )
-            ),
-        )
+    return Table(
+        "resultaten",
+        str(_l("Afgesloten dossiers per resultaat")),
+        [str(_l("Resultaat")), str(_l("Aantal"))],
+        [[str(CLOSING_OUTCOME_LABELS[o]), outcome_rows.get(o.value, 0)] for o in ClosingOutcome],
+        str(
+            _l(
+                "Elk dossier dat in de periode afgesloten werd, bij het resultaat waarmee "
+                "het afgesloten werd."
+            )
+        ),
     )
+
+
+def _partner_referrals(scope: _Scope) -> Table:
+    period = scope.period
     arrived = func.sum(case((PartnerReferral.status == "arrived", 1), else_=0))
-    partner_rows = session.execute(
+    partner_rows = scope.session.execute(
         select(Service.name, func.count(), arrived)
         .join(PartnerReferral, PartnerReferral.partner_id == Service.id)
         .join(Referral, Referral.id == PartnerReferral.referral_id)
         .where(
             PartnerReferral.referred_on >= period.start, PartnerReferral.referred_on < period.end
         )
-        .where(Referral.municipality_id.in_(ids))
+        .where(Referral.municipality_id.in_(scope.ids))
         .group_by(Service.name)
         .order_by(Service.name)
     ).all()
-    tables.append(
-        Table(
-            "toeleidingen",
-            str(_l("Toeleidingen per partner")),
-            [
-                str(_l("Partner")),
-                str(_l("Toeleidingen")),
-                str(PARTNER_STATUS_LABELS["arrived"]).capitalize(),
-            ],
-            [[name, n, int(a or 0)] for name, n, a in partner_rows],
-            str(
-                _l(
-                    "Elke toeleiding met een datum in de periode; aangekomen volgens de "
-                    "laatste opvolging."
-                )
-            ),
-        )
-    )
-    tables.append(
-        _grouped(
-            session,
-            "noden",
-            _l("Meest gestelde vragen en noden"),
-            _l("Soort"),
-            select(NeedCategory.name, func.count())
-            .join(Need, Need.category_id == NeedCategory.id)
-            .join(Conversation, Conversation.id == Need.conversation_id)
-            .join(Referral, Referral.id == Conversation.referral_id)
-            .where(Conversation.held_on >= period.start, Conversation.held_on < period.end)
-            .where(Referral.municipality_id.in_(ids))
-            .group_by(NeedCategory.name)
-            .order_by(func.count().desc(), NeedCategory.name),
-            _l("Elke vraag of nood genoteerd in een gesprek dat in de periode gehouden werd."),
-        )
-    )
-    tables.append(
-        _grouped(
-            session,
-            "talen",
-            _l("Contacttalen"),
-            _l("Taal"),
-            select(Language.name, func.count())
-            .join(Referral, Referral.contact_language_code == Language.code)
-            .where(*registered)
-            .group_by(Language.name)
-            .order_by(func.count().desc(), Language.name),
-            _l("Elke doorverwijzing die in de periode geregistreerd werd, bij haar contacttaal."),
-        )
-    )
-    profile = session.execute(
-        select(
-            func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
-            func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
-            func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
-            func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
-            func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
-            func.count(),
-        ).where(*registered)
-    ).one()
-    newcomers, long_term, dutch, no_work, children, count = (int(v or 0) for v in profile)
-    tables.append(
-        Table(
-            "profiel",
-            str(_l("Nieuwkomers en oudkomers")),
-            [str(_l("Groep")), str(_l("Aantal"))],
-            [[str(_l("nieuwkomers")), newcomers], [str(_l("oudkomers")), long_term]],
-            str(
-                _l(
-                    "Elke doorverwijzing die in de periode geregistreerd werd; nieuwkomer als "
-                    "de persoon "
-                    "bij de registratie minder dan een jaar in de gemeente woonde."
-                )
-            ),
-        )
-    )
-    tables.append(
-        Table(
-            "indicatoren",
-            str(_l("Indicatoren (van %(n)d doorverwijzingen)", n=count)),
-            [str(_l("Indicator")), str(_l("Ja"))],
-            [
-                [str(_l("Nederlands moeilijk of tolk")), dutch],
-                [str(_l("Geen werk")), no_work],
-                [str(_l("Kinderen in het gezin")), children],
-            ],
-            str(
-                _l(
-                    "Per indicator het aantal doorverwijzingen uit de periode met 'ja' "
-                    "(voor werk: 'nee'). "
-                    "Eén persoon kan bij meer indicatoren tellen; het totaal telt antwoorden, "
-                    "geen personen."
-                )
-            ),
-        )
-    )
-    tables.append(
-        _grouped(
-            session,
-            "signalen",
-            _l("Signalen per thema"),
-            _l("Thema"),
-            select(Theme.name, func.count())
-            .join(Signal, Signal.theme_id == Theme.id)
-            .where(
-                Signal.created_at >= start, Signal.created_at < end, Signal.municipality_id.in_(ids)
+    return Table(
+        "toeleidingen",
+        str(_l("Toeleidingen per partner")),
+        [
+            str(_l("Partner")),
+            str(_l("Toeleidingen")),
+            str(PARTNER_STATUS_LABELS["arrived"]).capitalize(),
+        ],
+        [[name, n, int(a or 0)] for name, n, a in partner_rows],
+        str(
+            _l(
+                "Elke toeleiding met een datum in de periode; aangekomen volgens de "
+                "laatste opvolging."
             )
-            .group_by(Theme.name)
-            .order_by(func.count().desc(), Theme.name),
-            _l("Elk signaal dat in de periode genoteerd werd."),
-        )
+        ),
     )
-    return tables
+
+
+def _needs(scope: _Scope) -> Table:
+    period = scope.period
+    return _grouped(
+        scope.session,
+        "noden",
+        _l("Meest gestelde vragen en noden"),
+        _l("Soort"),
+        select(NeedCategory.name, func.count())
+        .join(Need, Need.category_id == NeedCategory.id)
+        .join(Conversation, Conversation.id == Need.conversation_id)
+        .join(Referral, Referral.id == Conversation.referral_id)
+        .where(Conversation.held_on >= period.start, Conversation.held_on < period.end)
+        .where(Referral.municipality_id.in_(scope.ids))
+        .group_by(NeedCategory.name)
+        .order_by(func.count().desc(), NeedCategory.name),
+        _l("Elke vraag of nood genoteerd in een gesprek dat in de periode gehouden werd."),
+    )
+
+
+def _languages(scope: _Scope) -> Table:
+    return _grouped(
+        scope.session,
+        "talen",
+        _l("Contacttalen"),
+        _l("Taal"),
+        select(Language.name, func.count())
+        .join(Referral, Referral.contact_language_code == Language.code)
+        .where(*scope.registered)
+        .group_by(Language.name)
+        .order_by(func.count().desc(), Language.name),
+        _l("Elke doorverwijzing die in de periode geregistreerd werd, bij haar contacttaal."),
+    )
+
+
+def _profile(scope: _Scope) -> Table:
+    counts = scope.profile
+    return Table(
+        "profiel",
+        str(_l("Nieuwkomers en oudkomers")),
+        [str(_l("Groep")), str(_l("Aantal"))],
+        [[str(_l("nieuwkomers")), counts.newcomers], [str(_l("oudkomers")), counts.long_term]],
+        str(
+            _l(
+                "Elke doorverwijzing die in de periode geregistreerd werd; nieuwkomer als "
+                "de persoon "
+                "bij de registratie minder dan een jaar in de gemeente woonde."
+            )
+        ),
+    )
+
+
+def _indicators(scope: _Scope) -> Table:
+    counts = scope.profile
+    return Table(
+        "indicatoren",
+        str(_l("Indicatoren (van %(n)d doorverwijzingen)", n=counts.count)),
+        [str(_l("Indicator")), str(_l("Ja"))],
+        [
+            [str(_l("Nederlands moeilijk of tolk")), counts.dutch],
+            [str(_l("Geen werk")), counts.no_work],
+            [str(_l("Kinderen in het gezin")), counts.children],
+        ],
+        str(
+            _l(
+                "Per indicator het aantal doorverwijzingen uit de periode met 'ja' "
+                "(voor werk: 'nee'). "
+                "Eén persoon kan bij meer indicatoren tellen; het totaal telt antwoorden, "
+                "geen personen."
+            )
+        ),
+    )
+
+
+def _signals_by_theme(scope: _Scope) -> Table:
+    start, end = scope.period.bounds
+    return _grouped(
+        scope.session,
+        "signalen",
+        _l("Signalen per thema"),
+        _l("Thema"),
+        select(Theme.name, func.count())
+        .join(Signal, Signal.theme_id == Theme.id)
+        .where(
+            Signal.created_at >= start,
+            Signal.created_at < end,
+            Signal.municipality_id.in_(scope.ids),
+        )
+        .group_by(Theme.name)
+        .order_by(func.count().desc(), Theme.name),
+        _l("Elk signaal dat in de periode genoteerd werd."),
+    )
+
+
+# Every table of the report by its key, in the order of the page and the workbook.
+TABLE_BUILDERS: dict[str, Callable[[_Scope], Table]] = {
+    "bereikt": _reached_by_month,
+    "aanbod": _offer_answers,
+    "bronnen": _sources,
+    "resultaten": _outcomes,
+    "toeleidingen": _partner_referrals,
+    "noden": _needs,
+    "talen": _languages,
+    "profiel": _profile,
+    "indicatoren": _indicators,
+    "signalen": _signals_by_theme,
+}
+
+
+def evaluation_tables(
+    session: Session, municipality_ids: Iterable[int], period: Period
+) -> list[Table]:
+    """Every table of the evaluation report of the period."""
+    scope = _Scope(session, list(municipality_ids) or [-1], period)
+    return [build(scope) for build in TABLE_BUILDERS.values()]
+
+
+def evaluation_table(
+    session: Session, municipality_ids: Iterable[int], period: Period, key: str
+) -> Table | None:
+    """One table of the report, counted on its own; None for a key the report lacks."""
+    build = TABLE_BUILDERS.get(key)
+    if build is None:
+        return None
+    return build(_Scope(session, list(municipality_ids) or [-1], period))

@@ -14,8 +14,8 @@ from datetime import date, datetime
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
 from ..models import (
@@ -23,8 +23,6 @@ from ..models import (
     Appointment,
     AppointmentStatus,
     Channel,
-    ContactAttempt,
-    ContactOutcome,
     HouseholdChild,
     Kpi,
     KpiRule,
@@ -33,6 +31,7 @@ from ..models import (
     PartnerReferralStatus,
     Referral,
 )
+from .counting import first_reached_in
 from .evaluation import Period
 
 # Which units a rule can count in: people-based rules count households and their members,
@@ -81,19 +80,8 @@ def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: i
     start, end = _bounds(period)
     if rule is KpiRule.REACHED:
         # The first reached attempt ever (the reports' rule), when it falls in the period.
-        earlier = aliased(ContactAttempt)
-        return select(ContactAttempt.referral_id, ContactAttempt.kpi_channel_id).where(
-            ContactAttempt.outcome == ContactOutcome.REACHED.value,
-            ContactAttempt.at >= start,
-            ContactAttempt.at < end,
-            ~exists().where(
-                and_(
-                    earlier.referral_id == ContactAttempt.referral_id,
-                    earlier.outcome == ContactOutcome.REACHED.value,
-                    earlier.id < ContactAttempt.id,
-                )
-            ),
-        )
+        reaching, first_in_period = first_reached_in(start, end)
+        return select(reaching.referral_id, reaching.kpi_channel_id).where(first_in_period)
     if rule is KpiRule.CONVERSATION_HELD:
         first = (
             select(func.min(Appointment.id).label("id"))

@@ -23,7 +23,7 @@ from .counting import (
     RULE_REACHED,
     monthly_figures,
 )
-from .evaluation import Period, Table, evaluation_tables, work_year_period
+from .evaluation import Period, Table, evaluation_table, evaluation_tables, work_year_period
 from .kpis import export_rows, kpi_progress, project_year, visible_kpis
 from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
@@ -147,9 +147,10 @@ def evaluation() -> Any:
 @bp.get("/evaluation/<key>.csv")
 @requires(Permission.LEAD_TEAM)
 def evaluation_csv(key: str) -> Any:
+    """One table of the evaluation report as CSV."""
     ids, _chosen = _scope()
     period, _part = _period()
-    table = next((t for t in evaluation_tables(db.session, ids, period) if t.key == key), None)
+    table = evaluation_table(db.session, ids, period, key)
     if table is None:
         abort(404)
     return _csv_response(table, f"evaluatie-{key}-{period.start}.csv")
