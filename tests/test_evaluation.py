@@ -194,6 +194,12 @@ def test_every_table_of_the_interim_report(half_year, world):
         ["Kinderen in het gezin", 1],
     ]
     assert t["signalen"].rows == [["Werk", 1]]
+    # One person had a conversation (Een A, 3 March) and was led to work, not to Dutch.
+    assert t["nederlands"].rows == [
+        ["toegeleid naar Nederlands leren of oefenen", 0, "0,0 %"],
+        ["niet toegeleid naar Nederlands", 1, "100,0 %"],
+    ]
+    assert t["nederlands"].totals == ["Totaal", 1, "100,0 %"]
     # The same count is the same number on every table: registered in the period.
     assert t["bronnen"].totals[1] == t["talen"].totals[1] == t["profiel"].totals[1] == 3
 
@@ -205,6 +211,8 @@ def test_final_report_takes_the_whole_year_and_municipalities_add_up(half_year, 
     assert len(both["bereikt"].rows) == 12
     for key in both:
         for column in range(1, len(both[key].columns)):
+            if column in both[key].total_cells:
+                continue  # a share: the counts beside it add up, the percentages do not
             assert (
                 both[key].totals[column] == here[key].totals[column] + there[key].totals[column]
             ), key
@@ -215,7 +223,8 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
     client.login(world.lead.email)
     html = client.get("/reports/evaluation?year=2026&part=interim").get_data(as_text=True)
     assert "Evaluatierapport" in html and "01/01/2026 – 30/06/2026" in html
-    assert html.count('<p class="rule">') == 10
+    assert html.count('<p class="rule">') == 11
+    assert 'href="/lead/list/letters"' in html  # the unreached, for the next letter round
     assert '<option value="">alle samen</option>' in html  # a lead of two municipalities chooses
     response = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
     assert response.mimetype.endswith("spreadsheetml.sheet")
@@ -284,3 +293,54 @@ def test_reports_are_for_leads_only(client, world):
     client.login(world.toeleider.email)
     assert client.get("/reports/evaluation").status_code == 403
     assert client.get("/reports/evaluation.xlsx").status_code == 403
+
+
+def test_share_led_to_dutch_counts_people_with_a_conversation_once(half_year, world):
+    dutch = Theme(name="Nederlands leren en oefenen", is_dutch_learning=True)
+    db.session.add(dutch)
+    db.session.flush()
+    first = half_year[0]
+    for day in (date(2026, 3, 10), date(2026, 4, 2)):  # two referrals to Dutch: one person
+        db.session.add(
+            PartnerReferral(
+                referral_id=first.id,
+                partner_id=world.partner.id,
+                theme_id=dutch.id,
+                referred_on=day,
+                status="proposed",
+                created_by_id=world.toeleider.id,
+                updated_at=FEB,
+            )
+        )
+    db.session.add(
+        Appointment(
+            referral_id=half_year[2].id,
+            toeleider_id=world.toeleider.id,
+            kind="welcome",
+            starts_at=datetime(2026, 5, 4, 10),
+            ends_at=datetime(2026, 5, 4, 11),
+            place="Onthaal",
+            status="held",
+            created_by_id=world.toeleider.id,
+            created_at=FEB,
+        )
+    )
+    db.session.add(
+        PartnerReferral(  # after the interim period: does not count in it
+            referral_id=half_year[2].id,
+            partner_id=world.partner.id,
+            theme_id=dutch.id,
+            referred_on=date(2026, 7, 15),
+            status="proposed",
+            created_by_id=world.toeleider.id,
+            updated_at=FEB,
+        )
+    )
+    db.session.commit()
+    interim = tables_of(world, [world.municipality.id])["nederlands"]
+    assert interim.rows == [
+        ["toegeleid naar Nederlands leren of oefenen", 1, "50,0 %"],
+        ["niet toegeleid naar Nederlands", 1, "50,0 %"],
+    ]
+    final = tables_of(world, [world.municipality.id], part="final")["nederlands"]
+    assert [row[1] for row in final.rows] == [2, 0]

@@ -7,12 +7,13 @@ is the sum of its rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
+from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, extract, func, select
+from sqlalchemy import case, exists, extract, func, select
 from sqlalchemy.orm import Session
 
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
@@ -48,13 +49,18 @@ class Table:
     columns: list[str]
     rows: list[list[object]]
     rule: str
+    # The total of a column that is not summed (a share), by column index.
+    total_cells: dict[int, object] = field(default_factory=dict)
 
     @property
     def totals(self) -> list[object]:
-        """'Totaal' and the sum of every numeric column."""
+        """'Totaal' and the sum of every numeric column; shares take their given total."""
         sums: list[object] = [str(_l("Totaal"))]
         for index in range(1, len(self.columns)):
-            sums.append(sum(int(row[index]) for row in self.rows))  # type: ignore[call-overload]
+            if index in self.total_cells:
+                sums.append(self.total_cells[index])
+            else:
+                sums.append(sum(int(row[index]) for row in self.rows))  # type: ignore[call-overload]
         return sums
 
 
@@ -384,6 +390,63 @@ def _signals_by_theme(scope: _Scope) -> Table:
     )
 
 
+def _share(part: int, whole: int) -> str:
+    return format_percent(part / whole, "#,##0.0 %") if whole else "–"
+
+
+def _dutch_share(scope: _Scope) -> Table:
+    """Of the people with a conversation in the period, who was led to Dutch classes or practice."""
+    start, end = scope.period.bounds
+    held = (
+        select(Appointment.referral_id)
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(
+            Appointment.status == AppointmentStatus.HELD.value,
+            Appointment.starts_at >= start,
+            Appointment.starts_at < end,
+            Referral.municipality_id.in_(scope.ids),
+        )
+        .distinct()
+        .subquery()
+    )
+    led = exists().where(
+        PartnerReferral.referral_id == held.c.referral_id,
+        PartnerReferral.referred_on < scope.period.end,
+        PartnerReferral.theme_id == Theme.id,
+        Theme.is_dutch_learning.is_(True),
+    )
+    people, to_dutch = scope.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((led, 1), else_=0)), 0)).select_from(held)
+    ).one()
+    people, to_dutch = int(people), int(to_dutch)
+    return Table(
+        "nederlands",
+        str(_l("Toegeleid naar Nederlands leren of oefenen")),
+        [str(_l("Groep")), str(_l("Personen")), str(_l("Aandeel"))],
+        [
+            [
+                str(_l("toegeleid naar Nederlands leren of oefenen")),
+                to_dutch,
+                _share(to_dutch, people),
+            ],
+            [
+                str(_l("niet toegeleid naar Nederlands")),
+                people - to_dutch,
+                _share(people - to_dutch, people),
+            ],
+        ],
+        str(
+            _l(
+                "Elke persoon met een gehouden gesprek in de periode telt één keer. Toegeleid: "
+                "met een toeleiding naar een partner in een thema dat als 'Nederlands leren of "
+                "oefenen' telt (een beheerder duidt die thema's aan), met een datum vóór het "
+                "einde van de periode."
+            )
+        ),
+        total_cells={2: _share(people, people)},
+    )
+
+
 # Every table of the report by its key, in the order of the page and the workbook.
 TABLE_BUILDERS: dict[str, Callable[[_Scope], Table]] = {
     "bereikt": _reached_by_month,
@@ -391,6 +454,7 @@ TABLE_BUILDERS: dict[str, Callable[[_Scope], Table]] = {
     "bronnen": _sources,
     "resultaten": _outcomes,
     "toeleidingen": _partner_referrals,
+    "nederlands": _dutch_share,
     "noden": _needs,
     "talen": _languages,
     "profiel": _profile,
