@@ -6,7 +6,10 @@ Core inserts) and then, also by bulk Core inserts, with the rows the lead's page
 reports count: contact attempts (no answer, letter rounds, reached at the desk or by phone),
 appointments (held, planned, a few no-shows), conversations with their needs and themes,
 partner referrals with mixed statuses, a few hundred signals, follow-up tasks and
-development-plan milestones, some of both overdue. On PostgreSQL the load ends with VACUUM
+development-plan milestones, some of both overdue, 2,000 group activities, six KPIs (one per
+counting rule) and three programmes with their places and waiting lists. Every contact,
+appointment and partner referral carries the KPI channel of its toeleider's team, as the
+portal stores it. On PostgreSQL the load ends with VACUUM
 ANALYZE, which autovacuum would do on a server in due time. On SQLite nothing here runs
 ANALYZE: the planner's statistics come from the portal itself, which runs PRAGMA optimize
 whenever a connection goes back to the pool (portal/__init__.py), so they are gathered after
@@ -76,18 +79,23 @@ from portal.accounts import create_user
 from portal.demo import NEED_CATEGORIES, THEMES
 from portal.extensions import db
 from portal.models import (
+    Activity,
     Appointment,
     AppointmentStatus,
+    Channel,
     ClosingOutcome,
     ContactAttempt,
     Conversation,
     FollowUpTask,
+    Kpi,
     Milestone,
     MilestoneStatus,
     Need,
     NeedCategory,
     PartnerReferral,
     PartnerReferralStatus,
+    Programme,
+    ProgrammePlace,
     Referral,
     ReferralState,
     Role,
@@ -117,7 +125,21 @@ TABLES: list[Table] = [
     FollowUpTask.__table__,  # type: ignore[list-item]
     Milestone.__table__,  # type: ignore[list-item]
     Signal.__table__,  # type: ignore[list-item]
+    Activity.__table__,  # type: ignore[list-item]
+    ProgrammePlace.__table__,  # type: ignore[list-item]
 ]
+ACTIVITIES = 2_000
+# The KPIs a municipality of this size reports on (name, target, unit, rule, restriction).
+KPIS = [
+    ("Gezinnen bereikt", 30_000, "households", "reached", None),
+    ("Personen toegeleid naar werk", 8_000, "people", "led_to_partner", 2),
+    ("Kinderen naar een partner", 9_000, "children", "arrived_at_partner", None),
+    ("Gesprekken", 20_000, "households", "conversation_held", None),
+    ("Kinderen en jongeren naar sport", 5_000, "children", "activity", "sport"),
+    ("Oefenkansen Nederlands", 20_000, "practice", "activity", None),
+]
+# Programmes with places: (name, capacity, people signed up over the two years).
+PROGRAMMES = [("NT2 avondles", 15, 60), ("Oefengroep Nederlands", 20, 45), ("Zwemles", 12, 30)]
 ROW_RE = re.compile(r"<tr>(.*?)</tr>", re.S)
 CELL_RE = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
 
@@ -129,6 +151,13 @@ class Lookup:
     themes: list[int]
     categories: list[int]
     partners: list[int]
+    channels: list[int]
+    programmes: list[tuple[int, int, int]]  # id, capacity, sign-ups
+    lead_id: int
+
+    def channel_of(self, owner_id: int) -> int:
+        """The team a toeleider works in, fixed per toeleider as in the portal."""
+        return self.channels[owner_id % len(self.channels)]
 
 
 def parse_args() -> argparse.Namespace:
@@ -156,7 +185,32 @@ def load_lead_data(municipality_ids: list[int]) -> Lookup:
     session = db.session
     session.add_all(Theme(name=name, position=i * 10) for i, name in enumerate(THEMES))
     session.add_all(NeedCategory(name=name) for name in NEED_CATEGORIES)
-    create_user(
+    channels = [Channel(name=n) for n in ("Toeleiders", "Jobcoach", "Brugfiguren", "OCMW")]
+    session.add_all(channels)
+    session.flush()
+    themes = list(session.scalars(select(Theme).order_by(Theme.id)))
+    for position, (name, target, unit, rule, restriction) in enumerate(KPIS):
+        session.add(
+            Kpi(
+                name=name,
+                target=target,
+                unit=unit,
+                rule=rule,
+                theme_id=themes[restriction].id if isinstance(restriction, int) else None,
+                activity_kind=restriction if isinstance(restriction, str) else None,
+                start_month=1,
+                position=position,
+            )
+        )
+    partner_ids = list(
+        session.scalars(select(Service.id).where(Service.is_partner).order_by(Service.id))
+    )
+    programmes = [
+        Programme(partner_id=partner_ids[0], name=name, capacity=capacity)
+        for name, capacity, _signups in PROGRAMMES
+    ]
+    session.add_all(programmes)
+    lead = create_user(
         session,
         email=LEAD_EMAIL,
         full_name="Bench Teamverantwoordelijke",
@@ -167,11 +221,15 @@ def load_lead_data(municipality_ids: list[int]) -> Lookup:
     )
     session.commit()
     return Lookup(
-        themes=list(session.scalars(select(Theme.id).order_by(Theme.id))),
+        themes=[t.id for t in themes],
         categories=list(session.scalars(select(NeedCategory.id).order_by(NeedCategory.id))),
-        partners=list(
-            session.scalars(select(Service.id).where(Service.is_partner).order_by(Service.id))
-        ),
+        partners=partner_ids,
+        channels=[c.id for c in channels],
+        programmes=[
+            (p.id, capacity, signups)
+            for p, (_n, capacity, signups) in zip(programmes, PROGRAMMES, strict=True)
+        ],
+        lead_id=lead.id,
     )
 
 
@@ -213,7 +271,7 @@ def _office_hours(day: date, rng: random.Random) -> datetime:
 
 
 def _contacts(
-    rows: Rows, rng: random.Random, r: Any, reached: bool, cap: datetime
+    rows: Rows, rng: random.Random, r: Any, reached: bool, cap: datetime, ctx: dict
 ) -> datetime | None:
     """The attempts on one file; the moment the person was reached, if they were."""
     if reached:
@@ -241,11 +299,12 @@ def _contacts(
             channel=channel,
             outcome=outcome,
             note=None,
+            kpi_channel_id=ctx["lookup"].channel_of(r.owner_id),
         )
     return at if reached else None
 
 
-def _appointment(rows: Rows, r: Any, starts: datetime, status: str) -> int:
+def _appointment(rows: Rows, r: Any, starts: datetime, status: str, channel_id: int) -> int:
     return rows.add(
         Appointment.__table__,  # type: ignore[arg-type]
         referral_id=r.id,
@@ -258,6 +317,7 @@ def _appointment(rows: Rows, r: Any, starts: datetime, status: str) -> int:
         status=status,
         created_by_id=r.owner_id,
         created_at=r.claimed_at or r.created_at,
+        kpi_channel_id=channel_id,
     )
 
 
@@ -306,6 +366,7 @@ def _conversation(
             feedback=None,
             created_by_id=r.owner_id,
             updated_at=datetime.combine(referred_on, datetime.min.time()) + timedelta(hours=11),
+            kpi_channel_id=lookup.channel_of(r.owner_id),
         )
     closed = r.state == ReferralState.CLOSED.value
     for _ in range(rng.randint(0, 2) if closed else rng.randint(1, 2)):
@@ -355,20 +416,21 @@ def _history(rows: Rows, rng: random.Random, r: Any, ctx: dict) -> None:
     reached = r.state not in (ReferralState.NEW.value, ReferralState.CLAIMED.value)
     if r.state == ReferralState.CLOSED.value:
         reached = r.outcome != ClosingOutcome.UNREACHABLE.value and rng.random() < 0.9
-    reached_at = _contacts(rows, rng, r, reached, cap)
+    reached_at = _contacts(rows, rng, r, reached, cap, ctx)
     if reached_at is None or r.state not in PAST_CONTACTED:
         return
+    team = ctx["lookup"].channel_of(r.owner_id)
     if r.state == ReferralState.SCHEDULED.value:
         starts = _planned_start(rng, reached_at, ctx["today"])
-        _appointment(rows, r, starts, AppointmentStatus.PLANNED.value)
+        _appointment(rows, r, starts, AppointmentStatus.PLANNED.value, team)
         return
     if r.state == ReferralState.CLOSED.value and rng.random() < 0.3:
         return  # closed after the first contact, without a conversation
     held = _office_hours((reached_at + timedelta(days=rng.randint(3, 20))).date(), rng)
     held = min(held, cap - timedelta(hours=2))
     if rng.random() < 0.08:  # a no-show first, the conversation a week later
-        _appointment(rows, r, held - timedelta(days=7), AppointmentStatus.NO_SHOW.value)
-    appointment_id = _appointment(rows, r, held, AppointmentStatus.HELD.value)
+        _appointment(rows, r, held - timedelta(days=7), AppointmentStatus.NO_SHOW.value, team)
+    appointment_id = _appointment(rows, r, held, AppointmentStatus.HELD.value, team)
     _conversation(rows, rng, r, appointment_id, held, ctx)
 
 
@@ -396,6 +458,46 @@ def _signals(rows: Rows, rng: random.Random, files: list[Any], ctx: dict) -> Non
         )
 
 
+def _group_work(rows: Rows, rng: random.Random, files: list[Any], ctx: dict) -> None:
+    """Group activities over two years, and people signed up for the programmes."""
+    now, lookup = ctx["now"], ctx["lookup"]
+    kinds = ["conversation_table", "practice_group", "sport", "culture", "other"]
+    municipalities = sorted({r.municipality_id for r in files})
+    for _ in range(ACTIVITIES):
+        held_on = (now - timedelta(days=rng.randint(0, 730))).date()
+        participants = rng.randint(5, 30)
+        rows.add(
+            Activity.__table__,  # type: ignore[arg-type]
+            municipality_id=rng.choice(municipalities),
+            held_on=held_on,
+            channel_id=rng.choice(lookup.channels),
+            partner_id=None,
+            kind=rng.choice(kinds),
+            title="Praattafel in de bibliotheek",
+            participants=participants,
+            young_participants=rng.randint(0, participants),
+            created_by_id=lookup.lead_id,
+            created_at=datetime.combine(held_on, datetime.min.time()) + timedelta(hours=18),
+        )
+    following = [r for r in files if r.state == ReferralState.FOLLOWING_UP.value]
+    chosen = rng.sample(following, sum(n for _id, _c, n in lookup.programmes))
+    for programme_id, capacity, signups in lookup.programmes:
+        people, chosen = chosen[:signups], chosen[signups:]
+        people.sort(key=lambda r: r.claimed_at or r.created_at)
+        for n, r in enumerate(people):
+            since = min((r.claimed_at or r.created_at) + timedelta(days=14), now)
+            enrolled = n < capacity
+            rows.add(
+                ProgrammePlace.__table__,  # type: ignore[arg-type]
+                programme_id=programme_id,
+                referral_id=r.id,
+                status="enrolled" if enrolled else "waiting",
+                waiting_since=since,
+                enrolled_at=since if enrolled else None,
+                left_at=None,
+            )
+
+
 def load_history(now: datetime, seed: int, lookup: Lookup) -> dict[str, int]:
     """Bulk-insert everything that happened to the referrals; return the row counts."""
     rng = random.Random(seed + 1)
@@ -419,6 +521,7 @@ def load_history(now: datetime, seed: int, lookup: Lookup) -> dict[str, int]:
             if r.owner_id is not None:
                 _history(rows, rng, r, ctx)
         _signals(rows, rng, files, ctx)
+        _group_work(rows, rng, files, ctx)
         rows.flush()
         if connection.dialect.name == "postgresql":
             # Explicit ids leave the sequences behind; later ORM inserts must not collide.
@@ -642,6 +745,15 @@ def main() -> None:
                 client,
                 f"/reports/evaluation/talen.csv?{query}",
             ),
+            (
+                "/reports/evaluation/nederlands.csv (final)",
+                client,
+                f"/reports/evaluation/nederlands.csv?{query}",
+            ),
+            (f"/reports/kpis?year={year}", client, f"/reports/kpis?year={year}"),
+            (f"/reports/kpis.csv?year={year}", client, f"/reports/kpis.csv?year={year}"),
+            ("/groupwork/activities", client, "/groupwork/activities"),
+            ("/groupwork/waiting-lists", client, "/groupwork/waiting-lists"),
         ]
 
         def get(who: FlaskClient, path: str) -> Callable[[], Any]:

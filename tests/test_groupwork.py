@@ -347,3 +347,29 @@ def test_the_line_is_shared_by_all_municipalities(world, programme):
     (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
     assert wl.waiting_total == 2
     assert [(n, p.referral.full_name) for n, p in wl.waiting] == [(2, "Drie")]
+
+
+def test_a_busy_year_is_shown_a_page_at_a_time_with_the_years_totals(client, world, channel):
+    for n in range(55):
+        db.session.add(
+            Activity(
+                municipality_id=world.municipality.id,
+                held_on=datetime(2026, 1, 1).date(),
+                channel_id=channel.id,
+                kind="sport",
+                title=f"Zwemmen {n}",
+                participants=2,
+                young_participants=1,
+                created_by_id=world.toeleider.id,
+                created_at=NOW,
+            )
+        )
+    db.session.commit()
+    client.login(world.toeleider.email)
+    first = client.get("/groupwork/activities?year=2026").get_data(as_text=True)
+    second = client.get("/groupwork/activities?year=2026&page=2").get_data(as_text=True)
+    row = '<th scope="row">Zwemmen '
+    assert first.count(row) == 50 and second.count(row) == 5
+    assert "Pagina 1 van 2" in first
+    for page in (first, second):
+        assert "Totaal van 55 activiteiten" in page and "<td>110</td><td>55</td>" in page

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..access import is_lead_for, works_in
 from ..models import Activity, ActivityKind, Channel, Service, User
+from ..pagination import Page, paginate
 
 
 class ActivityRefused(Exception):
@@ -76,33 +77,37 @@ def remove(session: Session, actor: User, activity: Activity) -> None:
 
 @dataclass
 class YearOfActivities:
-    activities: list[Activity]
+    page: Page[Activity]
     participants: int
     young_participants: int
 
 
-def of_year(session: Session, municipality_ids: Iterable[int], year: int) -> YearOfActivities:
-    """A calendar year's activities, newest first, with the totals counted in SQL."""
+PAGE_SIZE = 50
+
+
+def of_year(
+    session: Session, municipality_ids: Iterable[int], year: int, page_number: int = 1
+) -> YearOfActivities:
+    """A page of a calendar year's activities, newest first, with the year's totals."""
     ids = list(municipality_ids) or [-1]
     where = (
         Activity.municipality_id.in_(ids),
         Activity.held_on >= date(year, 1, 1),
         Activity.held_on < date(year + 1, 1, 1),
     )
-    activities = session.scalars(
+    page = paginate(
+        session,
         select(Activity)
-        .options(
-            joinedload(Activity.channel),
-            joinedload(Activity.partner),
-            joinedload(Activity.municipality),
-        )
+        .options(joinedload(Activity.channel), joinedload(Activity.partner))
         .where(*where)
-        .order_by(Activity.held_on.desc(), Activity.id.desc())
-    ).all()
+        .order_by(Activity.held_on.desc(), Activity.id.desc()),
+        page_number,
+        PAGE_SIZE,
+    )
     participants, young = session.execute(
         select(
             func.coalesce(func.sum(Activity.participants), 0),
             func.coalesce(func.sum(Activity.young_participants), 0),
         ).where(*where)
     ).one()
-    return YearOfActivities(list(activities), int(participants), int(young))
+    return YearOfActivities(page, int(participants), int(young))

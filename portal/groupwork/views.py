@@ -52,7 +52,12 @@ def _render(form: ActivityForm, status: int = 200, message: str | None = None) -
             "groupwork/activities.html",
             form=form,
             year=year,
-            listing=activities.of_year(db.session, _my_municipality_ids(), year),
+            listing=activities.of_year(
+                db.session,
+                _my_municipality_ids(),
+                year,
+                record_id(request.args.get("page")) or 1,
+            ),
             may_remove=lambda a: activities.may_remove(current_user, a),
             message=message,
             focus=first_error(form),
