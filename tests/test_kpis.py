@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -19,6 +21,7 @@ from portal.models import (
     ContactOutcome,
     Kpi,
     PartnerReferral,
+    Referral,
     Role,
     Theme,
 )
@@ -458,3 +461,65 @@ def test_kpi_csv_has_a_row_per_channel_and_a_total_that_adds_up(client, project,
     assert int(total[6]) == sum(channels.values()) == 4
     assert total[1:3] == ["2025-10-01", "2026-09-30"]
     assert "Projectjaar" in total[7]
+
+
+reach_events = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # which referral
+        st.integers(0, 500),  # days after 1 September 2025
+        st.sampled_from(["reached", "no_answer"]),
+        st.integers(0, 2),  # which team recorded it: none, Toeleiders or Jobcoach
+    ),
+    max_size=25,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(events=reach_events)
+def test_kpi_totals_are_the_reports_reach_count_for_random_histories(app, world, events):
+    db.session.query(ContactAttempt).delete()
+    db.session.query(Kpi).delete()
+    db.session.query(Referral).delete()
+    db.session.query(Channel).delete()
+    db.session.commit()
+    teams = [None, Channel(name="Toeleiders"), Channel(name="Jobcoach")]
+    db.session.add_all(teams[1:])
+    db.session.commit()
+    referrals = [
+        add_referral_on(
+            db.session,
+            world,
+            full_name=f"Persoon {chr(65 + i)}",
+            registered_on=date(2025, 6, 1),
+            at=datetime(2025, 8, 1, 9),
+            adults=1 + i % 3,
+        )
+        for i in range(6)
+    ]
+    for n, (who, day, outcome, team) in enumerate(events):
+        db.session.add(
+            ContactAttempt(
+                referral_id=referrals[who].id,
+                at=datetime(2025, 9, 1, 9) + timedelta(days=day, minutes=n),
+                actor_id=world.toeleider.id,
+                channel="phone",
+                outcome=outcome,
+                kpi_channel_id=teams[team].id if teams[team] else None,
+            )
+        )
+    db.session.commit()
+    households = kpi_progress(db.session, kpi(), [world.municipality.id], YEAR)
+    people = kpi_progress(db.session, kpi(unit="people"), [world.municipality.id], YEAR)
+    assert households.total == sum(n for _c, n in households.by_channel)
+    assert households.total == reached_between(
+        db.session, [world.municipality.id], YEAR.start, YEAR.end
+    )
+    firsts: dict[int, datetime] = {}
+    for n, (who, day, outcome, _team) in enumerate(events):
+        if outcome == "reached" and who not in firsts:
+            firsts[who] = datetime(2025, 9, 1, 9) + timedelta(days=day, minutes=n)
+    in_year = [who for who, at in firsts.items() if YEAR.start <= at.date() < YEAR.end]
+    assert households.total == len(in_year)
+    assert people.total == sum(1 + who % 3 for who in in_year)
