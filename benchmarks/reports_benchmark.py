@@ -76,7 +76,7 @@ from sqlalchemy import Engine, Table, event, func, insert, select, text
 
 from portal import clock
 from portal.accounts import create_user
-from portal.demo import NEED_CATEGORIES, THEMES
+from portal.demo import NEED_CATEGORIES, THEMES, KpiDefinition, add_kpis
 from portal.extensions import db
 from portal.models import (
     Activity,
@@ -87,7 +87,6 @@ from portal.models import (
     ContactAttempt,
     Conversation,
     FollowUpTask,
-    Kpi,
     Milestone,
     MilestoneStatus,
     Need,
@@ -130,7 +129,7 @@ TABLES: list[Table] = [
 ]
 ACTIVITIES = 2_000
 # The KPIs a municipality of this size reports on (name, target, unit, rule, restriction).
-KPIS = [
+KPIS: list[KpiDefinition] = [
     ("Gezinnen bereikt", 30_000, "households", "reached", None),
     ("Personen toegeleid naar werk", 8_000, "people", "led_to_partner", 2),
     ("Kinderen naar een partner", 9_000, "children", "arrived_at_partner", None),
@@ -189,19 +188,7 @@ def load_lead_data(municipality_ids: list[int]) -> Lookup:
     session.add_all(channels)
     session.flush()
     themes = list(session.scalars(select(Theme).order_by(Theme.id)))
-    for position, (name, target, unit, rule, restriction) in enumerate(KPIS):
-        session.add(
-            Kpi(
-                name=name,
-                target=target,
-                unit=unit,
-                rule=rule,
-                theme_id=themes[restriction].id if isinstance(restriction, int) else None,
-                activity_kind=restriction if isinstance(restriction, str) else None,
-                start_month=1,
-                position=position,
-            )
-        )
+    add_kpis(session, KPIS, themes, start_month=1)
     partner_ids = list(
         session.scalars(select(Service.id).where(Service.is_partner).order_by(Service.id))
     )

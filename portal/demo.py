@@ -273,8 +273,9 @@ PARTNER_CHANNELS = {
     "VDAB": "VDAB",
     "Basisschool De Linde": "Brugfiguren scholen",
 }
-# name, target, unit, rule, theme (index in THEMES) or activity kind
-DEMO_KPIS = [
+# A KPI: name, target, unit, rule, and a theme index or an activity kind (or None).
+KpiDefinition = tuple[str, int, str, str, int | str | None]
+DEMO_KPIS: list[KpiDefinition] = [
     ("Gezinnen bereikt", 300, "households", "reached", None),
     ("Personen toegeleid naar werk", 100, "people", "led_to_partner", 2),
     ("Personen toegeleid naar Nederlands leren", 150, "people", "led_to_partner", 0),
@@ -282,6 +283,25 @@ DEMO_KPIS = [
     ("Kinderen en jongeren naar cultuur", 180, "children", "activity", "culture"),
     ("Oefenkansen Nederlands", 400, "practice", "activity", None),
 ]
+
+
+def add_kpis(
+    session: Session, definitions: list[KpiDefinition], themes: list[Theme], start_month: int
+) -> None:
+    """KPIs from (name, target, unit, rule, restriction): a theme index or an activity kind."""
+    for position, (name, target, unit, rule, restriction) in enumerate(definitions):
+        session.add(
+            Kpi(
+                name=name,
+                target=target,
+                unit=unit,
+                rule=rule,
+                theme_id=themes[restriction].id if isinstance(restriction, int) else None,
+                activity_kind=restriction if isinstance(restriction, str) else None,
+                start_month=start_month,
+                position=position,
+            )
+        )
 
 
 def _seed_channels(
@@ -316,19 +336,7 @@ def _seed_follow_up_and_group_work(
     toeleiders = [u for u in users if Role.TOELEIDER in u.roles]
     owners = {u.id: u for u in toeleiders}
     themes = list(session.scalars(select(Theme).order_by(Theme.position)))
-    for position, (name, target, unit, rule, restriction) in enumerate(DEMO_KPIS):
-        session.add(
-            Kpi(
-                name=name,
-                target=target,
-                unit=unit,
-                rule=rule,
-                theme_id=themes[restriction].id if isinstance(restriction, int) else None,
-                activity_kind=restriction if isinstance(restriction, str) else None,
-                start_month=10,
-                position=position,
-            )
-        )
+    add_kpis(session, DEMO_KPIS, themes, start_month=10)
     followed = session.scalars(
         select(Referral)
         .where(

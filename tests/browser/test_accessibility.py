@@ -22,6 +22,14 @@ def violations(page: Page) -> list[str]:
     ]
 
 
+def sign_in(page: Page, email: str, lands_on: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lands_on)
+
+
 def test_login_page_has_no_violations(page: Page, world):
     page.goto("/login")
     assert violations(page) == []
@@ -42,11 +50,7 @@ def test_slip_and_admin_pages_have_no_violations(page: Page, world):
     page.goto(f"/desk/referrals/{referral.id}/slip")
     assert violations(page) == []
     page.get_by_role("button", name="Afmelden").click()
-    page.goto("/login")
-    page.get_by_label("E-mailadres").fill(world.admin.email)
-    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/admin/")
+    sign_in(page, world.admin.email, "**/admin/")
     for path in ("/admin/users/", f"/admin/users/{world.desk.id}", "/admin/c/services/new"):
         page.goto(path)
         assert violations(page) == [], path
@@ -61,11 +65,7 @@ def test_toeleider_pages_have_no_violations(page: Page, world):
     mine = add_referral(db.session, world, full_name="Al Opgenomen")
     lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
     db.session.commit()
-    page.goto("/login")
-    page.get_by_label("E-mailadres").fill(world.toeleider.email)
-    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/queue/")
+    sign_in(page, world.toeleider.email, "**/queue/")
     for path in (
         "/queue/",
         f"/referrals/{mine.id}",
@@ -87,11 +87,7 @@ def test_lead_pages_have_no_violations(page: Page, world):
     owned = add_referral(db.session, world, full_name="Al Opgenomen")
     lifecycle.claim(db.session, owned.id, world.toeleider, NOW)
     db.session.commit()
-    page.goto("/login")
-    page.get_by_label("E-mailadres").fill(world.lead.email)
-    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/lead/")
+    sign_in(page, world.lead.email, "**/lead/")
     for path in (
         "/lead/",
         "/lead/workload",
@@ -143,11 +139,7 @@ def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, wo
         )
     )
     db.session.commit()
-    page.goto("/login")
-    page.get_by_label("E-mailadres").fill(world.lead.email)
-    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/lead/")
+    sign_in(page, world.lead.email, "**/lead/")
     for path in (
         "/reports/kpis",
         "/groupwork/activities",
@@ -157,11 +149,7 @@ def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, wo
         page.goto(path)
         assert violations(page) == [], path
     page.get_by_role("button", name="Afmelden").click()
-    page.goto("/login")
-    page.get_by_label("E-mailadres").fill(world.admin.email)
-    page.get_by_label("Wachtwoord").fill("juist-wachtwoord-123")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/admin/")
+    sign_in(page, world.admin.email, "**/admin/")
     for path in ("/admin/c/kpis/new", "/admin/c/programmes/new", "/admin/c/channels/"):
         page.goto(path)
         assert violations(page) == [], path
