@@ -373,3 +373,49 @@ def test_a_busy_year_is_shown_a_page_at_a_time_with_the_years_totals(client, wor
     assert "Pagina 1 van 2" in first
     for page in (first, second):
         assert "Totaal van 55 activiteiten" in page and "<td>110</td><td>55</td>" in page
+
+
+def test_admin_cannot_give_a_programme_fewer_places_than_are_taken(client, world, programme):
+    people = [claimed(world, n) for n in ("Een", "Twee")]
+    for person in people:
+        programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
+        db.session.commit()
+    client.login(world.admin.email)
+    form = {
+        "name": "NT2 avondles",
+        "partner_id": str(world.partner.id),
+        "capacity": "1",
+        "municipality_id": "0",
+        "active": "y",
+    }
+    response = client.post(f"/admin/c/programmes/{programme.id}", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="capacity-error"' in html and "2 personen hebben nu een plaats" in html
+    db.session.expire_all()
+    assert db.session.get(Programme, programme.id).capacity == 2
+    form["capacity"] = "3"
+    assert client.post(f"/admin/c/programmes/{programme.id}", form).status_code == 303
+
+
+def test_the_first_in_line_gets_a_freed_place_from_the_waiting_list_page(client, world, programme):
+    people = [claimed(world, n) for n in ("Een", "Twee", "Drie", "Vier")]
+    for minute, person in enumerate(people):
+        programmes.sign_up(
+            db.session, programme, person, world.toeleider, NOW.replace(minute=minute)
+        )
+        db.session.commit()
+    client.login(world.toeleider.email)
+    full = client.get("/groupwork/waiting-lists").get_data(as_text=True)
+    assert "Vrije plaats toekennen" not in full  # nothing is free yet
+    first = programmes.place_rows(db.session, people[0])[0].place
+    programmes.leave(db.session, first, people[0], world.toeleider, NOW)
+    db.session.commit()
+    page = client.get("/groupwork/waiting-lists").get_data(as_text=True)
+    assert page.count("Vrije plaats toekennen") == 1
+    form = re.search(r'<form method="post" action="([^"]+/grant)"[^>]*>(.*?)</form>', page, re.S)
+    assert form is not None and f"/referrals/{people[2].id}/" in form.group(1)
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form.group(2)))
+    response = client.client.post(form.group(1), data=fields)
+    assert response.status_code == 303
+    assert programmes.place_rows(db.session, people[2])[0].place.status == "enrolled"

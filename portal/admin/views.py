@@ -33,6 +33,7 @@ from ..models import (
     User,
 )
 from ..referrals.lifecycle import reprioritise_queue
+from ..referrals.programmes import enrolled_count
 from ..settings import DEFAULTS, get_int, set_int
 from .forms import (
     SETTING_LABELS,
@@ -68,6 +69,8 @@ class Catalogue:
     prepare: Callable[[Any], None] = lambda form: None
     apply: Callable[[Any, Any], None] = lambda form, obj: form.populate_obj(obj)
     load: Callable[[Any, Any], None] = field(default=lambda form, obj: form.process(obj=obj))
+    # Checks that need the stored item (None when adding); it sets errors and says False.
+    check: Callable[[Any, Any], bool] = lambda form, obj: True
 
 
 def _service_form_choices(form: Any) -> None:
@@ -115,6 +118,23 @@ def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
     _load_service(form, kpi)
     form.theme_id.data = kpi.theme_id or 0
     form.activity_kind.data = kpi.activity_kind or ""
+
+
+def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
+    """Fewer places than people who hold one would leave someone without theirs."""
+    if programme is None:
+        return True
+    taken = enrolled_count(db.session, programme.id)
+    if form.capacity.data is not None and form.capacity.data < taken:
+        form.capacity.errors = [
+            _(
+                "%(n)d personen hebben nu een plaats. Kies minstens %(n)d plaatsen, of laat "
+                "eerst iemand stoppen in zijn dossier.",
+                n=taken,
+            )
+        ]
+        return False
+    return True
 
 
 def _programme_form_choices(form: ProgrammeForm) -> None:
@@ -290,6 +310,7 @@ CATALOGUES = {
             prepare=_programme_form_choices,
             apply=_apply_service_like,
             load=_load_service,
+            check=_check_programme,
         ),
     ]
 }
@@ -343,7 +364,7 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
         if obj is not None:
             cat.load(form, obj)
         return _render_catalogue_form(cat, form, obj)
-    if not form.validate():
+    if not form.validate() or not cat.check(form, obj):
         return _render_catalogue_form(cat, form, obj, 422)
     target = obj if obj is not None else cat.model()
     if cat.model is Language and obj is None:

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
-from ..access import Permission, requires
+from ..access import Permission, may_work_on, requires
 from ..extensions import db
 from ..formtools import first_error, options, record_id
 from ..models import Activity, ActivityKind, Channel, Service
@@ -130,4 +130,5 @@ def waiting() -> Any:
         "groupwork/waiting_lists.html",
         lists=waiting_lists(db.session, _my_municipality_ids()),
         today=clock.today(),
+        may_work=lambda referral: may_work_on(current_user, referral),
     )
