@@ -419,3 +419,13 @@ def test_the_first_in_line_gets_a_freed_place_from_the_waiting_list_page(client,
     response = client.client.post(form.group(1), data=fields)
     assert response.status_code == 303
     assert programmes.place_rows(db.session, people[2])[0].place.status == "enrolled"
+
+
+def test_a_closed_file_is_not_signed_up(world, programme):
+    from portal.models import ClosingOutcome
+
+    person = claimed(world, "Een")
+    lifecycle.close(db.session, person, world.toeleider, ClosingOutcome.COMPLETED, None, NOW)
+    db.session.commit()
+    with pytest.raises(TransitionRefused, match="afgesloten"):
+        programmes.sign_up(db.session, programme, person, world.toeleider, NOW)

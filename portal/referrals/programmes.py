@@ -32,6 +32,11 @@ def _lock(session: Session, programme: Programme) -> None:
     )
 
 
+def _require_open(referral: Referral) -> None:
+    if not referral.is_open:
+        raise TransitionRefused(_l("Dit dossier is afgesloten: het krijgt geen plaats meer."))
+
+
 def enrolled_count(session: Session, programme_id: int) -> int:
     return (
         session.scalar(
@@ -65,6 +70,7 @@ def sign_up(
 ) -> ProgrammePlace:
     """Give the person a free place, or put them at the end of the waiting list."""
     require_worker(referral, actor)
+    _require_open(referral)
     if not programme.active:
         raise TransitionRefused(_l("Dit programma is niet meer actief."))
     if programme.municipality_id not in (None, referral.municipality_id):
@@ -106,6 +112,7 @@ def grant_place(
 ) -> None:
     """Move the first person on the waiting list into a free place."""
     require_worker(referral, actor)
+    _require_open(referral)
     programme = place.programme
     _lock(session, programme)
     session.refresh(place)
