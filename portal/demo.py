@@ -281,7 +281,13 @@ DEMO_KPIS: list[KpiDefinition] = [
     ("Personen toegeleid naar Nederlands leren", 150, "people", "led_to_partner", 0),
     ("Kinderen en jongeren naar sport", 180, "children", "activity", "sport"),
     ("Kinderen en jongeren naar cultuur", 180, "children", "activity", "culture"),
-    ("Oefenkansen Nederlands", 400, "practice", "activity", None),
+    (
+        "Oefenkansen Nederlands op conversatietafels",
+        300,
+        "practice",
+        "activity",
+        "conversation_table",
+    ),
 ]
 
 
@@ -391,9 +397,7 @@ def _seed_follow_up_and_group_work(
             Activity(
                 municipality_id=municipalities[n % 3 // 2].id,
                 held_on=held_on,
-                channel_id=channels[
-                    rng.choice(["Toeleiders", "Brugfiguren scholen", "Jobcoach"])
-                ].id,
+                channel_id=channels[rng.choice(ACTIVITY_CHANNELS)].id,
                 partner_id=by_name["Huis van het Nederlands"].id
                 if kind is ActivityKind.CONVERSATION_TABLE
                 else None,
@@ -405,35 +409,42 @@ def _seed_follow_up_and_group_work(
                 created_at=datetime.combine(held_on, time(17)),
             )
         )
-    evening = Programme(
-        partner_id=by_name["Huis van het Nederlands"].id, name="NT2 avondles", capacity=12
-    )
-    practice = Programme(
-        partner_id=by_name["Huis van het Nederlands"].id, name="Oefengroep Nederlands", capacity=10
-    )
+    huis = by_name["Huis van het Nederlands"].id
+    evening = Programme(partner_id=huis, name="NT2 avondles", capacity=12)
+    practice = Programme(partner_id=huis, name="Oefengroep Nederlands", capacity=10)
     session.add_all([evening, practice])
     session.flush()
-    for i, referral in enumerate(following[:17]):
-        since = (referral.claimed_at or referral.created_at) + timedelta(days=14)
-        since = min(since, now)
+
+    # First come, first served, as the portal does it: the earliest get the places. Everyone
+    # on a programme was led there by a partner referral in the Dutch theme.
+    def since(referral: Referral) -> datetime:
+        return min((referral.claimed_at or referral.created_at) + timedelta(days=14), now)
+
+    taking = [(evening, r) for r in following[:17]] + [(practice, r) for r in following[17:23]]
+    taking.sort(key=lambda pair: since(pair[1]))
+    taken: dict[int, int] = {}
+    for programme, referral in taking:
+        free = taken.get(programme.id, 0) < programme.capacity
+        taken[programme.id] = taken.get(programme.id, 0) + free
         session.add(
             ProgrammePlace(
-                programme_id=evening.id,
+                programme_id=programme.id,
                 referral_id=referral.id,
-                status=(PlaceStatus.ENROLLED if i < 12 else PlaceStatus.WAITING).value,
-                waiting_since=since,
-                enrolled_at=since if i < 12 else None,
+                status=(PlaceStatus.ENROLLED if free else PlaceStatus.WAITING).value,
+                waiting_since=since(referral),
+                enrolled_at=since(referral) if free else None,
             )
         )
-    for referral in following[17:23]:
-        since = min((referral.claimed_at or referral.created_at) + timedelta(days=14), now)
         session.add(
-            ProgrammePlace(
-                programme_id=practice.id,
+            PartnerReferral(
                 referral_id=referral.id,
-                status=PlaceStatus.ENROLLED.value,
-                waiting_since=since,
-                enrolled_at=since,
+                partner_id=huis,
+                theme_id=themes[0].id,
+                referred_on=since(referral).date(),
+                status=PartnerReferralStatus.ARRIVED.value,
+                created_by_id=referral.owner_id,
+                updated_at=now,
+                kpi_channel_id=channel_for(session, referral, owners[referral.owner_id]),
             )
         )
 
@@ -559,6 +570,11 @@ def _seed_referrals(
             _demo_contacts(session, rng, referral, owner, now)
         if owner is not None and state not in (ReferralState.CLAIMED, ReferralState.CONTACTED):
             _demo_appointment(session, referral, owner, state, now, next_free)
+            referral.conversation_accepted = True
+        if referral.outcome == ClosingOutcome.DECLINED.value:
+            referral.conversation_accepted = False
+        if owner is not None and state == ReferralState.CLAIMED and rng.random() < 0.25:
+            _demo_unreached(session, referral, owner, now)
         if referral.closed_at is not None and owner is not None:
             session.add(
                 TimelineEvent(
@@ -571,6 +587,24 @@ def _seed_referrals(
                     detail=referral.outcome,
                 )
             )
+
+
+def _demo_unreached(session: Session, referral: Referral, owner: User, now: datetime) -> None:
+    """Three calls without an answer: the file waits for an invitation letter."""
+    at = referral.claimed_at or referral.created_at
+    for hours in (3, 27, 51):
+        session.add(
+            ContactAttempt(
+                referral_id=referral.id,
+                at=min(at + timedelta(hours=hours), now - timedelta(minutes=5)),
+                actor_id=owner.id,
+                channel="phone",
+                outcome="no_answer",
+                kpi_channel_id=channel_for(session, referral, owner),
+            )
+        )
+    referral.unreached_attempts = 3
+    referral.needs_letter = True
 
 
 def _demo_appointment(

@@ -344,3 +344,15 @@ def test_share_led_to_dutch_counts_people_with_a_conversation_once(half_year, wo
     ]
     final = tables_of(world, [world.municipality.id], part="final")["nederlands"]
     assert [row[1] for row in final.rows] == [2, 0]
+
+
+def test_downloads_are_named_after_their_period_and_municipality(client, half_year, world):
+    client.login(world.lead.email)
+    summed = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
+    assert summed.headers["Content-Disposition"].endswith("evaluatie-2026-01-01-2026-06-30.xlsx")
+    one = client.get(
+        f"/reports/evaluation/talen.csv?year=2026&part=interim&municipality={world.municipality.id}"
+    )
+    assert one.headers["Content-Disposition"].endswith(
+        f"evaluatie-talen-2026-01-01-2026-06-30-gemeente-{world.municipality.id}.csv"
+    )

@@ -429,3 +429,30 @@ def test_a_closed_file_is_not_signed_up(world, programme):
     db.session.commit()
     with pytest.raises(TransitionRefused, match="afgesloten"):
         programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
+
+
+def test_someone_of_two_municipalities_chooses_one_for_an_activity(client, world, channel):
+    client.login(world.lead.email)
+    page = client.get("/groupwork/activities").get_data(as_text=True)
+    select = re.search(r'<select[^>]*id="municipality"[^>]*>(.*?)</select>', page, re.S)
+    assert select is not None
+    assert select.group(1).lstrip().startswith('<option value="0">Kies een gemeente</option>')
+    assert "selected" not in select.group(1)
+    response = client.post("/groupwork/activities", activity_form(world, channel, municipality="0"))
+    assert response.status_code == 422
+    assert "Kies een gemeente." in response.get_data(as_text=True)
+
+
+def test_closing_from_the_file_says_the_place_was_released(client, world, programme):
+    person = claimed(world, "Een")
+    programmes.sign_up(db.session, programme, person, world.toeleider, NOW)
+    db.session.commit()
+    db.session.refresh(person)
+    client.login(world.toeleider.email)
+    response = client.post(
+        f"/referrals/{person.id}/close",
+        {"close-outcome": "completed", "close-note": "", "close-version": str(person.version)},
+    )
+    assert response.status_code == 303
+    page = client.get(f"/referrals/{person.id}").get_data(as_text=True)
+    assert "Afgesloten. Een plaats of wachtlijstplek in een programma is vrijgegeven." in page

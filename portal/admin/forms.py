@@ -116,7 +116,7 @@ class ThemeForm(FlaskForm):
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=120)]
     )
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
     )
     is_dutch_learning = BooleanField(
@@ -163,7 +163,7 @@ class KpiForm(FlaskForm):
         default=1,
     )
     municipality_id = SelectField(_l("Gemeente"), coerce=int)
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
     )
     active = BooleanField(_l("Actief"), default=True)
@@ -244,7 +244,7 @@ class MonitoringParameterForm(FlaskForm):
         _l("Keuzes (één per regel, voor soort 'keuze')"), validators=[Optional(), Length(max=2000)]
     )
     municipality_id = SelectField(_l("Gemeente"), coerce=int)
-    position = IntegerField(
+    position = WholeNumberField(
         _l("Volgorde"), default=0, validators=[Optional(), NumberRange(0, 1000)]
     )
     active = BooleanField(_l("Actief"), default=True)

@@ -25,7 +25,11 @@ class ActivityForm(FlaskForm):
         _l("Omschrijving"),
         validators=[InputRequired(_l("Beschrijf de activiteit kort.")), Length(max=200)],
     )
-    municipality = SelectField(_l("Gemeente"), coerce=int)
+    municipality = SelectField(
+        _l("Gemeente"),
+        coerce=int,
+        validators=[NumberRange(min=1, message=_l("Kies een gemeente."))],
+    )
     channel = SelectField(
         _l("Kanaal (team of partner)"),
         coerce=int,

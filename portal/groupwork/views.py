@@ -26,7 +26,12 @@ def _my_municipality_ids() -> list[int]:
 
 
 def _prepare(form: ActivityForm) -> ActivityForm:
-    form.municipality.choices = options((m.id, m.name) for m in current_user.municipalities)
+    mine = [(m.id, m.name) for m in current_user.municipalities]
+    # Someone working for several municipalities chooses; a preselected one would be wrong
+    # half of the time without anyone noticing.
+    form.municipality.choices = options(
+        mine if len(mine) == 1 else [(0, _("Kies een gemeente"))] + mine
+    )
     channels = db.session.scalars(
         select(Channel).where(Channel.active.is_(True)).order_by(Channel.name)
     )

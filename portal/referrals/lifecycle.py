@@ -297,8 +297,8 @@ def close(
     outcome: ClosingOutcome | None,
     note: str | None,
     at: datetime,
-) -> None:
-    """Close an open referral; an outcome is required."""
+) -> int:
+    """Close an open referral; an outcome is required. Returns the programme places freed."""
     if referral.state == S.CLOSED.value:
         raise TransitionRefused(_l("Deze doorverwijzing is al afgesloten."))
     if referral.state == S.NEW.value:
@@ -317,10 +317,10 @@ def close(
     referral.needs_letter = False
     detail = outcome.value + (f": {note.strip()}" if note and note.strip() else "")
     record_event(session, referral, actor, at, "closed", detail, from_state=before)
-    _release_places(session, referral, actor, at)
+    return _release_places(session, referral, actor, at)
 
 
-def _release_places(session: Session, referral: Referral, actor: User, at: datetime) -> None:
+def _release_places(session: Session, referral: Referral, actor: User, at: datetime) -> int:
     """A closed file gives up its programme places and waiting-list spots."""
     places = session.scalars(
         select(ProgrammePlace)
@@ -334,6 +334,7 @@ def _release_places(session: Session, referral: Referral, actor: User, at: datet
         place.status = PlaceStatus.LEFT.value
         place.left_at = at
         record_event(session, referral, actor, at, "programme_left", place.programme.name)
+    return len(places)
 
 
 def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -355,6 +356,19 @@ def close(referral_id: int) -> Any:
             form.note.data,
             clock.now(),
         ),
+        lambda freed: (
+            _("Afgesloten.")
+            + (
+                " "
+                + ngettext(
+                    "Een plaats of wachtlijstplek in een programma is vrijgegeven.",
+                    "%(num)d plaatsen of wachtlijstplekken in programma's zijn vrijgegeven.",
+                    freed,
+                )
+                if freed
+                else ""
+            )
+        ),
     )
 
 
@@ -644,13 +658,21 @@ def sign_up_for_programme(referral_id: int) -> Any:
 def _signed_up_message(place: ProgrammePlace) -> str:
     if place.status == PlaceStatus.ENROLLED.value:
         return _("Ingeschreven: %(name)s heeft een plaats.", name=place.programme.name)
+    full = programmes.enrolled_count(db.session, place.programme_id) >= place.programme.capacity
     line = next(
         row.position
         for row in programmes.place_rows(db.session, place.referral)
         if row.place.id == place.id
     )
+    if full:
+        return _(
+            "%(name)s is volzet: de persoon staat op de wachtlijst, als %(n)d.e.",
+            name=place.programme.name,
+            n=line,
+        )
     return _(
-        "%(name)s is volzet: de persoon staat op de wachtlijst, als %(n)d.e.",
+        "Voor %(name)s wachten al mensen op de vrije plaats: de persoon staat op de "
+        "wachtlijst, als %(n)d.e.",
         name=place.programme.name,
         n=line,
     )

@@ -362,11 +362,11 @@ def _indicators(scope: _Scope) -> Table:
         str(
             _l(
                 "Per indicator het aantal doorverwijzingen uit de periode met 'ja' "
-                "(voor werk: 'nee'). "
-                "Eén persoon kan bij meer indicatoren tellen; het totaal telt antwoorden, "
-                "geen personen."
+                "(voor werk: 'nee'). Eén persoon kan bij meer indicatoren tellen, dus de "
+                "getallen tellen niet op tot een totaal."
             )
         ),
+        total_cells={1: "–"},
     )
 
 

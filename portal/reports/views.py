@@ -148,25 +148,32 @@ def evaluation() -> Any:
 @requires(Permission.LEAD_TEAM)
 def evaluation_csv(key: str) -> Any:
     """One table of the evaluation report as CSV."""
-    ids, _chosen = _scope()
+    ids, chosen = _scope()
     period, _part = _period()
     table = evaluation_table(db.session, ids, period, key)
     if table is None:
         abort(404)
-    return _csv_response(table, f"evaluatie-{key}-{period.start}.csv")
+    return _csv_response(table, f"evaluatie-{key}-{_file_part(period, chosen)}.csv")
+
+
+def _file_part(period: Period, chosen: int | None) -> str:
+    """Period and municipality in a download's name, so two downloads never look alike."""
+    where = f"-gemeente-{chosen}" if chosen else ""
+    return f"{period.start}-{period.last_day}{where}"
 
 
 @bp.get("/evaluation.xlsx")
 @requires(Permission.LEAD_TEAM)
 def evaluation_xlsx() -> Any:
     """One worksheet per table, each with its total and its counting rule."""
-    ids, _chosen = _scope()
+    ids, chosen = _scope()
     period, _part = _period()
     body = workbook(evaluation_tables(db.session, ids, period), period)
+    name = f"evaluatie-{_file_part(period, chosen)}.xlsx"
     return Response(
         body,
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=evaluatie-{period.start}.xlsx"},
+        headers={"Content-Disposition": f"attachment; filename={name}"},
     )
 
 
