@@ -121,25 +121,22 @@ def _people_counts(
     events = _first_events(KpiRule(kpi.rule), kpi, period).subquery()
     referral_id, channel = events.c
     unit = KpiUnit(kpi.unit)
-    if unit is KpiUnit.HOUSEHOLDS:
-        amount = func.count()
-    elif unit is KpiUnit.PEOPLE:
-        amount = func.sum(Referral.adults)
-    else:
-        children = (
-            select(func.count())
-            .where(HouseholdChild.referral_id == Referral.id)
-            .correlate(Referral)
-            .scalar_subquery()
-        )
-        amount = func.sum(children)
     stmt = (
-        select(channel, amount)
+        select(channel)
         .select_from(events)
         .join(Referral, Referral.id == referral_id)
         .where(Referral.municipality_id.in_(ids))
         .group_by(channel)
     )
+    if unit is KpiUnit.HOUSEHOLDS:
+        stmt = stmt.add_columns(func.count())
+    elif unit is KpiUnit.PEOPLE:
+        stmt = stmt.add_columns(func.sum(Referral.adults))
+    else:
+        # One row per child of the households counted; households without children add none.
+        stmt = stmt.join(HouseholdChild, HouseholdChild.referral_id == Referral.id).add_columns(
+            func.count()
+        )
     return {cid: int(n or 0) for cid, n in session.execute(stmt)}
 
 
