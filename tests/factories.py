@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher, profiles
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.desk.intake import IntakeData, register_referral
 from portal.languages import dutch_name
-from portal.models import Language, Municipality, Role, Service, User
+from portal.models import Appointment, Language, Municipality, Role, Service, User
 
 PASSWORD = "juist-wachtwoord-123"
 
@@ -136,3 +136,24 @@ def add_referral(
     )
     session.commit()
     return referral
+
+
+def add_held_appointment(
+    session: Session, referral, toeleider: User, starts_at: datetime, **changes: object
+) -> Appointment:
+    """A one-hour conversation that was held, written straight to the table."""
+    values: dict[str, object] = dict(
+        referral_id=referral.id,
+        toeleider_id=toeleider.id,
+        kind="welcome",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+        place="Onthaal",
+        status="held",
+        created_by_id=toeleider.id,
+        created_at=starts_at,
+    )
+    values.update(changes)
+    appointment = Appointment(**values)
+    session.add(appointment)
+    return appointment

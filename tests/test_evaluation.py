@@ -13,7 +13,6 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import (
-    Appointment,
     ContactAttempt,
     Conversation,
     Need,
@@ -24,7 +23,7 @@ from portal.models import (
 )
 from portal.reports.evaluation import evaluation_tables, work_year_period
 
-from .factories import add_referral
+from .factories import add_held_appointment, add_referral
 
 FEB = datetime(2026, 2, 10, 10)
 
@@ -99,19 +98,7 @@ def half_year(app, world):
                 outcome="reached",
             )
         )
-    db.session.add(
-        Appointment(
-            referral_id=r[0].id,
-            toeleider_id=world.toeleider.id,
-            kind="welcome",
-            starts_at=datetime(2026, 3, 3, 10),
-            ends_at=datetime(2026, 3, 3, 11),
-            place="Onthaal",
-            status="held",
-            created_by_id=world.toeleider.id,
-            created_at=FEB,
-        )
-    )
+    add_held_appointment(db.session, r[0], world.toeleider, datetime(2026, 3, 3, 10))
     conversation = Conversation(
         referral_id=r[0].id,
         held_on=date(2026, 3, 3),
@@ -312,19 +299,7 @@ def test_share_led_to_dutch_counts_people_with_a_conversation_once(half_year, wo
                 updated_at=FEB,
             )
         )
-    db.session.add(
-        Appointment(
-            referral_id=half_year[2].id,
-            toeleider_id=world.toeleider.id,
-            kind="welcome",
-            starts_at=datetime(2026, 5, 4, 10),
-            ends_at=datetime(2026, 5, 4, 11),
-            place="Onthaal",
-            status="held",
-            created_by_id=world.toeleider.id,
-            created_at=FEB,
-        )
-    )
+    add_held_appointment(db.session, half_year[2], world.toeleider, datetime(2026, 5, 4, 10))
     db.session.add(
         PartnerReferral(  # after the interim period: does not count in it
             referral_id=half_year[2].id,

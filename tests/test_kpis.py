@@ -14,7 +14,6 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     Activity,
-    Appointment,
     Channel,
     ContactAttempt,
     ContactChannel,
@@ -29,8 +28,8 @@ from portal.referrals.channels import channel_for
 from portal.reports.counting import reached_between
 from portal.reports.kpis import kpi_progress, project_year
 
+from .factories import add_held_appointment, add_user
 from .factories import add_referral as add_referral_on
-from .factories import add_user
 
 YEAR = project_year(10, date(2026, 11, 26), 2025)  # 1 October 2025 - 30 September 2026
 
@@ -135,19 +134,12 @@ def project(app, world):
     led(b, date(2026, 4, 1), dutch, world.toeleider, world.partner, "arrived")
     led(c, date(2026, 5, 1), work, coach, world.partner, "arrived")
     led(d, date(2026, 10, 2), work, world.toeleider, world.partner, "arrived")
-    db.session.add(
-        Appointment(
-            referral_id=a.id,
-            toeleider_id=world.toeleider.id,
-            kind="welcome",
-            starts_at=datetime(2026, 1, 5, 10),
-            ends_at=datetime(2026, 1, 5, 11),
-            place="Onthaal",
-            status="held",
-            created_by_id=world.toeleider.id,
-            created_at=new,
-            kpi_channel_id=channel_for(db.session, a, world.toeleider),
-        )
+    add_held_appointment(
+        db.session,
+        a,
+        world.toeleider,
+        datetime(2026, 1, 5, 10),
+        kpi_channel_id=channel_for(db.session, a, world.toeleider),
     )
     for day, channel, municipality, n, young, kind in [
         (date(2026, 1, 10), toeleiders, world.municipality, 12, 3, "conversation_table"),

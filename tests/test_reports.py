@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.extensions import db
-from portal.models import Appointment, ContactAttempt, Referral
+from portal.models import ContactAttempt, Referral
 from portal.reports.counting import REACHED_HOW, monthly_figures, reached_between
 
-from .factories import add_referral
+from .factories import add_held_appointment, add_referral
 
 
 def attempt(referral, at, channel, outcome, world):
@@ -29,19 +29,7 @@ def attempt(referral, at, channel, outcome, world):
 
 
 def held_conversation(referral, at, world):
-    db.session.add(
-        Appointment(
-            referral_id=referral.id,
-            toeleider_id=world.toeleider.id,
-            kind="welcome",
-            starts_at=at,
-            ends_at=at + timedelta(hours=1),
-            place="Onthaal",
-            status="held",
-            created_by_id=world.toeleider.id,
-            created_at=at,
-        )
-    )
+    add_held_appointment(db.session, referral, world.toeleider, at)
 
 
 def known_year(world):
