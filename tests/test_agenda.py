@@ -30,6 +30,13 @@ NOW = datetime(2026, 11, 26, 10, 15)  # a Thursday
 MONDAY = datetime(2026, 11, 30)
 
 
+def available(world, weekday, starts, ends, kind=AvailabilityKind.CONVERSATIONS):
+    """A weekly period in which the toeleider is available."""
+    return AvailabilitySlot(
+        user_id=world.toeleider.id, weekday=weekday, starts=starts, ends=ends, kind=kind.value
+    )
+
+
 def owned(world, **changes):
     referral = add_referral(db.session, world, **changes)
     lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
@@ -127,20 +134,8 @@ def test_held_no_show_cancel_and_reschedule(app, world):
 def test_free_slots_follow_availability_minus_appointments_and_absences(app, world):
     db.session.add_all(
         [
-            AvailabilitySlot(
-                user_id=world.toeleider.id,
-                weekday=0,
-                starts=time(9),
-                ends=time(12),
-                kind=AvailabilityKind.CONVERSATIONS.value,
-            ),
-            AvailabilitySlot(
-                user_id=world.toeleider.id,
-                weekday=1,
-                starts=time(9),
-                ends=time(10),
-                kind=AvailabilityKind.CONVERSATIONS.value,
-            ),
+            available(world, 0, time(9), time(12)),
+            available(world, 1, time(9), time(10)),
             Absence(
                 user_id=world.toeleider.id, first_day=date(2026, 12, 1), last_day=date(2026, 12, 1)
             ),
@@ -152,15 +147,7 @@ def test_free_slots_follow_availability_minus_appointments_and_absences(app, wor
 
 
 def test_desk_books_a_free_slot_at_intake_and_the_slip_shows_it(client, world):
-    db.session.add(
-        AvailabilitySlot(
-            user_id=world.toeleider.id,
-            weekday=0,
-            starts=time(9),
-            ends=time(11),
-            kind=AvailabilityKind.CONVERSATIONS.value,
-        )
-    )
+    db.session.add(available(world, 0, time(9), time(11)))
     referral = add_referral(db.session, world, by=world.desk)
     client.login(world.desk.email)
     page = client.get(f"/desk/referrals/{referral.id}/book").get_data(as_text=True)
@@ -178,15 +165,7 @@ def test_desk_books_a_free_slot_at_intake_and_the_slip_shows_it(client, world):
 
 
 def test_desk_booking_a_slot_just_taken_is_refused_with_a_message(client, world):
-    db.session.add(
-        AvailabilitySlot(
-            user_id=world.toeleider.id,
-            weekday=0,
-            starts=time(9),
-            ends=time(10),
-            kind=AvailabilityKind.CONVERSATIONS.value,
-        )
-    )
+    db.session.add(available(world, 0, time(9), time(10)))
     referral = add_referral(db.session, world, by=world.desk)
     other = owned(world, full_name="Was Eerst")
     client.login(world.desk.email)
