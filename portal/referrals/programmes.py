@@ -169,6 +169,16 @@ class PlaceRow:
     place: ProgrammePlace
     position: int | None  # on the waiting list, 1 = next in line
     grantable: bool  # a place is free and this person is next in line
+    full: bool  # every place is taken (for someone waiting)
+
+
+def place_row(session: Session, place: ProgrammePlace) -> PlaceRow:
+    """One place, with its position in line and whether a place is free for it."""
+    if place.status != PlaceStatus.WAITING.value:
+        return PlaceRow(place, None, False, False)
+    position = _waiting_ids(session, place.programme_id).index(place.id) + 1
+    full = enrolled_count(session, place.programme_id) >= place.programme.capacity
+    return PlaceRow(place, position, not full and position == 1, full)
 
 
 def place_rows(session: Session, referral: Referral) -> list[PlaceRow]:
@@ -181,17 +191,7 @@ def place_rows(session: Session, referral: Referral) -> list[PlaceRow]:
             .order_by(ProgrammePlace.waiting_since)
         )
     )
-    rows = []
-    for place in places:
-        position = None
-        grantable = False
-        if place.status == PlaceStatus.WAITING.value:
-            waiting = _waiting_ids(session, place.programme_id)
-            position = waiting.index(place.id) + 1
-            free = enrolled_count(session, place.programme_id) < place.programme.capacity
-            grantable = free and position == 1
-        rows.append(PlaceRow(place, position, grantable))
-    return rows
+    return [place_row(session, place) for place in places]
 
 
 def programmes_for(session: Session, municipality_ids: Iterable[int]) -> list[Programme]:

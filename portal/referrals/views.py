@@ -658,23 +658,18 @@ def sign_up_for_programme(referral_id: int) -> Any:
 def _signed_up_message(place: ProgrammePlace) -> str:
     if place.status == PlaceStatus.ENROLLED.value:
         return _("Ingeschreven: %(name)s heeft een plaats.", name=place.programme.name)
-    full = programmes.enrolled_count(db.session, place.programme_id) >= place.programme.capacity
-    line = next(
-        row.position
-        for row in programmes.place_rows(db.session, place.referral)
-        if row.place.id == place.id
-    )
-    if full:
+    row = programmes.place_row(db.session, place)
+    if row.full:
         return _(
             "%(name)s is volzet: de persoon staat op de wachtlijst, als %(n)d.e.",
             name=place.programme.name,
-            n=line,
+            n=row.position,
         )
     return _(
         "Voor %(name)s wachten al mensen op de vrije plaats: de persoon staat op de "
         "wachtlijst, als %(n)d.e.",
         name=place.programme.name,
-        n=line,
+        n=row.position,
     )
 
 
