@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .auth.passwords import hash_password
-from .models import Language, Municipality, Role, User
+from .models import Language, Municipality, Role, User, user_municipalities
 
 
 class AccountError(ValueError):
@@ -73,3 +73,19 @@ def update_user(
     user.languages = (
         list(session.scalars(select(Language).where(Language.code.in_(codes)))) if codes else []
     )
+
+
+def toeleiders_of(session: Session, municipality_ids: Iterable[int]) -> list[User]:
+    """Active toeleiders working for any of these municipalities, by name, languages loaded."""
+    ids = list(municipality_ids) or [-1]
+    people = session.scalars(
+        select(User)
+        .join(user_municipalities)
+        .where(user_municipalities.c.municipality_id.in_(ids), User.active.is_(True))
+        # A cheap prefilter; has_role below decides, roles being a comma-separated list.
+        .where(User.roles_text.contains(Role.TOELEIDER.value))
+        .options(selectinload(User.languages))
+        .distinct()
+        .order_by(User.full_name)
+    )
+    return [u for u in people if u.has_role(Role.TOELEIDER)]

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length
 
 from .. import clock, recovery
 from ..access import Permission, can_view_referral, municipality_ids, requires
+from ..accounts import toeleiders_of
 from ..agenda.booking import free_slots
 from ..audit import log_access
 from ..extensions import db
@@ -26,10 +27,8 @@ from ..models import (
     Appointment,
     AppointmentStatus,
     Referral,
-    Role,
     Service,
     User,
-    user_municipalities,
 )
 from ..referrals import lifecycle
 from .forms import IntakeForm
@@ -233,16 +232,7 @@ class BookingForm(FlaskForm):
 
 def _booking_candidates(referral: Referral) -> list[User]:
     """Toeleiders of the municipality, those who speak the contact language if any do."""
-    people = [
-        u
-        for u in db.session.scalars(
-            select(User)
-            .join(user_municipalities)
-            .where(user_municipalities.c.municipality_id == referral.municipality_id)
-            .where(User.active.is_(True))
-        )
-        if u.has_role(Role.TOELEIDER)
-    ]
+    people = toeleiders_of(db.session, [referral.municipality_id])
     speakers = [
         u for u in people if referral.contact_language_code in {lang.code for lang in u.languages}
     ]

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..accounts import toeleiders_of
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -17,9 +18,7 @@ from ..models import (
     MilestoneStatus,
     Referral,
     ReferralState,
-    Role,
     User,
-    user_municipalities,
 )
 
 OPEN = [s.value for s in ReferralState if s is not ReferralState.CLOSED]
@@ -151,17 +150,7 @@ class Workload:
 def workload(session: Session, municipality_ids: Iterable[int], today: date) -> list[Workload]:
     """Per toeleider of these municipalities: open files, appointments, overdue items."""
     ids = list(municipality_ids) or [-1]
-    people = [
-        u
-        for u in session.scalars(
-            select(User)
-            .join(user_municipalities)
-            .where(user_municipalities.c.municipality_id.in_(ids), User.active.is_(True))
-            .distinct()
-            .order_by(User.full_name)
-        )
-        if u.has_role(Role.TOELEIDER)
-    ]
+    people = toeleiders_of(session, ids)
     if not people:
         return []
     person_ids = [u.id for u in people]

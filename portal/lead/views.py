@@ -16,6 +16,7 @@ from wtforms.validators import Length
 
 from .. import clock
 from ..access import Permission, is_lead_for, municipality_ids, requires
+from ..accounts import toeleiders_of
 from ..extensions import db
 from ..formtools import options, record_id
 from ..models import OPEN_STATES, Referral, Signal, SignalStatus, User
@@ -90,7 +91,7 @@ def team() -> Any:
 
 
 def _toeleiders() -> list[User]:
-    return [w.toeleider for w in workload(db.session, _lead_ids(), clock.today())]
+    return toeleiders_of(db.session, _lead_ids())
 
 
 @bp.route("/toeleiders/<int:user_id>", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..access import Permission, can_view_referral, is_lead_for, may_work_on, requires
+from ..accounts import toeleiders_of
 from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..audit import log_access
 from ..extensions import db
@@ -38,12 +39,10 @@ from ..models import (
     ProgrammePlace,
     Referral,
     ReferralState,
-    Role,
     Service,
     Signal,
     Theme,
     User,
-    user_municipalities,
 )
 from . import followup, lifecycle, programmes
 from .forms import (
@@ -75,14 +74,7 @@ def _visible_referral(referral_id: int) -> Referral:
 
 
 def _toeleider_choices(referral: Referral) -> list[tuple[int, str]]:
-    people = db.session.scalars(
-        select(User)
-        .join(user_municipalities)
-        .where(user_municipalities.c.municipality_id == referral.municipality_id)
-        .where(User.active.is_(True), User.roles_text.contains(Role.TOELEIDER.value))
-        .order_by(User.full_name)
-    )
-    return [(u.id, u.full_name) for u in people if u.has_role(Role.TOELEIDER)]
+    return [(u.id, u.full_name) for u in toeleiders_of(db.session, [referral.municipality_id])]
 
 
 def _appointments(referral: Referral) -> list[Appointment]:

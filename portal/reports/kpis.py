@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
@@ -71,13 +71,9 @@ class KpiProgress:
         return round(100 * self.total / self.kpi.target) if self.kpi.target > 0 else 0
 
 
-def _bounds(period: Period) -> tuple[datetime, datetime]:
-    return period.bounds
-
-
 def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: ignore[type-arg]
     """(referral_id, channel_id): per referral, the first event of the rule within the period."""
-    start, end = _bounds(period)
+    start, end = period.bounds
     if rule is KpiRule.REACHED:
         # The first reached attempt ever (the reports' rule), when it falls in the period.
         reaching, first_in_period = first_reached_in(start, end)
