@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-from .models import Referral, Role, User
+from .models import Municipality, Referral, Role, User
 
 
 class Permission(enum.StrEnum):
@@ -75,6 +75,15 @@ def works_in(user: User, municipality_id: int) -> bool:
 def is_lead_for(user: User, municipality_id: int) -> bool:
     """A lead of this municipality may reassign and close its files."""
     return can(user, Permission.LEAD_TEAM) and works_in(user, municipality_id)
+
+
+def led_municipalities(user: User) -> list[Municipality]:
+    """The municipalities this user leads, by name."""
+    return [m for m in user.municipalities if is_lead_for(user, m.id)]
+
+
+def led_municipality_ids(user: User) -> list[int]:
+    return sorted(m.id for m in led_municipalities(user))
 
 
 def can_view_referral(user: User, referral: Referral, today: date) -> bool:

@@ -25,3 +25,9 @@ def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
 def first_error(form: Any) -> str | None:
     """The name of the first field with an error: where the cursor goes after a failed save."""
     return next((f.name for f in form if f.errors and f.name != "csrf_token"), None)
+
+
+def year_arg(text: str | None) -> int | None:
+    """A year typed in a URL (?year=2026), or None when it is missing or implausible."""
+    year = record_id(text)
+    return year if year is not None and 2000 <= year <= 2100 else None

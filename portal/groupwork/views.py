@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import clock
 from ..access import Permission, may_work_on, requires
 from ..extensions import db
-from ..formtools import first_error, options, record_id
+from ..formtools import first_error, options, record_id, year_arg
 from ..models import Activity, ActivityKind, Channel, Service
 from ..referrals.programmes import waiting_lists
 from . import activities
@@ -46,8 +46,7 @@ def _prepare(form: ActivityForm) -> ActivityForm:
 
 
 def _year() -> int:
-    year = record_id(request.args.get("year"))
-    return year if year and 2000 <= year <= 2100 else clock.today().year
+    return year_arg(request.args.get("year")) or clock.today().year
 
 
 def _render(form: ActivityForm, status: int = 200, message: str | None = None) -> Any:

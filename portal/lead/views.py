@@ -15,7 +15,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length
 
 from .. import clock
-from ..access import Permission, is_lead_for, municipality_ids, requires
+from ..access import Permission, led_municipality_ids, requires
 from ..accounts import toeleiders_of
 from ..extensions import db
 from ..formtools import options, record_id
@@ -46,7 +46,7 @@ class ReassignManyForm(ReassignForm):
 
 
 def _lead_ids() -> list[int]:
-    return sorted(m for m in municipality_ids(current_user) if is_lead_for(current_user, m))
+    return led_municipality_ids(current_user)
 
 
 @bp.get("/")

@@ -15,7 +15,7 @@ from .. import clock
 from ..access import (
     Permission,
     can_view_referral,
-    is_lead_for,
+    led_municipality_ids,
     may_work_on,
     municipality_ids,
     requires,
@@ -109,7 +109,7 @@ def mine() -> Any:
 
 
 def _lead_municipalities() -> set[int]:
-    return {m for m in municipality_ids(current_user) if is_lead_for(current_user, m)}
+    return set(led_municipality_ids(current_user))
 
 
 def _selected_referrals(ids: list[str]) -> list[Referral]:

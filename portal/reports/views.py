@@ -12,9 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
-from ..access import Permission, is_lead_for, municipality_ids, requires
+from ..access import (
+    Permission,
+    led_municipalities,
+    led_municipality_ids,
+    requires,
+)
 from ..extensions import db
-from ..formtools import record_id
+from ..formtools import record_id, year_arg
 from ..labels import UNIT_LABELS
 from .counting import (
     REACHED_HOW,
@@ -23,31 +28,28 @@ from .counting import (
     RULE_REACHED,
     monthly_figures,
 )
-from .evaluation import Period, Table, evaluation_table, evaluation_tables, work_year_period
+from .evaluation import MONTHS, Period, Table, evaluation_table, evaluation_tables, work_year_period
 from .kpis import export_rows, kpi_progress, project_year, visible_kpis
 from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-
 
 def _led_municipalities() -> list[Any]:
     """The municipalities this lead answers for, for the 'which municipality' choice."""
-    return [m for m in current_user.municipalities if is_lead_for(current_user, m.id)]
+    return led_municipalities(current_user)
 
 
 def _scope() -> tuple[list[int], int | None]:
     """The lead's municipalities, or the one chosen among them."""
-    mine = sorted(m for m in municipality_ids(current_user) if is_lead_for(current_user, m))
+    mine = led_municipality_ids(current_user)
     chosen = record_id(request.args.get("municipality"))
     return ([chosen], chosen) if chosen in mine else (mine, None)
 
 
 def _year() -> int:
-    year = record_id(request.args.get("year"))
-    return year if year and 2000 <= year <= 2100 else clock.today().year
+    return year_arg(request.args.get("year")) or clock.today().year
 
 
 @bp.get("/monthly")
@@ -199,9 +201,7 @@ def sources() -> Any:
 def _kpi_progress() -> tuple[list[Any], int | None, int | None]:
     ids, chosen = _scope()
     today = clock.today()
-    start_year = record_id(request.args.get("year"))
-    if start_year is not None and not 2000 <= start_year <= 2100:
-        start_year = None
+    start_year = year_arg(request.args.get("year"))
     progress = [
         kpi_progress(db.session, kpi, ids, project_year(kpi.start_month, today, start_year))
         for kpi in visible_kpis(db.session, ids)
