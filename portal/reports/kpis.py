@@ -15,7 +15,7 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
 from ..models import (
@@ -225,8 +225,16 @@ def rule_text(kpi: Kpi, period: Period) -> str:
     return f"{text} {span}"
 
 
+def _channel_names(session: Session) -> dict[int, str]:
+    return {cid: name for cid, name in session.execute(select(Channel.id, Channel.name))}
+
+
 def kpi_progress(
-    session: Session, kpi: Kpi, municipality_ids: Iterable[int], period: Period
+    session: Session,
+    kpi: Kpi,
+    municipality_ids: Iterable[int],
+    period: Period,
+    channel_names: dict[int, str] | None = None,
 ) -> KpiProgress:
     """One KPI over one project year, per channel; the total is the sum of the channels."""
     ids = list(municipality_ids)
@@ -238,11 +246,7 @@ def kpi_progress(
         if KpiRule(kpi.rule) is KpiRule.ACTIVITY
         else _people_counts(session, kpi, ids, period)
     )
-    names = dict(
-        session.execute(
-            select(Channel.id, Channel.name).where(Channel.id.in_([c for c in counts if c]))
-        ).all()
-    )
+    names = channel_names if channel_names is not None else _channel_names(session)
     rows = sorted(
         ((str(names[cid]) if cid else str(NO_CHANNEL), n) for cid, n in counts.items() if n),
         key=lambda row: (-row[1], row[0]),
@@ -256,11 +260,24 @@ def visible_kpis(session: Session, municipality_ids: Iterable[int]) -> list[Kpi]
     return list(
         session.scalars(
             select(Kpi)
+            .options(joinedload(Kpi.theme))
             .where(Kpi.active.is_(True))
             .where((Kpi.municipality_id.is_(None)) | (Kpi.municipality_id.in_(ids)))
             .order_by(Kpi.position, Kpi.name)
         )
     )
+
+
+def progress_report(
+    session: Session, municipality_ids: Iterable[int], today: date, start_year: int | None
+) -> list[KpiProgress]:
+    """Every visible KPI over its project year starting in start_year, or its current one."""
+    ids = list(municipality_ids)
+    names = _channel_names(session)
+    return [
+        kpi_progress(session, kpi, ids, project_year(kpi.start_month, today, start_year), names)
+        for kpi in visible_kpis(session, ids)
+    ]
 
 
 def export_rows(progress: Iterable[KpiProgress]) -> list[list[object]]:

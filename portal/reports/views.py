@@ -29,7 +29,7 @@ from .counting import (
     monthly_figures,
 )
 from .evaluation import MONTHS, Period, Table, evaluation_table, evaluation_tables, work_year_period
-from .kpis import export_rows, kpi_progress, project_year, visible_kpis
+from .kpis import export_rows, progress_report
 from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
 
@@ -116,16 +116,27 @@ def _period() -> tuple[Period, str]:
     return work_year_period(_year(), part), part
 
 
-def _csv_response(table: Table, filename: str) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(table.columns)
-    writer.writerows([*table.rows, table.totals])
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
     return Response(
-        "\ufeff" + out.getvalue(),  # a BOM, so that spreadsheet programs read UTF-8
-        mimetype="text/csv",
+        body,
+        mimetype=mimetype,
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )
+
+
+def _csv_rows_response(rows: list[list[object]], filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    # A BOM, so that spreadsheet programs read UTF-8.
+    return _download("\ufeff" + out.getvalue(), "text/csv", filename)
+
+
+def _csv_response(table: Table, filename: str) -> Response:
+    return _csv_rows_response([table.columns, *table.rows, table.totals], filename)
+
+
+def _where(chosen: int | None) -> str:
+    return f"-gemeente-{chosen}" if chosen else ""
 
 
 @bp.get("/evaluation")
@@ -160,8 +171,7 @@ def evaluation_csv(key: str) -> Any:
 
 def _file_part(period: Period, chosen: int | None) -> str:
     """Period and municipality in a download's name, so two downloads never look alike."""
-    where = f"-gemeente-{chosen}" if chosen else ""
-    return f"{period.start}-{period.last_day}{where}"
+    return f"{period.start}-{period.last_day}{_where(chosen)}"
 
 
 @bp.get("/evaluation.xlsx")
@@ -170,12 +180,10 @@ def evaluation_xlsx() -> Any:
     """One worksheet per table, each with its total and its counting rule."""
     ids, chosen = _scope()
     period, _part = _period()
-    body = workbook(evaluation_tables(db.session, ids, period), period)
-    name = f"evaluatie-{_file_part(period, chosen)}.xlsx"
-    return Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
+    return _download(
+        workbook(evaluation_tables(db.session, ids, period), period),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"evaluatie-{_file_part(period, chosen)}.xlsx",
     )
 
 
@@ -200,13 +208,8 @@ def sources() -> Any:
 
 def _kpi_progress() -> tuple[list[Any], int | None, int | None]:
     ids, chosen = _scope()
-    today = clock.today()
     start_year = year_arg(request.args.get("year"))
-    progress = [
-        kpi_progress(db.session, kpi, ids, project_year(kpi.start_month, today, start_year))
-        for kpi in visible_kpis(db.session, ids)
-    ]
-    return progress, start_year, chosen
+    return progress_report(db.session, ids, clock.today(), start_year), start_year, chosen
 
 
 @bp.get("/kpis")
@@ -229,12 +232,5 @@ def kpis() -> Any:
 def kpis_csv() -> Any:
     """The KPI progress per channel as CSV, for the subsidising agency."""
     progress, start_year, chosen = _kpi_progress()
-    out = io.StringIO()
-    csv.writer(out, delimiter=";").writerows(export_rows(progress))
     year = start_year or f"lopend-{clock.today()}"
-    where = f"-gemeente-{chosen}" if chosen else ""
-    return Response(
-        "\ufeff" + out.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename=kpi-{year}{where}.csv"},
-    )
+    return _csv_rows_response(export_rows(progress), f"kpi-{year}{_where(chosen)}.csv")
