@@ -123,7 +123,6 @@ class IntakeForm(FlaskForm):
     phone = StringField(_l("Telefoon"), filters=[_strip], validators=[Optional()])
     registered_on = DayField(
         _l("Ingeschreven in de gemeente sinds"),
-        format=DAY_FORMATS,
         validators=[InputRequired(_l("Vul de datum van inschrijving in."))],
     )
     home_language = StringField(

@@ -114,8 +114,14 @@ def _lead_municipalities() -> set[int]:
 
 def _selected_referrals(ids: list[str]) -> list[Referral]:
     today = clock.today()
-    chosen = [db.session.get(Referral, rid) for rid in map(record_id, ids[:200]) if rid is not None]
-    return [r for r in chosen if r is not None and can_view_referral(current_user, r, today)]
+    wanted = [rid for rid in map(record_id, ids[:200]) if rid is not None]
+    chosen = db.session.scalars(
+        select(Referral)
+        .options(joinedload(Referral.contact_language), joinedload(Referral.municipality))
+        .where(Referral.id.in_(wanted))
+        .order_by(Referral.id)
+    )
+    return [r for r in chosen if can_view_referral(current_user, r, today)]
 
 
 @bp.get("/letters")

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..access import is_lead_for, works_in
+from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
 from ..labels import state_label
 from ..models import (
     UNREACHED_OUTCOMES,
@@ -359,8 +360,6 @@ def _check_slot(
     at: datetime,
     except_id: int | None = None,
 ) -> datetime:
-    from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
-
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise TransitionRefused(
             _l("Een gesprek duurt tussen %(a)d en %(b)d minuten.", a=MIN_MINUTES, b=MAX_MINUTES)
@@ -369,12 +368,11 @@ def _check_slot(
         raise TransitionRefused(_l("Kies een moment in de toekomst."))
     if starts_at > at + timedelta(days=366):
         raise TransitionRefused(_l("Plan hoogstens een jaar vooruit."))
-    ends = starts_at + timedelta(minutes=minutes)
-    if starts_at.hour < EARLIEST_HOUR or ends > starts_at.replace(hour=LATEST_HOUR, minute=0):
+    ends_at = starts_at + timedelta(minutes=minutes)
+    if starts_at.hour < EARLIEST_HOUR or ends_at > starts_at.replace(hour=LATEST_HOUR, minute=0):
         raise TransitionRefused(
             _l("Plan tussen %(a)d en %(b)d uur.", a=EARLIEST_HOUR, b=LATEST_HOUR)
         )
-    ends_at = starts_at + timedelta(minutes=minutes)
     lock_agenda(session, toeleider.id)
     if absent_on(session, toeleider.id, starts_at.date()):
         raise TransitionRefused(_l("%(name)s is die dag afwezig.", name=toeleider.full_name))
