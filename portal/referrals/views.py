@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
@@ -31,6 +31,7 @@ from ..models import (
     Milestone,
     MilestoneStatus,
     MonitoringParameter,
+    Need,
     NeedCategory,
     PartnerReferral,
     PartnerReferralStatus,
@@ -156,6 +157,10 @@ def _follow_up(referral: Referral) -> dict[str, Any]:
         ).all(),
         "conversations": db.session.scalars(
             select(Conversation)
+            .options(
+                selectinload(Conversation.themes),
+                selectinload(Conversation.needs).joinedload(Need.category),
+            )
             .where(Conversation.referral_id == referral.id)
             .order_by(Conversation.held_on)
         ).all(),
