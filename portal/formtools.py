@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 MAX_RECORD_ID = 2**63 - 1
@@ -31,3 +32,7 @@ def year_arg(text: str | None) -> int | None:
     """A year typed in a URL (?year=2026), or None when it is missing or implausible."""
     year = record_id(text)
     return year if year is not None and 2000 <= year <= 2100 else None
+
+
+class CsrfForm(FlaskForm):
+    """A bare POST (claim, remove, (de)activate): its only field is the CSRF token."""

@@ -82,10 +82,6 @@ class PasswordResetForm(FlaskForm):
     )
 
 
-class ToggleForm(FlaskForm):
-    """A bare POST with a CSRF token, for (de)activating."""
-
-
 class MunicipalityForm(FlaskForm):
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=120)]

@@ -17,7 +17,7 @@ from ..access import Permission, requires
 from ..accounts import create_user, email_taken, update_user
 from ..auth.passwords import hash_password
 from ..extensions import db
-from ..formtools import first_error, options, record_id
+from ..formtools import CsrfForm, first_error, options, record_id
 from ..labels import ACTIVITY_KIND_LABELS, RULE_LABELS, UNIT_LABELS
 from ..languages import language_catalogue
 from ..models import (
@@ -49,7 +49,6 @@ from .forms import (
     ServiceForm,
     SettingsForm,
     ThemeForm,
-    ToggleForm,
     UserForm,
 )
 
@@ -429,7 +428,7 @@ def _prepare_user_form(form: UserForm) -> UserForm:
 def users() -> Any:
     """All accounts, active ones first."""
     people = db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)).all()
-    return render_template("admin/users.html", people=people, toggle=ToggleForm())
+    return render_template("admin/users.html", people=people, toggle=CsrfForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -511,7 +510,7 @@ def user_edit(user_id: int) -> Any:
 def user_toggle_active(user_id: int) -> Any:
     """Deactivate an account (it can no longer log in), or activate it again."""
     person = db.session.get(User, user_id) or abort(404)
-    if ToggleForm().validate():
+    if CsrfForm().validate():
         person.active = not person.active
         db.session.commit()
         flash(_("Gebruiker geactiveerd.") if person.active else _("Gebruiker gedeactiveerd."))

@@ -24,8 +24,8 @@ from sqlalchemy.orm import joinedload
 from .. import clock
 from ..access import Permission, requires
 from ..extensions import db
+from ..formtools import CsrfForm
 from ..models import Absence, Appointment, AvailabilitySlot
-from ..queue.views import ClaimForm
 from . import calendar_feed
 from .forms import WEEKDAYS, AbsenceForm, SlotForm
 
@@ -68,7 +68,7 @@ def index() -> Any:
         last=last - timedelta(days=1),
         previous=first - step,
         following=first + step,
-        feed_form=ClaimForm(),
+        feed_form=CsrfForm(),
     )
 
 
@@ -121,7 +121,7 @@ def availability() -> Any:
         absences=absences,
         slot_form=slot_form,
         absence_form=absence_form,
-        delete_form=ClaimForm(),
+        delete_form=CsrfForm(),
         weekdays=WEEKDAYS,
     ), status
 
@@ -134,7 +134,7 @@ def delete_availability(kind: str, item_id: int) -> Any:
     item = db.session.get(model, item_id)
     if item is None or item.user_id != current_user.id:
         abort(404)
-    if ClaimForm().validate():
+    if CsrfForm().validate():
         db.session.delete(item)
         db.session.commit()
     return redirect(url_for("agenda.availability"), code=303)
@@ -144,7 +144,7 @@ def delete_availability(kind: str, item_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def new_feed() -> Any:
     """Make (or replace) my private calendar address; an old one stops working."""
-    if ClaimForm().validate():
+    if CsrfForm().validate():
         current_user.calendar_token = calendar_feed.new_token()
         db.session.commit()
         flash(_("Nieuw agenda-adres gemaakt. Het vorige werkt niet meer."))
@@ -155,7 +155,7 @@ def new_feed() -> Any:
 @requires(Permission.WORK_QUEUE)
 def revoke_feed() -> Any:
     """Switch my calendar feed off."""
-    if ClaimForm().validate():
+    if CsrfForm().validate():
         current_user.calendar_token = None
         db.session.commit()
         flash(_("Agenda-adres ingetrokken."))

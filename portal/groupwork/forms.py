@@ -70,7 +70,3 @@ class ActivityForm(FlaskForm):
             and field.data > self.participants.data
         ):
             raise ValidationError(_l("Dat zijn er meer dan het aantal deelnemers."))
-
-
-class RemoveForm(FlaskForm):
-    """A bare POST with a CSRF token."""

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from .. import clock
 from ..access import Permission, may_work_on, requires
 from ..extensions import db
-from ..formtools import first_error, options, record_id, year_arg
+from ..formtools import CsrfForm, first_error, options, record_id, year_arg
 from ..models import Activity, ActivityKind, Channel, Service
 from ..referrals.programmes import waiting_lists
 from . import activities
-from .forms import ActivityForm, RemoveForm
+from .forms import ActivityForm
 
 bp = Blueprint("groupwork", __name__, url_prefix="/groupwork")
 
@@ -114,7 +114,7 @@ def remove(activity_id: int) -> Any:
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.municipality_id not in _my_municipality_ids():
         abort(404)
-    if not RemoveForm().validate_on_submit():
+    if not CsrfForm().validate_on_submit():
         abort(400)
     try:
         activities.remove(db.session, current_user, activity)

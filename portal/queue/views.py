@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -22,7 +21,7 @@ from ..access import (
 )
 from ..audit import log_access
 from ..extensions import db
-from ..formtools import record_id
+from ..formtools import CsrfForm, record_id
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
 from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
@@ -30,10 +29,6 @@ from ..templating import is_htmx
 from .listing import QueueFilter, letters_to_send, my_open_referrals, queue_page
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
-
-
-class ClaimForm(FlaskForm):
-    """A bare POST with a CSRF token."""
 
 
 def _int_arg(name: str) -> int | None:
@@ -58,7 +53,7 @@ def index() -> Any:
     """The queue; htmx asks for the list alone when a filter changes or it refreshes."""
     f = _filter_from_request()
     page = queue_page(db.session, current_user, f, current_app.config["PORTAL_DEFAULT_REGION"])
-    context = {"page": page, "f": f, "claim_form": ClaimForm(), "today": clock.today()}
+    context = {"page": page, "f": f, "claim_form": CsrfForm(), "today": clock.today()}
     if is_htmx() and request.headers.get("HX-Target") == "queue-list":
         return render_template("queue/_list.html", **context)
     ids = municipality_ids(current_user)
@@ -80,7 +75,6 @@ def index() -> Any:
 @requires(Permission.WORK_QUEUE)
 def claim_referral(referral_id: int) -> Any:
     """Claim a referral; the loser of a race is told who won, in place."""
-    ClaimForm().validate_on_submit()
     try:
         referral = claim(db.session, referral_id, current_user, clock.now())
         db.session.commit()
@@ -129,7 +123,7 @@ def _selected_referrals(ids: list[str]) -> list[Referral]:
 def letters() -> Any:
     """Referrals that wait for an invitation letter."""
     waiting = letters_to_send(db.session, current_user, _lead_municipalities())
-    return render_template("queue/letters.html", referrals=waiting, form=ClaimForm())
+    return render_template("queue/letters.html", referrals=waiting, form=CsrfForm())
 
 
 @bp.get("/letters/print")
@@ -148,7 +142,7 @@ def print_letters() -> Any:
 @requires(Permission.WORK_QUEUE)
 def letters_sent() -> Any:
     """Mark the chosen letters as sent; each becomes a contact attempt by letter."""
-    if not ClaimForm().validate():
+    if not CsrfForm().validate():
         flash(_("Het formulier was verlopen. Probeer opnieuw."))
         return redirect(url_for("queue.letters"), code=303)
     done = 0
