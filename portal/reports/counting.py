@@ -150,18 +150,25 @@ def monthly_figures(session: Session, municipality_ids: Iterable[int], year: int
     rows = {m: MonthRow(month=m) for m in range(1, 13)}
     for month, how, n in session.execute(reached_statement(ids, start, end)):
         rows[int(month)].reached[how] += n
-    held_month = extract("month", Appointment.starts_at)
-    conversations = session.execute(
-        select(held_month, func.count())
-        .join(Referral, Referral.id == Appointment.referral_id)
-        .where(Referral.municipality_id.in_(ids or [-1]))
-        .where(Appointment.status == AppointmentStatus.HELD.value)
-        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
-        .group_by(held_month)
-    )
-    for month, n in conversations:
+    for _year, month, n in session.execute(held_statement(ids, start, end)):
         rows[int(month)].conversations = n
     return MonthlyFigures(year=year, rows=[rows[m] for m in range(1, 13)])
+
+
+def held_statement(  # type: ignore[no-untyped-def]
+    municipality_ids: Iterable[int], start: datetime, end: datetime
+):
+    """(year, month, n) of conversations held in [start, end): RULE_CONVERSATIONS."""
+    ids = list(municipality_ids) or [-1]
+    year, month = extract("year", Appointment.starts_at), extract("month", Appointment.starts_at)
+    return (
+        select(year, month, func.count())
+        .join(Referral, Referral.id == Appointment.referral_id)
+        .where(Referral.municipality_id.in_(ids))
+        .where(Appointment.status == AppointmentStatus.HELD.value)
+        .where(Appointment.starts_at >= start, Appointment.starts_at < end)
+        .group_by(year, month)
+    )
 
 
 def reached_between(

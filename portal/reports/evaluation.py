@@ -13,7 +13,7 @@ from functools import cached_property
 
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, extract, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
@@ -36,6 +36,7 @@ from .counting import (
     REACHED_HOW_LABELS,
     RULE_CONVERSATIONS,
     RULE_REACHED,
+    held_statement,
     reached_statement,
 )
 
@@ -150,22 +151,8 @@ def _reached_by_month(scope: _Scope) -> Table:
     }
     for year, month, how, _answer, n in scope.reached:
         reached[(year, month)][how] += n
-    held_year, held_month = (
-        extract("year", Appointment.starts_at),
-        extract("month", Appointment.starts_at),
-    )
     conversations = {
-        (int(y), int(m)): n
-        for y, m, n in session.execute(
-            select(held_year, held_month, func.count())
-            .join(Referral, Referral.id == Appointment.referral_id)
-            .where(
-                Referral.municipality_id.in_(ids),
-                Appointment.status == AppointmentStatus.HELD.value,
-            )
-            .where(Appointment.starts_at >= start, Appointment.starts_at < end)
-            .group_by(held_year, held_month)
-        )
+        (int(y), int(m)): n for y, m, n in session.execute(held_statement(ids, start, end))
     }
     rows: list[list[object]] = [
         [
