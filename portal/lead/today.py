@@ -6,10 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..accounts import toeleiders_of
+from ..models import (
+    OPEN_STATES as OPEN,
+)
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -20,8 +23,6 @@ from ..models import (
     ReferralState,
     User,
 )
-
-OPEN = [s.value for s in ReferralState if s is not ReferralState.CLOSED]
 
 
 def working_days_before(day: date, days: int) -> date:
@@ -220,7 +221,7 @@ def workload(session: Session, municipality_ids: Iterable[int], today: date) -> 
             select(Referral.owner_id, func.count())
             .join(Milestone, Milestone.referral_id == Referral.id)
             .where(Referral.owner_id.in_(person_ids), Referral.state.in_(OPEN))
-            .where(or_(Milestone.status == MilestoneStatus.OPEN.value))
+            .where(Milestone.status == MilestoneStatus.OPEN.value)
             .where(Milestone.target_on < today)
             .group_by(Referral.owner_id)
         ).all()
