@@ -33,7 +33,7 @@ from ..models import (
     User,
 )
 from ..referrals.lifecycle import reprioritise_queue
-from ..referrals.programmes import enrolled_count
+from ..referrals.programmes import capacity_refusal
 from ..settings import DEFAULTS, get_int, set_int
 from .forms import (
     SETTING_LABELS,
@@ -120,20 +120,12 @@ def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
 
 
 def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
-    """Fewer places than people who hold one would leave someone without theirs."""
-    if programme is None:
+    if programme is None or form.capacity.data is None:
         return True
-    taken = enrolled_count(db.session, programme.id)
-    if form.capacity.data is not None and form.capacity.data < taken:
-        form.capacity.errors = [
-            _(
-                "%(n)d personen hebben nu een plaats. Kies minstens %(n)d plaatsen, of laat "
-                "eerst iemand stoppen in zijn dossier.",
-                n=taken,
-            )
-        ]
-        return False
-    return True
+    refusal = capacity_refusal(db.session, programme, form.capacity.data)
+    if refusal:
+        form.capacity.errors = [refusal]
+    return refusal is None
 
 
 def _programme_form_choices(form: ProgrammeForm) -> None:

@@ -65,6 +65,25 @@ def _waiting_ids(session: Session, programme_id: int) -> list[int]:
     )
 
 
+def capacity_refusal(session: Session, programme: Programme, capacity: int) -> str | None:
+    """Why a programme cannot get this many places, or None when it can.
+
+    Fewer places than people who hold one would leave someone without theirs; the lock keeps
+    a sign-up from taking a place while the number is being changed.
+    """
+    _lock(session, programme)
+    taken = enrolled_count(session, programme.id)
+    if capacity >= taken:
+        return None
+    return str(
+        _l(
+            "%(n)d personen hebben nu een plaats. Kies minstens %(n)d plaatsen, of laat "
+            "eerst iemand stoppen in zijn dossier.",
+            n=taken,
+        )
+    )
+
+
 def sign_up(
     session: Session, programme: Programme, referral: Referral, actor: User, at: datetime
 ) -> ProgrammePlace:
