@@ -405,6 +405,9 @@ def test_admin_defines_a_kpi(client, world):
     assert item.theme_id is None and item.municipality_id is None
     listing = client.get("/admin/c/kpis/").get_data(as_text=True)
     assert "Kinderen naar sport" in listing and "180 kinderen en jongeren" in listing
+    edit = client.get(f"/admin/c/kpis/{item.id}").get_data(as_text=True)
+    assert '<option selected value="sport">' in edit  # the stored choices come back
+    assert '<option selected value="0">alle thema' in edit
 
 
 def test_a_users_team_and_a_partners_channel_are_set_by_the_admin(client, world):

@@ -72,13 +72,29 @@ class Catalogue:
     check: Callable[[Any, Any], bool] = lambda form, obj: True
 
 
-def _service_form_choices(form: Any) -> None:
+# Choices where the first option (0, or "" for text) stands for "none" or "all": stored as None.
+NONE_CHOICES = ("municipality_id", "channel_id", "theme_id", "activity_kind")
+
+
+def _apply_choices(form: Any, obj: Any) -> None:
+    form.populate_obj(obj)
+    for name in NONE_CHOICES:
+        if name in form:
+            setattr(obj, name, form[name].data or None)
+
+
+def _load_choices(form: Any, obj: Any) -> None:
+    form.process(obj=obj)
+    for name in NONE_CHOICES:
+        if name in form:
+            form[name].data = getattr(obj, name) or ("" if name == "activity_kind" else 0)
+
+
+def _municipality_choices(form: Any) -> None:
     municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
     form.municipality_id.choices = options(
         [(0, _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
     )
-    if hasattr(form, "channel_id"):
-        form.channel_id.choices = _channel_choices()
 
 
 def _channel_choices() -> list[Any]:
@@ -86,37 +102,20 @@ def _channel_choices() -> list[Any]:
     return options([(0, _("Geen"))] + [(c.id, c.name) for c in channels])
 
 
-def _apply_service(form: ServiceForm, service: Service) -> None:
-    form.populate_obj(service)
-    service.municipality_id = form.municipality_id.data or None
-    service.channel_id = form.channel_id.data or None
-
-
-def _load_service(form: Any, obj: Any) -> None:
-    form.process(obj=obj)
-    form.municipality_id.data = obj.municipality_id or 0
-    if hasattr(form, "channel_id"):
-        form.channel_id.data = obj.channel_id or 0
+def _service_form_choices(form: ServiceForm) -> None:
+    _municipality_choices(form)
+    form.channel_id.choices = _channel_choices()
 
 
 def _kpi_form_choices(form: KpiForm) -> None:
-    _service_form_choices(form)
+    _municipality_choices(form)
     themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.name))
     form.theme_id.choices = options([(0, _("alle thema's"))] + [(t.id, t.name) for t in themes])
 
 
 def _apply_kpi(form: KpiForm, kpi: Kpi) -> None:
-    form.populate_obj(kpi)
-    kpi.municipality_id = form.municipality_id.data or None
-    kpi.theme_id = form.theme_id.data or None
-    kpi.activity_kind = form.activity_kind.data or None
+    _apply_choices(form, kpi)
     kpi.position = form.position.data or 0
-
-
-def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
-    _load_service(form, kpi)
-    form.theme_id.data = kpi.theme_id or 0
-    form.activity_kind.data = kpi.activity_kind or ""
 
 
 def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
@@ -129,19 +128,13 @@ def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
 
 
 def _programme_form_choices(form: ProgrammeForm) -> None:
-    _service_form_choices(form)
+    _municipality_choices(form)
     partners = db.session.scalars(
         select(Service).where(Service.is_partner.is_(True)).order_by(Service.name)
     )
     form.partner_id.choices = options(
         [(0, _("Kies een partner"))] + [(p.id, p.name) for p in partners]
     )
-
-
-def _apply_service_like(form: Any, obj: Any) -> None:
-    """Forms with a 'municipality or all' choice store 0 as None."""
-    form.populate_obj(obj)
-    obj.municipality_id = form.municipality_id.data or None
 
 
 def _language_label(code: str) -> str:
@@ -196,8 +189,8 @@ CATALOGUES = {
             ],
             (Service.is_partner, Service.name),
             prepare=_service_form_choices,
-            apply=_apply_service,
-            load=_load_service,
+            apply=_apply_choices,
+            load=_load_choices,
         ),
         Catalogue(
             "languages",
@@ -235,9 +228,9 @@ CATALOGUES = {
                 (_l("Gemeente"), lambda p: p.municipality_id or _("alle")),
             ],
             (MonitoringParameter.position, MonitoringParameter.id),
-            prepare=_service_form_choices,
-            apply=_apply_service_like,
-            load=_load_service,
+            prepare=_municipality_choices,
+            apply=_apply_choices,
+            load=_load_choices,
         ),
         Catalogue(
             "themes",
@@ -284,7 +277,7 @@ CATALOGUES = {
             (Kpi.position, Kpi.name),
             prepare=_kpi_form_choices,
             apply=_apply_kpi,
-            load=_load_kpi,
+            load=_load_choices,
         ),
         Catalogue(
             "programmes",
@@ -299,8 +292,8 @@ CATALOGUES = {
             ],
             Programme.name,
             prepare=_programme_form_choices,
-            apply=_apply_service_like,
-            load=_load_service,
+            apply=_apply_choices,
+            load=_load_choices,
             check=_check_programme,
         ),
     ]
