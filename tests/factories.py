@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -11,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from portal.desk.intake import IntakeData, register_referral
 from portal.languages import dutch_name
-from portal.models import Appointment, Language, Municipality, Role, Service, User
+from portal.models import (
+    Appointment,
+    Language,
+    Municipality,
+    PartnerReferral,
+    Role,
+    Service,
+    User,
+)
 
 PASSWORD = "juist-wachtwoord-123"
 
@@ -157,3 +167,34 @@ def add_held_appointment(
     appointment = Appointment(**values)
     session.add(appointment)
     return appointment
+
+
+def add_partner_referral(
+    session: Session,
+    referral,
+    partner: Service,
+    theme,
+    referred_on: date,
+    by: User,
+    status: str = "proposed",
+    **changes: object,
+) -> PartnerReferral:
+    """A referral to a partner's offer, written straight to the table."""
+    item = PartnerReferral(
+        referral_id=referral.id,
+        partner_id=partner.id,
+        theme_id=theme.id,
+        referred_on=referred_on,
+        status=status,
+        created_by_id=by.id,
+        updated_at=datetime.combine(referred_on, datetime.min.time()),
+        **changes,
+    )
+    session.add(item)
+    return item
+
+
+def csv_rows(response) -> list[list[str]]:
+    """A downloaded CSV (BOM, semicolons) as rows of cells."""
+    text = response.get_data(as_text=True).lstrip("\ufeff")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))

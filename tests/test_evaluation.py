@@ -3,7 +3,6 @@ and as CSV, per municipality and summed."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, datetime
 
@@ -17,13 +16,12 @@ from portal.models import (
     Conversation,
     Need,
     NeedCategory,
-    PartnerReferral,
     Signal,
     Theme,
 )
 from portal.reports.evaluation import evaluation_tables, work_year_period
 
-from .factories import add_held_appointment, add_referral
+from .factories import add_held_appointment, add_partner_referral, add_referral, csv_rows
 
 FEB = datetime(2026, 2, 10, 10)
 
@@ -107,27 +105,11 @@ def half_year(app, world):
     )
     conversation.needs = [Need(category_id=housing.id, description="Zoekt woning")]
     db.session.add(conversation)
-    db.session.add(
-        PartnerReferral(
-            referral_id=r[0].id,
-            partner_id=world.partner.id,
-            theme_id=work.id,
-            referred_on=date(2026, 3, 4),
-            status="arrived",
-            created_by_id=world.toeleider.id,
-            updated_at=FEB,
-        )
+    add_partner_referral(
+        db.session, r[0], world.partner, work, date(2026, 3, 4), world.toeleider, "arrived"
     )
-    db.session.add(
-        PartnerReferral(
-            referral_id=r[2].id,
-            partner_id=world.partner.id,
-            theme_id=work.id,
-            referred_on=date(2026, 3, 5),
-            status="not_arrived",
-            created_by_id=world.toeleider.id,
-            updated_at=FEB,
-        )
+    add_partner_referral(
+        db.session, r[2], world.partner, work, date(2026, 3, 5), world.toeleider, "not_arrived"
     )
     db.session.add(
         Signal(
@@ -224,16 +206,7 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
         assert sheet[4 : 4 + len(table.rows)] == table.rows
         assert sheet[4 + len(table.rows)] == table.totals
         assert sheet[-1] == ["Zo wordt geteld:", table.rule]
-        rows = list(
-            csv.reader(
-                io.StringIO(
-                    client.get(f"/reports/evaluation/{key}.csv?year=2026&part=interim")
-                    .get_data(as_text=True)
-                    .lstrip("\ufeff")
-                ),
-                delimiter=";",
-            )
-        )
+        rows = csv_rows(client.get(f"/reports/evaluation/{key}.csv?year=2026&part=interim"))
         assert rows[-1] == [str(v) for v in table.totals], key
 
 
@@ -249,9 +222,7 @@ def test_csv_of_one_table_counts_that_table_only(client, half_year, world):
         response = client.get("/reports/evaluation/talen.csv?year=2026&part=interim")
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
-    rows = list(
-        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
-    )
+    rows = csv_rows(response)
     table = tables_of(world, [world.municipality.id, world.other_municipality.id])["talen"]
     assert rows == [
         table.columns,
@@ -288,28 +259,11 @@ def test_share_led_to_dutch_counts_people_with_a_conversation_once(half_year, wo
     db.session.flush()
     first = half_year[0]
     for day in (date(2026, 3, 10), date(2026, 4, 2)):  # two referrals to Dutch: one person
-        db.session.add(
-            PartnerReferral(
-                referral_id=first.id,
-                partner_id=world.partner.id,
-                theme_id=dutch.id,
-                referred_on=day,
-                status="proposed",
-                created_by_id=world.toeleider.id,
-                updated_at=FEB,
-            )
-        )
+        add_partner_referral(db.session, first, world.partner, dutch, day, world.toeleider)
     add_held_appointment(db.session, half_year[2], world.toeleider, datetime(2026, 5, 4, 10))
-    db.session.add(
-        PartnerReferral(  # after the interim period: does not count in it
-            referral_id=half_year[2].id,
-            partner_id=world.partner.id,
-            theme_id=dutch.id,
-            referred_on=date(2026, 7, 15),
-            status="proposed",
-            created_by_id=world.toeleider.id,
-            updated_at=FEB,
-        )
+    # After the interim period: does not count in it.
+    add_partner_referral(
+        db.session, half_year[2], world.partner, dutch, date(2026, 7, 15), world.toeleider
     )
     db.session.commit()
     interim = tables_of(world, [world.municipality.id])["nederlands"]

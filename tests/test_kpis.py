@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -19,7 +17,6 @@ from portal.models import (
     ContactChannel,
     ContactOutcome,
     Kpi,
-    PartnerReferral,
     Referral,
     Role,
     Theme,
@@ -28,7 +25,7 @@ from portal.referrals.channels import channel_for
 from portal.reports.counting import reached_between
 from portal.reports.kpis import kpi_progress, project_year
 
-from .factories import add_held_appointment, add_user
+from .factories import add_held_appointment, add_partner_referral, add_user, csv_rows
 from .factories import add_referral as add_referral_on
 
 YEAR = project_year(10, date(2026, 11, 26), 2025)  # 1 October 2025 - 30 September 2026
@@ -48,17 +45,15 @@ def reached(referral, at, actor):
 
 
 def led(referral, day, theme, actor, partner, status="proposed"):
-    db.session.add(
-        PartnerReferral(
-            referral_id=referral.id,
-            partner_id=partner.id,
-            theme_id=theme.id,
-            referred_on=day,
-            status=status,
-            created_by_id=actor.id,
-            updated_at=datetime.combine(day, datetime.min.time()),
-            kpi_channel_id=channel_for(db.session, referral, actor),
-        )
+    add_partner_referral(
+        db.session,
+        referral,
+        partner,
+        theme,
+        day,
+        actor,
+        status,
+        kpi_channel_id=channel_for(db.session, referral, actor),
     )
 
 
@@ -441,9 +436,7 @@ def test_kpi_csv_has_a_row_per_channel_and_a_total_that_adds_up(client, project,
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert disposition.endswith(f"kpi-2025-gemeente-{world.municipality.id}.csv")
-    rows = list(
-        csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";")
-    )
+    rows = csv_rows(response)
     assert rows[0][:7] == ["KPI", "Van", "Tot en met", "Eenheid", "Doel", "Kanaal", "Aantal"]
     channels = {r[5]: int(r[6]) for r in rows[1:] if r[5] != "Totaal"}
     total = next(r for r in rows[1:] if r[5] == "Totaal")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +11,7 @@ from portal.extensions import db
 from portal.models import ContactAttempt, Referral
 from portal.reports.counting import REACHED_HOW, monthly_figures, reached_between
 
-from .factories import add_held_appointment, add_referral
+from .factories import add_held_appointment, add_referral, csv_rows
 
 
 def attempt(referral, at, channel, outcome, world):
@@ -87,14 +85,7 @@ def test_monthly_page_csv_and_chart_show_the_same_numbers(client, world):
     )
     assert "Zo wordt geteld" in html and "in de maand van het eerste contact" in html
     assert "mrt: 2 telefonisch, per sms of e-mail" in html  # the chart's text alternative
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                client.get("/reports/monthly.csv?year=2026").get_data(as_text=True).lstrip("\ufeff")
-            ),
-            delimiter=";",
-        )
-    )
+    rows = csv_rows(client.get("/reports/monthly.csv?year=2026"))
     assert rows[3] == ["2026-03", "1", "1", "1", "2", "5", "1"]
     assert rows[-1] == ["Totaal", "1", "1", "1", "3", "6", "2"]
 
