@@ -114,4 +114,9 @@ def may_work_on(user: User, referral: Referral) -> bool:
     """The owner of an open file, or a lead of its municipality, may record work on it."""
     if not user.is_authenticated or not referral.is_open:
         return False
+    return owns_or_leads(user, referral)
+
+
+def owns_or_leads(user: User, referral: Referral) -> bool:
+    """The referral's toeleider, or a lead of its municipality."""
     return referral.owner_id == user.id or is_lead_for(user, referral.municipality_id)

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..access import is_lead_for, works_in
+from ..access import is_lead_for, owns_or_leads, works_in
 from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
 from ..labels import state_label
 from ..models import (
@@ -106,7 +106,7 @@ def require_state(referral: Referral, *allowed: ReferralState) -> None:
 
 def require_worker(referral: Referral, actor: User) -> None:
     """The owner, or a lead of the referral's municipality, may work on an open file."""
-    if referral.owner_id == actor.id or is_lead_for(actor, referral.municipality_id):
+    if owns_or_leads(actor, referral):
         return
     raise TransitionRefused(
         _l("Alleen de toeleider van deze persoon of een teamverantwoordelijke kan dit.")
