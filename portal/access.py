@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from flask import abort
 from flask_login import current_user, login_required
 
-from .models import Municipality, Referral, Role, User
+from .models import Activity, Municipality, Referral, Role, Signal, User
 
 
 class Permission(enum.StrEnum):
@@ -38,12 +38,33 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Endpoints anyone may call: logging in and out, static files, and the calendar feed (its
+# secret address is its credential). Every other endpoint declares what it requires.
+PUBLIC_ENDPOINTS = frozenset(
+    {"static", "auth.login", "auth.login_page", "auth.logout", "auth.home", "agenda.feed"}
+)
+# Set on a view function by `requires`: the URL-map test reads it.
+REQUIRED_ATTRIBUTE = "required_permission"
+SIGNED_IN = "signed_in"
+
+
+def permissions_of(user: Any) -> frozenset[Permission]:
+    """What a user may do through their roles.
+
+    Admins configure and do not read files: an account that holds admin next to another role
+    (only possible in data from before that rule) gets the admin's permissions alone.
+    """
+    roles = set(user.roles)
+    if Role.ADMIN in roles:
+        roles = {Role.ADMIN}
+    return frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles))
+
+
 def can(user: Any, permission: Permission | str) -> bool:
     """Whether the user holds a permission through any of their roles."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    wanted = Permission(permission)
-    return any(wanted in ROLE_PERMISSIONS[role] for role in user.roles)
+    return Permission(permission) in permissions_of(user)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,9 +80,18 @@ def requires(permission: Permission) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return login_required(wrapped)  # type: ignore[return-value]
+        guarded = login_required(wrapped)
+        setattr(guarded, REQUIRED_ATTRIBUTE, permission)
+        return guarded  # type: ignore[return-value]
 
     return decorator
+
+
+def requires_login(view: F) -> F:
+    """Decorate a view that every signed-in user may call (their own account, for one)."""
+    guarded = login_required(view)
+    setattr(guarded, REQUIRED_ATTRIBUTE, SIGNED_IN)
+    return guarded  # type: ignore[return-value]
 
 
 def municipality_ids(user: User) -> set[int]:
@@ -118,5 +148,41 @@ def may_work_on(user: User, referral: Referral) -> bool:
 
 
 def owns_or_leads(user: User, referral: Referral) -> bool:
-    """The referral's toeleider, or a lead of its municipality."""
-    return referral.owner_id == user.id or is_lead_for(user, referral.municipality_id)
+    """The referral's toeleider (while they work for its municipality), or a lead of it."""
+    if referral.owner_id == user.id and works_in(user, referral.municipality_id):
+        return True
+    return is_lead_for(user, referral.municipality_id)
+
+
+def in_my_municipalities(user: User) -> Any:
+    """SQL condition: the file belongs to one of the user's municipalities.
+
+    Lists of one's own files, tasks and appointments add it to the ownership condition, so
+    that a toeleider taken off a municipality no longer sees its residents anywhere.
+    """
+    return Referral.municipality_id.in_(sorted(municipality_ids(user)) or [-1])
+
+
+def may_change_signal(user: User, signal: Signal) -> bool:
+    """A lead of the signal's municipality follows it up towards policy."""
+    return is_lead_for(user, signal.municipality_id)
+
+
+def owns_agenda_item(user: User, item: Any) -> bool:
+    """Weekly periods and absences are each toeleider's own to change."""
+    return bool(item.user_id == user.id)
+
+
+def may_see_activity(user: User, activity: Activity) -> bool:
+    return works_in(user, activity.municipality_id)
+
+
+def may_remove_activity(user: User, activity: Activity) -> bool:
+    """Whoever recorded it, or a lead of its municipality, may take a mistake out."""
+    return activity.created_by_id == user.id or is_lead_for(user, activity.municipality_id)
+
+
+def report_scope(user: User, chosen: int | None) -> tuple[list[int], int | None]:
+    """The municipalities a report covers: the one chosen if the user leads it, else all led."""
+    mine = led_municipality_ids(user)
+    return ([chosen], chosen) if chosen in mine else (mine, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -12,7 +13,30 @@ from .models import Language, Municipality, Role, User, user_municipalities
 
 
 class AccountError(ValueError):
-    """An account change that cannot be made as asked."""
+    """An account change that cannot be made as asked; the message says why, in Dutch."""
+
+    def __init__(self, message: object, field: str | None = None):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+
+# Admins configure the portal; they do not read files. An account that could do both could
+# give itself the files of any municipality, so the roles that read files never go with admin.
+FILE_ROLES = frozenset({Role.LEAD, Role.TOELEIDER})
+
+
+def check_roles(roles: Iterable[Role | str]) -> None:
+    """Refuse a set of roles that would let one account both configure and read files."""
+    wanted = {Role(r) for r in roles}
+    if Role.ADMIN in wanted and wanted & FILE_ROLES:
+        raise AccountError(
+            _l(
+                "Een beheerder kan geen toeleider of teamverantwoordelijke zijn. "
+                "Gebruik daarvoor een tweede account."
+            ),
+            field="roles",
+        )
 
 
 def email_taken(session: Session, email: str, except_id: int | None = None) -> bool:
@@ -36,7 +60,7 @@ def create_user(
 ) -> User:
     """Add an active user; the caller commits."""
     if email_taken(session, email):
-        raise AccountError("email taken")
+        raise AccountError(_l("Er is al een gebruiker met dit e-mailadres."), field="email")
     user = User(
         email=email.strip().casefold(),
         full_name=full_name.strip(),
@@ -62,10 +86,24 @@ def update_user(
     roles: Iterable[Role | str],
     municipality_ids: Iterable[int],
     language_codes: Iterable[str],
+    actor: User | None = None,
 ) -> None:
-    """Set a user's roles, municipalities and spoken languages."""
-    user.roles = {Role(r) for r in roles}
+    """Set a user's roles, municipalities and spoken languages.
+
+    `actor` is who makes the change (None: the command line); nobody changes their own
+    roles or municipalities, so that no one can raise their own rights.
+    """
+    new_roles = {Role(r) for r in roles}
     ids = list(municipality_ids)
+    if actor is not None and actor.id is not None and actor.id == user.id:
+        if new_roles != set(user.roles):
+            raise AccountError(_l("U kunt uw eigen rollen niet wijzigen."), field="roles")
+        if set(ids) != {m.id for m in user.municipalities}:
+            raise AccountError(
+                _l("U kunt uw eigen gemeenten niet wijzigen."), field="municipalities"
+            )
+    check_roles(new_roles)
+    user.roles = new_roles
     user.municipalities = (
         list(session.scalars(select(Municipality).where(Municipality.id.in_(ids)))) if ids else []
     )

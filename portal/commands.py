@@ -58,7 +58,9 @@ def register(app: Flask) -> None:
                 language_codes=languages,
             )
         except AccountError as exc:
-            raise click.UsageError(f"A user with e-mail {email} exists already.") from exc
+            if exc.field == "email":
+                raise click.UsageError(f"A user with e-mail {email} exists already.") from exc
+            raise click.UsageError(exc.message) from exc
         db.session.commit()
         click.echo(f"Created {email}.")
 

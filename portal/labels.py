@@ -81,6 +81,7 @@ EVENT_LABELS = {
     "no_show": _l("Niet komen opdagen"),
     "appointment_cancelled": _l("Afspraak geannuleerd"),
     "rescheduled": _l("Afspraak verplaatst"),
+    "appointment_moved": _l("Afspraak overgedragen"),
     "conversation_recorded": _l("Verslag van het gesprek"),
     "partner_referral": _l("Toeleiding naar een partner"),
     "partner_referral_status": _l("Toeleiding opgevolgd"),

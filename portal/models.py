@@ -304,15 +304,54 @@ class HouseholdChild(db.Model):
 
 
 class AccessLogEntry(db.Model):
-    """Who opened which personal record, when and how: kept for privacy audits."""
+    """Who saw which resident's personal data, when, how and from where: for privacy audits.
+
+    Append-only: no route or command changes or deletes an entry. An entry names the file,
+    never the resident, so that it survives the file's anonymisation as a pseudonymous record.
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    # None for a search or list that showed nobody: that it was asked is logged all the same.
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
     action: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(DateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_access_log_entry_referral_at", "referral_id", "at"),)
+    user: Mapped[User] = relationship()
+    referral: Mapped[Referral | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_access_log_entry_referral_at", "referral_id", "at"),
+        Index("ix_access_log_entry_user_at", "user_id", "at"),
+        Index("ix_access_log_entry_at", "at"),
+    )
+
+
+class AdminLogEntry(db.Model):
+    """One change an admin made to accounts or configuration, with the values before and after.
+
+    Append-only, like the access log.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    action: Mapped[str] = mapped_column(String(40))
+    # What was changed: "user", or the catalogue's slug, or "settings"; and which one.
+    target_kind: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(40))
+    target_label: Mapped[str | None] = mapped_column(String(200))
+    # JSON: a list of [field, old value, new value].
+    changes: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    actor: Mapped[User] = relationship()
+
+    __table_args__ = (
+        Index("ix_admin_log_entry_at", "at"),
+        Index("ix_admin_log_entry_target", "target_kind", "target_id"),
+    )
 
 
 class TimelineEvent(db.Model):

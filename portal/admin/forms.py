@@ -65,6 +65,12 @@ class UserForm(FlaskForm):
     # Optional: older clients and scripts that do not send it keep working.
     channel = SelectField(_l("Team (kanaal voor de KPI's)"), coerce=int, validators=[Optional()])
     languages = CheckboxesField(_l("Talen die de persoon spreekt"))
+    # Asked only when a municipality is taken off someone who holds files there.
+    handover = SelectField(
+        _l("Wat gebeurt er met hun dossiers en afspraken daar?"),
+        choices=options([("", "")]),
+        validators=[Optional()],
+    )
     version = HiddenField()
 
 

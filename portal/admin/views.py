@@ -9,12 +9,16 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import clock
 from ..access import Permission, requires
-from ..accounts import create_user, email_taken, update_user
+from ..accounts import AccountError, create_user, email_taken, toeleiders_of, update_user
+from ..audit import Change, changes_between, log_admin_action
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..formtools import CsrfForm, first_error, options, record_id
@@ -32,7 +36,8 @@ from ..models import (
     Theme,
     User,
 )
-from ..referrals.lifecycle import reprioritise_queue
+from ..referrals.handover import HandoverResult, Holdings, hand_over, holdings
+from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
 from ..referrals.programmes import capacity_refusal
 from ..settings import DEFAULTS, get_int, set_int
 from .forms import (
@@ -351,6 +356,7 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
     if not form.validate() or not cat.check(form, obj):
         return _render_catalogue_form(cat, form, obj, 422)
     target = obj if obj is not None else cat.model()
+    before = _row_snapshot(obj) if obj is not None else {}
     if cat.model is Language and obj is None:
         try:
             _language_code_from(form.code.data or "")
@@ -361,6 +367,14 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
     if obj is None:
         db.session.add(target)
     try:
+        db.session.flush()
+        _log(
+            "catalogue.create" if obj is None else "catalogue.update",
+            slug,
+            db.inspect(target).identity[0],
+            str(target),
+            changes_between(before, _row_snapshot(target)),
+        )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -368,6 +382,11 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
         return _render_catalogue_form(cat, form, obj, 422)
     flash(_("Bewaard."))
     return redirect(url_for("admin.catalogue_list", slug=slug), code=303)
+
+
+def _row_snapshot(obj: Any) -> dict[str, Any]:
+    """A catalogue item's stored columns, for the admin log."""
+    return {c.key: getattr(obj, c.key) for c in db.inspect(type(obj)).column_attrs}
 
 
 def _render_catalogue_form(cat: Catalogue, form: FlaskForm, obj: Any, status: int = 200) -> Any:
@@ -416,6 +435,44 @@ def users() -> Any:
     return render_template("admin/users.html", people=people, toggle=CsrfForm())
 
 
+def _user_snapshot(user: User) -> dict[str, Any]:
+    """An account as the admin log records it: what an admin can change."""
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "roles": ", ".join(sorted(r.value for r in user.roles)),
+        "municipalities": ", ".join(m.name for m in user.municipalities),
+        "languages": ", ".join(lang.code for lang in user.languages),
+        "service": user.service.name if user.service else None,
+        "channel": user.channel.name if user.channel else None,
+        "active": user.active,
+    }
+
+
+def _log(
+    action: str, kind: str, target: Any, label: str | None, changes: list[Change] | None = None
+) -> None:
+    log_admin_action(
+        db.session,
+        actor=current_user,
+        action=action,
+        target_kind=kind,
+        target_id=target,
+        target_label=label,
+        changes=changes or [],
+        at=clock.now(),
+        address=request.remote_addr,
+    )
+
+
+def _refused(form: UserForm, error: AccountError) -> None:
+    target = form[error.field] if error.field and error.field in form else None
+    if target is not None:
+        target.errors = [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
 def user_new() -> Any:
@@ -424,10 +481,8 @@ def user_new() -> Any:
         NewUserForm(formdata=None) if request.method == "GET" else NewUserForm()
     )
     if request.method == "POST" and form.validate():
-        if email_taken(db.session, form.email.data or ""):
-            form.email.errors = [_("Er is al een gebruiker met dit e-mailadres.")]
-        else:
-            create_user(
+        try:
+            user = create_user(
                 db.session,
                 email=form.email.data or "",
                 full_name=form.full_name.data or "",
@@ -438,6 +493,17 @@ def user_new() -> Any:
                 language_codes=form.languages.data or [],
                 channel_id=form.channel.data or None,
             )
+        except AccountError as error:
+            _refused(form, error)
+        else:
+            db.session.flush()
+            _log(
+                "user.create",
+                "user",
+                user.id,
+                user.full_name,
+                changes_between({}, _user_snapshot(user)),
+            )
             db.session.commit()
             flash(_("Gebruiker aangemaakt."))
             return redirect(url_for("admin.users"), code=303)
@@ -445,11 +511,37 @@ def user_new() -> Any:
     return render_template("admin/user_form.html", form=form, person=None), status
 
 
+def _handover_choices(form: UserForm, person: User, removed: list[int]) -> None:
+    colleagues = [u for u in toeleiders_of(db.session, removed) if u.id != person.id]
+    form.handover.choices = options(
+        [("", _("Kies wat er met deze dossiers gebeurt")), ("queue", _("Terug naar de wachtrij"))]
+        + [(str(u.id), _("Overdragen aan %(name)s", name=u.full_name)) for u in colleagues]
+    )
+
+
+def _apply_user_form(form: UserForm, person: User) -> None:
+    if email_taken(db.session, form.email.data or "", except_id=person.id):
+        raise AccountError(_("Er is al een gebruiker met dit e-mailadres."), field="email")
+    update_user(
+        db.session,
+        person,
+        roles=form.roles.data or [],
+        municipality_ids=form.municipalities.data or [],
+        language_codes=form.languages.data or [],
+        actor=current_user,
+    )
+    person.email = (form.email.data or "").strip().casefold()
+    person.full_name = (form.full_name.data or "").strip()
+    person.service_id = form.service.data or None
+    person.channel_id = form.channel.data or None
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @requires(Permission.ADMINISTER)
 def user_edit(user_id: int) -> Any:
     """Change an account's roles, municipalities, service and languages."""
     person = db.session.get(User, user_id) or abort(404)
+    is_self = person.id == current_user.id
     if request.method == "GET":
         form = _prepare_user_form(UserForm(formdata=None, obj=person))
         form.roles.data = sorted(r.value for r in person.roles)
@@ -458,25 +550,46 @@ def user_edit(user_id: int) -> Any:
         form.service.data = person.service_id or 0
         form.channel.data = person.channel_id or 0
         form.version.data = str(person.version)
-        return render_template("admin/user_form.html", form=form, person=person)
+        _handover_choices(form, person, [])
+        return render_template("admin/user_form.html", form=form, person=person, is_self=is_self)
     form = _prepare_user_form(UserForm())
     conflict = form.version.data != str(person.version)
+    removed = sorted({m.id for m in person.municipalities} - set(form.municipalities.data or []))
+    _handover_choices(form, person, removed)
+    held = holdings(db.session, person, removed, clock.now())
     if form.validate() and not conflict:
-        if email_taken(db.session, form.email.data or "", except_id=person.id):
-            form.email.errors = [_("Er is al een gebruiker met dit e-mailadres.")]
+        before = _user_snapshot(person)
+        try:
+            if held:
+                choice = form.handover.data or ""
+                if not choice:
+                    raise AccountError(
+                        _("Kies wat er gebeurt met de dossiers en afspraken in deze gemeente."),
+                        field="handover",
+                    )
+                to = None if choice == "queue" else db.session.get(User, record_id(choice) or 0)
+                if choice != "queue" and to is None:
+                    raise AccountError(_("Kies een toeleider uit de lijst."), field="handover")
+                handed = hand_over(
+                    db.session, held=held, leaving=person, to=to, actor=current_user, at=clock.now()
+                )
+            _apply_user_form(form, person)
+        except (AccountError, TransitionRefused) as error:
+            db.session.rollback()
+            if isinstance(error, TransitionRefused):
+                error = AccountError(error.message, field="handover")
+            _refused(form, error)
         else:
-            person.email = (form.email.data or "").strip().casefold()
-            person.full_name = (form.full_name.data or "").strip()
-            person.service_id = form.service.data or None
-            person.channel_id = form.channel.data or None
-            update_user(
-                db.session,
-                person,
-                roles=form.roles.data or [],
-                municipality_ids=form.municipalities.data or [],
-                language_codes=form.languages.data or [],
+            _log(
+                "user.update",
+                "user",
+                person.id,
+                person.full_name,
+                changes_between(before, _user_snapshot(person)),
             )
             db.session.commit()
+            if held:
+                flash(_handover_message(handed))
             flash(_("Bewaard."))
             return redirect(url_for("admin.users"), code=303)
     message = None
@@ -486,8 +599,62 @@ def user_edit(user_id: int) -> Any:
             "uw wijzigingen zijn niet bewaard."
         )
     return render_template(
-        "admin/user_form.html", form=form, person=person, conflict=message
+        "admin/user_form.html",
+        form=form,
+        person=person,
+        conflict=message,
+        held=held,
+        held_text=_held_text(person, held) if held else None,
+        is_self=is_self,
     ), 409 if conflict else 422
+
+
+def _held_text(person: User, held: Holdings) -> str:
+    files = ngettext("%(num)d open dossier", "%(num)d open dossiers", len(held.referrals))
+    appointments = ngettext(
+        "%(num)d geplande afspraak", "%(num)d geplande afspraken", len(held.appointments)
+    )
+    return _(
+        "%(name)s heeft %(files)s en %(appointments)s in de gemeenten die u weghaalt.",
+        name=person.full_name,
+        files=files,
+        appointments=appointments,
+    )
+
+
+def _handover_message(handed: HandoverResult) -> str:
+    parts = []
+    if handed.returned:
+        parts.append(
+            ngettext(
+                "%(num)d dossier terug naar de wachtrij",
+                "%(num)d dossiers terug naar de wachtrij",
+                handed.returned,
+            )
+        )
+    if handed.handed_over:
+        parts.append(
+            ngettext(
+                "%(num)d dossier overgedragen", "%(num)d dossiers overgedragen", handed.handed_over
+            )
+        )
+    if handed.appointments_moved:
+        parts.append(
+            ngettext(
+                "%(num)d afspraak overgedragen",
+                "%(num)d afspraken overgedragen",
+                handed.appointments_moved,
+            )
+        )
+    if handed.appointments_cancelled:
+        parts.append(
+            ngettext(
+                "%(num)d afspraak geannuleerd",
+                "%(num)d afspraken geannuleerd",
+                handed.appointments_cancelled,
+            )
+        )
+    return ", ".join(parts) + "."
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -495,8 +662,18 @@ def user_edit(user_id: int) -> Any:
 def user_toggle_active(user_id: int) -> Any:
     """Deactivate an account (it can no longer log in), or activate it again."""
     person = db.session.get(User, user_id) or abort(404)
+    if person.id == current_user.id:
+        flash(_("U kunt uw eigen account niet deactiveren."))
+        return redirect(url_for("admin.users"), code=303)
     if CsrfForm().validate():
         person.active = not person.active
+        _log(
+            "user.activate" if person.active else "user.deactivate",
+            "user",
+            person.id,
+            person.full_name,
+            [("active", not person.active, person.active)],
+        )
         db.session.commit()
         flash(_("Gebruiker geactiveerd.") if person.active else _("Gebruiker gedeactiveerd."))
     return redirect(url_for("admin.users"), code=303)
@@ -507,9 +684,14 @@ def user_toggle_active(user_id: int) -> Any:
 def user_password(user_id: int) -> Any:
     """Set a new password for someone who forgot theirs."""
     person = db.session.get(User, user_id) or abort(404)
+    if person.id == current_user.id:
+        flash(_("Uw eigen wachtwoord wijzigt u via uw eigen account, niet hier."))
+        return redirect(url_for("admin.users"), code=303)
     form = PasswordResetForm(formdata=None) if request.method == "GET" else PasswordResetForm()
     if request.method == "POST" and form.validate():
         person.password_hash = hash_password(form.password.data or "")
+        # The value itself is never logged, only that it changed.
+        _log("user.password", "user", person.id, person.full_name)
         db.session.commit()
         flash(_("Nieuw wachtwoord ingesteld voor %(name)s.", name=person.full_name))
         return redirect(url_for("admin.users"), code=303)
@@ -527,8 +709,16 @@ def settings() -> Any:
     form = SettingsForm()
     if not form.validate():
         return render_template("admin/settings.html", form=form, labels=SETTING_LABELS), 422
+    before = {k: get_int(db.session, k) for k in DEFAULTS}
     for key in DEFAULTS:
         set_int(db.session, key, form[key].data)
+    _log(
+        "settings.update",
+        "settings",
+        None,
+        None,
+        changes_between(before, {k: form[k].data for k in DEFAULTS}),
+    )
     reprioritise_queue(db.session)
     db.session.commit()
     flash(_("Instellingen bewaard. De wachtrij volgt de nieuwe gewichten."))

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager
 
+from ..access import in_my_municipalities
 from ..labels import APPOINTMENT_KIND_LABELS
 from ..models import Appointment, AppointmentStatus, User
 
@@ -39,8 +40,10 @@ def feed(session: Session, user: User, zone: str) -> bytes:
     calendar.add("x-wr-calname", f"Onthaalportaal – {user.full_name}")
     appointments = session.scalars(
         select(Appointment)
-        .options(joinedload(Appointment.referral))
+        .join(Appointment.referral)
+        .options(contains_eager(Appointment.referral))
         .where(Appointment.toeleider_id == user.id, Appointment.status.in_(SHOWN))
+        .where(in_my_municipalities(user))
         .order_by(Appointment.starts_at)
     )
     for appointment in appointments:

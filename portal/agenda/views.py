@@ -19,10 +19,10 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from .. import clock
-from ..access import Permission, requires
+from ..access import Permission, in_my_municipalities, owns_agenda_item, requires
 from ..extensions import db
 from ..formtools import CsrfForm
 from ..models import Absence, Appointment, AvailabilitySlot
@@ -52,8 +52,9 @@ def index() -> Any:
     last = first + timedelta(days=7 if week else 1)
     appointments = db.session.scalars(
         select(Appointment)
-        .options(joinedload(Appointment.referral))
-        .where(Appointment.toeleider_id == current_user.id)
+        .join(Appointment.referral)
+        .options(contains_eager(Appointment.referral))
+        .where(Appointment.toeleider_id == current_user.id, in_my_municipalities(current_user))
         .where(Appointment.starts_at >= datetime.combine(first, datetime.min.time()))
         .where(Appointment.starts_at < datetime.combine(last, datetime.min.time()))
         .order_by(Appointment.starts_at)
@@ -132,7 +133,7 @@ def delete_availability(kind: str, item_id: int) -> Any:
     """Remove one of my own weekly periods or absences."""
     model = {"slot": AvailabilitySlot, "absence": Absence}.get(kind) or abort(404)
     item = db.session.get(model, item_id)
-    if item is None or item.user_id != current_user.id:
+    if item is None or not owns_agenda_item(current_user, item):
         abort(404)
     if CsrfForm().validate():
         db.session.delete(item)

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from .. import recovery
-from ..access import home_endpoint
+from ..access import home_endpoint, requires_login
 from ..extensions import db, limiter
 from ..models import User
 from .forms import LoginForm, LogoutForm
@@ -40,7 +40,7 @@ def home() -> Any:
 
 
 @bp.get("/no-role")
-@login_required
+@requires_login
 def no_role() -> Any:
     """For an account without roles: say so instead of failing."""
     return render_template(

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from ..access import is_lead_for, works_in
+from ..access import may_remove_activity, works_in
 from ..models import Activity, ActivityKind, Channel, Service, User
 from ..pagination import Page, paginate
 
@@ -62,13 +62,8 @@ def record(session: Session, actor: User, new: NewActivity, at: datetime) -> Act
     return activity
 
 
-def may_remove(actor: User, activity: Activity) -> bool:
-    """Whoever recorded it, or a lead of its municipality, may take a mistake out."""
-    return activity.created_by_id == actor.id or is_lead_for(actor, activity.municipality_id)
-
-
 def remove(session: Session, actor: User, activity: Activity) -> None:
-    if not may_remove(actor, activity):
+    if not may_remove_activity(actor, activity):
         raise ActivityRefused(
             _l("Alleen wie de activiteit registreerde of een teamverantwoordelijke kan dit.")
         )

@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import clock
-from ..access import Permission, may_work_on, requires
+from ..access import Permission, may_remove_activity, may_see_activity, may_work_on, requires
 from ..extensions import db
 from ..formtools import CsrfForm, first_error, options, record_id, year_arg
 from ..models import Activity, ActivityKind, Channel, Service
@@ -62,7 +62,7 @@ def _render(form: ActivityForm, status: int = 200, message: str | None = None) -
                 year,
                 record_id(request.args.get("page")) or 1,
             ),
-            may_remove=lambda a: activities.may_remove(current_user, a),
+            may_remove=lambda a: may_remove_activity(current_user, a),
             message=message,
             focus=first_error(form),
         ),
@@ -112,7 +112,7 @@ def add() -> Any:
 def remove(activity_id: int) -> Any:
     """Take out an activity that was recorded by mistake."""
     activity = db.session.get(Activity, activity_id)
-    if activity is None or activity.municipality_id not in _my_municipality_ids():
+    if activity is None or not may_see_activity(current_user, activity):
         abort(404)
     if not CsrfForm().validate_on_submit():
         abort(400)

@@ -15,8 +15,9 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length
 
 from .. import clock
-from ..access import Permission, led_municipality_ids, requires
+from ..access import Permission, led_municipality_ids, may_change_signal, requires
 from ..accounts import toeleiders_of
+from ..audit import changes_between, log_admin_action
 from ..extensions import db
 from ..formtools import options, record_id
 from ..models import OPEN_STATES, Referral, Signal, SignalStatus, User
@@ -186,12 +187,24 @@ def signals() -> Any:
 def update_signal_status(signal_id: int) -> Any:
     """Note that a signal went to the board, or the answer that came back."""
     signal = db.session.get(Signal, signal_id)
-    if signal is None or signal.municipality_id not in _lead_ids():
+    if signal is None or not may_change_signal(current_user, signal):
         abort(404)
     form = SignalForm()
     if form.validate():
         try:
+            before = {"status": signal.status, "answer": signal.answer}
             update_signal(signal, current_user, SignalStatus(form.status.data), form.answer.data)
+            log_admin_action(
+                db.session,
+                actor=current_user,
+                action="signal.status",
+                target_kind="signal",
+                target_id=signal.id,
+                target_label=signal.theme.name,
+                changes=changes_between(before, {"status": signal.status, "answer": signal.answer}),
+                at=clock.now(),
+                address=request.remote_addr,
+            )
             db.session.commit()
             flash(_("Signaal bijgewerkt."))
         except lifecycle.TransitionRefused as refused:

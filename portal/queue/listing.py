@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from ..access import in_my_municipalities
 from ..desk.rules import PhoneError, name_key, normalise_phone
 from ..models import Referral, ReferralState, User
 from ..pagination import Page, paginate
@@ -85,7 +86,7 @@ def my_open_referrals(session: Session, user: User) -> list[Referral]:
     stmt = (
         select(Referral)
         .options(joinedload(Referral.contact_language))
-        .where(Referral.owner_id == user.id)
+        .where(Referral.owner_id == user.id, in_my_municipalities(user))
         .where(Referral.state.not_in([ReferralState.CLOSED.value, ReferralState.NEW.value]))
         .order_by(Referral.needs_letter.desc(), Referral.claimed_at)
     )
@@ -96,7 +97,7 @@ def letters_to_send(
     session: Session, user: User, lead_municipality_ids: set[int]
 ) -> list[Referral]:
     """Referrals marked for a letter: one's own, and for a lead their municipalities'."""
-    mine = Referral.owner_id == user.id
+    mine = and_(Referral.owner_id == user.id, in_my_municipalities(user))
     condition = (
         or_(mine, Referral.municipality_id.in_(lead_municipality_ids))
         if lead_municipality_ids

@@ -10,8 +10,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager
 
+from ..access import in_my_municipalities
 from ..models import (
     FollowUpTask,
     Milestone,
@@ -159,8 +160,10 @@ def open_tasks_of(session: Session, user: User) -> list[FollowUpTask]:
     """The toeleider's task list: open tasks, the most urgent first."""
     stmt = (
         select(FollowUpTask)
-        .options(joinedload(FollowUpTask.referral))
+        .join(FollowUpTask.referral)
+        .options(contains_eager(FollowUpTask.referral))
         .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
+        .where(in_my_municipalities(user))
         .order_by(FollowUpTask.due_on, FollowUpTask.id)
     )
     return list(session.scalars(stmt))

@@ -12,12 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
-from ..access import (
-    Permission,
-    led_municipalities,
-    led_municipality_ids,
-    requires,
-)
+from ..access import Permission, led_municipalities, report_scope, requires
 from ..extensions import db
 from ..formtools import record_id, year_arg
 from ..labels import UNIT_LABELS
@@ -43,9 +38,7 @@ def _led_municipalities() -> list[Any]:
 
 def _scope() -> tuple[list[int], int | None]:
     """The lead's municipalities, or the one chosen among them."""
-    mine = led_municipality_ids(current_user)
-    chosen = record_id(request.args.get("municipality"))
-    return ([chosen], chosen) if chosen in mine else (mine, None)
+    return report_scope(current_user, record_id(request.args.get("municipality")))
 
 
 def _year() -> int:
