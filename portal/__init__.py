@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from .desk.views import bp as desk_bp
     from .groupwork.views import bp as groupwork_bp
     from .lead.views import bp as lead_bp
+    from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -24,6 +24,7 @@ class Permission(enum.StrEnum):
     WORK_QUEUE = "work_queue"
     LEAD_TEAM = "lead_team"
     ADMINISTER = "administer"
+    READ_AUDIT_LOG = "read_audit_log"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -32,9 +33,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.INTAKE, Permission.VIEW_REFERRALS, Permission.WORK_QUEUE}
     ),
     Role.LEAD: frozenset(
-        {Permission.INTAKE, Permission.VIEW_REFERRALS, Permission.WORK_QUEUE, Permission.LEAD_TEAM}
+        {
+            Permission.INTAKE,
+            Permission.VIEW_REFERRALS,
+            Permission.WORK_QUEUE,
+            Permission.LEAD_TEAM,
+            Permission.READ_AUDIT_LOG,
+        }
     ),
-    Role.ADMIN: frozenset({Permission.ADMINISTER}),
+    Role.ADMIN: frozenset({Permission.ADMINISTER, Permission.READ_AUDIT_LOG}),
 }
 
 
@@ -186,3 +193,13 @@ def report_scope(user: User, chosen: int | None) -> tuple[list[int], int | None]
     """The municipalities a report covers: the one chosen if the user leads it, else all led."""
     mine = led_municipality_ids(user)
     return ([chosen], chosen) if chosen in mine else (mine, None)
+
+
+def audit_scope(user: User) -> tuple[int, ...] | None:
+    """Whose files' access log a reader sees: an admin every file, a lead their municipalities'.
+
+    The log names files by reference only, so an admin reading it reads no file.
+    """
+    if can(user, Permission.ADMINISTER):
+        return None
+    return tuple(led_municipality_ids(user))

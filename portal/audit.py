@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from .models import AccessLogEntry, AdminLogEntry, Referral, User
@@ -51,27 +51,33 @@ def log_list_view(
     A file this user saw in the same kind of list within REPEAT_WINDOW is not logged again;
     a list that showed nobody leaves one entry without a file, so that the search is on record.
     """
-    ids = sorted(set(referral_ids))
-    if not ids:
-        session.add(
-            AccessLogEntry(user_id=user.id, referral_id=None, action=action, at=at, address=address)
-        )
-        return 1
-    seen = set(
-        session.scalars(
-            select(AccessLogEntry.referral_id).where(
-                AccessLogEntry.user_id == user.id,
-                AccessLogEntry.action == action,
-                AccessLogEntry.at > at - REPEAT_WINDOW,
-                AccessLogEntry.referral_id.in_(ids),
-            )
-        )
+    ids: list[int | None] = [*sorted(set(referral_ids))] or [None]
+    recent = select(AccessLogEntry.referral_id).where(
+        AccessLogEntry.user_id == user.id,
+        AccessLogEntry.action == action,
+        AccessLogEntry.at > at - REPEAT_WINDOW,
     )
+    if ids == [None]:
+        recent = recent.where(AccessLogEntry.referral_id.is_(None))
+    else:
+        recent = recent.where(AccessLogEntry.referral_id.in_(ids))
+    seen = set(session.scalars(recent.limit(len(ids))))
     fresh = [i for i in ids if i not in seen]
-    session.add_all(
-        AccessLogEntry(user_id=user.id, referral_id=i, action=action, at=at, address=address)
-        for i in fresh
-    )
+    if fresh:
+        # One executemany, however long the list: no ORM objects are needed for these rows.
+        session.execute(
+            insert(AccessLogEntry),
+            [
+                {
+                    "user_id": user.id,
+                    "referral_id": i,
+                    "action": action,
+                    "at": at,
+                    "address": address,
+                }
+                for i in fresh
+            ],
+        )
     return len(fresh)
 
 
@@ -172,3 +178,10 @@ def admin_log_statement(f: AuditFilter) -> Select[tuple[AdminLogEntry]]:
         end = datetime.combine(f.last_day + timedelta(days=1), datetime.min.time())
         stmt = stmt.where(AdminLogEntry.at < end)
     return stmt
+
+
+def files_with_reference(session: Session, reference: str) -> list[int]:
+    """The files a reference points to (none when it is unknown)."""
+    return list(
+        session.scalars(select(Referral.id).where(Referral.reference == reference.strip().upper()))
+    )

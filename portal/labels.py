@@ -186,3 +186,63 @@ MONTH_NAMES = [
     _l("november"),
     _l("december"),
 ]
+
+
+ACCESS_ACTION_LABELS = {
+    "view": _l("dossier geopend"),
+    "slip": _l("strookje getoond"),
+    "booking": _l("afspraak maken aan het loket"),
+    "duplicate_warning": _l("getoond als mogelijke dubbele registratie"),
+    "registered_today": _l("in 'vandaag geregistreerd' aan het loket"),
+    "queue": _l("in de wachtrij"),
+    "queue_search": _l("in een zoekresultaat van de wachtrij"),
+    "my_files": _l("in Mijn dossiers"),
+    "letters": _l("in de lijst van brieven"),
+    "letter": _l("uitnodigingsbrief afgedrukt"),
+    "agenda": _l("in de agenda"),
+    "calendar_feed": _l("in het agenda-abonnement"),
+    "today": _l("in Vandaag"),
+    "lead_list": _l("in een lijst van de teamverantwoordelijke"),
+    "toeleider_files": _l("in de dossiers van een toeleider"),
+    "waiting_list": _l("op een wachtlijst"),
+}
+
+ADMIN_ACTION_LABELS = {
+    "user.create": _l("gebruiker aangemaakt"),
+    "user.update": _l("gebruiker gewijzigd"),
+    "user.activate": _l("gebruiker geactiveerd"),
+    "user.deactivate": _l("gebruiker gedeactiveerd"),
+    "user.password": _l("wachtwoord ingesteld"),
+    "catalogue.create": _l("toegevoegd aan een lijst"),
+    "catalogue.update": _l("gewijzigd in een lijst"),
+    "settings.update": _l("instellingen gewijzigd"),
+    "signal.status": _l("signaal opgevolgd"),
+}
+
+
+def access_action_label(action: str) -> str:
+    return str(ACCESS_ACTION_LABELS.get(action, action))
+
+
+def admin_action_label(action: str) -> str:
+    return str(ADMIN_ACTION_LABELS.get(action, action))
+
+
+CHANGED_FIELD_LABELS = {
+    "email": _l("e-mailadres"),
+    "full_name": _l("naam"),
+    "name": _l("naam"),
+    "roles": _l("rollen"),
+    "municipalities": _l("gemeenten"),
+    "languages": _l("talen"),
+    "service": _l("dienst"),
+    "channel": _l("team"),
+    "active": _l("actief"),
+    "status": _l("status"),
+    "answer": _l("antwoord"),
+}
+
+
+def changed_field_label(name: str) -> str:
+    """The Dutch name of a changed field in the admin log; settings keep their own labels."""
+    return str(CHANGED_FIELD_LABELS.get(name, name))

@@ -27,11 +27,11 @@ def user_for_token(session: Session, token: str) -> User | None:
     return user if user is not None and user.active else None
 
 
-def feed(session: Session, user: User, zone: str) -> bytes:
+def feed(session: Session, user: User, zone: str) -> tuple[bytes, list[int]]:
     """Planned and held appointments of this toeleider only.
 
     Calendar programs copy events to other services, so an event names the reference and
-    the kind of conversation, never the resident.
+    the kind of conversation, never the resident. Returns the feed and the files it names.
     """
     tz = ZoneInfo(zone)
     calendar = Calendar()
@@ -46,7 +46,9 @@ def feed(session: Session, user: User, zone: str) -> bytes:
         .where(in_my_municipalities(user))
         .order_by(Appointment.starts_at)
     )
+    shown = []
     for appointment in appointments:
+        shown.append(appointment.referral_id)
         event = Event()
         event.add("uid", f"appointment-{appointment.id}@onthaalportaal")
         event.add("dtstamp", appointment.created_at.replace(tzinfo=tz))
@@ -58,4 +60,4 @@ def feed(session: Session, user: User, zone: str) -> bytes:
         if appointment.interpreter_needed:
             event.add("description", "Tolk nodig")
         calendar.add_component(event)
-    return calendar.to_ical()
+    return calendar.to_ical(), shown

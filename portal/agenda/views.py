@@ -26,6 +26,7 @@ from ..access import Permission, in_my_municipalities, owns_agenda_item, require
 from ..extensions import db
 from ..formtools import CsrfForm
 from ..models import Absence, Appointment, AvailabilitySlot
+from ..viewlog import record_views
 from . import calendar_feed
 from .forms import WEEKDAYS, AbsenceForm, SlotForm
 
@@ -59,6 +60,7 @@ def index() -> Any:
         .where(Appointment.starts_at < datetime.combine(last, datetime.min.time()))
         .order_by(Appointment.starts_at)
     ).all()
+    record_views((a.referral_id for a in appointments), "agenda")
     step = timedelta(days=7 if week else 1)
     return render_template(
         "agenda/index.html",
@@ -169,5 +171,6 @@ def feed(token: str) -> Any:
     user = calendar_feed.user_for_token(db.session, token)
     if user is None:
         abort(404)
-    body = calendar_feed.feed(db.session, user, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    body, shown = calendar_feed.feed(db.session, user, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    record_views(shown, "calendar_feed", user=user)
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})

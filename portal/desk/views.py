@@ -20,7 +20,6 @@ from .. import clock, recovery
 from ..access import Permission, can_view_referral, municipality_ids, requires
 from ..accounts import toeleiders_of
 from ..agenda.booking import free_slots
-from ..audit import log_access
 from ..extensions import db
 from ..formtools import first_error, options
 from ..models import (
@@ -31,6 +30,7 @@ from ..models import (
     User,
 )
 from ..referrals import lifecycle
+from ..viewlog import record_view, record_views
 from .forms import IntakeForm
 from .intake import (
     IntakeData,
@@ -100,6 +100,8 @@ def _residence_text(form: IntakeForm) -> str | None:
 
 def _render_intake(form: IntakeForm, message: str | None = None, status: int = 200) -> Any:
     today_list = registered_today_by(db.session, current_user, clock.today())
+    if today_list:
+        record_views(today_list, "registered_today")
     return (
         render_template(
             "desk/intake.html",
@@ -193,9 +195,8 @@ def duplicates() -> Any:
     )
     now = clock.now()
     viewable = {r.id for r in matches if can_view_referral(current_user, r, now.date())}
-    for match in matches:  # names of other people's files were shown: that is an access
-        log_access(db.session, current_user, match, "duplicate_warning", now)
-    db.session.commit()
+    if matches:  # other people's files were shown, however briefly: that is an access
+        record_views(matches, "duplicate_warning")
     return render_template("desk/_duplicates.html", matches=matches, viewable=viewable)
 
 
@@ -206,8 +207,7 @@ def slip(referral_id: int) -> Any:
     referral = db.session.get(Referral, referral_id)
     if referral is None or not can_view_referral(current_user, referral, clock.today()):
         abort(404)
-    log_access(db.session, current_user, referral, "slip", clock.now())
-    db.session.commit()
+    record_view(referral, "slip")
     appointment = db.session.scalars(
         select(Appointment).where(
             Appointment.referral_id == referral.id,
@@ -260,6 +260,8 @@ def book(referral_id: int) -> Any:
     referral = db.session.get(Referral, referral_id)
     if referral is None or not can_view_referral(current_user, referral, clock.today()):
         abort(404)
+    if request.method == "GET":
+        record_view(referral, "booking")
     form = BookingForm() if request.method == "POST" else BookingForm(formdata=None)
     form.slot.choices = options(_slot_choices(referral))
     message = None

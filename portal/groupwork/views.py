@@ -15,6 +15,7 @@ from ..extensions import db
 from ..formtools import CsrfForm, first_error, options, record_id, year_arg
 from ..models import Activity, ActivityKind, Channel, Service
 from ..referrals.programmes import waiting_lists
+from ..viewlog import record_views
 from . import activities
 from .forms import ActivityForm
 
@@ -130,9 +131,11 @@ def remove(activity_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def waiting() -> Any:
     """Per programme: places, places taken, and who waits since when."""
+    lists = waiting_lists(db.session, _my_municipality_ids())
+    record_views((p.referral_id for wl in lists for _pos, p in wl.waiting), "waiting_list")
     return render_template(
         "groupwork/waiting_lists.html",
-        lists=waiting_lists(db.session, _my_municipality_ids()),
+        lists=lists,
         today=clock.today(),
         may_work=lambda referral: may_work_on(current_user, referral),
     )

@@ -26,6 +26,7 @@ from ..referrals import lifecycle
 from ..referrals.forms import ReassignForm
 from ..settings import get_int
 from ..templating import is_htmx
+from ..viewlog import record_views
 from .signals import register_statement, update_signal
 from .today import LIST_KINDS, appointments_today, list_statement, today_counts, workload
 
@@ -63,6 +64,7 @@ def today() -> Any:
         "unclaimed_days": unclaimed_days,
         "day": day,
     }
+    record_views((a.referral_id for a in context["appointments"]), "today")
     if is_htmx() and request.headers.get("HX-Target") == "today-panel":
         return render_template("lead/_today_panel.html", **context)
     return render_template("lead/today.html", **context)
@@ -79,6 +81,7 @@ def referral_list(kind: str) -> Any:
         kind, _lead_ids(), clock.today(), get_int(db.session, "unclaimed_working_days")
     ).options(joinedload(Referral.contact_language), joinedload(Referral.owner))
     page = paginate(db.session, stmt, record_id(page_number) or 1, 50)
+    record_views(page.items, "lead_list")
     return render_template("lead/list.html", page=page, kind=kind, title=LIST_TITLES[kind])
 
 
@@ -110,6 +113,8 @@ def toeleider_files(user_id: int) -> Any:
         .where(Referral.municipality_id.in_(_lead_ids()))
         .order_by(Referral.claimed_at)
     ).all()
+    if request.method == "GET":
+        record_views(files, "toeleider_files")
     chosen = {rid for rid in map(record_id, request.form.getlist("referral")) if rid is not None}
     message = None
     if request.method == "POST" and form.validate():

@@ -19,13 +19,13 @@ from ..access import (
     municipality_ids,
     requires,
 )
-from ..audit import log_access
 from ..extensions import db
 from ..formtools import CsrfForm, record_id
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
 from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
 from ..templating import is_htmx
+from ..viewlog import record_views
 from .listing import QueueFilter, letters_to_send, my_open_referrals, queue_page
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -54,6 +54,7 @@ def index() -> Any:
     f = _filter_from_request()
     page = queue_page(db.session, current_user, f, current_app.config["PORTAL_DEFAULT_REGION"])
     context = {"page": page, "f": f, "claim_form": CsrfForm(), "today": clock.today()}
+    record_views(page.items, "queue_search" if f.search else "queue")
     if is_htmx() and request.headers.get("HX-Target") == "queue-list":
         return render_template("queue/_list.html", **context)
     ids = municipality_ids(current_user)
@@ -94,12 +95,10 @@ def claim_referral(referral_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def mine() -> Any:
     """The toeleider's own open files."""
-    return render_template(
-        "queue/mine.html",
-        referrals=my_open_referrals(db.session, current_user),
-        tasks=open_tasks_of(db.session, current_user),
-        today=clock.today(),
-    )
+    referrals = my_open_referrals(db.session, current_user)
+    tasks = open_tasks_of(db.session, current_user)
+    record_views([*referrals, *(t.referral_id for t in tasks)], "my_files")
+    return render_template("queue/mine.html", referrals=referrals, tasks=tasks, today=clock.today())
 
 
 def _lead_municipalities() -> set[int]:
@@ -123,6 +122,7 @@ def _selected_referrals(ids: list[str]) -> list[Referral]:
 def letters() -> Any:
     """Referrals that wait for an invitation letter."""
     waiting = letters_to_send(db.session, current_user, _lead_municipalities())
+    record_views(waiting, "letters")
     return render_template("queue/letters.html", referrals=waiting, form=CsrfForm())
 
 
@@ -131,11 +131,8 @@ def letters() -> Any:
 def print_letters() -> Any:
     """Printable invitation letters, one page each, in Dutch and the contact language."""
     chosen = _selected_referrals(request.args.getlist("id"))
-    now = clock.now()
-    for referral in chosen:
-        log_access(db.session, current_user, referral, "letter", now)
-    db.session.commit()
-    return render_template("queue/letters_print.html", referrals=chosen, today=now.date())
+    record_views(chosen, "letter")
+    return render_template("queue/letters_print.html", referrals=chosen, today=clock.today())
 
 
 @bp.post("/letters/sent")

@@ -18,7 +18,6 @@ from .. import clock
 from ..access import Permission, can_view_referral, is_lead_for, may_work_on, requires
 from ..accounts import toeleiders_of
 from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
-from ..audit import log_access
 from ..extensions import db
 from ..formtools import options
 from ..models import (
@@ -45,6 +44,7 @@ from ..models import (
     Theme,
     User,
 )
+from ..viewlog import record_view
 from . import followup, lifecycle, programmes
 from .forms import (
     CloseForm,
@@ -238,8 +238,7 @@ def _render(
 def detail(referral_id: int) -> Any:
     """One referral with everything recorded on it."""
     referral = _visible_referral(referral_id)
-    log_access(db.session, current_user, referral, "view", clock.now())
-    db.session.commit()
+    record_view(referral, "view")
     return _render(referral)
 
 
