@@ -25,7 +25,7 @@ from .. import clock
 from ..access import Permission, requires
 from ..extensions import db
 from ..formtools import CsrfForm
-from ..models import Absence, Appointment, AvailabilitySlot
+from ..models import Absence, Appointment, AvailabilitySlot, Referral
 from . import calendar_feed
 from .forms import WEEKDAYS, AbsenceForm, SlotForm
 
@@ -52,7 +52,7 @@ def index() -> Any:
     last = first + timedelta(days=7 if week else 1)
     appointments = db.session.scalars(
         select(Appointment)
-        .options(joinedload(Appointment.referral))
+        .options(joinedload(Appointment.referral).joinedload(Referral.person))
         .where(Appointment.toeleider_id == current_user.id)
         .where(Appointment.starts_at >= datetime.combine(first, datetime.min.time()))
         .where(Appointment.starts_at < datetime.combine(last, datetime.min.time()))

@@ -159,7 +159,7 @@ def open_tasks_of(session: Session, user: User) -> list[FollowUpTask]:
     """The toeleider's task list: open tasks, the most urgent first."""
     stmt = (
         select(FollowUpTask)
-        .options(joinedload(FollowUpTask.referral))
+        .options(joinedload(FollowUpTask.referral).joinedload(Referral.person))
         .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
         .order_by(FollowUpTask.due_on, FollowUpTask.id)
     )
