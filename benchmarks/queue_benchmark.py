@@ -59,6 +59,7 @@ from portal.models import (
     HouseholdChild,
     Language,
     Municipality,
+    Person,
     Referral,
     ReferralState,
     Role,
@@ -327,6 +328,17 @@ def referral_rows(
         }
 
 
+PERSON_COLUMNS = ("full_name", "name_key", "birth_year", "phone", "email", "address")
+
+
+def split_person(row: dict[str, Any]) -> dict[str, Any]:
+    """Take the person's columns out of a generated row; the referral keeps a link to them."""
+    person = {column: row.pop(column) for column in PERSON_COLUMNS}
+    person.update(id=row["id"], created_at=row["created_at"], version=1)
+    row["person_id"] = row["id"]
+    return person
+
+
 def _flush(
     connection: Connection,
     batch: list[dict[str, Any]],
@@ -334,8 +346,10 @@ def _flush(
     referrals: int,
     children: int,
 ) -> tuple[int, int]:
-    """Insert a chunk of referrals, then their children (whose foreign keys need them)."""
+    """Insert a chunk of persons and referrals, then the children (whose keys need them)."""
     if batch:
+        persons = [split_person(row) for row in batch]
+        connection.execute(insert(Person.__table__), persons)
         connection.execute(insert(Referral.__table__), batch)
     if kids:
         connection.execute(insert(HouseholdChild.__table__), kids)
@@ -380,11 +394,13 @@ def load_referrals(count: int, now: datetime, seed: int) -> tuple[int, int]:
         referrals, children = _flush(connection, batch, kids, referrals, children)
         if connection.dialect.name == "postgresql":
             # Explicit ids leave the sequence behind; later ORM inserts must not collide.
-            connection.execute(
-                text(
-                    "SELECT setval(pg_get_serial_sequence('referral', 'id'), max(id)) FROM referral"
+            for table in ("person", "referral"):
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) "
+                        f"FROM {table}"
+                    )
                 )
-            )
     if db.engine.dialect.name == "postgresql":
         # Autovacuum would do this soon after a load like this; a production database has
         # statistics. SQLite is left as the app leaves it: the portal never runs ANALYZE.
@@ -506,11 +522,11 @@ def main() -> None:
                 )
             )
             top = db.session.scalars(queue_statement(user, QueueFilter()).limit(PAGE_SIZE)).all()
-            with_phone = [r for r in top if r.phone]
+            with_phone = [r for r in top if r.person.phone]
             if not with_phone:
                 raise SystemExit("the toeleider's queue is empty: use more --referrals")
-            surname_prefix = top[0].full_name.split()[-1][:3]
-            phone = with_phone[-1].phone
+            surname_prefix = top[0].person.full_name.split()[-1][:3]
+            phone = with_phone[-1].person.phone
             db.session.remove()
         print(
             f"Referrals: {total:,} in total, {queue_total:,} in the queue (state 'new', "

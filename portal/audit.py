@@ -181,7 +181,6 @@ def admin_log_statement(f: AuditFilter) -> Select[tuple[AdminLogEntry]]:
 
 
 def files_with_reference(session: Session, reference: str) -> list[int]:
-    """The files a reference points to (none when it is unknown)."""
-    return list(
-        session.scalars(select(Referral.id).where(Referral.reference == reference.strip().upper()))
-    )
+    """Every file of the person whose file has this reference (none when it is unknown)."""
+    person = select(Referral.person_id).where(Referral.reference == reference.strip().upper())
+    return list(session.scalars(select(Referral.id).where(Referral.person_id.in_(person))))

@@ -32,6 +32,7 @@ from .models import (
     NeedCategory,
     PartnerReferral,
     PartnerReferralStatus,
+    Person,
     PlaceStatus,
     Programme,
     ProgrammePlace,
@@ -478,6 +479,7 @@ def _seed_referrals(
     monday = today + timedelta(days=7 - today.weekday())
     next_free = {u.id: datetime.combine(monday, time(9)) for u in toeleiders}
     weights_in_queue = queue_weights(session)
+    closed_files: list[tuple[Person, datetime]] = []
     for n in range(300):
         # A few from today, so that the desk's "today" list and the queue's top show something.
         age_days = 0 if n < 5 else int(rng.triangular(0, 182, 20))
@@ -506,7 +508,18 @@ def _seed_referrals(
         )
         speakers = [t for t in toeleiders if code in {lang.code for lang in t.languages}]
         owner = rng.choice(speakers or toeleiders) if state != ReferralState.NEW else None
+        # Some residents come back years later: a new referral for a person already known.
+        earlier = [p for p, closed in closed_files if closed < created]
+        returning = rng.choice(earlier) if earlier and n % 10 == 0 else None
+        person = returning or Person(
+            full_name=full_name,
+            name_key=name_key(full_name),
+            birth_year=rng.randint(today.year - 65, today.year - 18),
+            phone=f"+324{rng.choice('6789')}{rng.randint(0, 9_999_999):07d}",
+            created_at=created,
+        )
         referral = Referral(
+            person=person,
             municipality=municipality,
             state=state.value,
             outcome=rng.choice(list(ClosingOutcome)).value
@@ -517,10 +530,6 @@ def _seed_referrals(
             has_children=has_children,
             contact_language_code=code,
             home_language_code="ar" if code == "fr" and rng.random() < 0.3 else None,
-            full_name=full_name,
-            name_key=name_key(full_name),
-            birth_year=rng.randint(today.year - 65, today.year - 18),
-            phone=f"+324{rng.choice('6789')}{rng.randint(0, 9_999_999):07d}",
             adults=rng.choice([1, 1, 1, 2, 2, 3]),
             registered_on=registered,
             is_newcomer=residence(registered, created.date()).is_newcomer,
@@ -576,6 +585,7 @@ def _seed_referrals(
         if owner is not None and state == ReferralState.CLAIMED and rng.random() < 0.25:
             _demo_unreached(session, referral, owner, now)
         if referral.closed_at is not None and owner is not None:
+            closed_files.append((person, referral.closed_at))
             session.add(
                 TimelineEvent(
                     referral_id=referral.id,

@@ -212,6 +212,36 @@ class User(db.Model):
         return self.full_name
 
 
+class Person(db.Model):
+    """The resident referrals are about; one person may have several referrals over the years.
+
+    What belongs to one intake and what the reports count (languages, household, registration
+    date, indicators) stays on the referral, so that joining two persons changes no figure.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(160))
+    # Case- and accent-folded name, for duplicate matching.
+    name_key: Mapped[str] = mapped_column(String(160))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    # E.164, as the intake normalises it.
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    referrals: Mapped[list[Referral]] = relationship(
+        back_populates="person", order_by="Referral.created_at"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_person_name_key_birth_year", "name_key", "birth_year"),)
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
 class Referral(db.Model):
     """One intake at a desk or by a partner, for one person or household."""
 
@@ -229,13 +259,8 @@ class Referral(db.Model):
     contact_language_code: Mapped[str] = mapped_column(ForeignKey("language.code"))
     home_language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"))
 
-    full_name: Mapped[str] = mapped_column(String(160))
-    # Case- and accent-folded name, for duplicate matching.
-    name_key: Mapped[str] = mapped_column(String(160))
-    birth_year: Mapped[int | None] = mapped_column(Integer)
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
-    address: Mapped[str | None] = mapped_column(String(300))
+    # Who the referral is about; the identity and contact details live on the person.
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     adults: Mapped[int] = mapped_column(Integer, default=1)
 
     registered_on: Mapped[date] = mapped_column(Date)
@@ -261,6 +286,7 @@ class Referral(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    person: Mapped[Person] = relationship(back_populates="referrals")
     municipality: Mapped[Municipality] = relationship()
     contact_language: Mapped[Language] = relationship(foreign_keys=[contact_language_code])
     home_language: Mapped[Language | None] = relationship(foreign_keys=[home_language_code])
@@ -276,8 +302,6 @@ class Referral(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        Index("ix_referral_phone_state", "phone", "state"),
-        Index("ix_referral_name_key_birth_year", "name_key", "birth_year"),
         # With the language, the queue's COUNT is answered from the index alone.
         Index(
             "ix_referral_state_municipality", "state", "municipality_id", "contact_language_code"

@@ -18,6 +18,7 @@ from portal.models import (
     Language,
     Municipality,
     PartnerReferral,
+    Person,
     Role,
     Service,
     User,
@@ -136,13 +137,16 @@ def add_referral(
     world: World,
     by: User | None = None,
     at: datetime | None = None,
+    person: Person | None = None,
     **changes: object,
 ):
+    """A referral registered at the desk; for a new person unless `person` is given."""
     referral = register_referral(
         session,
         intake_data(world, **changes),
         by or world.desk,
         at or datetime(2026, 11, 26, 9, 30),
+        person=person,
     )
     session.commit()
     return referral

@@ -159,7 +159,7 @@ def test_an_admin_reads_both_logs_by_reference_only(client, world):
     client.login(world.admin.email)
     client.post("/admin/c/themes/new", {"name": "Mobiliteit", "position": "4"})
     access = client.get("/privacy/access-log").get_data(as_text=True)
-    assert seen.reference in access and seen.full_name not in access
+    assert seen.reference in access and seen.person.full_name not in access
     admin = client.get("/privacy/admin-log").get_data(as_text=True)
     assert "toegevoegd aan een lijst" in admin and "Mobiliteit" in admin
     assert csv_rows(client.get("/privacy/admin-log.csv"))[1][2] == "toegevoegd aan een lijst"

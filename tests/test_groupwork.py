@@ -163,7 +163,7 @@ def test_people_get_a_place_until_the_programme_is_full_then_wait(world, program
     assert [r.position for r in rows] == [None, None, 1, 2]
     (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
     assert (wl.enrolled, wl.free, wl.waiting_total) == (2, 0, 2)
-    assert [(n, p.referral.full_name) for n, p in wl.waiting] == [(1, "Drie"), (2, "Vier")]
+    assert [(n, p.referral.person.full_name) for n, p in wl.waiting] == [(1, "Drie"), (2, "Vier")]
     kinds = db.session.scalars(
         select(TimelineEvent.kind).where(TimelineEvent.referral_id == people[2].id)
     ).all()
@@ -346,7 +346,7 @@ def test_the_line_is_shared_by_all_municipalities(world, programme):
         db.session.commit()
     (wl,) = programmes.waiting_lists(db.session, [world.municipality.id])
     assert wl.waiting_total == 2
-    assert [(n, p.referral.full_name) for n, p in wl.waiting] == [(2, "Drie")]
+    assert [(n, p.referral.person.full_name) for n, p in wl.waiting] == [(2, "Drie")]
 
 
 def test_a_busy_year_is_shown_a_page_at_a_time_with_the_years_totals(client, world, channel):

@@ -54,7 +54,7 @@ def test_saving_creates_a_new_referral_with_reference_and_shows_the_slip(as_desk
     referral = db.session.scalars(select(Referral)).one()
     assert referral.state == ReferralState.NEW
     assert referral.reference == f"2026-{referral.id:06d}"
-    assert referral.phone == "+32470123456"
+    assert referral.person.phone == "+32470123456"
     assert referral.is_newcomer is True
     assert [c.birth_year for c in referral.children] == [2016, 2019]
     assert referral.consent_recorded_by_id == world.desk.id

@@ -71,17 +71,18 @@ FIRST_SCHEMA_ROWS = [
     ),
     (
         "INSERT INTO referral (id, reference, municipality_id, state, dutch_difficult, has_work, "
-        "has_children, contact_language_code, full_name, name_key, adults, registered_on, "
-        "is_newcomer, source_service_id, consent_given, consent_recorded_by_id, "
-        "consent_recorded_at, created_by_id, created_at, version) VALUES (1, '2026-000001', 1, "
-        "'new', :t, :f, :t, 'ar', 'X Y', 'x y', 1, :day, :t, 1, :t, 1, :at, 1, :at, 1)",
+        "has_children, contact_language_code, full_name, name_key, birth_year, phone, email, "
+        "address, adults, registered_on, is_newcomer, source_service_id, consent_given, "
+        "consent_recorded_by_id, consent_recorded_at, created_by_id, created_at, version) "
+        "VALUES (1, '2026-000001', 1, 'new', :t, :f, :t, 'ar', 'X Y', 'x y', 1990, "
+        "'+32470123456', 'x@y.be', 'Kerkstraat 1', 1, :day, :t, 1, :t, 1, :at, 1, :at, 1)",
         T | F | {"day": date(2026, 1, 1), "at": datetime(2026, 11, 1, 10, 0)},
     ),
     ("INSERT INTO household_child (id, referral_id, birth_year) VALUES (1, 1, 2015)", {}),
 ]
 
 
-def test_upgrading_keeps_every_referral_and_its_children(empty_database):
+def test_upgrading_keeps_every_referral_its_children_and_its_person(empty_database):
     app = create_app(app_config(empty_database))
     with app.app_context():
         upgrade(_alembic_config(), "0001")
@@ -93,7 +94,34 @@ def test_upgrading_keeps_every_referral_and_its_children(empty_database):
             children = conn.execute(text("SELECT birth_year FROM household_child")).scalars().all()
             priority = conn.execute(text("SELECT priority_at FROM referral")).scalar()
             events = conn.execute(text("SELECT kind FROM timeline_event")).scalars().all()
+            person = conn.execute(
+                text(
+                    "SELECT p.full_name, p.name_key, p.birth_year, p.phone, p.email, p.address, "
+                    "r.adults, r.contact_language_code FROM referral r "
+                    "JOIN person p ON p.id = r.person_id"
+                )
+            ).one()
+        with db.engine.begin() as conn:
+            # The next person gets a fresh id, also where ids were copied in (PostgreSQL).
+            new_id = conn.execute(
+                text(
+                    "INSERT INTO person (full_name, name_key, created_at, version) "
+                    "VALUES ('N', 'n', :at, 1) RETURNING id"
+                ),
+                {"at": datetime(2026, 12, 1)},
+            ).scalar()
         db.engine.dispose()
     assert children == [2015]  # a table rebuild on SQLite must not cascade-delete children
     assert str(priority).startswith("2026-11-01 10:00")
     assert events == ["registered"]
+    assert tuple(person) == (
+        "X Y",
+        "x y",
+        1990,
+        "+32470123456",
+        "x@y.be",
+        "Kerkstraat 1",
+        1,
+        "ar",
+    )
+    assert new_id == 2

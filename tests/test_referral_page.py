@@ -167,7 +167,7 @@ def test_letters_list_print_and_mark_sent(client, world):
             None,
             AT,
         )
-    referral.address = "Kerkstraat 1, 9999 Lindeveld"
+    referral.person.address = "Kerkstraat 1, 9999 Lindeveld"
     db.session.commit()
     listing = client.get("/queue/letters").get_data(as_text=True)
     assert "Kerkstraat 1" in listing
@@ -184,7 +184,7 @@ def test_letters_list_print_and_mark_sent(client, world):
 def test_my_files_lists_what_i_own(client, world):
     referral = mine(client, world)
     html = client.get("/queue/mine").get_data(as_text=True)
-    assert referral.full_name in html
+    assert referral.person.full_name in html
 
 
 def test_contact_attempt_needs_an_explicit_outcome(client, world):

@@ -25,7 +25,7 @@ from .. import clock
 from ..access import Permission, in_my_municipalities, owns_agenda_item, requires
 from ..extensions import db
 from ..formtools import CsrfForm
-from ..models import Absence, Appointment, AvailabilitySlot
+from ..models import Absence, Appointment, AvailabilitySlot, Referral
 from ..viewlog import record_views
 from . import calendar_feed
 from .forms import WEEKDAYS, AbsenceForm, SlotForm
@@ -54,7 +54,7 @@ def index() -> Any:
     appointments = db.session.scalars(
         select(Appointment)
         .join(Appointment.referral)
-        .options(contains_eager(Appointment.referral))
+        .options(contains_eager(Appointment.referral).joinedload(Referral.person))
         .where(Appointment.toeleider_id == current_user.id, in_my_municipalities(current_user))
         .where(Appointment.starts_at >= datetime.combine(first, datetime.min.time()))
         .where(Appointment.starts_at < datetime.combine(last, datetime.min.time()))

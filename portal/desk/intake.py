@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..models import (
     OPEN_STATES,
     HouseholdChild,
     Language,
+    Person,
     Referral,
     ReferralState,
     User,
@@ -49,11 +50,34 @@ class IntakeRefused(Exception):
     """The intake cannot be registered as it stands."""
 
 
-def register_referral(session: Session, data: IntakeData, actor: User, at: datetime) -> Referral:
-    """Create a referral in state `new`, with its reference number; the caller commits."""
+def register_referral(
+    session: Session,
+    data: IntakeData,
+    actor: User,
+    at: datetime,
+    *,
+    person: Person | None = None,
+) -> Referral:
+    """Create a referral in state `new`, with its reference number; the caller commits.
+
+    The referral belongs to a new person unless `person` says who this is already.
+    """
     if not data.consent_given:
         raise IntakeRefused("no consent")
+    weights = queue_weights(session)
+    if person is None:
+        person = Person(
+            full_name=data.full_name,
+            name_key=name_key(data.full_name),
+            birth_year=data.birth_year,
+            phone=data.phone,
+            email=data.email,
+            address=data.address,
+            created_at=at,
+        )
+        session.add(person)
     referral = Referral(
+        person=person,
         municipality_id=data.municipality_id,
         state=ReferralState.NEW.value,
         dutch_difficult=data.dutch_difficult,
@@ -61,12 +85,6 @@ def register_referral(session: Session, data: IntakeData, actor: User, at: datet
         has_children=data.has_children,
         contact_language_code=data.contact_language_code,
         home_language_code=data.home_language_code,
-        full_name=data.full_name,
-        name_key=name_key(data.full_name),
-        birth_year=data.birth_year,
-        phone=data.phone,
-        email=data.email,
-        address=data.address,
         adults=data.adults,
         registered_on=data.registered_on,
         is_newcomer=residence(data.registered_on, at.date()).is_newcomer,
@@ -79,7 +97,7 @@ def register_referral(session: Session, data: IntakeData, actor: User, at: datet
         created_at=at,
         children=[HouseholdChild(birth_year=y) for y in data.children_birth_years],
     )
-    referral.priority_at = priority_at(at, referral, queue_weights(session))
+    referral.priority_at = priority_at(at, referral, weights)
     session.add(referral)
     session.flush()
     # Derived from the primary key, so two desks saving at once never get the same number.
@@ -101,20 +119,25 @@ def find_possible_duplicates(
     birth_year: int | None,
     limit: int = 5,
 ) -> list[Referral]:
-    """Open referrals with the same phone, or the same name and birth year."""
+    """Open referrals of persons with the same phone, or the same name and birth year."""
     conditions = []
     if phone:
-        conditions.append(Referral.phone == phone)
+        conditions.append(Person.phone == phone)
     if full_name and birth_year:
         conditions.append(
-            and_(Referral.name_key == name_key(full_name), Referral.birth_year == birth_year)
+            and_(Person.name_key == name_key(full_name), Person.birth_year == birth_year)
         )
     ids = list(municipality_ids)
     if not conditions or not ids:
         return []
     stmt = (
         select(Referral)
-        .options(joinedload(Referral.contact_language), joinedload(Referral.municipality))
+        .join(Referral.person)
+        .options(
+            contains_eager(Referral.person),
+            joinedload(Referral.contact_language),
+            joinedload(Referral.municipality),
+        )
         .where(or_(*conditions))
         .where(Referral.state.in_(OPEN_STATES))
         .where(Referral.municipality_id.in_(ids))
@@ -130,7 +153,7 @@ def registered_today_by(session: Session, actor: User, day: date) -> list[Referr
     end = datetime.combine(day, datetime.max.time())
     stmt = (
         select(Referral)
-        .options(joinedload(Referral.contact_language))
+        .options(joinedload(Referral.contact_language), joinedload(Referral.person))
         .where(Referral.created_by_id == actor.id)
         .where(Referral.created_at.between(start, end))
         .order_by(Referral.created_at.desc(), Referral.id.desc())

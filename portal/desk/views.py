@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
@@ -204,7 +205,7 @@ def duplicates() -> Any:
 @requires(Permission.INTAKE)
 def slip(referral_id: int) -> Any:
     """The confirmation and printable slip of a referral just registered."""
-    referral = db.session.get(Referral, referral_id)
+    referral = db.session.get(Referral, referral_id, options=[joinedload(Referral.person)])
     if referral is None or not can_view_referral(current_user, referral, clock.today()):
         abort(404)
     record_view(referral, "slip")
@@ -257,7 +258,7 @@ def _slot_choices(referral: Referral) -> list[tuple[str, str]]:
 @requires(Permission.INTAKE)
 def book(referral_id: int) -> Any:
     """Book a free conversation slot while the resident is still at the desk."""
-    referral = db.session.get(Referral, referral_id)
+    referral = db.session.get(Referral, referral_id, options=[joinedload(Referral.person)])
     if referral is None or not can_view_referral(current_user, referral, clock.today()):
         abort(404)
     if request.method == "GET":

@@ -124,7 +124,10 @@ def appointments_today(
     stmt = (
         select(Appointment)
         # The page names the toeleider and the resident of every appointment: load them now.
-        .options(joinedload(Appointment.toeleider), joinedload(Appointment.referral))
+        .options(
+            joinedload(Appointment.toeleider),
+            joinedload(Appointment.referral).joinedload(Referral.person),
+        )
         .join(Referral, Referral.id == Appointment.referral_id)
         .where(Referral.municipality_id.in_(ids))
         .where(

@@ -79,7 +79,11 @@ def referral_list(kind: str) -> Any:
     page_number = request.args.get("page", "1")
     stmt = list_statement(
         kind, _lead_ids(), clock.today(), get_int(db.session, "unclaimed_working_days")
-    ).options(joinedload(Referral.contact_language), joinedload(Referral.owner))
+    ).options(
+        joinedload(Referral.person),
+        joinedload(Referral.contact_language),
+        joinedload(Referral.owner),
+    )
     page = paginate(db.session, stmt, record_id(page_number) or 1, 50)
     record_views(page.items, "lead_list")
     return render_template("lead/list.html", page=page, kind=kind, title=LIST_TITLES[kind])
@@ -108,7 +112,7 @@ def toeleider_files(user_id: int) -> Any:
     form.owner.choices = options((u.id, u.full_name) for u in toeleiders if u.id != person.id)
     files = db.session.scalars(
         select(Referral)
-        .options(joinedload(Referral.contact_language))
+        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
         .where(Referral.owner_id == person.id, Referral.state.in_(OPEN_STATES))
         .where(Referral.municipality_id.in_(_lead_ids()))
         .order_by(Referral.claimed_at)

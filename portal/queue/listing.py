@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..access import in_my_municipalities
 from ..desk.rules import PhoneError, name_key, normalise_phone
-from ..models import Referral, ReferralState, User
+from ..models import Person, Referral, ReferralState, User
 from ..pagination import Page, paginate
 
 PAGE_SIZE = 25
@@ -34,16 +34,19 @@ def _search_condition(text: str, region: str):  # type: ignore[no-untyped-def]
     if not text:
         return None
     conditions = []
+    person_conditions = []
     if any(ch.isdigit() for ch in text):
         conditions.append(Referral.reference == text)
         with contextlib.suppress(PhoneError):
-            conditions.append(Referral.phone == normalise_phone(text, region))
+            person_conditions.append(Person.phone == normalise_phone(text, region))
     key = name_key(text)
     if key and not text.replace("-", "").replace(" ", "").replace("+", "").isdigit():
         # The start of any word of the name: 'had' finds 'Rania Haddad'.
-        conditions.append(
-            or_(Referral.name_key.like(f"{key}%"), Referral.name_key.like(f"% {key}%"))
+        person_conditions.append(
+            or_(Person.name_key.like(f"{key}%"), Person.name_key.like(f"% {key}%"))
         )
+    if person_conditions:
+        conditions.append(Referral.person_id.in_(select(Person.id).where(or_(*person_conditions))))
     return or_(*conditions) if conditions else Referral.id.is_(None)
 
 
@@ -53,6 +56,7 @@ def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[tu
     stmt = (
         select(Referral)
         .options(
+            joinedload(Referral.person),
             joinedload(Referral.contact_language),
             joinedload(Referral.municipality),
             joinedload(Referral.source_service),
@@ -85,7 +89,7 @@ def my_open_referrals(session: Session, user: User) -> list[Referral]:
     """The toeleider's own open files, those waiting longest first."""
     stmt = (
         select(Referral)
-        .options(joinedload(Referral.contact_language))
+        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
         .where(Referral.owner_id == user.id, in_my_municipalities(user))
         .where(Referral.state.not_in([ReferralState.CLOSED.value, ReferralState.NEW.value]))
         .order_by(Referral.needs_letter.desc(), Referral.claimed_at)
@@ -105,7 +109,11 @@ def letters_to_send(
     )
     stmt = (
         select(Referral)
-        .options(joinedload(Referral.contact_language), joinedload(Referral.owner))
+        .options(
+            joinedload(Referral.person),
+            joinedload(Referral.contact_language),
+            joinedload(Referral.owner),
+        )
         .where(Referral.needs_letter.is_(True))
         .where(Referral.state != ReferralState.CLOSED.value)
         .where(condition)

@@ -87,7 +87,7 @@ def claim_referral(referral_id: int) -> Any:
         return redirect(url_for("queue.index"), code=303)
     if is_htmx():
         return render_template("queue/_claim_result.html", referral=referral, ok=True)
-    flash(_("Opgenomen: %(name)s.", name=referral.full_name))
+    flash(_("Opgenomen: %(name)s.", name=referral.person.full_name))
     return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
 
 
@@ -110,7 +110,11 @@ def _selected_referrals(ids: list[str]) -> list[Referral]:
     wanted = [rid for rid in map(record_id, ids[:200]) if rid is not None]
     chosen = db.session.scalars(
         select(Referral)
-        .options(joinedload(Referral.contact_language), joinedload(Referral.municipality))
+        .options(
+            joinedload(Referral.person),
+            joinedload(Referral.contact_language),
+            joinedload(Referral.municipality),
+        )
         .where(Referral.id.in_(wanted))
         .order_by(Referral.id)
     )

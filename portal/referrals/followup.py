@@ -161,7 +161,7 @@ def open_tasks_of(session: Session, user: User) -> list[FollowUpTask]:
     stmt = (
         select(FollowUpTask)
         .join(FollowUpTask.referral)
-        .options(contains_eager(FollowUpTask.referral))
+        .options(contains_eager(FollowUpTask.referral).joinedload(Referral.person))
         .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
         .where(in_my_municipalities(user))
         .order_by(FollowUpTask.due_on, FollowUpTask.id)

@@ -242,7 +242,7 @@ def waiting_lists(session: Session, municipality_ids: Iterable[int]) -> list[Wai
     queues: dict[int, list[ProgrammePlace]] = {p.id: [] for p in programmes}
     for place in session.scalars(
         select(ProgrammePlace)
-        .options(joinedload(ProgrammePlace.referral))
+        .options(joinedload(ProgrammePlace.referral).joinedload(Referral.person))
         .where(
             ProgrammePlace.status == PlaceStatus.WAITING.value,
             ProgrammePlace.programme_id.in_(list(queues)),

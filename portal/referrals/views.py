@@ -67,7 +67,7 @@ bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
 
 def _visible_referral(referral_id: int) -> Referral:
-    referral = db.session.get(Referral, referral_id)
+    referral = db.session.get(Referral, referral_id, options=[joinedload(Referral.person)])
     # 404 rather than 403, so that a file's existence is not disclosed to those who may not see it.
     if referral is None or not can_view_referral(current_user, referral, clock.today()):
         abort(404)

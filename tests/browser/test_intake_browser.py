@@ -80,7 +80,7 @@ def test_keyboard_only_intake_takes_at_most_twelve_actions(page: Page, world):
 
     saved = db.session.scalars(select(Referral)).one()
     assert (saved.dutch_difficult, saved.has_work, saved.has_children) == (True, False, True)
-    assert (saved.contact_language_code, saved.phone) == ("ar", "+32470123456")
+    assert (saved.contact_language_code, saved.person.phone) == ("ar", "+32470123456")
     assert len(user.actions) <= MAX_ACTIONS, user.actions
     print(f"\nintake actions: {len(user.actions)}: {', '.join(user.actions)}")
     assert page.console_problems == []  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """audit logs
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-02 10:01:46.741766
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
