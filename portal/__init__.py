@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Ids in URLs beyond a 64-bit integer are no record of ours: a 404, not a database error.
     app.url_map.converters["int"] = RecordIdConverter
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -77,6 +78,12 @@ def _sqlite_optimize(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
         with contextlib.suppress(sqlite3.OperationalError):
             dbapi_connection.execute("PRAGMA optimize")
+
+
+def register_logging(app: Flask) -> None:
+    from .applog import configure
+
+    configure(app)
 
 
 def register_extensions(app: Flask) -> None:

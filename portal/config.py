@@ -52,12 +52,15 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
         # Number of proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
+        "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
     }
 
 
 def engine_options(database_url: str) -> dict[str, object]:
     """SQLAlchemy engine options for the database the portal runs on."""
-    options: dict[str, object] = {"pool_pre_ping": True}
+    # hide_parameters: a database error's message names the statement, never the values in
+    # it (names, phone numbers), so that logging the error writes no personal data.
+    options: dict[str, object] = {"pool_pre_ping": True, "hide_parameters": True}
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         # The report queries are costed high enough for PostgreSQL to JIT-compile them, which
