@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 from typing import Any, TypeVar
@@ -203,3 +204,22 @@ def audit_scope(user: User) -> tuple[int, ...] | None:
     if can(user, Permission.ADMINISTER):
         return None
     return tuple(led_municipality_ids(user))
+
+
+@dataclass(frozen=True)
+class RightsActions:
+    """What a user may do for the resident's rights on one file."""
+
+    export: bool
+    withdraw: bool
+    erase: bool
+
+
+def rights_actions(user: User, referral: Referral) -> RightsActions:
+    """The owner or a lead exports and records a withdrawal; only a lead erases a person."""
+    handles = owns_or_leads(user, referral) and referral.anonymised_at is None
+    return RightsActions(
+        export=handles,
+        withdraw=handles and referral.consent_withdrawn_at is None,
+        erase=handles and is_lead_for(user, referral.municipality_id),
+    )

@@ -127,3 +127,18 @@ def toeleiders_of(session: Session, municipality_ids: Iterable[int]) -> list[Use
         .order_by(User.full_name)
     )
     return [u for u in people if u.has_role(Role.TOELEIDER)]
+
+
+SYSTEM_EMAIL = "systeem@onthaalportaal.invalid"
+
+
+def system_user(session: Session) -> User:
+    """The account scheduled work is recorded under: no roles, inactive, no usable password."""
+    user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
+    if user is None:
+        # "!" is no Argon2 hash: no password verifies against it.
+        user = User(email=SYSTEM_EMAIL, full_name="Onthaalportaal", password_hash="!", active=False)
+        user.roles = set()
+        session.add(user)
+        session.flush()
+    return user

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from . import clock
-from .accounts import AccountError, create_user
+from .accounts import AccountError, create_user, system_user
 from .auth.passwords import MIN_LENGTH
 from .demo import DEMO_PASSWORD, demo_logins, seed_demo
 from .extensions import db
@@ -91,3 +91,20 @@ def register(app: Flask) -> None:
             for email, roles in logins:
                 click.echo(f"  {email:42} {roles}")
         click.echo("")
+
+    @app.cli.command("purge")
+    @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")
+    def purge_command(dry_run: bool) -> None:
+        """Anonymise the files whose retention period is over (run daily)."""
+        from .privacy.retention import purge
+
+        due = purge(db.session, actor=system_user(db.session), at=clock.now(), dry_run=dry_run)
+        verb = "Would anonymise" if dry_run else "Anonymised"
+        click.echo(
+            f"{verb} {len(due.all)} files: {len(due.closed)} closed past the retention period, "
+            f"{len(due.never_reached)} never reached."
+        )
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()

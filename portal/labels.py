@@ -82,6 +82,8 @@ EVENT_LABELS = {
     "appointment_cancelled": _l("Afspraak geannuleerd"),
     "rescheduled": _l("Afspraak verplaatst"),
     "appointment_moved": _l("Afspraak overgedragen"),
+    "anonymised": _l("Geanonimiseerd"),
+    "consent_withdrawn": _l("Akkoord om gecontacteerd te worden ingetrokken"),
     "conversation_recorded": _l("Verslag van het gesprek"),
     "partner_referral": _l("Toeleiding naar een partner"),
     "partner_referral_status": _l("Toeleiding opgevolgd"),
@@ -205,6 +207,7 @@ ACCESS_ACTION_LABELS = {
     "lead_list": _l("in een lijst van de teamverantwoordelijke"),
     "toeleider_files": _l("in de dossiers van een toeleider"),
     "waiting_list": _l("op een wachtlijst"),
+    "export": _l("alle gegevens van de persoon uitgevoerd"),
 }
 
 ADMIN_ACTION_LABELS = {
@@ -217,6 +220,7 @@ ADMIN_ACTION_LABELS = {
     "catalogue.update": _l("gewijzigd in een lijst"),
     "settings.update": _l("instellingen gewijzigd"),
     "signal.status": _l("signaal opgevolgd"),
+    "person.erase": _l("persoon gewist op eigen vraag"),
 }
 
 

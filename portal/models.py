@@ -229,6 +229,7 @@ class Person(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     referrals: Mapped[list[Referral]] = relationship(
@@ -284,6 +285,10 @@ class Referral(db.Model):
     # Whether the person accepted the offer of a conversation; None until they answered.
     conversation_accepted: Mapped[bool | None] = mapped_column(Boolean)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The person withdrew their agreement to be contacted: out of the queue and letter lists.
+    consent_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Personal data and free text removed at the end of the retention period or on request.
+    anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     person: Mapped[Person] = relationship(back_populates="referrals")

@@ -18,6 +18,10 @@ DEFAULTS: dict[str, int] = {
     "letter_after_unreached_attempts": 3,
     # The lead's Today page flags referrals nobody claimed within this many working days.
     "unclaimed_working_days": 3,
+    # Retention: closed files are anonymised this many months after closing, files of people
+    # never reached this many months after the intake.
+    "retention_closed_months": 24,
+    "retention_unreached_months": 12,
 }
 
 

@@ -244,6 +244,8 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "queue_weight_children_days": "1",
             "letter_after_unreached_attempts": "3",
             "unclaimed_working_days": "3",
+            "retention_closed_months": "24",
+            "retention_unreached_months": "12",
         },
     )
     assert response.status_code == 303

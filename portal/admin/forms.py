@@ -265,6 +265,10 @@ SETTING_LABELS = {
     "queue_weight_children_days": _l("Wachtrij: dagen voorrang met kinderen"),
     "letter_after_unreached_attempts": _l("Uitnodigingsbrief na zoveel onbereikte pogingen"),
     "unclaimed_working_days": _l("Vandaag: niet opgenomen na zoveel werkdagen"),
+    "retention_closed_months": _l("Bewaren: afgesloten dossiers anonimiseren na zoveel maanden"),
+    "retention_unreached_months": _l(
+        "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
+    ),
 }
 
 
@@ -284,3 +288,5 @@ class SettingsForm(FlaskForm):
     queue_weight_children_days = _setting_field("queue_weight_children_days", 0, 365)
     letter_after_unreached_attempts = _setting_field("letter_after_unreached_attempts", 1, 20)
     unclaimed_working_days = _setting_field("unclaimed_working_days", 1, 60)
+    retention_closed_months = _setting_field("retention_closed_months", 1, 120)
+    retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ..desk.forms import DayField
 
@@ -20,3 +20,10 @@ class AuditFilterForm(FlaskForm):
     user = SelectField(_l("Gebruiker"), coerce=int, validators=[Optional()])
     first_day = DayField(_l("Van"), validators=[Optional()])
     last_day = DayField(_l("Tot en met"), validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    reference = StringField(
+        _l("Typ het dossiernummer over om te bevestigen"),
+        validators=[InputRequired(_l("Typ het dossiernummer over.")), Length(max=20)],
+    )

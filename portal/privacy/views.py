@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..access import Permission, audit_scope, requires
+from .. import clock
+from ..access import (
+    Permission,
+    RightsActions,
+    audit_scope,
+    can_view_referral,
+    requires,
+    rights_actions,
+)
 from ..audit import (
     AuditFilter,
     access_log_statement,
     admin_log_statement,
     decoded_changes,
     files_with_reference,
+    log_admin_action,
 )
-from ..downloads import csv_download
+from ..downloads import csv_download, download
 from ..extensions import db
-from ..formtools import options, record_id
+from ..formtools import CsrfForm, options, record_id
 from ..labels import access_action_label, admin_action_label, changed_field_label
-from ..models import User
+from ..models import Referral, User
 from ..pagination import paginate
-from .forms import AuditFilterForm
+from ..viewlog import record_views
+from .export import person_export
+from .forms import AuditFilterForm, EraseForm
+from .retention import erase_person, withdraw_consent
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -134,3 +148,95 @@ def admin_log_csv() -> Any:
         ),
     ]
     return csv_download(rows, "beheerlog.csv")
+
+
+# The resident's rights, from one of their files ------------------------------------------
+
+
+def _file_for_rights(referral_id: int) -> tuple[Referral, RightsActions]:
+    referral = db.session.get(Referral, referral_id)
+    if referral is None or not can_view_referral(current_user, referral, clock.today()):
+        abort(404)
+    return referral, rights_actions(current_user, referral)
+
+
+@bp.get("/files/<int:referral_id>/export.json")
+@requires(Permission.VIEW_REFERRALS)
+def export_json(referral_id: int) -> Any:
+    """Everything held about the person of this file, as JSON (right of access)."""
+    referral, rights = _file_for_rights(referral_id)
+    if not rights.export:
+        abort(403)
+    record_views([r.id for r in referral.person.referrals], "export")
+    body = json.dumps(person_export(db.session, referral.person), ensure_ascii=False, indent=2)
+    return download(body, "application/json", f"persoon-{referral.reference}.json")
+
+
+@bp.get("/files/<int:referral_id>/export")
+@requires(Permission.VIEW_REFERRALS)
+def export_page(referral_id: int) -> Any:
+    """Everything held about the person of this file, as a printable page."""
+    referral, rights = _file_for_rights(referral_id)
+    if not rights.export:
+        abort(403)
+    record_views([r.id for r in referral.person.referrals], "export")
+    return render_template(
+        "privacy/export.html", referral=referral, data=person_export(db.session, referral.person)
+    )
+
+
+@bp.post("/files/<int:referral_id>/withdraw")
+@requires(Permission.VIEW_REFERRALS)
+def withdraw(referral_id: int) -> Any:
+    """Record that the person no longer agrees to be contacted."""
+    referral, rights = _file_for_rights(referral_id)
+    if not rights.withdraw:
+        abort(403)
+    if CsrfForm().validate():
+        withdraw_consent(db.session, referral, actor=current_user, at=clock.now())
+        db.session.commit()
+        flash(
+            _(
+                "Genoteerd: %(ref)s wil niet meer gecontacteerd worden. Het dossier staat niet "
+                "meer in de wachtrij en de brievenlijst.",
+                ref=referral.reference,
+            )
+        )
+    return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
+
+
+@bp.route("/files/<int:referral_id>/erase", methods=["GET", "POST"])
+@requires(Permission.LEAD_TEAM)
+def erase(referral_id: int) -> Any:
+    """Erase the person on their request: every file anonymised, the figures kept."""
+    referral, rights = _file_for_rights(referral_id)
+    if not rights.erase:
+        abort(403)
+    form = EraseForm() if request.method == "POST" else EraseForm(formdata=None)
+    files = [r.reference for r in referral.person.referrals]
+    if request.method == "POST" and form.validate():
+        if (form.reference.data or "").strip().upper() != referral.reference:
+            form.reference.errors = [
+                _("Typ het dossiernummer %(ref)s over.", ref=referral.reference)
+            ]
+        else:
+            count = erase_person(db.session, referral.person, actor=current_user, at=clock.now())
+            log_admin_action(
+                db.session,
+                actor=current_user,
+                action="person.erase",
+                target_kind="person",
+                target_id=referral.person_id,
+                target_label=", ".join(files),
+                at=clock.now(),
+                address=request.remote_addr,
+            )
+            db.session.commit()
+            flash(
+                ngettext(
+                    "%(num)d dossier geanonimiseerd.", "%(num)d dossiers geanonimiseerd.", count
+                )
+            )
+            return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("privacy/erase.html", referral=referral, form=form, files=files), status

@@ -114,7 +114,7 @@ def letters_to_send(
             joinedload(Referral.contact_language),
             joinedload(Referral.owner),
         )
-        .where(Referral.needs_letter.is_(True))
+        .where(Referral.needs_letter.is_(True), Referral.consent_withdrawn_at.is_(None))
         .where(Referral.state != ReferralState.CLOSED.value)
         .where(condition)
         .order_by(Referral.claimed_at, Referral.id)

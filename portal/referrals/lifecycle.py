@@ -253,6 +253,8 @@ def log_contact_attempt(
         outcome in UNREACHED_OUTCOMES
         and referral.unreached_attempts >= threshold
         and not referral.needs_letter
+        # Whoever withdrew their agreement to be contacted gets no invitation letter.
+        and referral.consent_withdrawn_at is None
     ):
         referral.needs_letter = True
         record_event(

@@ -15,7 +15,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..access import Permission, can_view_referral, is_lead_for, may_work_on, requires
+from ..access import (
+    Permission,
+    can_view_referral,
+    is_lead_for,
+    may_work_on,
+    requires,
+    rights_actions,
+)
 from ..accounts import toeleiders_of
 from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..extensions import db
@@ -228,6 +235,7 @@ def _render(
             appointments=_appointments(referral),
             follow_up=_follow_up(referral),
             places=programmes.place_rows(db.session, referral),
+            rights=rights_actions(current_user, referral),
         ),
         status,
     )

@@ -1,0 +1,246 @@
+"""Retention and the resident's rights: anonymise in time, export on request, erase on request.
+
+Anonymising a file removes the resident's name, contact details, notes and every free text,
+and keeps what the reports count (dates, states, outcomes, languages, indicators, household
+sizes, channels, themes, categories, partners). Every report therefore gives the same
+figures before and after. The file keeps its reference, so the access log that names it
+stays readable as a pseudonymous record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from ..models import (
+    Appointment,
+    AppointmentStatus,
+    ClosingOutcome,
+    ContactAttempt,
+    ContactOutcome,
+    Conversation,
+    FollowUpTask,
+    Milestone,
+    MonitoringAnswer,
+    MonitoringParameter,
+    Need,
+    ParameterKind,
+    PartnerReferral,
+    Person,
+    Referral,
+    ReferralState,
+    Signal,
+    TimelineEvent,
+    User,
+)
+from ..referrals.lifecycle import record_event
+from ..settings import get_int
+
+ERASED_NAME = "—"
+ERASED_TEXT = "—"
+
+
+@dataclass(frozen=True)
+class Due:
+    """The files whose retention period is over, by reason."""
+
+    closed: list[int]
+    never_reached: list[int]
+
+    @property
+    def all(self) -> list[int]:
+        return sorted({*self.closed, *self.never_reached})
+
+
+def due_for_anonymisation(session: Session, at: datetime) -> Due:
+    """Closed files past the closed-file period; files never reached past the unreached one."""
+    closed_before = at - relativedelta(months=get_int(session, "retention_closed_months"))
+    intake_before = at - relativedelta(months=get_int(session, "retention_unreached_months"))
+    pending = Referral.anonymised_at.is_(None)
+    closed = session.scalars(
+        select(Referral.id).where(
+            pending,
+            Referral.state == ReferralState.CLOSED.value,
+            Referral.closed_at < closed_before,
+        )
+    ).all()
+    never_reached = session.scalars(
+        select(Referral.id).where(
+            pending,
+            Referral.created_at < intake_before,
+            ~exists().where(
+                ContactAttempt.referral_id == Referral.id,
+                ContactAttempt.outcome == ContactOutcome.REACHED.value,
+            ),
+            ~exists().where(Conversation.referral_id == Referral.id),
+            ~exists().where(
+                Appointment.referral_id == Referral.id,
+                Appointment.status == AppointmentStatus.HELD.value,
+            ),
+        )
+    ).all()
+    return Due(closed=list(closed), never_reached=sorted(set(never_reached) - set(closed)))
+
+
+def anonymise(
+    session: Session, referral_ids: Iterable[int], *, actor: User, at: datetime, reason: str
+) -> int:
+    """Anonymise these files; returns how many were anonymised now.
+
+    An open file is closed first (a file nobody may read any more cannot be worked on). A
+    person whose every file is anonymised loses their own data too; a person with other
+    files still in use keeps theirs, and the anonymised file moves to a person of its own.
+    """
+    referrals = session.scalars(
+        select(Referral).where(
+            Referral.id.in_(list(referral_ids)), Referral.anonymised_at.is_(None)
+        )
+    ).all()
+    for referral in referrals:
+        if referral.state != ReferralState.CLOSED.value:
+            before = referral.state
+            referral.state = ReferralState.CLOSED.value
+            referral.outcome = ClosingOutcome.UNREACHABLE.value
+            referral.closed_at = at
+            referral.needs_letter = False
+            record_event(session, referral, actor, at, "closed", reason, from_state=before)
+        _erase_free_text(session, referral.id)
+        referral.note = None
+        referral.anonymised_at = at
+        record_event(session, referral, actor, at, "anonymised", reason)
+    session.flush()
+    for person_id in {r.person_id for r in referrals}:
+        _anonymise_person(session, person_id, at)
+    return len(referrals)
+
+
+def _erase_free_text(session: Session, referral_id: int) -> None:
+    def blank(model: type, column: str, value: object = None, *extra: object) -> None:
+        session.execute(
+            update(model)
+            .where(model.referral_id == referral_id, *extra)
+            .values({column: value})
+            .execution_options(synchronize_session=False)
+        )
+
+    blank(ContactAttempt, "note")
+    blank(PartnerReferral, "feedback")
+    blank(FollowUpTask, "description", ERASED_TEXT)
+    blank(Milestone, "description", ERASED_TEXT)
+    # Kinds and states stay: the reports and the timeline's shape are built from them.
+    blank(TimelineEvent, "detail")
+    # A signal belongs to the register for policy; it no longer points at the resident.
+    blank(Signal, "referral_id")
+    conversations = select(Conversation.id).where(Conversation.referral_id == referral_id)
+    session.execute(
+        update(Conversation)
+        .where(Conversation.referral_id == referral_id)
+        .values(notes=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Need)
+        .where(Need.conversation_id.in_(conversations))
+        .values(description=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Yes/no, number and choice answers are counted; a text answer is the toeleider's words.
+    text_questions = select(MonitoringParameter.id).where(
+        MonitoringParameter.kind == ParameterKind.TEXT.value
+    )
+    session.execute(
+        update(MonitoringAnswer)
+        .where(
+            MonitoringAnswer.conversation_id.in_(conversations),
+            MonitoringAnswer.parameter_id.in_(text_questions),
+        )
+        .values(value=ERASED_TEXT)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _blank_person(person: Person, at: datetime) -> None:
+    person.full_name = ERASED_NAME
+    person.name_key = ""
+    person.birth_year = None
+    person.phone = None
+    person.email = None
+    person.address = None
+    person.anonymised_at = at
+
+
+def _anonymise_person(session: Session, person_id: int, at: datetime) -> None:
+    person = session.get(Person, person_id)
+    if person is None:
+        return
+    in_use = session.scalars(
+        select(Referral).where(Referral.person_id == person_id, Referral.anonymised_at.is_(None))
+    ).all()
+    if not in_use:
+        _blank_person(person, at)
+        return
+    done = session.scalars(
+        select(Referral).where(Referral.person_id == person_id, Referral.anonymised_at.isnot(None))
+    ).all()
+    stand_in = Person(full_name=ERASED_NAME, name_key="", created_at=at)
+    _blank_person(stand_in, at)
+    session.add(stand_in)
+    session.flush()
+    for referral in done:
+        referral.person_id = stand_in.id
+
+
+def person_files(session: Session, person_id: int) -> list[Referral]:
+    return list(
+        session.scalars(
+            select(Referral).where(Referral.person_id == person_id).order_by(Referral.created_at)
+        )
+    )
+
+
+def erase_person(session: Session, person: Person, *, actor: User, at: datetime) -> int:
+    """Erase a person on their request: every file anonymised now, the figures kept."""
+    ids = [r.id for r in person_files(session, person.id)]
+    return anonymise(
+        session, ids, actor=actor, at=at, reason=str(_l("gewist op vraag van de persoon"))
+    )
+
+
+def withdraw_consent(session: Session, referral: Referral, *, actor: User, at: datetime) -> None:
+    """The person no longer agrees to be contacted: out of the queue and the letter lists."""
+    if referral.consent_withdrawn_at is not None:
+        return
+    referral.consent_withdrawn_at = at
+    referral.needs_letter = False
+    record_event(session, referral, actor, at, "consent_withdrawn")
+    if referral.state == ReferralState.NEW.value:
+        # Still waiting in the queue: nobody is to call, so the offer counts as declined.
+        referral.state = ReferralState.CLOSED.value
+        referral.outcome = ClosingOutcome.DECLINED.value
+        referral.closed_at = at
+        record_event(
+            session,
+            referral,
+            actor,
+            at,
+            "closed",
+            f"{ClosingOutcome.DECLINED.value}: {_l('akkoord ingetrokken')}",
+            from_state=ReferralState.NEW.value,
+        )
+
+
+RETENTION_REASON = _l("bewaartermijn verstreken")
+
+
+def purge(session: Session, *, actor: User, at: datetime, dry_run: bool = False) -> Due:
+    """Anonymise every file whose retention period is over (or only say which, dry run)."""
+    due = due_for_anonymisation(session, at)
+    if not dry_run:
+        anonymise(session, due.all, actor=actor, at=at, reason=str(RETENTION_REASON))
+    return due
