@@ -250,3 +250,10 @@ CHANGED_FIELD_LABELS = {
 def changed_field_label(name: str) -> str:
     """The Dutch name of a changed field in the admin log; settings keep their own labels."""
     return str(CHANGED_FIELD_LABELS.get(name, name))
+
+
+# The GDPR grounds a municipality may process a resident's data on, as recorded at intake.
+LEGAL_BASIS_LABELS = {
+    "consent": _l("Toestemming van de persoon (AVG art. 6.1.a)"),
+    "public_task": _l("Taak van algemeen belang van de gemeente (AVG art. 6.1.e)"),
+}

@@ -269,6 +269,10 @@ class Referral(db.Model):
 
     source_service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     consent_given: Mapped[bool] = mapped_column(Boolean)
+    # The GDPR ground the municipality processes this person's data on (see LEGAL_BASES).
+    legal_basis: Mapped[str] = mapped_column(
+        String(20), default="consent", server_default="consent"
+    )
     consent_recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     consent_recorded_at: Mapped[datetime] = mapped_column(DateTime)
     note: Mapped[str | None] = mapped_column(Text)
@@ -429,7 +433,7 @@ class Setting(db.Model):
     """A setting an admin can change, stored as text and read through portal.settings."""
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str] = mapped_column(Text)
 
 
 class AvailabilityKind(enum.StrEnum):

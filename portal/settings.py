@@ -53,3 +53,23 @@ def queue_weights(session: Session) -> QueueWeights:
         no_work_days=get_int(session, "queue_weight_no_work_days"),
         children_days=get_int(session, "queue_weight_children_days"),
     )
+
+
+# Texts an admin writes; the privacy notice is printed on every slip.
+TEXT_KEYS = ("privacy_notice",)
+
+
+def get_text(session: Session, key: str) -> str:
+    if key not in TEXT_KEYS:
+        raise KeyError(key)
+    return session.scalar(select(Setting.value).where(Setting.key == key)) or ""
+
+
+def set_text(session: Session, key: str, value: str) -> None:
+    if key not in TEXT_KEYS:
+        raise KeyError(key)
+    setting = session.get(Setting, key)
+    if setting is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        setting.value = value

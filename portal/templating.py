@@ -13,6 +13,7 @@ from .labels import (
     ACTIVITY_KIND_LABELS,
     APPOINTMENT_KIND_LABELS,
     APPOINTMENT_STATUS_LABELS,
+    LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
     PLACE_STATUS_LABELS,
@@ -43,6 +44,7 @@ def register(app: Flask) -> None:
         place_status_label=lambda s: str(PLACE_STATUS_LABELS[s]),
         activity_kind_label=lambda k: str(ACTIVITY_KIND_LABELS[k]),
         role_label=role_label,
+        legal_basis_label=lambda code: str(LEGAL_BASIS_LABELS.get(code, code)),
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",

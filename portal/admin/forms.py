@@ -282,6 +282,13 @@ def _setting_field(key: str, low: int, high: int) -> IntegerField:
     )
 
 
+class PrivacyNoticeForm(FlaskForm):
+    privacy_notice = TextAreaField(
+        _l("Privacyverklaring op het strookje"),
+        validators=[Length(max=4000, message=_l("Hoogstens %(max)d tekens."))],
+    )
+
+
 class SettingsForm(FlaskForm):
     queue_weight_dutch_difficult_days = _setting_field("queue_weight_dutch_difficult_days", 0, 365)
     queue_weight_no_work_days = _setting_field("queue_weight_no_work_days", 0, 365)

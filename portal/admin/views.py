@@ -39,7 +39,7 @@ from ..models import (
 from ..referrals.handover import HandoverResult, Holdings, hand_over, holdings
 from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
 from ..referrals.programmes import capacity_refusal
-from ..settings import DEFAULTS, get_int, set_int
+from ..settings import DEFAULTS, get_int, get_text, set_int, set_text
 from .forms import (
     SETTING_LABELS,
     ChannelForm,
@@ -50,6 +50,7 @@ from .forms import (
     NeedCategoryForm,
     NewUserForm,
     PasswordResetForm,
+    PrivacyNoticeForm,
     ProgrammeForm,
     ServiceForm,
     SettingsForm,
@@ -697,6 +698,33 @@ def user_password(user_id: int) -> Any:
         return redirect(url_for("admin.users"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/password_form.html", form=form, person=person), status
+
+
+@bp.route("/privacy-notice", methods=["GET", "POST"])
+@requires(Permission.ADMINISTER)
+def privacy_notice() -> Any:
+    """The privacy notice every slip carries: who processes the data, why, and the rights."""
+    current = get_text(db.session, "privacy_notice")
+    form = (
+        PrivacyNoticeForm(formdata=None, data={"privacy_notice": current})
+        if request.method == "GET"
+        else PrivacyNoticeForm()
+    )
+    if request.method == "POST" and form.validate():
+        text = (form.privacy_notice.data or "").strip()
+        set_text(db.session, "privacy_notice", text)
+        _log(
+            "settings.update",
+            "settings",
+            "privacy_notice",
+            None,
+            changes_between({"privacy_notice": current}, {"privacy_notice": text}),
+        )
+        db.session.commit()
+        flash(_("Privacyverklaring bewaard."))
+        return redirect(url_for("admin.index"), code=303)
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/privacy_notice.html", form=form), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from ..formtools import options
+from ..labels import LEGAL_BASIS_LABELS
 from ..models import Language
 from .rules import PhoneError, clean_name, is_plausible_name, normalise_phone, parse_birth_years
 
@@ -95,6 +96,14 @@ class IntakeForm(FlaskForm):
         validators=[
             DataRequired(_l("Zonder akkoord van de persoon kan er geen doorverwijzing komen."))
         ],
+    )
+    # A choice with a default, not radio buttons: the desk worker changes it only when the
+    # municipality's own task, not the person's consent, is the ground.
+    legal_basis = SelectField(
+        _l("Rechtsgrond voor het verwerken van de gegevens"),
+        choices=options(LEGAL_BASIS_LABELS.items()),
+        default="consent",
+        validators=[DataRequired(_l("Kies de rechtsgrond."))],
     )
     dutch_difficult = RadioField(
         _l("Is communiceren in het Nederlands moeilijk of onmogelijk, of is er een tolk mee?"),

@@ -44,6 +44,7 @@ class IntakeData:
     source_service_id: int = 0
     consent_given: bool = False
     note: str | None = None
+    legal_basis: str = "consent"
 
 
 class IntakeRefused(Exception):
@@ -90,6 +91,7 @@ def register_referral(
         is_newcomer=residence(data.registered_on, at.date()).is_newcomer,
         source_service_id=data.source_service_id,
         consent_given=True,
+        legal_basis=data.legal_basis,
         consent_recorded_by_id=actor.id,
         consent_recorded_at=at,
         note=data.note,

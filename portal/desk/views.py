@@ -31,6 +31,7 @@ from ..models import (
     User,
 )
 from ..referrals import lifecycle
+from ..settings import get_text
 from ..viewlog import record_view, record_views
 from .forms import IntakeForm
 from .intake import (
@@ -152,6 +153,7 @@ def intake() -> Any:
         source_service_id=form.source_service.data,
         consent_given=bool(form.consent.data),
         note=form.note.data or None,
+        legal_basis=form.legal_basis.data or "consent",
     )
     referral = register_referral(db.session, data, current_user, clock.now())
     db.session.commit()
@@ -215,7 +217,12 @@ def slip(referral_id: int) -> Any:
             Appointment.status == AppointmentStatus.PLANNED.value,
         )
     ).first()
-    return render_template("desk/slip.html", referral=referral, appointment=appointment)
+    return render_template(
+        "desk/slip.html",
+        referral=referral,
+        appointment=appointment,
+        privacy_notice=get_text(db.session, "privacy_notice"),
+    )
 
 
 BOOKING_DAYS, BOOKING_MINUTES, SLOTS_SHOWN = 14, 60, 12

@@ -12,6 +12,7 @@ from ..labels import (
     APPOINTMENT_STATUS_LABELS,
     CHANNEL_LABELS,
     CONTACT_OUTCOME_LABELS,
+    LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
     event_detail,
@@ -92,6 +93,7 @@ def person_export(session: Session, person: Person) -> dict[str, Any]:
                 "geboortejaren van de kinderen": [c.birth_year for c in r.children],
                 "doorverwezen door": r.source_service.name,
                 "akkoord om gecontacteerd te worden": r.consent_given,
+                "rechtsgrond": str(LEGAL_BASIS_LABELS.get(r.legal_basis, r.legal_basis)),
                 "akkoord ingetrokken op": _plain(r.consent_withdrawn_at),
                 "notitie": r.note,
                 "contactpogingen": [
