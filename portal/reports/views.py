@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -13,6 +11,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..access import Permission, led_municipalities, report_scope, requires
+from ..downloads import csv_download, download
 from ..extensions import db
 from ..formtools import record_id, year_arg
 from ..labels import UNIT_LABELS
@@ -109,23 +108,8 @@ def _period() -> tuple[Period, str]:
     return work_year_period(_year(), part), part
 
 
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
-
-
-def _csv_rows_response(rows: list[list[object]], filename: str) -> Response:
-    out = io.StringIO()
-    csv.writer(out, delimiter=";").writerows(rows)
-    # A BOM, so that spreadsheet programs read UTF-8.
-    return _download("\ufeff" + out.getvalue(), "text/csv", filename)
-
-
 def _csv_response(table: Table, filename: str) -> Response:
-    return _csv_rows_response([table.columns, *table.rows, table.totals], filename)
+    return csv_download([table.columns, *table.rows, table.totals], filename)
 
 
 def _where(chosen: int | None) -> str:
@@ -173,7 +157,7 @@ def evaluation_xlsx() -> Any:
     """One worksheet per table, each with its total and its counting rule."""
     ids, chosen = _scope()
     period, _part = _period()
-    return _download(
+    return download(
         workbook(evaluation_tables(db.session, ids, period), period),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         f"evaluatie-{_file_part(period, chosen)}.xlsx",
@@ -226,4 +210,4 @@ def kpis_csv() -> Any:
     """The KPI progress per channel as CSV, for the subsidising agency."""
     progress, start_year, chosen = _kpi_progress()
     year = start_year or f"lopend-{clock.today()}"
-    return _csv_rows_response(export_rows(progress), f"kpi-{year}{_where(chosen)}.csv")
+    return csv_download(export_rows(progress), f"kpi-{year}{_where(chosen)}.csv")
