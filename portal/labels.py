@@ -244,12 +244,14 @@ CHANGED_FIELD_LABELS = {
     "active": _l("actief"),
     "status": _l("status"),
     "answer": _l("antwoord"),
+    "privacy_notice": _l("privacyverklaring"),
 }
 
 
-def changed_field_label(name: str) -> str:
+def changed_field_label(name: str, setting_labels: dict[str, object] | None = None) -> str:
     """The Dutch name of a changed field in the admin log; settings keep their own labels."""
-    return str(CHANGED_FIELD_LABELS.get(name, name))
+    label = CHANGED_FIELD_LABELS.get(name) or (setting_labels or {}).get(name) or name
+    return str(label)
 
 
 # The GDPR grounds a municipality may process a resident's data on, as recorded at intake.

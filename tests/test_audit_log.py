@@ -196,3 +196,12 @@ def test_entries_survive_as_long_as_the_file(world):
     with pytest.raises(Exception):  # noqa: B017 - the database refuses, whichever error it raises
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_admin_log_names_changed_settings_in_dutch(client, world):
+    client.login(world.admin.email)
+    client.post("/admin/privacy-notice", {"privacy_notice": "Tekst"})
+    html = client.get("/privacy/admin-log").get_data(as_text=True)
+    changes = re.search(r'<ul class="changes">(.*?)</ul>', html, re.S).group(1)
+    assert "privacyverklaring: — → Tekst" in changes
+    assert "privacy_notice" not in html

@@ -717,7 +717,7 @@ def privacy_notice() -> Any:
             "settings.update",
             "settings",
             "privacy_notice",
-            None,
+            _("Privacyverklaring"),
             changes_between({"privacy_notice": current}, {"privacy_notice": text}),
         )
         db.session.commit()
@@ -744,7 +744,7 @@ def settings() -> Any:
         "settings.update",
         "settings",
         None,
-        None,
+        _("Instellingen"),
         changes_between(before, {k: form[k].data for k in DEFAULTS}),
     )
     reprioritise_queue(db.session)

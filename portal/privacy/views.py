@@ -20,6 +20,7 @@ from ..access import (
     requires,
     rights_actions,
 )
+from ..admin.forms import SETTING_LABELS
 from ..audit import (
     AuditFilter,
     access_log_statement,
@@ -63,6 +64,10 @@ def _audit_filter(form: AuditFilterForm) -> AuditFilter:
         last_day=form.last_day.data if valid else None,
         municipality_ids=audit_scope(current_user),
     )
+
+
+def _field_label(name: str) -> str:
+    return changed_field_label(name, SETTING_LABELS)
 
 
 def _page_number() -> int:
@@ -120,7 +125,7 @@ def admin_log() -> Any:
         args=_args(),
         changes=decoded_changes,
         label=admin_action_label,
-        field_label=changed_field_label,
+        field_label=_field_label,
     )
 
 
@@ -140,7 +145,7 @@ def admin_log_csv() -> Any:
                 admin_action_label(e.action),
                 f"{e.target_kind} {e.target_label or e.target_id or ''}".strip(),
                 "; ".join(
-                    f"{changed_field_label(k)}: {old} → {new}" for k, old, new in decoded_changes(e)
+                    f"{_field_label(k)}: {old} → {new}" for k, old, new in decoded_changes(e)
                 ),
                 e.address or "",
             ]
