@@ -148,6 +148,11 @@ def home_endpoint(user: Any) -> str:
     return "auth.no_role"
 
 
+def may_claim(user: User, referral: Referral) -> bool:
+    """Toeleiders of the referral's municipality take it from the queue; leads assign it."""
+    return user.has_role(Role.TOELEIDER) and works_in(user, referral.municipality_id)
+
+
 def may_work_on(user: User, referral: Referral) -> bool:
     """The owner of an open file, or a lead of its municipality, may record work on it."""
     if not user.is_authenticated or not referral.is_open:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from .models import (
@@ -11,6 +13,7 @@ from .models import (
     ContactOutcome,
     KpiRule,
     KpiUnit,
+    ParameterKind,
     ReferralState,
     Role,
 )
@@ -31,6 +34,13 @@ ROLE_LABELS = {
     Role.LEAD: _l("teamverantwoordelijke"),
     Role.ADMIN: _l("beheerder"),
 }
+
+
+def service_label(service: Any) -> str:
+    """A service by name and, for one municipality's own desk, that municipality."""
+    if service.municipality is not None:
+        return f"{service.name} ({service.municipality.name})"
+    return str(service.name)
 
 
 def state_label(state: str) -> str:
@@ -135,7 +145,19 @@ def event_detail(kind: str, detail: str | None) -> str:
             return f"{label}: {note}" if note else label
     if kind == "letter_needed":
         return str(_l("na %(n)s onbereikte pogingen", n=detail))
+    if kind == "partner_referral_status":
+        # "<partner>: <status>" and, when given, " · <feedback>".
+        head, sep, feedback = detail.partition(" · ")
+        return _with_label(head, PARTNER_STATUS_LABELS) + sep + feedback
+    if kind == "milestone_status":
+        return _with_label(detail, MILESTONE_STATUS_LABELS)
     return detail
+
+
+def _with_label(text: str, labels: dict[str, Any]) -> str:
+    """'<what>: <code>' with the code in Dutch words."""
+    what, sep, code = text.rpartition(": ")
+    return f"{what}{sep}{labels[code]}" if sep and code in labels else text
 
 
 PARTNER_STATUS_LABELS = {
@@ -149,6 +171,13 @@ MILESTONE_STATUS_LABELS = {
     "open": _l("lopend"),
     "achieved": _l("bereikt"),
     "stopped": _l("gestopt"),
+}
+
+PARAMETER_KIND_LABELS = {
+    ParameterKind.YES_NO: _l("ja/nee"),
+    ParameterKind.NUMBER: _l("getal"),
+    ParameterKind.CHOICE: _l("keuze"),
+    ParameterKind.TEXT: _l("tekst"),
 }
 
 UNIT_LABELS = {

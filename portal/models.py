@@ -523,6 +523,8 @@ class MonitoringParameter(db.Model):
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
+    municipality: Mapped[Municipality | None] = relationship()
+
     @property
     def options(self) -> list[str]:
         return [line.strip() for line in (self.choices_text or "").splitlines() if line.strip()]
