@@ -109,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(search_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -790,3 +790,30 @@ class ProgrammePlace(db.Model):
         Index("ix_programme_place_programme_status", "programme_id", "status", "waiting_since"),
         Index("ix_programme_place_referral", "referral_id"),
     )
+
+
+class SearchKeyKind(enum.StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+# Byte order on PostgreSQL, as SQLite compares: a prefix becomes one index range in both.
+SEARCH_VALUE = String(160).with_variant(String(160, collation="C"), "postgresql")
+
+
+class SearchKey(db.Model):
+    """One normalised key a person is found by: a name part, the phone's digits, the e-mail.
+
+    Kept by portal/search/keys.py whenever a person is created, changed or anonymised.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(SEARCH_VALUE)
+
+    __table_args__ = (
+        Index("ix_search_key_kind_value", "kind", "value"),
+        Index("ix_search_key_person", "person_id"),
+    )
