@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .desk.views import bp as desk_bp
     from .groupwork.views import bp as groupwork_bp
     from .lead.views import bp as lead_bp
+    from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
@@ -121,7 +122,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+<<<<<<< HEAD
     app.register_blueprint(search_bp)
+=======
+    app.register_blueprint(persons_bp)
+>>>>>>> person
 
 
 def register_errorhandlers(app: Flask) -> None:
