@@ -122,11 +122,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
-<<<<<<< HEAD
     app.register_blueprint(search_bp)
-=======
     app.register_blueprint(persons_bp)
->>>>>>> person
 
 
 def register_errorhandlers(app: Flask) -> None:

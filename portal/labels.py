@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-<<<<<<< HEAD
-from typing import Any
-=======
 import json
->>>>>>> person
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -165,13 +162,16 @@ def event_detail(kind: str, detail: str | None) -> str:
             return f"{label}: {note}" if note else label
     if kind == "letter_needed":
         return str(_l("na %(n)s onbereikte pogingen", n=detail))
-<<<<<<< HEAD
     if kind == "partner_referral_status":
         # "<partner>: <status>" and, when given, " · <feedback>".
         head, sep, feedback = detail.partition(" · ")
         return _with_label(head, PARTNER_STATUS_LABELS) + sep + feedback
     if kind == "milestone_status":
         return _with_label(detail, MILESTONE_STATUS_LABELS)
+    if kind == "person_corrected":
+        return _correction_detail(detail)
+    if kind in ("person_joined", "person_unjoined"):
+        return str(_l("Dossiers van de andere persoon: %(refs)s", refs=detail))
     return detail
 
 
@@ -179,12 +179,6 @@ def _with_label(text: str, labels: dict[str, Any]) -> str:
     """'<what>: <code>' with the code in Dutch words."""
     what, sep, code = text.rpartition(": ")
     return f"{what}{sep}{labels[code]}" if sep and code in labels else text
-=======
-    if kind == "person_corrected":
-        return _correction_detail(detail)
-    if kind in ("person_joined", "person_unjoined"):
-        return str(_l("Dossiers van de andere persoon: %(refs)s", refs=detail))
-    return detail
 
 
 def _correction_detail(detail: str) -> str:
@@ -202,7 +196,6 @@ def _correction_detail(detail: str) -> str:
 
 def _plain(value: object) -> str:
     return "—" if value is None or value == "" else str(value)
->>>>>>> person
 
 
 PARTNER_STATUS_LABELS = {

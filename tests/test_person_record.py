@@ -395,3 +395,17 @@ def test_only_who_may_see_both_persons_may_join_them(client, world):
     client.login(world.lead.email)
     response = client.get(f"/referrals/{mine.id}/person/join?reference={elsewhere.reference}")
     assert response.status_code == 200
+
+
+def test_a_corrected_name_and_phone_are_what_the_header_search_finds(client, world):
+    referral = _claimed(world)
+    client.login(world.toeleider.email)
+    form = _correction_form(client, referral, full_name="Rania Al-Haddad", phone="0470 99 88 77")
+    assert client.post(f"/referrals/{referral.id}/person", form).status_code == 303
+    found = client.get("/search/?q=al-haddad").get_data(as_text=True)
+    assert "Rania Al-Haddad" in found
+    by_new_phone = client.get("/search/?q=0470998877")
+    assert by_new_phone.status_code in (302, 303)
+    assert by_new_phone.headers["Location"].endswith(f"/referrals/{referral.id}")
+    by_old_phone = client.get("/search/?q=0470123456").get_data(as_text=True)
+    assert "Rania" not in by_old_phone

@@ -13,4 +13,6 @@ def person_changed(session: Session, person: Person) -> None:
     Whatever keeps derived data about a person (a search index of name and phone keys, for
     one) refreshes it here, inside the same transaction.
     """
-    return None
+    from ..search.keys import refresh_search_keys
+
+    refresh_search_keys(person, session)
