@@ -105,10 +105,12 @@ def register_blueprints(app: Flask) -> None:
     from .desk.views import bp as desk_bp
     from .groupwork.views import bp as groupwork_bp
     from .lead.views import bp as lead_bp
+    from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
@@ -120,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(persons_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

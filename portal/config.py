@@ -55,6 +55,12 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # to hold across them; memory:// suits the single-process default.
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
         "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
+        # How long a join of two persons may still be undone.
+        "PORTAL_JOIN_UNDO_HOURS": int(os.environ.get("PORTAL_JOIN_UNDO_HOURS", "24")),
+        # How often one desk worker may ask whether a resident was here before.
+        "PORTAL_DUPLICATE_CHECK_LIMIT": os.environ.get(
+            "PORTAL_DUPLICATE_CHECK_LIMIT", "60 per minute"
+        ),
         # Number of proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),

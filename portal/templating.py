@@ -17,6 +17,7 @@ from .labels import (
     LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
+    PERSON_FIELD_LABELS,
     PLACE_STATUS_LABELS,
     event_detail,
     event_label,
@@ -47,6 +48,7 @@ def register(app: Flask) -> None:
         activity_kind_label=lambda k: str(ACTIVITY_KIND_LABELS[k]),
         role_label=role_label,
         legal_basis_label=lambda code: str(LEGAL_BASIS_LABELS.get(code, code)),
+        person_field_label=lambda name: str(PERSON_FIELD_LABELS[name]),
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",

@@ -28,7 +28,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..auth.passwords import MIN_LENGTH
 from ..desk.forms import WholeNumberField
 from ..formtools import options
-from ..labels import ACTIVITY_KIND_LABELS, MONTH_NAMES, ROLE_LABELS, RULE_LABELS, UNIT_LABELS
+from ..labels import (
+    ACTIVITY_KIND_LABELS,
+    MONTH_NAMES,
+    PARAMETER_KIND_LABELS,
+    ROLE_LABELS,
+    RULE_LABELS,
+    UNIT_LABELS,
+)
 from ..models import KpiRule, KpiUnit
 from ..reports.kpis import UNITS_FOR_RULE
 
@@ -236,14 +243,7 @@ class MonitoringParameterForm(FlaskForm):
     )
     kind = SelectField(
         _l("Soort antwoord"),
-        choices=options(
-            [
-                ("yes_no", _l("ja/nee")),
-                ("number", _l("getal")),
-                ("choice", _l("keuze")),
-                ("text", _l("tekst")),
-            ]
-        ),
+        choices=options([(k.value, label) for k, label in PARAMETER_KIND_LABELS.items()]),
     )
     choices_text = TextAreaField(
         _l("Keuzes (één per regel, voor soort 'keuze')"), validators=[Optional(), Length(max=2000)]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -97,7 +97,11 @@ def _residence_text(form: IntakeForm) -> str | None:
         return None
     status = residence(day, form.today)
     if status.is_newcomer:
-        return _("Nieuwkomer: woont hier %(n)d maand(en).", n=status.months)
+        return ngettext(
+            "Nieuwkomer: woont hier %(num)d maand.",
+            "Nieuwkomer: woont hier %(num)d maanden.",
+            status.months,
+        )
     return _("Oudkomer: woont hier langer dan een jaar.")
 
 
