@@ -269,6 +269,7 @@ SETTING_LABELS = {
     "retention_unreached_months": _l(
         "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
     ),
+    "desk_reprint_days": _l("Loket: eigen registraties van zoveel dagen terugvinden"),
 }
 
 
@@ -297,3 +298,4 @@ class SettingsForm(FlaskForm):
     unclaimed_working_days = _setting_field("unclaimed_working_days", 1, 60)
     retention_closed_months = _setting_field("retention_closed_months", 1, 120)
     retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)
+    desk_reprint_days = _setting_field("desk_reprint_days", 1, 31)
