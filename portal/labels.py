@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from .models import (
@@ -11,6 +14,7 @@ from .models import (
     ContactOutcome,
     KpiRule,
     KpiUnit,
+    ParameterKind,
     ReferralState,
     Role,
 )
@@ -31,6 +35,13 @@ ROLE_LABELS = {
     Role.LEAD: _l("teamverantwoordelijke"),
     Role.ADMIN: _l("beheerder"),
 }
+
+
+def service_label(service: Any) -> str:
+    """A service by name and, for one municipality's own desk, that municipality."""
+    if service.municipality is not None:
+        return f"{service.name} ({service.municipality.name})"
+    return str(service.name)
 
 
 def state_label(state: str) -> str:
@@ -94,6 +105,22 @@ EVENT_LABELS = {
     "programme_enrolled": _l("Plaats in een programma"),
     "programme_waiting": _l("Op de wachtlijst van een programma"),
     "programme_left": _l("Programma of wachtlijst verlaten"),
+    "person_corrected": _l("Gegevens van de persoon verbeterd"),
+    "person_joined": _l("Samengevoegd met een andere persoon"),
+    "person_unjoined": _l("Samenvoeging ongedaan gemaakt"),
+}
+
+PERSON_FIELD_LABELS = {
+    "full_name": _l("Naam"),
+    "birth_year": _l("Geboortejaar"),
+    "phone": _l("Telefoon"),
+    "email": _l("E-mail"),
+    "address": _l("Adres"),
+    "contact_language_code": _l("Contacttaal"),
+    "home_language_code": _l("Thuistaal"),
+    "adults": _l("Volwassenen"),
+    "children_birth_years": _l("Geboortejaren van de kinderen"),
+    "registered_on": _l("Ingeschreven sinds"),
 }
 
 PLACE_STATUS_LABELS = {
@@ -135,7 +162,40 @@ def event_detail(kind: str, detail: str | None) -> str:
             return f"{label}: {note}" if note else label
     if kind == "letter_needed":
         return str(_l("na %(n)s onbereikte pogingen", n=detail))
+    if kind == "partner_referral_status":
+        # "<partner>: <status>" and, when given, " · <feedback>".
+        head, sep, feedback = detail.partition(" · ")
+        return _with_label(head, PARTNER_STATUS_LABELS) + sep + feedback
+    if kind == "milestone_status":
+        return _with_label(detail, MILESTONE_STATUS_LABELS)
+    if kind == "person_corrected":
+        return _correction_detail(detail)
+    if kind in ("person_joined", "person_unjoined"):
+        return str(_l("Dossiers van de andere persoon: %(refs)s", refs=detail))
     return detail
+
+
+def _with_label(text: str, labels: dict[str, Any]) -> str:
+    """'<what>: <code>' with the code in Dutch words."""
+    what, sep, code = text.rpartition(": ")
+    return f"{what}{sep}{labels[code]}" if sep and code in labels else text
+
+
+def _correction_detail(detail: str) -> str:
+    """'Field: old → new' per line, from the changes stored as JSON."""
+    try:
+        changes = json.loads(detail)
+    except ValueError:
+        return detail
+    lines = []
+    for name, old, new in changes:
+        label = PERSON_FIELD_LABELS.get(name, name)
+        lines.append(f"{label}: {_plain(old)} → {_plain(new)}")
+    return "\n".join(lines)
+
+
+def _plain(value: object) -> str:
+    return "—" if value is None or value == "" else str(value)
 
 
 PARTNER_STATUS_LABELS = {
@@ -149,6 +209,13 @@ MILESTONE_STATUS_LABELS = {
     "open": _l("lopend"),
     "achieved": _l("bereikt"),
     "stopped": _l("gestopt"),
+}
+
+PARAMETER_KIND_LABELS = {
+    ParameterKind.YES_NO: _l("ja/nee"),
+    ParameterKind.NUMBER: _l("getal"),
+    ParameterKind.CHOICE: _l("keuze"),
+    ParameterKind.TEXT: _l("tekst"),
 }
 
 UNIT_LABELS = {
@@ -208,6 +275,9 @@ ACCESS_ACTION_LABELS = {
     "toeleider_files": _l("in de dossiers van een toeleider"),
     "waiting_list": _l("op een wachtlijst"),
     "export": _l("alle gegevens van de persoon uitgevoerd"),
+    "person_edit": _l("gegevens van de persoon geopend om te verbeteren"),
+    "person_history": _l("getoond als ander dossier van dezelfde persoon"),
+    "person_join_preview": _l("getoond in een voorstel om personen samen te voegen"),
 }
 
 ADMIN_ACTION_LABELS = {

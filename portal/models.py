@@ -230,6 +230,8 @@ class Person(db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when a user joined this person into another; undoing the join clears it.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     referrals: Mapped[list[Referral]] = relationship(
@@ -241,6 +243,27 @@ class Person(db.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class PersonJoin(db.Model):
+    """Two records found to be one person: the absorbed one's referrals moved to the kept one.
+
+    `snapshot` (JSON) holds what undoing needs: the referrals that moved and the kept person's
+    fields that were filled from the absorbed one.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    absorbed_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    snapshot: Mapped[str] = mapped_column(Text)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    kept: Mapped[Person] = relationship(foreign_keys=[kept_id])
+    absorbed: Mapped[Person] = relationship(foreign_keys=[absorbed_id])
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
 
 
 class Referral(db.Model):
@@ -522,6 +545,8 @@ class MonitoringParameter(db.Model):
     choices_text: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    municipality: Mapped[Municipality | None] = relationship()
 
     @property
     def options(self) -> list[str]:

@@ -13,3 +13,11 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// The queue list tells which languages it shows; the language menu's first option follows.
+document.body.addEventListener("queue-filtered", (event) => {
+  const option = document.querySelector("#language option[value='']");
+  if (option && event.detail) {
+    option.textContent = event.detail.allLanguages ? option.dataset.all : option.dataset.mine;
+  }
+});

@@ -252,7 +252,7 @@ def test_inline_check_of_registration_date_says_newcomer_or_long_term(as_desk, w
     newcomer = as_desk.post(
         "/desk/check/registered_on", valid_intake(world, registered_on="2026-05-04")
     )
-    assert "Nieuwkomer: woont hier 6 maand(en)." in newcomer.get_data(as_text=True)
+    assert "Nieuwkomer: woont hier 6 maanden." in newcomer.get_data(as_text=True)
     old = as_desk.post("/desk/check/registered_on", valid_intake(world, registered_on="2015-05-04"))
     assert "Oudkomer" in old.get_data(as_text=True)
 

@@ -28,7 +28,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..auth.passwords import MIN_LENGTH
 from ..desk.forms import WholeNumberField
 from ..formtools import options
-from ..labels import ACTIVITY_KIND_LABELS, MONTH_NAMES, ROLE_LABELS, RULE_LABELS, UNIT_LABELS
+from ..labels import (
+    ACTIVITY_KIND_LABELS,
+    MONTH_NAMES,
+    PARAMETER_KIND_LABELS,
+    ROLE_LABELS,
+    RULE_LABELS,
+    UNIT_LABELS,
+)
 from ..models import KpiRule, KpiUnit
 from ..reports.kpis import UNITS_FOR_RULE
 
@@ -171,8 +178,11 @@ class KpiForm(FlaskForm):
     active = BooleanField(_l("Actief"), default=True)
 
     def validate_unit(self, field: SelectField) -> None:
-        rule = KpiRule(self.rule.data) if self.rule.data in set(KpiRule) else None
-        if rule is not None and KpiUnit(field.data) not in UNITS_FOR_RULE[rule]:
+        # An unknown rule or unit already has its "not a valid choice" error.
+        if self.rule.data not in set(KpiRule) or field.data not in set(KpiUnit):
+            return
+        rule = KpiRule(self.rule.data)
+        if KpiUnit(field.data) not in UNITS_FOR_RULE[rule]:
             allowed = ", ".join(str(UNIT_LABELS[u]) for u in UNITS_FOR_RULE[rule])
             raise ValidationError(
                 _l("Bij deze telregel kan de eenheid zijn: %(units)s.", units=allowed)
@@ -233,14 +243,7 @@ class MonitoringParameterForm(FlaskForm):
     )
     kind = SelectField(
         _l("Soort antwoord"),
-        choices=options(
-            [
-                ("yes_no", _l("ja/nee")),
-                ("number", _l("getal")),
-                ("choice", _l("keuze")),
-                ("text", _l("tekst")),
-            ]
-        ),
+        choices=options([(k.value, label) for k, label in PARAMETER_KIND_LABELS.items()]),
     )
     choices_text = TextAreaField(
         _l("Keuzes (één per regel, voor soort 'keuze')"), validators=[Optional(), Length(max=2000)]

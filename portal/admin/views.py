@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..access import Permission, requires
@@ -22,7 +23,13 @@ from ..audit import Change, changes_between, log_admin_action
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..formtools import CsrfForm, first_error, options, record_id
-from ..labels import ACTIVITY_KIND_LABELS, RULE_LABELS, UNIT_LABELS
+from ..labels import (
+    ACTIVITY_KIND_LABELS,
+    PARAMETER_KIND_LABELS,
+    RULE_LABELS,
+    UNIT_LABELS,
+    service_label,
+)
 from ..languages import language_catalogue
 from ..models import (
     Channel,
@@ -31,6 +38,7 @@ from ..models import (
     MonitoringParameter,
     Municipality,
     NeedCategory,
+    ParameterKind,
     Programme,
     Service,
     Theme,
@@ -230,8 +238,8 @@ CATALOGUES = {
             _l("Monitoringsvragen"),
             [
                 (_l("Vraag"), lambda p: p.question),
-                (_l("Soort"), lambda p: p.kind),
-                (_l("Gemeente"), lambda p: p.municipality_id or _("alle")),
+                (_l("Soort"), lambda p: PARAMETER_KIND_LABELS[ParameterKind(p.kind)]),
+                (_l("Gemeente"), lambda p: p.municipality.name if p.municipality else _("alle")),
             ],
             (MonitoringParameter.position, MonitoringParameter.id),
             prepare=_municipality_choices,
@@ -415,9 +423,12 @@ def _prepare_user_form(form: UserForm) -> UserForm:
         (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
     )
     services = db.session.scalars(
-        select(Service).where(Service.is_partner.is_(False)).order_by(Service.name)
+        select(Service)
+        .options(joinedload(Service.municipality))
+        .where(Service.is_partner.is_(False))
+        .order_by(Service.name)
     )
-    form.service.choices = options([(0, _("Geen"))] + [(s.id, s.name) for s in services])
+    form.service.choices = options([(0, _("Geen"))] + [(s.id, service_label(s)) for s in services])
     form.channel.choices = _channel_choices()
     form.languages.choices = options(
         (lang.code, lang.name)

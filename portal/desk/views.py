@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -23,6 +23,7 @@ from ..accounts import toeleiders_of
 from ..agenda.booking import free_slots
 from ..extensions import db
 from ..formtools import first_error, options
+from ..inputs import ascii_int
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -98,7 +99,11 @@ def _residence_text(form: IntakeForm) -> str | None:
         return None
     status = residence(day, form.today)
     if status.is_newcomer:
-        return _("Nieuwkomer: woont hier %(n)d maand(en).", n=status.months)
+        return ngettext(
+            "Nieuwkomer: woont hier %(num)d maand.",
+            "Nieuwkomer: woont hier %(num)d maanden.",
+            status.months,
+        )
     return _("Oudkomer: woont hier langer dan een jaar.")
 
 
@@ -188,9 +193,7 @@ def duplicates() -> Any:
         except PhoneError:
             phone = None
     birth_year_text = (request.form.get("birth_year") or "").strip()
-    birth_year = (
-        int(birth_year_text) if birth_year_text.isdigit() and len(birth_year_text) == 4 else None
-    )
+    birth_year = ascii_int(birth_year_text) if len(birth_year_text) == 4 else None
     matches = find_possible_duplicates(
         db.session,
         municipality_ids(current_user),

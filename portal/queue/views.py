@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,6 +26,7 @@ from ..access import (
     Permission,
     can_view_referral,
     led_municipality_ids,
+    may_claim,
     may_work_on,
     municipality_ids,
     requires,
@@ -55,10 +67,21 @@ def index() -> Any:
     """The queue; htmx asks for the list alone when a filter changes or it refreshes."""
     f = _filter_from_request()
     page = queue_page(db.session, current_user, f, current_app.config["PORTAL_DEFAULT_REGION"])
-    context = {"page": page, "f": f, "claim_form": CsrfForm(), "today": clock.today()}
+    context = {
+        "page": page,
+        "f": f,
+        "claim_form": CsrfForm(),
+        "today": clock.today(),
+        "may_claim": lambda r: may_claim(current_user, r),
+    }
     record_views(page.items, "queue_search" if f.search else "queue")
-    if is_htmx() and request.headers.get("HX-Target") == "queue-list":
-        return render_template("queue/_list.html", **context)
+    if is_htmx() and request.headers.get("HX-Target") in ("queue-list", "queue-count"):
+        response = make_response(render_template("queue/_list.html", **context))
+        # The filter form outside the list shows which languages it holds.
+        response.headers["HX-Trigger"] = json.dumps(
+            {"queue-filtered": {"allLanguages": f.all_languages and not f.language}}
+        )
+        return response
     ids = municipality_ids(current_user)
     context.update(
         languages=db.session.scalars(
@@ -88,7 +111,12 @@ def claim_referral(referral_id: int) -> Any:
         flash(refused.message)
         return redirect(url_for("queue.index"), code=303)
     if is_htmx():
-        return render_template("queue/_claim_result.html", referral=referral, ok=True)
+        response = make_response(
+            render_template("queue/_claim_result.html", referral=referral, ok=True)
+        )
+        # One fewer waits: the count above the list refreshes itself.
+        response.headers["HX-Trigger"] = "queue-changed"
+        return response
     flash(_("Opgenomen: %(name)s.", name=referral.person.full_name))
     return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
 
@@ -165,5 +193,11 @@ def letters_sent() -> Any:
             mark_letter_sent(db.session, referral, current_user, now)
             done += 1
     db.session.commit()
-    flash(_("%(n)d brief/brieven als verstuurd genoteerd.", n=done))
+    flash(
+        ngettext(
+            "%(num)d brief als verstuurd genoteerd.",
+            "%(num)d brieven als verstuurd genoteerd.",
+            done,
+        )
+    )
     return redirect(url_for("queue.letters"), code=303)

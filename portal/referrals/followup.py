@@ -129,6 +129,8 @@ def add_milestone(
     require_worker(referral, actor)
     if referral.is_newcomer:
         raise TransitionRefused(_l("Een ontwikkelingsplan is er voor oudkomers."))
+    if target_on < at.date():
+        raise TransitionRefused(_l("Kies een streefdatum vandaag of later."))
     milestone = Milestone(
         referral_id=referral.id,
         description=description.strip(),

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..access import is_lead_for, owns_or_leads, works_in
+from ..access import is_lead_for, may_claim, owns_or_leads, works_in
 from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
 from ..labels import state_label
 from ..models import (
@@ -130,7 +131,7 @@ def claim(session: Session, referral_id: int, actor: User, at: datetime) -> Refe
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise TransitionRefused(_l("Deze doorverwijzing bestaat niet (meer)."))
-    if not (actor.has_role(Role.TOELEIDER) and works_in(actor, referral.municipality_id)):
+    if not may_claim(actor, referral):
         raise TransitionRefused(_l("Alleen toeleiders van deze gemeente kunnen iemand opnemen."))
     # One conditional UPDATE decides: the database lets exactly one of concurrent claims
     # match 'state = new', whatever the number of processes or hosts.
@@ -612,7 +613,7 @@ def record_conversation(
     referral.state = S.FOLLOWING_UP.value
     detail = ", ".join(t.name for t in themes)
     if signals:
-        detail += " · " + str(_l("%(n)d signaal/signalen", n=len(signals)))
+        detail += " · " + ngettext("%(num)d signaal", "%(num)d signalen", len(signals))
     record_event(
         session, referral, actor, at, "conversation_recorded", detail, from_state=S.HELD.value
     )

@@ -51,6 +51,7 @@ from ..models import (
     Theme,
     User,
 )
+from ..persons.views import file_section
 from ..viewlog import record_view
 from . import followup, lifecycle, programmes
 from .forms import (
@@ -236,6 +237,7 @@ def _render(
             follow_up=_follow_up(referral),
             places=programmes.place_rows(db.session, referral),
             rights=rights_actions(current_user, referral),
+            person_section=file_section(referral),
         ),
         status,
     )

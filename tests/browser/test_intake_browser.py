@@ -65,7 +65,7 @@ def test_keyboard_only_intake_takes_at_most_twelve_actions(page: Page, world):
     user.fill("Naam", "Rania Haddad")
     user.fill("Telefoon", "0470 12 34 56")
     user.fill("Ingeschreven in de gemeente sinds", "2026-05-04")
-    expect(page.get_by_text("Nieuwkomer: woont hier 6 maand(en).")).to_be_visible()
+    expect(page.get_by_text("Nieuwkomer: woont hier 6 maanden.")).to_be_visible()
     user.press("Enter")
 
     page.wait_for_url(re.compile(r"/desk/referrals/\d+/slip$"))

@@ -1,0 +1,65 @@
+"""The queue in Chromium: searching, claiming in place, and the filters agreeing with the list."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.extensions import db
+
+from ..factories import PASSWORD, add_referral
+
+pytestmark = pytest.mark.browser
+
+# Whether an event on an element makes htmx start a request at once (no delay on 'change').
+STARTS_REQUEST = """(selector) => {
+  let started = false;
+  const note = () => { started = true; };
+  document.body.addEventListener("htmx:configRequest", note);
+  document.querySelector(selector).dispatchEvent(new Event("change", {bubbles: true}));
+  document.body.removeEventListener("htmx:configRequest", note);
+  return started;
+}"""
+
+
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Wachtrij").click()
+
+
+def test_first_claim_after_a_search_works_and_the_count_follows(page: Page, world):
+    first = add_referral(db.session, world, full_name="Rania Haddad")
+    add_referral(db.session, world, full_name="Samir Haddad", phone="+32470999888")
+    _sign_in(page, world.toeleider.email)
+    count = page.locator("#queue-count")
+    expect(count).to_have_text("2 personen wachten.")
+
+    page.locator("#q").fill("Rania")
+    expect(page.locator("#queue-list tbody tr")).to_have_count(1)
+    # Leaving the search box must not re-render the list under the pointer.
+    assert page.evaluate(STARTS_REQUEST, "#q") is False
+    assert page.evaluate(STARTS_REQUEST, "#residence") is True
+    expect(page.locator("#queue-list tbody tr")).to_have_count(1)
+
+    row = page.locator(f"#queue-row-{first.id}")
+    row.get_by_role("button", name="Opnemen").click()
+    expect(row).to_contain_text("Opgenomen door u.")
+    expect(count).to_have_text("0 personen wachten.")
+    page.locator("#q").fill("")
+    expect(page.locator("#queue-count")).to_have_text("1 persoon wacht.")
+
+
+def test_the_language_menu_says_all_languages_when_all_are_shown(page: Page, world):
+    add_referral(db.session, world, full_name="Spreekt Tigrinya", contact_language_code="ti")
+    _sign_in(page, world.toeleider.email)
+    first_option = page.locator("#language option[value='']")
+    expect(first_option).to_have_text("mijn talen")
+    page.get_by_label("Toon alle talen").check()
+    expect(page.locator("#queue-list")).to_contain_text("Spreekt Tigrinya")
+    expect(first_option).to_have_text("alle talen")
+    page.get_by_label("Toon alle talen").uncheck()
+    expect(page.locator("#queue-list")).not_to_contain_text("Spreekt Tigrinya")
+    expect(first_option).to_have_text("mijn talen")
