@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -148,6 +148,23 @@ def can_view_referral(user: User, referral: Referral, today: date) -> bool:
     if can(user, Permission.VIEW_REFERRALS):
         return True
     return referral.created_by_id == user.id and referral.created_at.date() == today
+
+
+def may_reprint_slip(user: User, referral: Referral, today: date, days: int) -> bool:
+    """Whoever may see the file, or the desk worker who registered it in the last `days` days.
+
+    At the desk a resident comes back for a lost slip; the desk worker finds their own
+    registrations of that period, and nothing more of the file than the slip shows.
+    """
+    if can_view_referral(user, referral, today):
+        return True
+    return (
+        user.is_authenticated
+        and referral.anonymised_at is None
+        and referral.created_by_id == user.id
+        and referral.municipality_id in municipality_ids(user)
+        and today - timedelta(days=days) < referral.created_at.date() <= today
+    )
 
 
 def home_endpoint(user: Any) -> str:
