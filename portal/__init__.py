@@ -9,9 +9,8 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
-from werkzeug.routing import IntegerConverter
 
-from .formtools import MAX_RECORD_ID
+from .inputs import PlainTextConverter, PortalRequest, RecordIdConverter
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -30,15 +29,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
-    app.config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    app.request_class = PortalRequest
     if app.config["PORTAL_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["PORTAL_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
-    # Ids in URLs beyond a 64-bit integer are no record of ours: a 404, not a database error.
+    # Ids in URLs beyond a 32-bit integer are no record of ours: a 404, not a database error.
     app.url_map.converters["int"] = RecordIdConverter
+    app.url_map.converters["default"] = PlainTextConverter
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -46,12 +46,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
-
-
-class RecordIdConverter(IntegerConverter):
-    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_RECORD_ID)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -111,10 +105,12 @@ def register_blueprints(app: Flask) -> None:
     from .desk.views import bp as desk_bp
     from .groupwork.views import bp as groupwork_bp
     from .lead.views import bp as lead_bp
+    from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
@@ -126,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groupwork_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(persons_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -135,9 +133,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from .templating import register
+    from . import security_headers, templating
 
-    register(app)
+    templating.register(app)
+    security_headers.register(app)
 
 
 def register_commands(app: Flask) -> None:

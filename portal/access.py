@@ -17,7 +17,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .models import Activity, Municipality, Referral, Role, Signal, User
+from .models import Activity, Municipality, Person, PersonJoin, Referral, Role, Signal, User
 
 
 class Permission(enum.StrEnum):
@@ -205,6 +205,38 @@ def owns_or_leads(user: User, referral: Referral) -> bool:
     if referral.owner_id == user.id and works_in(user, referral.municipality_id):
         return True
     return is_lead_for(user, referral.municipality_id)
+
+
+def may_correct_person(user: User, referral: Referral) -> bool:
+    """The file's toeleider or a lead of its municipality corrects the person's details."""
+    if not user.is_authenticated or referral.anonymised_at is not None:
+        return False
+    return referral.person.anonymised_at is None and owns_or_leads(user, referral)
+
+
+def may_see_person(user: User, person: Person, today: date) -> bool:
+    """A toeleider or lead sees a person through any of their files they may see."""
+    if not can(user, Permission.WORK_QUEUE):
+        return False
+    return any(can_view_referral(user, r, today) for r in person.referrals)
+
+
+def may_join(user: User, kept: Person, absorbed: Person, today: date) -> bool:
+    """A toeleider or lead who may see both persons joins them (and undoes that join)."""
+    if kept.id == absorbed.id:
+        return False
+    if any(p.anonymised_at is not None for p in (kept, absorbed)):
+        return False
+    return may_see_person(user, kept, today) and may_see_person(user, absorbed, today)
+
+
+def may_undo_join(user: User, join: PersonJoin, today: date) -> bool:
+    """Whoever joined, or a lead of one of the files, undoes a join of persons they see."""
+    if not may_see_person(user, join.kept, today):
+        return False
+    return join.actor_id == user.id or any(
+        is_lead_for(user, r.municipality_id) for r in join.kept.referrals
+    )
 
 
 def in_my_municipalities(user: User) -> Any:

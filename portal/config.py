@@ -43,6 +43,11 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # The CSRF token lives as long as the login session; an expired one is handled
         # by giving the form back filled in (see portal.forms).
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("PORTAL_CSRF_SECONDS", "28800")),
+        # Flask defines MAX_CONTENT_LENGTH (as None: no limit), so it is set here, not
+        # defaulted. A megabyte holds any form of the portal many times over; the login,
+        # which anyone may post to, gets far less.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "PORTAL_LOGIN_MAX_CONTENT_LENGTH": 16 * 1024,
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Europe/Brussels"),
         "PORTAL_DEFAULT_REGION": os.environ.get("PORTAL_DEFAULT_REGION", "BE"),
@@ -50,6 +55,12 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # to hold across them; memory:// suits the single-process default.
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
         "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
+        # How long a join of two persons may still be undone.
+        "PORTAL_JOIN_UNDO_HOURS": int(os.environ.get("PORTAL_JOIN_UNDO_HOURS", "24")),
+        # How often one desk worker may ask whether a resident was here before.
+        "PORTAL_DUPLICATE_CHECK_LIMIT": os.environ.get(
+            "PORTAL_DUPLICATE_CHECK_LIMIT", "60 per minute"
+        ),
         # Number of proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),

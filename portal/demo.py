@@ -46,6 +46,7 @@ from .models import (
 )
 from .referrals.channels import channel_for
 from .referrals.lifecycle import priority_at
+from .search.keys import refresh_search_keys
 from .settings import queue_weights
 
 DEMO_PASSWORD = "demo-wachtwoord"
@@ -554,6 +555,8 @@ def _seed_referrals(
         session.add(referral)
         session.flush()
         referral.reference = reference_for(referral.id, created.year)
+        if returning is None:
+            refresh_search_keys(person, session)
         session.add(
             TimelineEvent(
                 referral_id=referral.id,

@@ -8,14 +8,12 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-MAX_RECORD_ID = 2**63 - 1
+from .inputs import ascii_int
 
 
 def record_id(text: str | None) -> int | None:
-    """A posted or queried id as an int, or None when it cannot be one of our records."""
-    if text and text.isdigit() and len(text) <= 19 and int(text) <= MAX_RECORD_ID:
-        return int(text)
-    return None
+    """A posted or queried id (or page number) as an int, or None when it cannot be one."""
+    return ascii_int(text)
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

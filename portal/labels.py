@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -106,6 +107,22 @@ EVENT_LABELS = {
     "programme_enrolled": _l("Plaats in een programma"),
     "programme_waiting": _l("Op de wachtlijst van een programma"),
     "programme_left": _l("Programma of wachtlijst verlaten"),
+    "person_corrected": _l("Gegevens van de persoon verbeterd"),
+    "person_joined": _l("Samengevoegd met een andere persoon"),
+    "person_unjoined": _l("Samenvoeging ongedaan gemaakt"),
+}
+
+PERSON_FIELD_LABELS = {
+    "full_name": _l("Naam"),
+    "birth_year": _l("Geboortejaar"),
+    "phone": _l("Telefoon"),
+    "email": _l("E-mail"),
+    "address": _l("Adres"),
+    "contact_language_code": _l("Contacttaal"),
+    "home_language_code": _l("Thuistaal"),
+    "adults": _l("Volwassenen"),
+    "children_birth_years": _l("Geboortejaren van de kinderen"),
+    "registered_on": _l("Ingeschreven sinds"),
 }
 
 PLACE_STATUS_LABELS = {
@@ -153,6 +170,10 @@ def event_detail(kind: str, detail: str | None) -> str:
         return _with_label(head, PARTNER_STATUS_LABELS) + sep + feedback
     if kind == "milestone_status":
         return _with_label(detail, MILESTONE_STATUS_LABELS)
+    if kind == "person_corrected":
+        return _correction_detail(detail)
+    if kind in ("person_joined", "person_unjoined"):
+        return str(_l("Dossiers van de andere persoon: %(refs)s", refs=detail))
     return detail
 
 
@@ -160,6 +181,23 @@ def _with_label(text: str, labels: dict[str, Any]) -> str:
     """'<what>: <code>' with the code in Dutch words."""
     what, sep, code = text.rpartition(": ")
     return f"{what}{sep}{labels[code]}" if sep and code in labels else text
+
+
+def _correction_detail(detail: str) -> str:
+    """'Field: old → new' per line, from the changes stored as JSON."""
+    try:
+        changes = json.loads(detail)
+    except ValueError:
+        return detail
+    lines = []
+    for name, old, new in changes:
+        label = PERSON_FIELD_LABELS.get(name, name)
+        lines.append(f"{label}: {_plain(old)} → {_plain(new)}")
+    return "\n".join(lines)
+
+
+def _plain(value: object) -> str:
+    return "—" if value is None or value == "" else str(value)
 
 
 PARTNER_STATUS_LABELS = {
@@ -270,6 +308,9 @@ ACCESS_ACTION_LABELS = {
     "toeleider_files": _l("in de dossiers van een toeleider"),
     "waiting_list": _l("op een wachtlijst"),
     "export": _l("alle gegevens van de persoon uitgevoerd"),
+    "person_edit": _l("gegevens van de persoon geopend om te verbeteren"),
+    "person_history": _l("getoond als ander dossier van dezelfde persoon"),
+    "person_join_preview": _l("getoond in een voorstel om personen samen te voegen"),
 }
 
 ADMIN_ACTION_LABELS = {

@@ -230,6 +230,8 @@ class Person(db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set when a user joined this person into another; undoing the join clears it.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     referrals: Mapped[list[Referral]] = relationship(
@@ -241,6 +243,27 @@ class Person(db.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class PersonJoin(db.Model):
+    """Two records found to be one person: the absorbed one's referrals moved to the kept one.
+
+    `snapshot` (JSON) holds what undoing needs: the referrals that moved and the kept person's
+    fields that were filled from the absorbed one.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kept_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    absorbed_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    snapshot: Mapped[str] = mapped_column(Text)
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    kept: Mapped[Person] = relationship(foreign_keys=[kept_id])
+    absorbed: Mapped[Person] = relationship(foreign_keys=[absorbed_id])
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
 
 
 class Referral(db.Model):
@@ -789,4 +812,31 @@ class ProgrammePlace(db.Model):
     __table_args__ = (
         Index("ix_programme_place_programme_status", "programme_id", "status", "waiting_since"),
         Index("ix_programme_place_referral", "referral_id"),
+    )
+
+
+class SearchKeyKind(enum.StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+    EMAIL = "email"
+
+
+# Byte order on PostgreSQL, as SQLite compares: a prefix becomes one index range in both.
+SEARCH_VALUE = String(160).with_variant(String(160, collation="C"), "postgresql")
+
+
+class SearchKey(db.Model):
+    """One normalised key a person is found by: a name part, the phone's digits, the e-mail.
+
+    Kept by portal/search/keys.py whenever a person is created, changed or anonymised.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(SEARCH_VALUE)
+
+    __table_args__ = (
+        Index("ix_search_key_kind_value", "kind", "value"),
+        Index("ix_search_key_person", "person_id"),
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from .access import Permission, can
 from .desk.rules import display_phone
+from .inputs import known_args
 from .labels import (
     ACTION_LABELS,
     ACTIVITY_KIND_LABELS,
@@ -18,6 +19,7 @@ from .labels import (
     LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
+    PERSON_FIELD_LABELS,
     PLACE_STATUS_LABELS,
     event_detail,
     event_label,
@@ -35,6 +37,7 @@ def register(app: Flask) -> None:
         Permission=Permission,
         HTMX_FILE=HTMX_FILE,
         csrf_token=generate_csrf,
+        known_args=known_args,
         text_direction=text_direction,
         state_label=state_label,
         event_label=event_label,
@@ -49,6 +52,7 @@ def register(app: Flask) -> None:
         closing_outcome_label=lambda o: str(CLOSING_OUTCOME_LABELS[o]),
         action_label=lambda a: str(ACTION_LABELS[str(a)]),
         legal_basis_label=lambda code: str(LEGAL_BASIS_LABELS.get(code, code)),
+        person_field_label=lambda name: str(PERSON_FIELD_LABELS[name]),
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",
@@ -57,23 +61,6 @@ def register(app: Flask) -> None:
         role_names=lambda roles: ", ".join(sorted(role_label(r) for r in roles)),
         phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
     )
-
-    @app.after_request
-    def security_headers(response: Response) -> Response:
-        # Partials and full pages share URLs; caches must keep them apart.
-        response.vary.add("HX-Request")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
-            # Pages with personal data must not stay in shared desk PCs' caches.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 def is_htmx() -> bool:

@@ -178,8 +178,11 @@ class KpiForm(FlaskForm):
     active = BooleanField(_l("Actief"), default=True)
 
     def validate_unit(self, field: SelectField) -> None:
-        rule = KpiRule(self.rule.data) if self.rule.data in set(KpiRule) else None
-        if rule is not None and KpiUnit(field.data) not in UNITS_FOR_RULE[rule]:
+        # An unknown rule or unit already has its "not a valid choice" error.
+        if self.rule.data not in set(KpiRule) or field.data not in set(KpiUnit):
+            return
+        rule = KpiRule(self.rule.data)
+        if KpiUnit(field.data) not in UNITS_FOR_RULE[rule]:
             allowed = ", ".join(str(UNIT_LABELS[u]) for u in UNITS_FOR_RULE[rule])
             raise ValidationError(
                 _l("Bij deze telregel kan de eenheid zijn: %(units)s.", units=allowed)

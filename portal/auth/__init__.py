@@ -9,6 +9,7 @@ from flask_login import LoginManager
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..inputs import ascii_int
 from ..models import User
 
 
@@ -20,13 +21,14 @@ def configure_login(manager: LoginManager) -> None:
     @manager.user_loader
     def load_user(user_id: str) -> User | None:
         # Every page asks the access policy about municipalities and languages: load them now.
+        number = ascii_int(user_id)
         user = (
             db.session.get(
                 User,
-                int(user_id),
+                number,
                 options=[selectinload(User.municipalities), selectinload(User.languages)],
             )
-            if user_id.isdigit()
+            if number is not None
             else None
         )
         return user if user is not None and user.active else None

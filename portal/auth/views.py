@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -21,10 +23,18 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str | None:
-    """Only paths on this site, never another host (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only paths on this site, never another host (no open redirect).
+
+    Browsers drop tabs and line breaks inside a URL and read a backslash as a slash, so
+    '/<tab>/example.org/' is '//example.org/' to them: the check reads the address as they do.
+    """
+    cleaned = "".join(
+        ch for ch in target or "" if not (ch.isspace() or unicodedata.category(ch)[0] == "C")
+    )
+    if not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned:
+        return None
+    parts = urlsplit(cleaned)
+    return None if parts.scheme or parts.netloc else cleaned
 
 
 def _home() -> str:
@@ -59,7 +69,7 @@ def login_page() -> Any:
     """Show the login form."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")) or _home())
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=_safe_next(request.args.get("next")) or "")
     return _render_login(form)
 
 

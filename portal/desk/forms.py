@@ -28,6 +28,7 @@ from wtforms.validators import (
 from wtforms.widgets import TextInput
 
 from ..formtools import options
+from ..inputs import ascii_int
 from ..labels import LEGAL_BASIS_LABELS
 from ..models import Language
 from .rules import PhoneError, clean_name, is_plausible_name, normalise_phone, parse_birth_years
@@ -81,11 +82,14 @@ class WholeNumberField(IntegerField):
         if not valuelist or not valuelist[0].strip():
             self.data = None
             return
-        try:
-            self.data = int(valuelist[0].strip())
-        except ValueError:
+        text = valuelist[0].strip()
+        negative = text.startswith("-")
+        # ASCII digits only (int() also reads '١٢' and '1_000'), within an INTEGER column.
+        number = ascii_int(text[1:] if negative else text)
+        if number is None:
             self.data = None
-            raise ValueError(_l("Vul een getal in.")) from None
+            raise ValueError(_l("Vul een getal in."))
+        self.data = -number if negative else number
 
 
 class IntakeForm(FlaskForm):

@@ -19,6 +19,7 @@ from ..models import (
     User,
 )
 from ..referrals.lifecycle import priority_at, record_intake
+from ..search.keys import refresh_search_keys
 from ..settings import queue_weights
 from .rules import name_key, residence
 
@@ -66,6 +67,7 @@ def register_referral(
     if not data.consent_given:
         raise IntakeRefused("no consent")
     weights = queue_weights(session)
+    is_new_person = person is None
     if person is None:
         person = Person(
             full_name=data.full_name,
@@ -104,6 +106,8 @@ def register_referral(
     session.flush()
     # Derived from the primary key, so two desks saving at once never get the same number.
     referral.reference = reference_for(referral.id, at.year)
+    if is_new_person:
+        refresh_search_keys(person, session)
     record_intake(session, referral, actor, at)
     return referral
 

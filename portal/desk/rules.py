@@ -8,6 +8,8 @@ from datetime import date
 
 import phonenumbers
 
+from ..inputs import ascii_int
+
 MAX_CHILDREN = 20
 
 
@@ -92,10 +94,8 @@ def parse_birth_years(text: str, this_year: int) -> list[int]:
         raise ValueError("too many")
     years = []
     for part in parts:
-        if not part.isdigit() or len(part) != 4:
-            raise ValueError(part)
-        year = int(part)
-        if not this_year - 30 <= year <= this_year:
+        year = ascii_int(part) if len(part) == 4 else None
+        if year is None or not this_year - 30 <= year <= this_year:
             raise ValueError(part)
         years.append(year)
     return sorted(years)

@@ -23,6 +23,7 @@ from ..accounts import toeleiders_of
 from ..agenda.booking import free_slots
 from ..extensions import db
 from ..formtools import first_error, options
+from ..inputs import ascii_int
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -190,9 +191,7 @@ def duplicates() -> Any:
         except PhoneError:
             phone = None
     birth_year_text = (request.form.get("birth_year") or "").strip()
-    birth_year = (
-        int(birth_year_text) if birth_year_text.isdigit() and len(birth_year_text) == 4 else None
-    )
+    birth_year = ascii_int(birth_year_text) if len(birth_year_text) == 4 else None
     matches = find_possible_duplicates(
         db.session,
         municipality_ids(current_user),

@@ -40,6 +40,7 @@ from ..models import (
     User,
 )
 from ..referrals.lifecycle import record_event
+from ..search.keys import refresh_search_keys
 from ..settings import get_int
 
 ERASED_NAME = "—"
@@ -184,6 +185,7 @@ def _anonymise_person(session: Session, person_id: int, at: datetime) -> None:
     ).all()
     if not in_use:
         _blank_person(person, at)
+        refresh_search_keys(person, session)
         return
     done = session.scalars(
         select(Referral).where(Referral.person_id == person_id, Referral.anonymised_at.isnot(None))

@@ -32,6 +32,7 @@ from ..audit import (
 from ..downloads import csv_download, download
 from ..extensions import db
 from ..formtools import CsrfForm, options, record_id
+from ..inputs import known_args
 from ..labels import access_action_label, admin_action_label, changed_field_label
 from ..models import Referral, User
 from ..pagination import paginate
@@ -75,7 +76,7 @@ def _page_number() -> int:
 
 
 def _args() -> dict[str, str]:
-    return {k: v for k, v in request.args.items() if k != "page"}
+    return known_args("reference", "user", "first_day", "last_day")
 
 
 @bp.get("/access-log")

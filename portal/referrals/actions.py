@@ -21,6 +21,7 @@ from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..extensions import db
 from ..formtools import options
 from ..models import Referral
+from ..persons.views import file_section
 from . import lifecycle, page
 from .forms import (
     CloseForm,
@@ -132,6 +133,7 @@ def render_file(
             posted=next((a for a, name in page.ACTION_FORMS.items() if name in posted), None),
             conflict=conflict,
             rights=rights_actions(current_user, referral),
+            person_section=file_section(referral),
         ),
         status,
     )

@@ -14,6 +14,7 @@ from ..access import Permission, led_municipalities, report_scope, requires
 from ..downloads import csv_download, download
 from ..extensions import db
 from ..formtools import record_id, year_arg
+from ..inputs import known_args
 from ..labels import UNIT_LABELS
 from .counting import (
     REACHED_HOW,
@@ -129,7 +130,7 @@ def evaluation() -> Any:
         part=part,
         chosen=chosen,
         year=_year(),
-        args=request.args,
+        args=known_args("municipality", "year", "start", "end", "part"),
         municipalities=_led_municipalities(),
     )
 

@@ -1,0 +1,1 @@
+"""Finding residents: the header search over every file a user may see."""

@@ -1,0 +1,221 @@
+"""The header search: anyone the user may see, by name, phone, e-mail or file number."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import re
+import threading
+import urllib.parse
+import urllib.request
+from datetime import datetime
+
+import pytest
+from selectolax.parser import HTMLParser
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from portal.extensions import db
+from portal.models import AccessLogEntry, Person, ReferralState, SearchKey
+from portal.privacy.retention import erase_person
+from portal.referrals.lifecycle import record_event
+from portal.search.finding import read_terms
+from portal.search.keys import refresh_search_keys
+
+from .factories import PASSWORD, add_referral
+
+NOW = datetime(2026, 11, 26, 10, 15)
+
+
+def _names(response) -> list[str]:
+    """The names in the result list, in order."""
+    tree = HTMLParser(response.get_data(as_text=True))
+    return [node.text(strip=True) for node in tree.css("[data-search-results] .result-name")]
+
+
+def _search(client, text: str, **kwargs):
+    return client.get("/search/?" + urllib.parse.urlencode({"q": text}), **kwargs)
+
+
+@pytest.fixture
+def as_toeleider(client, world):
+    client.login(world.toeleider.email)
+    return client
+
+
+def test_a_name_is_found_whatever_the_accents_case_order_or_ending(as_toeleider, world):
+    add_referral(db.session, world, full_name="Ayşe Yılmaz", phone="+32470111222")
+    add_referral(db.session, world, full_name="Rania Haddad")
+    for text in ("Ayşe Yılmaz", "ayse yilmaz", "YILMAZ AYSE", "yılm", "yil ay", "Ay"):
+        assert _names(_search(as_toeleider, text)) == ["Ayşe Yılmaz"], text
+    assert _names(_search(as_toeleider, "ilmaz")) == []  # a part must start a name part
+    assert _names(_search(as_toeleider, "ayse haddad")) == []  # every part must match
+
+
+def test_a_phone_number_in_any_notation_opens_the_file(as_toeleider, world):
+    referral = add_referral(db.session, world, phone="+32470123456")
+    add_referral(db.session, world, full_name="Olga Ivanova", phone="+32470999000")
+    for text in ("0470 12 34 56", "+32 470 12 34 56", "0032470123456", "0470/12.34.56"):
+        response = _search(as_toeleider, text)
+        assert response.status_code == 303, text
+        assert response.headers["Location"].endswith(f"/referrals/{referral.id}")
+
+
+def test_a_phone_number_shared_by_two_persons_lists_both(as_toeleider, world):
+    add_referral(db.session, world, full_name="Rania Haddad", phone="+32470123456")
+    add_referral(db.session, world, full_name="Omar Haddad", phone="+32470123456")
+    response = _search(as_toeleider, "0470 12 34 56")
+    assert response.status_code == 200
+    assert sorted(_names(response)) == ["Omar Haddad", "Rania Haddad"]
+
+
+def test_an_exact_reference_opens_the_file(as_toeleider, world):
+    add_referral(db.session, world, full_name="Olga Ivanova")
+    referral = add_referral(db.session, world)
+    number = int(referral.reference.split("-")[1])
+    for text in (referral.reference, f"2026-{number}", f" {referral.reference} "):
+        response = _search(as_toeleider, text)
+        assert response.status_code == 303
+        assert response.headers["Location"].endswith(f"/referrals/{referral.id}")
+
+
+def test_an_email_address_is_found_in_lower_case_and_by_its_start(as_toeleider, world):
+    add_referral(db.session, world, email="Rania.Haddad@Example.org")
+    add_referral(db.session, world, full_name="Olga Ivanova", email="olga@example.org")
+    assert _names(_search(as_toeleider, "rania.haddad@example.org")) == ["Rania Haddad"]
+    assert _names(_search(as_toeleider, "RANIA.HADDAD@")) == ["Rania Haddad"]
+
+
+def test_a_toeleider_never_finds_files_of_other_municipalities(as_toeleider, client, world):
+    add_referral(db.session, world, full_name="Rania Haddad")
+    elsewhere = add_referral(
+        db.session,
+        world,
+        by=world.outsider,
+        municipality_id=world.other_municipality.id,
+        source_service_id=world.other_service.id,
+        full_name="Rania Haddad",
+        phone="+32470555666",
+    )
+    assert _names(_search(as_toeleider, "Haddad")) == ["Rania Haddad"]
+    for text in (elsewhere.reference, "0470 55 56 66"):
+        response = _search(as_toeleider, text)
+        assert response.status_code == 200 and _names(response) == [], text
+    client.post("/logout", {})
+    client.login(world.lead.email)  # the lead works for both municipalities
+    assert _names(_search(client, "Haddad")) == ["Rania Haddad", "Rania Haddad"]
+
+
+def test_a_desk_worker_has_no_header_search(as_desk, world):
+    add_referral(db.session, world)
+    assert _search(as_desk, "Haddad").status_code == 403
+    page = HTMLParser(as_desk.get("/desk/").get_data(as_text=True))
+    assert page.css_first("#header-search") is None
+
+
+def test_the_header_search_is_on_every_page_of_toeleiders_and_leads(client, world):
+    for user, path in ((world.toeleider, "/queue/"), (world.lead, "/lead/")):
+        client.login(user.email)
+        page = HTMLParser(client.get(path, follow_redirects=True).get_data(as_text=True))
+        box = page.css_first("form[role=search] #header-search")
+        assert box is not None and box.attributes["name"] == "q"
+        client.post("/logout", {})
+
+
+def test_closed_files_are_found_with_their_state_owner_and_last_activity(as_toeleider, world):
+    referral = add_referral(db.session, world, at=datetime(2026, 10, 2, 9, 0))
+    referral.state, referral.outcome = ReferralState.CLOSED.value, "completed"
+    referral.owner_id = world.toeleider.id
+    record_event(db.session, referral, world.toeleider, datetime(2026, 11, 20, 14, 0), "closed")
+    db.session.commit()
+    response = _search(as_toeleider, "haddad")
+    [meta] = [
+        node.text(strip=True)
+        for node in HTMLParser(response.get_data(as_text=True)).css(".result-meta")
+    ]
+    assert referral.reference in meta
+    assert "afgesloten" in meta
+    assert world.toeleider.full_name in meta
+    assert "20/11/2026" in meta
+
+
+def test_live_results_are_a_list_of_links_without_jumping(as_toeleider, world):
+    referral = add_referral(db.session, world)
+    response = _search(
+        as_toeleider,
+        referral.reference,
+        headers={"HX-Request": "true", "HX-Target": "header-search-results"},
+    )
+    assert response.status_code == 200
+    tree = HTMLParser(response.get_data(as_text=True))
+    assert tree.css_first("html") is None or tree.css_first("header") is None
+    [link] = tree.css("[data-search-results] a")
+    assert link.attributes["href"] == f"/referrals/{referral.id}"
+
+
+def test_a_search_is_logged_as_a_view_of_the_files_it_showed(as_toeleider, world):
+    first = add_referral(db.session, world)
+    second = add_referral(db.session, world, full_name="Omar Haddad", phone="+32470999000")
+    _search(as_toeleider, "haddad")
+    _search(as_toeleider, "nobody")
+    entries = db.session.scalars(
+        select(AccessLogEntry).where(AccessLogEntry.action == "search")
+    ).all()
+    assert sorted((e.referral_id or 0) for e in entries) == [0, first.id, second.id]
+    assert all(e.user_id == world.toeleider.id for e in entries)
+
+
+def test_an_anonymised_person_is_found_by_nothing(as_toeleider, world):
+    referral = add_referral(db.session, world, email="rania@example.org")
+    reference = referral.reference
+    erase_person(db.session, referral.person, actor=world.lead, at=NOW)
+    db.session.commit()
+    for text in ("Rania Haddad", "0470 12 34 56", "rania@example.org", reference):
+        response = _search(as_toeleider, text)
+        assert response.status_code == 200 and _names(response) == [], text
+    assert db.session.scalars(select(SearchKey)).all() == []
+
+
+def test_changed_person_fields_are_found_after_refreshing_the_keys(as_toeleider, world):
+    referral = add_referral(db.session, world)
+    person = db.session.get(Person, referral.person_id)
+    person.full_name, person.phone = "Rania El Amrani", "+32470999111"
+    refresh_search_keys(person)
+    db.session.commit()
+    assert _names(_search(as_toeleider, "haddad")) == []
+    assert _names(_search(as_toeleider, "amrani el")) == ["Rania El Amrani"]
+    assert _search(as_toeleider, "0470 99 91 11").status_code == 303
+
+
+def test_the_search_reads_what_was_typed():
+    assert read_terms("2026-17").reference == "2026-000017"
+    assert read_terms("0470 12 34 56").phone == "32470123456"
+    assert read_terms("0470 12").is_empty  # not a number that can be dialled
+    assert read_terms("  Élodie   d'Hondt ").name_parts == ("elodie", "dhondt")
+    assert read_terms("X@Example.BE").email == "x@example.be"
+    assert read_terms("   ").is_empty
+
+
+def test_the_search_term_never_reaches_the_application_log(app, world, caplog):
+    """Through a real server, as in production: the request lines lose the query string."""
+    add_referral(db.session, world, full_name="Zerihun Tesfaye")
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    try:
+        login_page = opener.open(f"{base}/login").read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
+        form = {"email": world.toeleider.email, "password": PASSWORD, "csrf_token": token[1]}
+        opener.open(f"{base}/login", urllib.parse.urlencode(form).encode())
+        page = opener.open(f"{base}/search/?q=Zerihun+Tesfaye").read().decode()
+    finally:
+        server.shutdown()
+        thread.join()
+    assert "Zerihun Tesfaye" in page  # the search did run and find the person
+    assert "GET /search/" in caplog.text
+    assert "Zerihun" not in caplog.text and "Tesfaye" not in caplog.text
