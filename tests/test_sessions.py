@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import pyotp
 import pytest
 from argon2 import PasswordHasher
+from selectolax.parser import HTMLParser
 from sqlalchemy import select
 
 from portal import clock, recovery
@@ -148,6 +150,18 @@ def test_polling_does_not_keep_an_unattended_desk_logged_in(client, world, monke
     assert not _logged_in(client, "/queue/")
 
 
+@pytest.mark.parametrize(
+    ("who", "path", "element"),
+    [("toeleider", "/queue/", "queue-list"), ("lead", "/lead/", "today-panel")],
+)
+def test_the_polling_elements_name_themselves_in_the_poll_header(client, world, who, path, element):
+    client.login(getattr(world, who).email)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    polling = HTMLParser(html).css_first(f"#{element}")
+    assert "every" in polling.attributes["hx-trigger"]
+    assert json.loads(polling.attributes["hx-headers"]) == {"X-Portal-Poll": element}
+
+
 def test_a_click_inside_a_polling_list_still_counts_as_activity(client, world, monkeypatch):
     client.login(world.toeleider.email)
     _at(monkeypatch, 40)
@@ -264,6 +278,23 @@ def test_a_password_an_admin_set_works_once_and_must_be_changed(app, client, wor
     assert _logged_in(client)
     db.session.refresh(world.desk)
     assert not world.desk.must_change_password
+
+
+def test_the_start_password_of_a_new_account_must_be_changed_too(app, client, world):
+    admin = _admin(app, world)
+    admin.post(
+        "/admin/users/new",
+        [
+            ("email", "nieuw@lindeveld.be"),
+            ("full_name", "Nieuwe Collega"),
+            ("password", "start-wachtwoord-55"),
+            ("roles", "desk"),
+            ("municipalities", str(world.municipality.id)),
+            ("service", "0"),
+        ],
+    )
+    response = client.login("nieuw@lindeveld.be", "start-wachtwoord-55")
+    assert response.headers["Location"] == "/account/password"
 
 
 # Login throttling ---------------------------------------------------------------------

@@ -510,6 +510,8 @@ def user_new() -> Any:
         except AccountError as error:
             _refused(form, error)
         else:
+            # The admin chose this start password: it opens the account once.
+            user.must_change_password = True
             db.session.flush()
             _log(
                 "user.create",

@@ -26,7 +26,7 @@ from ..access import home_endpoint, may_use_second_factor, requires_login
 from ..audit import log_admin_action
 from ..extensions import db, limiter
 from ..models import LoginSession, User
-from . import LOGIN_TOKEN_KEY, login_limits, logins, second_factor
+from . import LOGIN_SESSION_KEY, login_limits, logins, second_factor
 from .forms import (
     DisableSecondFactorForm,
     EnrolSecondFactorForm,
@@ -117,7 +117,7 @@ def _address_attempt_key() -> str:
 
 
 def _second_factor_attempt_key() -> str:
-    return f"login-code|{session.get(LOGIN_TOKEN_KEY, '')}"
+    return f"login-code|{session.get(LOGIN_SESSION_KEY, '')}"
 
 
 def _login_limit() -> str:
@@ -131,7 +131,7 @@ def _address_limit() -> str:
 def _start(user: User, *, pending: bool) -> None:
     session.clear()
     session.permanent = True
-    session[LOGIN_TOKEN_KEY] = logins.start_login(
+    session[LOGIN_SESSION_KEY] = logins.start_login(
         db.session, user_id=user.id, at=clock.now(), address=request.remote_addr, pending=pending
     )
     db.session.commit()
@@ -175,17 +175,20 @@ def login() -> Any:
         db.session.commit()
     if user.totp_secret:
         _start(user, pending=True)
-        code_form = SecondFactorForm(
-            formdata=None, next=form.next.data or "", resume=form.resume.data or ""
-        )
-        return render_template("auth/second_factor.html", form=code_form)
+        return _ask_second_factor(form.next.data or "", form.resume.data or "")
     _start(user, pending=False)
     return _finish_login(user, form.next.data, form.resume.data)
 
 
+def _ask_second_factor(next_path: str, resume: str) -> Any:
+    """The second step's form, carrying where to go and the interrupted form along."""
+    form = SecondFactorForm(formdata=None, next=next_path, resume=resume)
+    return render_template("auth/second_factor.html", form=form)
+
+
 def _pending_login() -> LoginSession | None:
     """The login of this browser that waits for its second factor, if it still holds."""
-    token = session.get(LOGIN_TOKEN_KEY)
+    token = session.get(LOGIN_SESSION_KEY)
     row = db.session.get(LoginSession, logins.token_id(token)) if token else None
     if row is None or not row.second_factor_pending:
         return None
@@ -268,7 +271,7 @@ def logout() -> Any:
     """Log out (a POST with a CSRF token, so no page can log someone out)."""
     form = LogoutForm()
     if form.validate():
-        logins.end_login(db.session, token=session.get(LOGIN_TOKEN_KEY), at=clock.now())
+        logins.end_login(db.session, token=session.get(LOGIN_SESSION_KEY), at=clock.now())
         db.session.commit()
         logout_user()
         session.clear()
@@ -363,7 +366,7 @@ def account_password() -> Any:
                 db.session,
                 user_id=current_user.id,
                 at=clock.now(),
-                keep_token=session.get(LOGIN_TOKEN_KEY),
+                keep_token=session.get(LOGIN_SESSION_KEY),
             )
             _log_own("account.password")
             db.session.commit()
@@ -404,7 +407,10 @@ def second_factor_enable() -> Any:
     codes = second_factor.enable(db.session, current_user, secret)
     session.pop(_ENROL_KEY, None)
     logins.end_all_logins(
-        db.session, user_id=current_user.id, at=clock.now(), keep_token=session.get(LOGIN_TOKEN_KEY)
+        db.session,
+        user_id=current_user.id,
+        at=clock.now(),
+        keep_token=session.get(LOGIN_SESSION_KEY),
     )
     _log_own("account.totp_enable")
     db.session.commit()

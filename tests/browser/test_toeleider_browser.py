@@ -61,6 +61,13 @@ def test_toeleider_claims_calls_plans_records_follows_up_and_closes(page: Page, 
     monday = datetime(2026, 11, 30, 11, 30)
     monkeypatch.setattr(clock, "now", lambda: monday)
     monkeypatch.setattr(clock, "today", lambda: monday.date())
+    # Days later the login of Thursday has long ended: log in again, back on the same file.
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Aanmelden")
+    page.get_by_label("E-mailadres").fill(world.toeleider.email)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Rania Haddad")
     page.get_by_role("button", name="Gesprek gehouden").click()
 
     page.get_by_label("Nederlands leren").check()
