@@ -315,8 +315,11 @@ def send(fuzzer: Fuzzer, data: st.DataObject, target: Target, queries: list[str]
         fuzzer.logged_out.add(role)
 
 
-def test_fuzz_every_route_form_and_query_parameter(app, world, request):
-    app.config["PORTAL_LOGIN_LIMIT"] = "1000000 per minute"
+def test_fuzz_every_route_form_and_query_parameter(app, world, request, monkeypatch):
+    # The fuzzer logs in again and again, far beyond what the rate limits allow a person.
+    for key, value in list(app.config.items()):
+        if key.startswith("PORTAL_") and key.endswith("_LIMIT") and "per" in str(value):
+            monkeypatch.setitem(app.config, key, "1000000 per minute")
     add_referral(db.session, world)
     add_referral(db.session, world, by=world.other_desk)
     world.toeleider.calendar_token = CALENDAR_TOKEN
@@ -365,5 +368,6 @@ def test_fuzz_every_route_form_and_query_parameter(app, world, request):
 def test_fuzz_finds_the_forms_of_a_view(app):
     forms = form_classes()
     by_endpoint = {(t.rule.endpoint, t.method): t.forms for t in targets(app, forms)}
-    assert [f.__name__ for f in by_endpoint[("auth.login", "POST")]] == ["LoginForm"]
+    assert "LoginForm" in [f.__name__ for f in by_endpoint[("auth.login", "POST")]]
+    assert len(by_endpoint[("auth.login", "POST")]) < len(forms) / 4
     assert len(forms) > 20

@@ -186,6 +186,8 @@ def test_an_anonymous_large_login_post_is_refused_unread(client, world):
     # A login far below a megabyte but beyond the login's own limit is refused too.
     response = client.post("/login", {"email": "y" * 40_000, "password": "x"})
     assert response.status_code == 413
+    # The second step of the login is as small.
+    assert client.post("/login/code", {"code": "1" * 40_000}).status_code == 413
 
 
 # Open redirect --------------------------------------------------------------------------
