@@ -52,7 +52,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # defaulted. A megabyte holds any form of the portal many times over; the login,
         # which anyone may post to, gets far less.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "PORTAL_LOGIN_MAX_CONTENT_LENGTH": 16 * 1024,
+        "PORTAL_LOGIN_MAX_CONTENT_LENGTH": int(
+            os.environ.get("PORTAL_LOGIN_MAX_CONTENT_LENGTH", str(16 * 1024))
+        ),
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Europe/Brussels"),
         "PORTAL_DEFAULT_REGION": os.environ.get("PORTAL_DEFAULT_REGION", "BE"),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+import portal
 from portal.extensions import db
 from portal.models import Channel, Kpi, Language, Theme, User
 
@@ -321,3 +323,16 @@ def test_a_multipart_part_without_a_name_is_ignored(client, world):
     # Found by the fuzz test: a field name with a line break breaks the part's headers.
     response = client.post("/login", {"\r\n": "", "email": "x"}, content_type="multipart/form-data")
     assert response.status_code in (401, 422)
+
+
+def test_every_spreadsheet_writer_goes_through_the_shared_cell_function():
+    """A new CSV or XLSX export cannot skip the formula neutralising by accident."""
+    root = Path(portal.__file__).parent
+    for path in root.rglob("*.py"):
+        source = path.read_text()
+        if path.name != "downloads.py":
+            assert "csv.writer" not in source, path
+        if "openpyxl" in source:
+            appends = re.findall(r"\.append\((\w+)", source)
+            assert appends and set(appends) == {"spreadsheet_row"}, path
+            assert ".cell(" not in source and "].value =" not in source, path
