@@ -50,9 +50,12 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("PORTAL_CSRF_SECONDS", "28800")),
         # Flask defines MAX_CONTENT_LENGTH (as None: no limit), so it is set here, not
         # defaulted. A megabyte holds any form of the portal many times over; the login,
-        # which anyone may post to, gets far less.
+        # which anyone may post to, gets far less: room for e-mail, password and the
+        # encrypted form of an expired session (text areas of a few thousand characters).
         "MAX_CONTENT_LENGTH": 1024 * 1024,
-        "PORTAL_LOGIN_MAX_CONTENT_LENGTH": 16 * 1024,
+        "PORTAL_LOGIN_MAX_CONTENT_LENGTH": int(
+            os.environ.get("PORTAL_LOGIN_MAX_CONTENT_LENGTH", str(64 * 1024))
+        ),
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Europe/Brussels"),
         "PORTAL_DEFAULT_REGION": os.environ.get("PORTAL_DEFAULT_REGION", "BE"),

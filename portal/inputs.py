@@ -62,7 +62,7 @@ class PortalRequest(Request):
     anyone can post to it without logging in.
     """
 
-    LOGIN_ENDPOINTS = frozenset({"auth.login"})
+    LOGIN_ENDPOINTS = frozenset({"auth.login", "auth.login_code"})
 
     @property
     def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+import portal
 from portal.extensions import db
 from portal.models import Channel, Kpi, Language, Theme, User
 
@@ -184,8 +186,10 @@ def test_an_anonymous_large_login_post_is_refused_unread(client, world):
     html = response.get_data(as_text=True)
     assert "te groot" in html and "xxxxxxxxxx" not in html
     # A login far below a megabyte but beyond the login's own limit is refused too.
-    response = client.post("/login", {"email": "y" * 40_000, "password": "x"})
+    response = client.post("/login", {"email": "y" * 100_000, "password": "x"})
     assert response.status_code == 413
+    # The second step of the login is as small.
+    assert client.post("/login/code", {"code": "1" * 100_000}).status_code == 413
 
 
 # Open redirect --------------------------------------------------------------------------
@@ -319,3 +323,32 @@ def test_a_multipart_part_without_a_name_is_ignored(client, world):
     # Found by the fuzz test: a field name with a line break breaks the part's headers.
     response = client.post("/login", {"\r\n": "", "email": "x"}, content_type="multipart/form-data")
     assert response.status_code in (401, 422)
+
+
+def test_every_spreadsheet_writer_goes_through_the_shared_cell_function():
+    """A new CSV or XLSX export cannot skip the formula neutralising by accident."""
+    root = Path(portal.__file__).parent
+    for path in root.rglob("*.py"):
+        source = path.read_text()
+        if path.name != "downloads.py":
+            assert "csv.writer" not in source, path
+        if "openpyxl" in source:
+            appends = re.findall(r"\.append\((\w+)", source)
+            assert appends and set(appends) == {"spreadsheet_row"}, path
+            assert ".cell(" not in source and "].value =" not in source, path
+
+
+def test_the_login_limit_leaves_room_for_a_long_form_of_an_expired_session(app, client, world):
+    from werkzeug.datastructures import MultiDict
+
+    from portal import recovery
+
+    long_text = "€" * 2000  # three bytes each: the longest text areas, three of them
+    values = MultiDict([("full_name", "Rania Haddad")] + [("note", long_text)] * 3)
+    with app.test_request_context():
+        resume = recovery.pack("desk.intake", values, world.desk.id)
+    response = client.post(
+        "/login", {"email": world.desk.email, "password": "juist-wachtwoord-123", "resume": resume}
+    )
+    assert response.status_code != 413
+    assert len(resume) > 20_000
