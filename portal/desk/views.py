@@ -245,6 +245,7 @@ def slip(referral_id: int) -> Any:
         "desk/slip.html",
         referral=referral,
         appointment=appointment,
+        may_book=lifecycle.Action.DESK_BOOKING in lifecycle.allowed_actions(referral, current_user),
         privacy_notice=get_text(db.session, "privacy_notice"),
     )
 
