@@ -119,6 +119,8 @@ def search_statement(user: User, terms: Terms) -> Select[tuple[int]]:
 
 
 def _shown(session: Session, ids: list[int]) -> list[Referral]:
+    if not ids:
+        return []
     # An anonymised file belongs to a person without keys; a file number still names it.
     stmt = (
         select(Referral)
@@ -127,7 +129,7 @@ def _shown(session: Session, ids: list[int]) -> list[Referral]:
             joinedload(Referral.owner),
             joinedload(Referral.municipality),
         )
-        .where(Referral.id.in_(ids or [-1]), Referral.anonymised_at.is_(None))
+        .where(Referral.id.in_(ids), Referral.anonymised_at.is_(None))
         .order_by(Referral.id.desc())
     )
     return list(session.scalars(stmt).unique())
