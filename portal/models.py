@@ -349,6 +349,8 @@ class Referral(db.Model):
         Index("ix_referral_municipality_language", "municipality_id", "contact_language_code"),
         Index("ix_referral_queue", "state", "priority_at"),
         Index("ix_referral_owner_state", "owner_id", "state"),
+        # The header search goes from persons to the files a user may see by this index alone.
+        Index("ix_referral_person_municipality", "person_id", "municipality_id", "id"),
     )
 
     @property
@@ -872,6 +874,8 @@ class SearchKey(db.Model):
     value: Mapped[str] = mapped_column(SEARCH_VALUE)
 
     __table_args__ = (
-        Index("ix_search_key_kind_value", "kind", "value"),
-        Index("ix_search_key_person", "person_id"),
+        # With the person: a search reads the index alone, never the table's scattered rows.
+        Index("ix_search_key_kind_value_person", "kind", "value", "person_id"),
+        # The other parts of a name typed are looked up per person.
+        Index("ix_search_key_person_kind_value", "person_id", "kind", "value"),
     )

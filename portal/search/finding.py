@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, intersect, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..access import in_my_municipalities
 from ..desk.rules import PhoneError, normalise_phone
@@ -57,52 +58,81 @@ def read_terms(text: str, region: str = "BE") -> Terms:
     return Terms(name_parts=tuple(name_tokens(text)[:MAX_NAME_PARTS]))
 
 
-def _with_prefix(kind: SearchKeyKind, prefix: str) -> Select[tuple[int]]:
-    return select(SearchKey.person_id).where(
-        SearchKey.kind == kind.value, SearchKey.value >= prefix, SearchKey.value < prefix + TOP
-    )
+def _in_range(key: Any, kind: SearchKeyKind, prefix: str) -> ColumnElement[bool]:
+    return and_(key.kind == kind.value, key.value >= prefix, key.value < prefix + TOP)
 
 
-def _persons_matching(terms: Terms) -> Select[tuple[int]] | None:
+def _key_condition(terms: Terms) -> tuple[Any, ColumnElement[bool]] | None:
+    """A search key to start from, and what it and the person's other keys must match."""
+    key = aliased(SearchKey)
     if terms.phone:
-        return select(SearchKey.person_id).where(
-            SearchKey.kind == SearchKeyKind.PHONE.value, SearchKey.value == terms.phone
-        )
+        return key, and_(key.kind == SearchKeyKind.PHONE.value, key.value == terms.phone)
     if terms.email:
-        return _with_prefix(SearchKeyKind.EMAIL, terms.email)
-    if terms.name_parts:
-        # Every part typed starts some part of the name, in any order: 'had ra' finds
-        # 'Rania Haddad'.
-        parts = [_with_prefix(SearchKeyKind.NAME, part) for part in terms.name_parts]
-        if len(parts) == 1:
-            return parts[0]
-        return select(intersect(*parts).subquery().c[0])
-    return None
+        return key, _in_range(key, SearchKeyKind.EMAIL, terms.email)
+    if not terms.name_parts:
+        return None
+    # Every part typed starts some part of the name, in any order: 'had ra' finds 'Rania
+    # Haddad'. The longest part, usually the rarest, leads; the others are looked up per
+    # person, so that the database can stop as soon as it has enough files to show.
+    first, *others = sorted(terms.name_parts, key=len, reverse=True)
+    condition = _in_range(key, SearchKeyKind.NAME, first)
+    for part in others:
+        other = aliased(SearchKey)
+        condition = and_(
+            condition,
+            exists().where(
+                other.person_id == key.person_id, _in_range(other, SearchKeyKind.NAME, part)
+            ),
+        )
+    return key, condition
 
 
 def matching_files(terms: Terms) -> ColumnElement[bool]:
     """SQL condition: the file has the reference, or belongs to a person the terms find."""
     if terms.reference:
         return Referral.reference == terms.reference
-    persons = _persons_matching(terms)
-    if persons is None:
+    match = _key_condition(terms)
+    if match is None:
         return Referral.id.is_(None)
-    return Referral.person_id.in_(persons)
+    key, condition = match
+    return Referral.person_id.in_(select(key.person_id).where(condition))
 
 
-def search_statement(user: User, terms: Terms) -> Select[tuple[Referral]]:
-    """The files the terms find among those the user may see, newest first."""
+def search_statement(user: User, terms: Terms) -> Select[tuple[int]]:
+    """Ids of files the terms find among those the user may see; a person may come twice.
+
+    Ids only, in no particular order, from the indexes on the keys and on (person,
+    municipality, id) alone: with a common name thousands of files match, and the database
+    stops reading after the first few instead of sorting them all.
+    """
+    mine = in_my_municipalities(user)
+    match = _key_condition(terms)
+    if terms.reference or match is None:
+        return select(Referral.id).where(mine, matching_files(terms))
+    key, condition = match
     return (
+        select(Referral.id)
+        .select_from(key)
+        .join(Referral, Referral.person_id == key.person_id)
+        .where(condition, mine)
+    )
+
+
+def _shown(session: Session, ids: list[int]) -> list[Referral]:
+    if not ids:
+        return []
+    # An anonymised file belongs to a person without keys; a file number still names it.
+    stmt = (
         select(Referral)
         .options(
             joinedload(Referral.person),
             joinedload(Referral.owner),
             joinedload(Referral.municipality),
         )
-        .where(in_my_municipalities(user), Referral.anonymised_at.is_(None))
-        .where(matching_files(terms))
+        .where(Referral.id.in_(ids), Referral.anonymised_at.is_(None))
         .order_by(Referral.id.desc())
     )
+    return list(session.scalars(stmt).unique())
 
 
 @dataclass(frozen=True)
@@ -144,11 +174,13 @@ def find(session: Session, user: User, text: str, region: str = "BE") -> Found:
     terms = read_terms(text, region)
     if terms.is_empty:
         return Found(terms=terms, referrals=[], more=False, last_activity={})
-    rows = list(session.scalars(search_statement(user, terms).limit(RESULTS_SHOWN + 1)).unique())
-    shown = rows[:RESULTS_SHOWN]
+    # A person matches once per name part the search starts: read twice what is shown.
+    rows = session.scalars(search_statement(user, terms).limit(2 * (RESULTS_SHOWN + 1)))
+    ids = list(dict.fromkeys(rows))
+    shown = _shown(session, ids[:RESULTS_SHOWN])
     return Found(
         terms=terms,
         referrals=shown,
-        more=len(rows) > RESULTS_SHOWN,
+        more=len(ids) > RESULTS_SHOWN,
         last_activity=last_activity(session, (r.id for r in shown)),
     )

@@ -49,6 +49,8 @@ def test_slip_and_admin_pages_have_no_violations(page: Page, world):
     log_in(page, world.desk.email)
     page.goto(f"/desk/referrals/{referral.id}/slip")
     assert violations(page) == []
+    page.goto("/desk/recent")
+    assert violations(page) == []
     page.get_by_role("button", name="Afmelden").click()
     sign_in(page, world.admin.email, "**/admin/")
     for path in ("/admin/users/", f"/admin/users/{world.desk.id}", "/admin/c/services/new"):
@@ -73,6 +75,7 @@ def test_toeleider_pages_have_no_violations(page: Page, world):
         "/agenda/",
         "/agenda/availability",
         "/queue/letters",
+        "/search/?q=al",
     ):
         page.goto(path)
         page.wait_for_load_state("networkidle")
