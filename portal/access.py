@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -50,7 +50,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Endpoints anyone may call: logging in and out, static files, and the calendar feed (its
 # secret address is its credential). Every other endpoint declares what it requires.
 PUBLIC_ENDPOINTS = frozenset(
-    {"static", "auth.login", "auth.login_page", "auth.logout", "auth.home", "agenda.feed"}
+    {
+        "static",
+        "auth.login",
+        "auth.login_page",
+        "auth.login_code",
+        "auth.logout",
+        "auth.home",
+        "agenda.feed",
+    }
 )
 # Set on a view function by `requires`: the URL-map test reads it.
 REQUIRED_ATTRIBUTE = "required_permission"
@@ -103,6 +111,13 @@ def requires_login(view: F) -> F:
     return guarded  # type: ignore[return-value]
 
 
+def may_use_second_factor(user: Any) -> bool:
+    """Leads and admins may protect their account with a second factor (an app's codes)."""
+    return bool(getattr(user, "is_authenticated", False)) and bool(
+        set(user.roles) & {Role.LEAD, Role.ADMIN}
+    )
+
+
 def municipality_ids(user: User) -> set[int]:
     return {m.id for m in user.municipalities}
 
@@ -134,6 +149,23 @@ def can_view_referral(user: User, referral: Referral, today: date) -> bool:
     if can(user, Permission.VIEW_REFERRALS):
         return True
     return referral.created_by_id == user.id and referral.created_at.date() == today
+
+
+def may_reprint_slip(user: User, referral: Referral, today: date, days: int) -> bool:
+    """Whoever may see the file, or the desk worker who registered it in the last `days` days.
+
+    At the desk a resident comes back for a lost slip; the desk worker finds their own
+    registrations of that period, and nothing more of the file than the slip shows.
+    """
+    if can_view_referral(user, referral, today):
+        return True
+    return (
+        user.is_authenticated
+        and referral.anonymised_at is None
+        and referral.created_by_id == user.id
+        and referral.municipality_id in municipality_ids(user)
+        and today - timedelta(days=days) < referral.created_at.date() <= today
+    )
 
 
 def home_endpoint(user: Any) -> str:
