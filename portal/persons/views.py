@@ -23,6 +23,7 @@ from ..access import (
     may_undo_join,
     requires,
 )
+from ..desk.rules import display_phone
 from ..extensions import db
 from ..models import Language, PersonJoin, Referral
 from ..viewlog import record_view, record_views
@@ -87,6 +88,8 @@ def _correction_form(referral: Referral, formdata: Any = None) -> CorrectionForm
 def _show(form: CorrectionForm, details: PersonDetails, version: int) -> None:
     names = {lang.code: lang.name for lang in form.languages}
     form.fill(details, names)
+    if details.phone:
+        form.phone.data = display_phone(details.phone, current_app.config["PORTAL_DEFAULT_REGION"])
     form.version.data = str(version)
     form.shown.data = details.as_json()
 
