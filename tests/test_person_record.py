@@ -26,6 +26,7 @@ from portal.persons.corrections import (
     details_of,
 )
 from portal.persons.join import JoinRefused, join_persons, undo_join
+from portal.privacy.retention import erase_person
 from portal.referrals import lifecycle
 from portal.reports.counting import monthly_figures
 from portal.reports.evaluation import Period, evaluation_tables
@@ -409,3 +410,22 @@ def test_a_corrected_name_and_phone_are_what_the_header_search_finds(client, wor
     assert by_new_phone.headers["Location"].endswith(f"/referrals/{referral.id}")
     by_old_phone = client.get("/search/?q=0470123456").get_data(as_text=True)
     assert "Rania" not in by_old_phone
+
+
+def test_erasing_a_joined_person_erases_the_joined_record_and_the_undo_copy(world):
+    first, second = _two_persons_with_history(world)
+    kept, absorbed = second.person, first.person
+    join = join_persons(
+        db.session, kept, absorbed, world.lead, AT, versions=(kept.version, absorbed.version)
+    )
+    db.session.commit()
+    assert "rania@example.org" in join.snapshot
+    erase_person(db.session, kept, actor=world.lead, at=AT + timedelta(hours=1))
+    db.session.commit()
+    db.session.expire_all()
+    for person in (db.session.get(Person, kept.id), db.session.get(Person, absorbed.id)):
+        assert person.anonymised_at is not None
+        assert (person.phone, person.email, person.address) == (None, None, None)
+    assert "rania@example.org" not in db.session.get(PersonJoin, join.id).snapshot
+    with pytest.raises(JoinRefused):
+        undo_join(db.session, join, world.lead, AT + timedelta(hours=2), window=timedelta(hours=24))
