@@ -429,3 +429,20 @@ def test_erasing_a_joined_person_erases_the_joined_record_and_the_undo_copy(worl
     assert "rania@example.org" not in db.session.get(PersonJoin, join.id).snapshot
     with pytest.raises(JoinRefused):
         undo_join(db.session, join, world.lead, AT + timedelta(hours=2), window=timedelta(hours=24))
+
+
+def test_the_export_holds_the_details_of_records_joined_into_the_person(client, world):
+    first, second = _two_persons_with_history(world)
+    join_persons(
+        db.session,
+        second.person,
+        first.person,
+        world.lead,
+        AT,
+        versions=(second.person.version, first.person.version),
+    )
+    db.session.commit()
+    client.login(world.lead.email)
+    data = client.get(f"/privacy/files/{second.id}/export.json").get_json(force=True)
+    assert [r["adres"] for r in data["samengevoegde gegevens"]] == ["Kerkstraat 1, 9999 Lindeveld"]
+    assert sorted(f["nummer"] for f in data["dossiers"]) == [first.reference, second.reference]

@@ -94,7 +94,7 @@ def test_a_toeleider_joins_two_records_and_undoes_it(page: Page, world):
     expect(page.get_by_role("table")).to_contain_text("r@example.org")
     _shot(page, "join-preview")
     page.get_by_role("button", name="Samenvoegen").click()
-    section = page.locator("section", has=page.locator("#h-person-record"))
+    section = page.get_by_role("region", name="Persoonsrecord")
     expect(section.get_by_role("link", name=first.reference)).to_be_visible()
     _shot(page, "file-after-join")
     section.get_by_role("button", name="Samenvoeging ongedaan maken").click()
