@@ -446,3 +446,20 @@ def test_the_export_holds_the_details_of_records_joined_into_the_person(client, 
     data = client.get(f"/privacy/files/{second.id}/export.json").get_json(force=True)
     assert [r["adres"] for r in data["samengevoegde gegevens"]] == ["Kerkstraat 1, 9999 Lindeveld"]
     assert sorted(f["nummer"] for f in data["dossiers"]) == [first.reference, second.reference]
+
+
+def test_the_join_page_suggests_other_persons_with_the_same_phone(client, world):
+    mine = _claimed(world)
+    same_phone = add_referral(db.session, world, full_name="R. Haddad", birth_year=None)
+    add_referral(db.session, world, full_name="Omar Said", phone="+32499000000")
+    elsewhere = add_referral(db.session, world, municipality_id=world.other_municipality.id)
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{mine.id}/person/join").get_data(as_text=True)
+    suggested = html[html.index('id="h-candidates"') :]
+    assert f"?reference={same_phone.reference}" in suggested
+    assert "Omar Said" not in suggested
+    assert elsewhere.reference not in suggested  # not a file this toeleider may see
+    logged = db.session.scalars(
+        select(AccessLogEntry.referral_id).where(AccessLogEntry.action == "person_join_preview")
+    ).all()
+    assert logged == [same_phone.id]
