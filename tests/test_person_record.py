@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import (
@@ -463,3 +465,36 @@ def test_the_join_page_suggests_other_persons_with_the_same_phone(client, world)
         select(AccessLogEntry.referral_id).where(AccessLogEntry.action == "person_join_preview")
     ).all()
     assert logged == [same_phone.id]
+
+
+def test_two_joins_of_one_record_at_once_let_exactly_one_win(world):
+    one, two, three = (add_referral(db.session, world) for _ in range(3))
+    kept_here, absorbed_here = one.person, three.person
+    with Session(db.engine) as elsewhere:
+        kept_there = elsewhere.get(Person, two.person_id)
+        absorbed_there = elsewhere.get(Person, three.person_id)
+        _ = absorbed_there.referrals, kept_there.referrals
+        join_persons(
+            db.session,
+            kept_here,
+            absorbed_here,
+            world.lead,
+            AT,
+            versions=(kept_here.version, absorbed_here.version),
+        )
+        db.session.commit()
+        lead = elsewhere.get(type(world.lead), world.lead.id)
+        with pytest.raises(StaleDataError):
+            join_persons(
+                elsewhere,
+                kept_there,
+                absorbed_there,
+                lead,
+                AT,
+                versions=(kept_there.version, absorbed_there.version),
+            )
+            elsewhere.commit()
+        elsewhere.rollback()
+    db.session.expire_all()
+    assert db.session.get(Referral, three.id).person_id == one.person_id
+    assert db.session.scalars(select(PersonJoin)).one().kept_id == one.person_id
