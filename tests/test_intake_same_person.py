@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AccessLogEntry, ClosingOutcome, Referral, Role
+from portal.models import AccessLogEntry, ClosingOutcome, PersonJoin, Referral, Role
 from portal.referrals import lifecycle
 
 from .factories import add_referral, add_user
@@ -61,14 +61,21 @@ def test_choosing_the_same_person_adds_the_referral_to_that_person(client, world
     response = client.post(
         "/desk/",
         {
-            **valid_intake(world),
+            **valid_intake(world, address="Nieuwstraat 9, 9999 Lindeveld"),
             "duplicates_shown": str(earlier.id),
             "same_person": str(earlier.id),
         },
     )
     assert response.status_code == 303
+    db.session.expire_all()
     new = db.session.scalars(select(Referral).order_by(Referral.id.desc())).first()
+    earlier = db.session.get(Referral, earlier.id)
     assert new.person_id == earlier.person_id
+    # What the desk typed today is the newest and stays; the earlier record is kept for undo.
+    assert new.person.address == "Nieuwstraat 9, 9999 Lindeveld"
+    join = db.session.scalars(select(PersonJoin)).one()
+    assert join.actor_id == world.desk.id and join.kept_id == new.person_id
+
     # On the new file the earlier one is listed: a link for the lead of both municipalities,
     # its reference alone for a toeleider who does not work for the other one.
     lifecycle.claim(db.session, new.id, world.toeleider, datetime(2026, 11, 26, 11, 0))
@@ -80,6 +87,14 @@ def test_choosing_the_same_person_adds_the_referral_to_that_person(client, world
     page = client.get(f"/referrals/{new.id}").get_data(as_text=True)
     section = page[page.index('id="h-person-record"') :]
     assert earlier.reference in section and f"/referrals/{earlier.id}" not in section
+
+    # The desk was wrong: the toeleider of the new file separates the two again.
+    undone = client.post(f"/referrals/{new.id}/person/joins/{join.id}/undo", {})
+    assert undone.status_code == 303
+    db.session.expire_all()
+    earlier = db.session.get(Referral, earlier.id)
+    assert earlier.person_id != new.person_id
+    assert earlier.person.address == "Dorpsplein 3, 9998 Beekmere"
 
 
 def test_without_javascript_the_intake_asks_before_saving_when_a_match_exists(client, world):

@@ -32,7 +32,7 @@ from ..models import (
     Service,
     User,
 )
-from ..persons.join import final_person
+from ..persons.join import final_person, join_returning_person
 from ..persons.matching import PersonMatch, matching_persons, served_municipality_ids
 from ..referrals import lifecycle
 from ..search.finding import MAX_TEXT
@@ -172,7 +172,7 @@ def intake() -> Any:
         note=form.note.data or None,
         legal_basis=form.legal_basis.data or "consent",
     )
-    person = None
+    earlier = None
     if _may_check_for_persons():
         matches = _matches(data.phone, data.full_name, data.birth_year)
         chosen = request.form.get("same_person", "")
@@ -182,7 +182,7 @@ def intake() -> Any:
             if match is None:
                 message = _("De gekozen persoon past niet bij de ingevulde gegevens. Kies opnieuw.")
                 return _render_intake(form, message, 422, matches)
-            person = final_person(db.session, match.person)
+            earlier = final_person(db.session, match.person)
         elif not {str(m.latest.id) for m in matches} <= shown:
             # Without JavaScript the desk sees the question only now: ask before saving.
             message = _(
@@ -190,7 +190,9 @@ def intake() -> Any:
                 "bewaar dan opnieuw."
             )
             return _render_intake(form, message, 200, matches)
-    referral = register_referral(db.session, data, current_user, clock.now(), person=person)
+    referral = register_referral(db.session, data, current_user, clock.now())
+    if earlier is not None:
+        join_returning_person(db.session, referral.person, earlier, current_user, clock.now())
     db.session.commit()
     flash(_("Bewaard. De doorverwijzing staat in de wachtrij van de toeleiders."))
     return redirect(url_for("desk.slip", referral_id=referral.id), code=303)

@@ -138,6 +138,17 @@ def join_persons(
     return join
 
 
+def join_returning_person(
+    session: Session, new: Person, earlier: Person, actor: User, at: datetime
+) -> PersonJoin:
+    """The desk says a new intake's person was here before: join the earlier record into it.
+
+    The new intake's details are the newest and stay; what it lacks comes from the earlier
+    record. As any join, the file's toeleider can undo it within the window if it was wrong.
+    """
+    return join_persons(session, new, earlier, actor, at, versions=(new.version, earlier.version))
+
+
 def undoable_join(
     session: Session, person: Person, now: datetime, window: timedelta
 ) -> PersonJoin | None:
