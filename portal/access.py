@@ -263,12 +263,14 @@ def may_join(user: User, kept: Person, absorbed: Person, today: date) -> bool:
 
 
 def may_undo_join(user: User, join: PersonJoin, today: date) -> bool:
-    """Whoever joined, or a lead of one of the files, undoes a join of persons they see."""
+    """Whoever joined, or the toeleider or a lead of one of the files, undoes a join.
+
+    The toeleider of a file counts because the desk joins too (a returning resident), and
+    the desk cannot undo.
+    """
     if not may_see_person(user, join.kept, today):
         return False
-    return join.actor_id == user.id or any(
-        is_lead_for(user, r.municipality_id) for r in join.kept.referrals
-    )
+    return join.actor_id == user.id or any(owns_or_leads(user, r) for r in join.kept.referrals)
 
 
 def in_my_municipalities(user: User) -> Any:

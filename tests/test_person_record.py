@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
 from portal.models import (
@@ -26,6 +28,7 @@ from portal.persons.corrections import (
     details_of,
 )
 from portal.persons.join import JoinRefused, join_persons, undo_join
+from portal.privacy.retention import erase_person
 from portal.referrals import lifecycle
 from portal.reports.counting import monthly_figures
 from portal.reports.evaluation import Period, evaluation_tables
@@ -409,3 +412,89 @@ def test_a_corrected_name_and_phone_are_what_the_header_search_finds(client, wor
     assert by_new_phone.headers["Location"].endswith(f"/referrals/{referral.id}")
     by_old_phone = client.get("/search/?q=0470123456").get_data(as_text=True)
     assert "Rania" not in by_old_phone
+
+
+def test_erasing_a_joined_person_erases_the_joined_record_and_the_undo_copy(world):
+    first, second = _two_persons_with_history(world)
+    kept, absorbed = second.person, first.person
+    join = join_persons(
+        db.session, kept, absorbed, world.lead, AT, versions=(kept.version, absorbed.version)
+    )
+    db.session.commit()
+    assert "rania@example.org" in join.snapshot
+    erase_person(db.session, kept, actor=world.lead, at=AT + timedelta(hours=1))
+    db.session.commit()
+    db.session.expire_all()
+    for person in (db.session.get(Person, kept.id), db.session.get(Person, absorbed.id)):
+        assert person.anonymised_at is not None
+        assert (person.phone, person.email, person.address) == (None, None, None)
+    assert "rania@example.org" not in db.session.get(PersonJoin, join.id).snapshot
+    with pytest.raises(JoinRefused):
+        undo_join(db.session, join, world.lead, AT + timedelta(hours=2), window=timedelta(hours=24))
+
+
+def test_the_export_holds_the_details_of_records_joined_into_the_person(client, world):
+    first, second = _two_persons_with_history(world)
+    join_persons(
+        db.session,
+        second.person,
+        first.person,
+        world.lead,
+        AT,
+        versions=(second.person.version, first.person.version),
+    )
+    db.session.commit()
+    client.login(world.lead.email)
+    data = client.get(f"/privacy/files/{second.id}/export.json").get_json(force=True)
+    assert [r["adres"] for r in data["samengevoegde gegevens"]] == ["Kerkstraat 1, 9999 Lindeveld"]
+    assert sorted(f["nummer"] for f in data["dossiers"]) == [first.reference, second.reference]
+
+
+def test_the_join_page_suggests_other_persons_with_the_same_phone(client, world):
+    mine = _claimed(world)
+    same_phone = add_referral(db.session, world, full_name="R. Haddad", birth_year=None)
+    add_referral(db.session, world, full_name="Omar Said", phone="+32499000000")
+    elsewhere = add_referral(db.session, world, municipality_id=world.other_municipality.id)
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{mine.id}/person/join").get_data(as_text=True)
+    suggested = html[html.index('id="h-candidates"') :]
+    assert f"?reference={same_phone.reference}" in suggested
+    assert "Omar Said" not in suggested
+    assert elsewhere.reference not in suggested  # not a file this toeleider may see
+    logged = db.session.scalars(
+        select(AccessLogEntry.referral_id).where(AccessLogEntry.action == "person_join_preview")
+    ).all()
+    assert logged == [same_phone.id]
+
+
+def test_two_joins_of_one_record_at_once_let_exactly_one_win(world):
+    one, two, three = (add_referral(db.session, world) for _ in range(3))
+    kept_here, absorbed_here = one.person, three.person
+    with Session(db.engine) as elsewhere:
+        kept_there = elsewhere.get(Person, two.person_id)
+        absorbed_there = elsewhere.get(Person, three.person_id)
+        _ = absorbed_there.referrals, kept_there.referrals
+        join_persons(
+            db.session,
+            kept_here,
+            absorbed_here,
+            world.lead,
+            AT,
+            versions=(kept_here.version, absorbed_here.version),
+        )
+        db.session.commit()
+        lead = elsewhere.get(type(world.lead), world.lead.id)
+        with pytest.raises(StaleDataError):
+            join_persons(
+                elsewhere,
+                kept_there,
+                absorbed_there,
+                lead,
+                AT,
+                versions=(kept_there.version, absorbed_there.version),
+            )
+            elsewhere.commit()
+        elsewhere.rollback()
+    db.session.expire_all()
+    assert db.session.get(Referral, three.id).person_id == one.person_id
+    assert db.session.scalars(select(PersonJoin)).one().kept_id == one.person_id

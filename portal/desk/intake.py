@@ -1,4 +1,4 @@
-"""Registering a referral at the desk, and finding possible duplicates."""
+"""Registering a referral at the desk."""
 
 from __future__ import annotations
 
@@ -6,11 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
 
 from ..models import (
-    OPEN_STATES,
     HouseholdChild,
     Language,
     Person,
@@ -115,43 +114,6 @@ def register_referral(
 
 def reference_for(referral_id: int, year: int) -> str:
     return f"{year}-{referral_id:06d}"
-
-
-def find_possible_duplicates(
-    session: Session,
-    municipality_ids: Iterable[int],
-    *,
-    phone: str | None,
-    full_name: str | None,
-    birth_year: int | None,
-    limit: int = 5,
-) -> list[Referral]:
-    """Open referrals of persons with the same phone, or the same name and birth year."""
-    conditions = []
-    if phone:
-        conditions.append(Person.phone == phone)
-    if full_name and birth_year:
-        conditions.append(
-            and_(Person.name_key == name_key(full_name), Person.birth_year == birth_year)
-        )
-    ids = list(municipality_ids)
-    if not conditions or not ids:
-        return []
-    stmt = (
-        select(Referral)
-        .join(Referral.person)
-        .options(
-            contains_eager(Referral.person),
-            joinedload(Referral.contact_language),
-            joinedload(Referral.municipality),
-        )
-        .where(or_(*conditions))
-        .where(Referral.state.in_(OPEN_STATES))
-        .where(Referral.municipality_id.in_(ids))
-        .order_by(Referral.created_at.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
 
 
 def registered_today_by(session: Session, actor: User, day: date) -> list[Referral]:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from limits import parse as parse_limit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -21,7 +22,7 @@ from .. import clock, recovery
 from ..access import Permission, can_view_referral, may_reprint_slip, municipality_ids, requires
 from ..accounts import toeleiders_of
 from ..agenda.booking import free_slots
-from ..extensions import db
+from ..extensions import db, limiter
 from ..formtools import first_error, options
 from ..inputs import ascii_int
 from ..models import (
@@ -31,6 +32,8 @@ from ..models import (
     Service,
     User,
 )
+from ..persons.join import final_person, join_returning_person
+from ..persons.matching import PersonMatch, matching_persons, served_municipality_ids
 from ..referrals import lifecycle
 from ..search.finding import MAX_TEXT
 from ..settings import get_int, get_text
@@ -38,7 +41,6 @@ from ..viewlog import record_view, record_views
 from .forms import IntakeForm
 from .intake import (
     IntakeData,
-    find_possible_duplicates,
     languages_by_use,
     register_referral,
     registered_recently_by,
@@ -107,7 +109,12 @@ def _residence_text(form: IntakeForm) -> str | None:
     return _("Oudkomer: woont hier langer dan een jaar.")
 
 
-def _render_intake(form: IntakeForm, message: str | None = None, status: int = 200) -> Any:
+def _render_intake(
+    form: IntakeForm,
+    message: str | None = None,
+    status: int = 200,
+    matches: list[PersonMatch] | None = None,
+) -> Any:
     today_list = registered_today_by(db.session, current_user, clock.today())
     if today_list:
         record_views(today_list, "registered_today")
@@ -120,6 +127,9 @@ def _render_intake(form: IntakeForm, message: str | None = None, status: int = 2
             focus=first_error(form) or "consent",
             residence_text=_residence_text(form),
             registered_today=today_list,
+            matches=matches or [],
+            viewable=_viewable(matches or []),
+            chosen=request.form.get("same_person", "") if request.method == "POST" else "",
         ),
         status,
     )
@@ -162,7 +172,27 @@ def intake() -> Any:
         note=form.note.data or None,
         legal_basis=form.legal_basis.data or "consent",
     )
+    earlier = None
+    if _may_check_for_persons():
+        matches = _matches(data.phone, data.full_name, data.birth_year)
+        chosen = request.form.get("same_person", "")
+        shown = set((request.form.get("duplicates_shown") or "").split(","))
+        if chosen:
+            match = next((m for m in matches if str(m.latest.id) == chosen), None)
+            if match is None:
+                message = _("De gekozen persoon past niet bij de ingevulde gegevens. Kies opnieuw.")
+                return _render_intake(form, message, 422, matches)
+            earlier = final_person(db.session, match.person)
+        elif not {str(m.latest.id) for m in matches} <= shown:
+            # Without JavaScript the desk sees the question only now: ask before saving.
+            message = _(
+                "Misschien was deze persoon hier al. Vraag het en kies hieronder; "
+                "bewaar dan opnieuw."
+            )
+            return _render_intake(form, message, 200, matches)
     referral = register_referral(db.session, data, current_user, clock.now())
+    if earlier is not None:
+        join_returning_person(db.session, referral.person, earlier, current_user, clock.now())
     db.session.commit()
     flash(_("Bewaard. De doorverwijzing staat in de wachtrij van de toeleiders."))
     return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
@@ -181,31 +211,60 @@ def check_field(field_name: str) -> Any:
     return render_template("desk/_feedback.html", f=field, extra=extra)
 
 
+def _may_check_for_persons() -> bool:
+    """Count one look-up of earlier persons against this user's limit; False when spent."""
+    limit = parse_limit(current_app.config["PORTAL_DUPLICATE_CHECK_LIMIT"])
+    return bool(limiter.limiter.hit(limit, "person-check", str(current_user.id)))
+
+
+def _typed_phone(raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw or len(raw) > 32:
+        return None
+    try:
+        return normalise_phone(raw, current_app.config["PORTAL_DEFAULT_REGION"])
+    except PhoneError:
+        return None
+
+
+def _matches(phone: str | None, full_name: str, birth_year: int | None) -> list[PersonMatch]:
+    """Earlier persons this intake may be about, in every municipality toeleiders serve."""
+    matches = matching_persons(
+        db.session,
+        served_municipality_ids(db.session),
+        phone=phone,
+        full_name=full_name[:160],
+        birth_year=birth_year,
+    )
+    # Logged even when nobody matched, so that every look-up is on record.
+    record_views([m.latest for m in matches], "duplicate_warning")
+    return matches
+
+
+def _viewable(matches: list[PersonMatch]) -> set[int]:
+    today = clock.today()
+    return {m.latest.id for m in matches if can_view_referral(current_user, m.latest, today)}
+
+
 @bp.post("/duplicates")
 @requires(Permission.INTAKE)
 def duplicates() -> Any:
-    """Open referrals that may be the same person: a warning, never a block."""
-    phone = None
-    raw_phone = (request.form.get("phone") or "").strip()
-    if raw_phone and len(raw_phone) <= 32:
-        try:
-            phone = normalise_phone(raw_phone, current_app.config["PORTAL_DEFAULT_REGION"])
-        except PhoneError:
-            phone = None
+    """Earlier persons who may be the one at the desk: a question to ask, never a block."""
+    if not _may_check_for_persons():
+        return render_template("desk/_duplicates.html", matches=[], limited=True)
     birth_year_text = (request.form.get("birth_year") or "").strip()
     birth_year = ascii_int(birth_year_text) if len(birth_year_text) == 4 else None
-    matches = find_possible_duplicates(
-        db.session,
-        municipality_ids(current_user),
-        phone=phone,
-        full_name=(request.form.get("full_name") or "")[:160],
-        birth_year=birth_year,
+    matches = _matches(
+        _typed_phone(request.form.get("phone") or ""),
+        request.form.get("full_name") or "",
+        birth_year,
     )
-    now = clock.now()
-    viewable = {r.id for r in matches if can_view_referral(current_user, r, now.date())}
-    if matches:  # other people's files were shown, however briefly: that is an access
-        record_views(matches, "duplicate_warning")
-    return render_template("desk/_duplicates.html", matches=matches, viewable=viewable)
+    return render_template(
+        "desk/_duplicates.html",
+        matches=matches,
+        viewable=_viewable(matches),
+        chosen=request.form.get("same_person", ""),
+    )
 
 
 @bp.get("/recent")

@@ -138,6 +138,17 @@ def join_persons(
     return join
 
 
+def join_returning_person(
+    session: Session, new: Person, earlier: Person, actor: User, at: datetime
+) -> PersonJoin:
+    """The desk says a new intake's person was here before: join the earlier record into it.
+
+    The new intake's details are the newest and stay; what it lacks comes from the earlier
+    record. As any join, the file's toeleider can undo it within the window if it was wrong.
+    """
+    return join_persons(session, new, earlier, actor, at, versions=(new.version, earlier.version))
+
+
 def undoable_join(
     session: Session, person: Person, now: datetime, window: timedelta
 ) -> PersonJoin | None:
@@ -151,6 +162,8 @@ def undoable_join(
     ).first()
     if join is None or join.kept_id != person.id or now - join.created_at > window:
         return None
+    if person.anonymised_at is not None or join.absorbed.anonymised_at is not None:
+        return None
     return join
 
 
@@ -160,6 +173,8 @@ def undo_join(
     """Give the absorbed person back the referrals that moved; the caller commits."""
     if join.undone_at is not None:
         raise JoinRefused(_l("Deze samenvoeging werd al ongedaan gemaakt."))
+    if join.kept.anonymised_at is not None or join.absorbed.anonymised_at is not None:
+        raise JoinRefused(_l("De gegevens van deze persoon zijn gewist."))
     if undoable_join(session, join.kept, at, window) is not join:
         raise JoinRefused(
             _l(
@@ -195,3 +210,29 @@ def undo_join(
     session.flush()
     person_changed(session, kept)
     person_changed(session, absorbed)
+
+
+def joined_records(session: Session, person: Person) -> list[Person]:
+    """Every record joined into this person, directly or through joins of joins."""
+    found: list[Person] = []
+    todo = [person.id]
+    while todo:
+        absorbed = session.scalars(select(Person).where(Person.merged_into_id.in_(todo))).all()
+        absorbed = [p for p in absorbed if p not in found and p.id != person.id]
+        found.extend(absorbed)
+        todo = [p.id for p in absorbed]
+    return found
+
+
+def forget_join_details(session: Session, person: Person) -> None:
+    """Drop the copies of personal details that joins of an anonymised person kept for undo.
+
+    Such a join can no longer be undone (an anonymised person is joined or split by nobody).
+    """
+    ids = [person.id, *(p.id for p in joined_records(session, person))]
+    joins = session.scalars(
+        select(PersonJoin).where(or_(PersonJoin.kept_id.in_(ids), PersonJoin.absorbed_id.in_(ids)))
+    ).all()
+    for join in joins:
+        snapshot = json.loads(join.snapshot)
+        join.snapshot = json.dumps({"moved": snapshot.get("moved", []), "filled": {}})

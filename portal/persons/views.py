@@ -21,10 +21,12 @@ from ..access import (
     may_correct_person,
     may_join,
     may_undo_join,
+    municipality_ids,
     requires,
 )
+from ..desk.rules import display_phone
 from ..extensions import db
-from ..models import Language, PersonJoin, Referral
+from ..models import Language, Person, PersonJoin, Referral
 from ..viewlog import record_view, record_views
 from .corrections import (
     CorrectionConflict,
@@ -35,6 +37,7 @@ from .corrections import (
 )
 from .forms import CorrectionForm
 from .join import JoinRefused, final_person, join_persons, preview_join, undo_join
+from .matching import matching_persons
 from .page import PersonSection, person_section
 
 bp = Blueprint("persons", __name__, url_prefix="/referrals")
@@ -87,6 +90,8 @@ def _correction_form(referral: Referral, formdata: Any = None) -> CorrectionForm
 def _show(form: CorrectionForm, details: PersonDetails, version: int) -> None:
     names = {lang.code: lang.name for lang in form.languages}
     form.fill(details, names)
+    if details.phone:
+        form.phone.data = display_phone(details.phone, current_app.config["PORTAL_DEFAULT_REGION"])
     form.version.data = str(version)
     form.shown.data = details.as_json()
 
@@ -182,6 +187,23 @@ def _other_referral(reference: str) -> Referral | None:
     return other
 
 
+def _candidates(person: Person) -> list[Referral]:
+    """Files of other persons with the same phone, or name and birth year, this user may see."""
+    matches = matching_persons(
+        db.session,
+        sorted(municipality_ids(current_user)),
+        phone=person.phone,
+        full_name=person.full_name,
+        birth_year=person.birth_year,
+    )
+    today = clock.today()
+    return [
+        m.latest
+        for m in matches
+        if m.person.id != person.id and can_view_referral(current_user, m.latest, today)
+    ]
+
+
 @bp.get("/<int:referral_id>/person/join")
 @requires(Permission.WORK_QUEUE)
 def join(referral_id: int) -> Any:
@@ -203,10 +225,10 @@ def join(referral_id: int) -> Any:
                     preview = preview_join(kept, absorbed)
                 except JoinRefused as refused:
                     message = refused.message
-    if preview is not None:
-        record_views(
-            [r for r in preview.kept_referrals + preview.moved_referrals], "person_join_preview"
-        )
+    candidates = [] if reference else _candidates(kept)
+    shown = candidates if preview is None else preview.kept_referrals + preview.moved_referrals
+    if shown:
+        record_views(shown, "person_join_preview")
     status = 422 if message else 200
     return render_template(
         "persons/join.html",
@@ -214,6 +236,7 @@ def join(referral_id: int) -> Any:
         reference=reference,
         message=message,
         preview=preview,
+        candidates=candidates,
         undo_hours=current_app.config["PORTAL_JOIN_UNDO_HOURS"],
     ), status
 

@@ -30,12 +30,23 @@ from ..models import (
     Referral,
     TimelineEvent,
 )
+from ..persons.join import joined_records
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
+
+
+def _details(person: Person) -> dict[str, Any]:
+    return {
+        "naam": person.full_name,
+        "geboortejaar": person.birth_year,
+        "telefoon": person.phone,
+        "e-mail": person.email,
+        "adres": person.address,
+    }
 
 
 def person_export(session: Session, person: Person) -> dict[str, Any]:
@@ -70,13 +81,9 @@ def person_export(session: Session, person: Person) -> dict[str, Any]:
     milestones = rows(Milestone, Milestone.priority)
     events = rows(TimelineEvent, TimelineEvent.at)
     return {
-        "persoon": {
-            "naam": person.full_name,
-            "geboortejaar": person.birth_year,
-            "telefoon": person.phone,
-            "e-mail": person.email,
-            "adres": person.address,
-        },
+        "persoon": _details(person),
+        # Records found to be this same person and joined into it keep their own details.
+        "samengevoegde gegevens": [_details(p) for p in joined_records(session, person)],
         "dossiers": [
             {
                 "nummer": r.reference,

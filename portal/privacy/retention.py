@@ -39,6 +39,7 @@ from ..models import (
     TimelineEvent,
     User,
 )
+from ..persons.join import forget_join_details, joined_records
 from ..referrals.lifecycle import record_event
 from ..search.keys import refresh_search_keys
 from ..settings import get_int
@@ -184,8 +185,11 @@ def _anonymise_person(session: Session, person_id: int, at: datetime) -> None:
         select(Referral).where(Referral.person_id == person_id, Referral.anonymised_at.is_(None))
     ).all()
     if not in_use:
-        _blank_person(person, at)
-        refresh_search_keys(person, session)
+        # Records joined into this person hold the same resident's details: they go too.
+        for record in [person, *joined_records(session, person)]:
+            _blank_person(record, at)
+            refresh_search_keys(record, session)
+        forget_join_details(session, person)
         return
     done = session.scalars(
         select(Referral).where(Referral.person_id == person_id, Referral.anonymised_at.isnot(None))

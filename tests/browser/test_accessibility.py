@@ -156,3 +156,33 @@ def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, wo
     for path in ("/admin/c/kpis/new", "/admin/c/programmes/new", "/admin/c/channels/"):
         page.goto(path)
         assert violations(page) == [], path
+
+
+def test_person_pages_and_the_same_person_question_have_no_violations(page: Page, world):
+    from portal.referrals import lifecycle
+
+    from ..conftest import NOW
+
+    earlier = add_referral(db.session, world, full_name="Rania Haddad")
+    mine = add_referral(db.session, world, full_name="Rania Haddad", email="r@example.org")
+    lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
+    db.session.commit()
+    sign_in(page, world.toeleider.email, "**/queue/")
+    for path in (
+        f"/referrals/{mine.id}/person",
+        f"/referrals/{mine.id}/person/join",
+        f"/referrals/{mine.id}/person/join?reference={earlier.reference}",
+        f"/referrals/{mine.id}/person/join?reference=bestaat-niet",
+    ):
+        page.goto(path)
+        assert violations(page) == [], path
+    page.goto(f"/referrals/{mine.id}/person")
+    page.get_by_label("Telefoon").fill("12")
+    page.get_by_role("button", name="Verbeteringen bewaren").click()
+    page.wait_for_selector(".error")
+    assert violations(page) == []
+    page.get_by_role("button", name="Afmelden").click()
+    log_in(page, world.desk.email)
+    page.get_by_label("Telefoon").press_sequentially("0470123456")
+    page.wait_for_selector("input[name=same_person]")
+    assert violations(page) == []
