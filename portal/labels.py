@@ -108,6 +108,9 @@ EVENT_LABELS = {
     "person_corrected": _l("Gegevens van de persoon verbeterd"),
     "person_joined": _l("Samengevoegd met een andere persoon"),
     "person_unjoined": _l("Samenvoeging ongedaan gemaakt"),
+    "walk_in_held": _l("Gesprek zonder afspraak gehouden"),
+    "conversation_corrected": _l("Verslag van het gesprek verbeterd"),
+    "struck": _l("Doorgehaald"),
 }
 
 PERSON_FIELD_LABELS = {

@@ -246,6 +246,7 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "unclaimed_working_days": "3",
             "retention_closed_months": "24",
             "retention_unreached_months": "12",
+            "backdating_max_days": "30",
         },
     )
     assert response.status_code == 303

@@ -272,6 +272,7 @@ SETTING_LABELS = {
     "retention_unreached_months": _l(
         "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
     ),
+    "backdating_max_days": _l("Achteraf registreren: hoogstens zoveel dagen terug"),
 }
 
 
@@ -300,3 +301,4 @@ class SettingsForm(FlaskForm):
     unclaimed_working_days = _setting_field("unclaimed_working_days", 1, 60)
     retention_closed_months = _setting_field("retention_closed_months", 1, 120)
     retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)
+    backdating_max_days = _setting_field("backdating_max_days", 0, 366)

@@ -6,7 +6,7 @@ done by someone who may work on the file and lands on its timeline.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from ..models import (
 )
 from .channels import channel_for
 from .lifecycle import TransitionRefused, record_event, require_state, require_worker
+from .moments import check_day
 
 S = ReferralState
 AFTER_CONVERSATION = (S.HELD, S.FOLLOWING_UP)
@@ -45,10 +46,7 @@ def refer_to_partner(
     require_worker(referral, actor)
     if not partner.is_partner or not partner.active:
         raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))
-    if not at.date() - timedelta(days=366) <= referred_on <= at.date() + timedelta(days=90):
-        raise TransitionRefused(
-            _l("Kies een datum binnen het afgelopen jaar of de komende drie maanden.")
-        )
+    check_day(session, referral, referred_on, at)
     item = PartnerReferral(
         referral_id=referral.id,
         partner_id=partner.id,
@@ -60,7 +58,11 @@ def refer_to_partner(
         kpi_channel_id=channel_for(session, referral, actor),
     )
     session.add(item)
-    record_event(session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}")
+    event = record_event(
+        session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}"
+    )
+    if referred_on != at.date():
+        event.happened_at = datetime.combine(referred_on, time.min)
     return item
 
 
