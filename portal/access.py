@@ -49,7 +49,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Endpoints anyone may call: logging in and out, static files, and the calendar feed (its
 # secret address is its credential). Every other endpoint declares what it requires.
 PUBLIC_ENDPOINTS = frozenset(
-    {"static", "auth.login", "auth.login_page", "auth.logout", "auth.home", "agenda.feed"}
+    {
+        "static",
+        "auth.login",
+        "auth.login_page",
+        "auth.login_code",
+        "auth.logout",
+        "auth.home",
+        "agenda.feed",
+    }
 )
 # Set on a view function by `requires`: the URL-map test reads it.
 REQUIRED_ATTRIBUTE = "required_permission"
@@ -100,6 +108,13 @@ def requires_login(view: F) -> F:
     guarded = login_required(view)
     setattr(guarded, REQUIRED_ATTRIBUTE, SIGNED_IN)
     return guarded  # type: ignore[return-value]
+
+
+def may_use_second_factor(user: Any) -> bool:
+    """Leads and admins may protect their account with a second factor (an app's codes)."""
+    return bool(getattr(user, "is_authenticated", False)) and bool(
+        set(user.roles) & {Role.LEAD, Role.ADMIN}
+    )
 
 
 def municipality_ids(user: User) -> set[int]:

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, int] = {
     # An attempt, a walk-in conversation or a partner referral may be recorded afterwards
     # with the moment it happened, at most this many days back.
     "backdating_max_days": 30,
+    # A login nobody used for this many minutes ends (polling pages do not count as use).
+    "session_idle_minutes": 60,
 }
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AccessLogEntry, Referral, ReferralState
 
+from .conftest import NOW
 from .factories import add_referral
 
 
@@ -196,13 +198,15 @@ def test_expired_csrf_token_gives_the_form_back_filled_in(as_desk, world):
     assert referral_count() == 1
 
 
-def test_expired_session_keeps_the_form_through_a_new_login(client, world):
+def test_expired_session_keeps_the_form_through_a_new_login(client, world, monkeypatch):
     client.login(world.desk.email)
     token_page = client.get("/desk/").get_data(as_text=True)
     token = re.search(
         r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', token_page
     )
-    client.client.delete_cookie("session")  # the session expired while the person typed
+    # The login ended while the person typed: longer idle than the 60 minutes allowed.
+    later = NOW + timedelta(minutes=61)
+    monkeypatch.setattr(clock, "now", lambda: later)
 
     response = client.client.post("/desk/", data=valid_intake(world, csrf_token=token.group(1)))
     html = response.get_data(as_text=True)

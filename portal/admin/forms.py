@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..auth.passwords import MIN_LENGTH
+from ..auth.forms import PasswordRules
 from ..desk.forms import WholeNumberField
 from ..formtools import options
 from ..labels import (
@@ -45,9 +45,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-PASSWORD_RULE = Length(
-    min=MIN_LENGTH, max=200, message=_l("Een wachtwoord telt minstens %(min)d tekens.")
-)
+PASSWORD_RULE = PasswordRules()
 
 
 class UserForm(FlaskForm):
@@ -273,6 +271,7 @@ SETTING_LABELS = {
         "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
     ),
     "backdating_max_days": _l("Achteraf registreren: hoogstens zoveel dagen terug"),
+    "session_idle_minutes": _l("Afmelden na zoveel minuten zonder activiteit"),
 }
 
 
@@ -302,3 +301,4 @@ class SettingsForm(FlaskForm):
     retention_closed_months = _setting_field("retention_closed_months", 1, 120)
     retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)
     backdating_max_days = _setting_field("backdating_max_days", 0, 366)
+    session_idle_minutes = _setting_field("session_idle_minutes", 5, 480)

@@ -115,7 +115,8 @@ def claim_referral(referral_id: int) -> Any:
         # One fewer waits: the count above the list refreshes itself.
         response.headers["HX-Trigger"] = "queue-changed"
         return response
-    flash(_("Opgenomen: %(name)s.", name=referral.person.full_name))
+    # The reference, not the name: flash messages travel in the session cookie.
+    flash(_("Opgenomen: %(reference)s.", reference=referral.reference))
     return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
 
 
