@@ -54,6 +54,7 @@ from ..models import (
 from ..persons.views import file_section
 from ..viewlog import record_view
 from . import followup, lifecycle, programmes
+from .feed import build_feed
 from .forms import (
     CloseForm,
     ContactAttemptForm,
@@ -70,6 +71,7 @@ from .forms import (
     VersionedForm,
     conversation_form,
 )
+from .record_views import may_record_walk_in
 
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 
@@ -229,6 +231,8 @@ def _render(
             "referrals/detail.html",
             referral=referral,
             events=lifecycle.timeline(db.session, referral),
+            feed=build_feed(db.session, referral, current_user),
+            may_walk_in=may_record_walk_in(referral),
             forms=_forms(referral, **posted),
             may_work=may_work_on(current_user, referral),
             may_reassign=is_lead_for(current_user, referral.municipality_id) and referral.is_open,
@@ -313,6 +317,7 @@ def log_attempt(referral_id: int) -> Any:
             ContactOutcome(form.outcome.data),
             form.note.data,
             clock.now(),
+            happened_at=form.happened_at(),
         ),
     )
 
