@@ -248,6 +248,7 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "retention_unreached_months": "12",
             "backdating_max_days": "30",
             "session_idle_minutes": "60",
+            "desk_reprint_days": "7",
         },
     )
     assert response.status_code == 303

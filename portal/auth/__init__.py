@@ -18,7 +18,7 @@ from ..settings import get_int
 from . import logins
 
 # The key of the Flask session that holds the login token (portal.auth.logins).
-LOGIN_TOKEN_KEY = "login"  # noqa: S105 (a session key name, not a secret)
+LOGIN_TOKEN_KEY = "login"  # noqa: S105 - the name of a session key, not a secret
 
 
 def login_limits() -> logins.Limits:

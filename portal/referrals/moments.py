@@ -39,6 +39,15 @@ S = ReferralState
 WALK_IN_STATES = frozenset({S.NEW, S.CLAIMED, S.CONTACTED})
 
 
+def may_walk_in(referral: Referral, user: User) -> bool:
+    """Whether `user` may record a walk-in on this file now (record_walk_in's own rule)."""
+    if S(referral.state) not in WALK_IN_STATES:
+        return False
+    if referral.state == S.NEW.value:
+        return may_claim(user, referral)
+    return owns_or_leads(user, referral)
+
+
 def max_days_back(session: Session) -> int:
     return get_int(session, "backdating_max_days")
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
-from ..access import Permission, can_view_referral, may_claim, owns_or_leads, requires
+from ..access import Permission, can_view_referral, owns_or_leads, requires
 from ..extensions import db
 from ..models import (
     Conversation,
@@ -28,7 +28,6 @@ from ..models import (
     Need,
     NeedCategory,
     Referral,
-    ReferralState,
     Signal,
     Theme,
     TimelineEvent,
@@ -110,15 +109,6 @@ def _walk_in_form(referral: Referral, **kwargs: Any) -> Any:
     return form
 
 
-def may_record_walk_in(referral: Referral) -> bool:
-    """Whether the current user may record a walk-in on this file now."""
-    if ReferralState(referral.state) not in moments.WALK_IN_STATES:
-        return False
-    if referral.state == ReferralState.NEW.value:
-        return may_claim(current_user, referral)
-    return owns_or_leads(current_user, referral)
-
-
 def _conversation_data(form: Any) -> dict[str, Any]:
     """The themes, answers, needs and signals typed into a conversation form."""
     data = form.data
@@ -152,7 +142,7 @@ def _conversation_data(form: Any) -> dict[str, Any]:
 def walk_in(referral_id: int) -> Any:
     """Record a conversation held on the spot, without an appointment, with its moment."""
     referral = _visible_referral(referral_id)
-    if not may_record_walk_in(referral):
+    if not moments.may_walk_in(referral, current_user):
         return _refused(referral, _("Gesprek zonder afspraak"), NO_WALK_IN)
     now = clock.now()
     days = moments.max_days_back(db.session)
