@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
+    from .referrals.record_views import bp as records_bp
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
     from .search.views import bp as search_bp
@@ -124,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(persons_bp)
+    app.register_blueprint(records_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -110,6 +110,9 @@ EVENT_LABELS = {
     "person_corrected": _l("Gegevens van de persoon verbeterd"),
     "person_joined": _l("Samengevoegd met een andere persoon"),
     "person_unjoined": _l("Samenvoeging ongedaan gemaakt"),
+    "walk_in_held": _l("Gesprek zonder afspraak gehouden"),
+    "conversation_corrected": _l("Verslag van het gesprek verbeterd"),
+    "struck": _l("Doorgehaald"),
 }
 
 PERSON_FIELD_LABELS = {
@@ -311,6 +314,10 @@ ACCESS_ACTION_LABELS = {
     "person_edit": _l("gegevens van de persoon geopend om te verbeteren"),
     "person_history": _l("getoond als ander dossier van dezelfde persoon"),
     "person_join_preview": _l("getoond in een voorstel om personen samen te voegen"),
+    "walk_in": _l("geopend om een gesprek zonder afspraak te registreren"),
+    "strike": _l("geopend om iets door te halen"),
+    "conversation": _l("verslag van een gesprek gelezen"),
+    "conversation_edit": _l("verslag van een gesprek geopend om te verbeteren"),
 }
 
 ADMIN_ACTION_LABELS = {

@@ -458,10 +458,27 @@ class TimelineEvent(db.Model):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str | None] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text)
+    # `at` is when it was recorded; `happened_at` when it happened, if that was earlier.
+    happened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The contact attempt this event records, so that striking one strikes the other.
+    contact_attempt_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contact_attempt.id", ondelete="SET NULL")
+    )
+    # Logged by mistake: struck through with a reason, never deleted.
+    struck_at: Mapped[datetime | None] = mapped_column(DateTime)
+    struck_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    struck_reason: Mapped[str | None] = mapped_column(Text)
 
-    actor: Mapped[User] = relationship()
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
+    struck_by: Mapped[User | None] = relationship(foreign_keys=[struck_by_id])
+    contact_attempt: Mapped[ContactAttempt | None] = relationship()
 
     __table_args__ = (Index("ix_timeline_event_referral_at", "referral_id", "at"),)
+
+    @property
+    def moment(self) -> datetime:
+        """When it happened: the moment given, or else when it was recorded."""
+        return self.happened_at or self.at
 
 
 class ContactAttempt(db.Model):
@@ -476,8 +493,14 @@ class ContactAttempt(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     # The KPI channel at the time of the attempt (see portal/referrals/channels.py).
     kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    # `at` is when the attempt happened (the reports count it); this is when it was typed in.
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Logged by mistake: struck through with a reason, never deleted; the reports skip it.
+    struck_at: Mapped[datetime | None] = mapped_column(DateTime)
+    struck_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    struck_reason: Mapped[str | None] = mapped_column(Text)
 
-    actor: Mapped[User] = relationship()
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
     referral: Mapped[Referral] = relationship()
 
     __table_args__ = (
@@ -619,12 +642,45 @@ class Conversation(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    # Held on the spot (a walk-in at desk duty), without an appointment made beforehand.
+    walk_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime)
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
+    recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
     themes: Mapped[list[Theme]] = relationship(
         secondary=conversation_themes, order_by=Theme.position
     )
     answers: Mapped[list[MonitoringAnswer]] = relationship(cascade="all, delete-orphan")
     needs: Mapped[list[Need]] = relationship(cascade="all, delete-orphan")
+    revisions: Mapped[list[ConversationRevision]] = relationship(
+        cascade="all, delete-orphan", order_by="ConversationRevision.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ConversationRevision(db.Model):
+    """An earlier version of a corrected conversation record, kept as it was."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    held_on: Mapped[date] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # The themes as they were named then, so that the old version reads as it was.
+    themes_text: Mapped[str] = mapped_column(Text)
+    # Who wrote this version and when (the first recording or an earlier correction).
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    written_at: Mapped[datetime] = mapped_column(DateTime)
+    replaced_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    replaced_at: Mapped[datetime] = mapped_column(DateTime)
+
+    written_by: Mapped[User] = relationship(foreign_keys=[written_by_id])
+    replaced_by: Mapped[User] = relationship(foreign_keys=[replaced_by_id])
 
 
 class MonitoringAnswer(db.Model):

@@ -246,6 +246,7 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "unclaimed_working_days": "3",
             "retention_closed_months": "24",
             "retention_unreached_months": "12",
+            "backdating_max_days": "30",
             "session_idle_minutes": "60",
             "desk_reprint_days": "7",
         },

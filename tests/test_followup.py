@@ -248,10 +248,13 @@ def test_partner_referral_and_task_from_the_page(client, world, catalogue):
     assert "Bellen of ze er was" in mine
 
 
-@pytest.mark.parametrize("day", [date(1900, 1, 1), date(9999, 12, 31)])
-def test_partner_referral_date_must_be_plausible(app, world, catalogue, day):
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [(date(1900, 1, 1), "vóór de registratie"), (date(9999, 12, 31), "in de toekomst")],
+)
+def test_partner_referral_date_must_be_plausible(app, world, catalogue, day, message):
     referral = held(world)
-    with pytest.raises(TransitionRefused, match="binnen het afgelopen jaar"):
+    with pytest.raises(TransitionRefused, match=message):
         followup.refer_to_partner(
             db.session, referral, world.toeleider, world.partner, catalogue["themes"][0], day, NOW
         )

@@ -270,6 +270,7 @@ SETTING_LABELS = {
     "retention_unreached_months": _l(
         "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
     ),
+    "backdating_max_days": _l("Achteraf registreren: hoogstens zoveel dagen terug"),
     "session_idle_minutes": _l("Afmelden na zoveel minuten zonder activiteit"),
     "desk_reprint_days": _l("Loket: eigen registraties van zoveel dagen terugvinden"),
 }
@@ -300,5 +301,6 @@ class SettingsForm(FlaskForm):
     unclaimed_working_days = _setting_field("unclaimed_working_days", 1, 60)
     retention_closed_months = _setting_field("retention_closed_months", 1, 120)
     retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)
+    backdating_max_days = _setting_field("backdating_max_days", 0, 366)
     session_idle_minutes = _setting_field("session_idle_minutes", 5, 480)
     desk_reprint_days = _setting_field("desk_reprint_days", 1, 31)

@@ -79,6 +79,7 @@ def due_for_anonymisation(session: Session, at: datetime) -> Due:
             ~exists().where(
                 ContactAttempt.referral_id == Referral.id,
                 ContactAttempt.outcome == ContactOutcome.REACHED.value,
+                ContactAttempt.struck_at.is_(None),
             ),
             ~exists().where(Conversation.referral_id == Referral.id),
             ~exists().where(

@@ -36,6 +36,7 @@ def log_attempt(referral_id: int) -> Any:
             ContactOutcome(form.outcome.data),
             form.note.data,
             clock.now(),
+            happened_at=form.happened_at(),
         ),
     )
 

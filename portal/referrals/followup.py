@@ -6,7 +6,7 @@ done by someone who may work on the file and lands on its timeline.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from ..models import (
 )
 from .channels import channel_for
 from .lifecycle import Action, TransitionRefused, check, record_event
+from .moments import check_day
 
 
 def refer_to_partner(
@@ -40,10 +41,7 @@ def refer_to_partner(
     check(Action.REFER_TO_PARTNER, referral, actor)
     if not partner.is_partner or not partner.active:
         raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))
-    if not at.date() - timedelta(days=366) <= referred_on <= at.date() + timedelta(days=90):
-        raise TransitionRefused(
-            _l("Kies een datum binnen het afgelopen jaar of de komende drie maanden.")
-        )
+    check_day(session, referral, referred_on, at)
     item = PartnerReferral(
         referral_id=referral.id,
         partner_id=partner.id,
@@ -55,7 +53,11 @@ def refer_to_partner(
         kpi_channel_id=channel_for(session, referral, actor),
     )
     session.add(item)
-    record_event(session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}")
+    event = record_event(
+        session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}"
+    )
+    if referred_on != at.date():
+        event.happened_at = datetime.combine(referred_on, time.min)
     return item
 
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    Field,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..admin.forms import CheckboxesField
 from ..desk.forms import DayField, WholeNumberField
@@ -43,6 +53,18 @@ class ContactAttemptForm(VersionedForm):
         _l("Notitie"),
         validators=[Optional(), Length(max=500, message=_l("Hoogstens %(max)d tekens."))],
     )
+    # An attempt recorded afterwards: when it happened (empty: now).
+    happened_on = DayField(_l("Gebeurd op (leeg: nu)"), validators=[Optional()])
+    happened_time = TimeField(_l("Om"), validators=[Optional()])
+
+    def validate_happened_time(self, field: TimeField) -> None:
+        if self.happened_on.data and not field.data:
+            raise ValidationError(_l("Vul ook een uur in."))
+
+    def happened_at(self) -> datetime | None:
+        if not self.happened_on.data or not self.happened_time.data:
+            return None
+        return datetime.combine(self.happened_on.data, self.happened_time.data)
 
 
 class OfferForm(VersionedForm):
@@ -118,11 +140,14 @@ def conversation_form(
     themes: list[tuple[int, str]],
     parameters: list[MonitoringParameter],
     categories: list[tuple[int, str]],
+    base: type[FlaskForm] | None = None,
     **kwargs: object,
 ) -> FlaskForm:
-    """The record of a held conversation, with this municipality's monitoring questions."""
+    """The record of a held conversation, with this municipality's monitoring questions.
 
-    class ConversationForm(VersionedForm):
+    `base` adds fields of its own (the walk-in's moment and place)."""
+
+    class ConversationForm(base or VersionedForm):  # type: ignore[misc,valid-type]
         held_on = DayField(
             _l("Gesprek gehouden op"), validators=[InputRequired(_l("Vul een datum in."))]
         )

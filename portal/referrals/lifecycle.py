@@ -427,12 +427,22 @@ def log_contact_attempt(
     outcome: ContactOutcome,
     note: str | None,
     at: datetime,
+    happened_at: datetime | None = None,
 ) -> ContactAttempt:
-    """Record one attempt to reach the person; the Nth unreached one asks for a letter."""
+    """Record one attempt to reach the person; the Nth unreached one asks for a letter.
+
+    `happened_at` is the moment of an attempt recorded afterwards (see moments.py).
+    """
     check(Action.CONTACT_ATTEMPT, referral, actor)
+    if happened_at is not None:
+        # moments.py builds on this module, so it is imported when needed.
+        from .moments import check_moment
+
+        check_moment(session, referral, happened_at, at)
     attempt = ContactAttempt(
         referral_id=referral.id,
-        at=at,
+        at=happened_at or at,
+        recorded_at=at,
         actor_id=actor.id,
         channel=channel.value,
         outcome=outcome.value,
@@ -449,7 +459,7 @@ def log_contact_attempt(
             referral.state = S.CONTACTED.value
     if outcome is ContactOutcome.DECLINED:
         referral.conversation_accepted = False
-    record_event(
+    event = record_event(
         session,
         referral,
         actor,
@@ -458,6 +468,8 @@ def log_contact_attempt(
         f"{channel.value}:{outcome.value}",
         from_state=before if referral.state != before else None,
     )
+    event.happened_at = happened_at
+    event.contact_attempt = attempt
     threshold = get_int(session, "letter_after_unreached_attempts")
     if (
         outcome in UNREACHED_OUTCOMES
@@ -488,18 +500,18 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
     if not referral.needs_letter:
         raise TransitionRefused(_l("Voor deze persoon staat geen brief klaar."))
     referral.needs_letter = False
-    session.add(
-        ContactAttempt(
-            referral_id=referral.id,
-            at=at,
-            actor_id=actor.id,
-            channel=ContactChannel.LETTER.value,
-            outcome=ContactOutcome.CALL_BACK.value,
-            note=None,
-            kpi_channel_id=channel_for(session, referral, actor),
-        )
+    letter = ContactAttempt(
+        referral_id=referral.id,
+        at=at,
+        recorded_at=at,
+        actor_id=actor.id,
+        channel=ContactChannel.LETTER.value,
+        outcome=ContactOutcome.CALL_BACK.value,
+        note=None,
+        kpi_channel_id=channel_for(session, referral, actor),
     )
-    record_event(session, referral, actor, at, "letter_sent")
+    session.add(letter)
+    record_event(session, referral, actor, at, "letter_sent").contact_attempt = letter
 
 
 class Settle(enum.StrEnum):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, extract, func, select
+from sqlalchemy import and_, case, exists, extract, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import (
@@ -34,7 +34,8 @@ REACHED_HOW_LABELS = {
 
 RULE_REACHED = _l(
     "Bereikt: elke doorverwijzing telt één keer, in de maand van het eerste contact met "
-    "resultaat 'bereikt' (ook een afspraak die aan het loket gemaakt werd). Hoe: aan het loket "
+    "resultaat 'bereikt' (ook een afspraak die aan het loket gemaakt werd), op het moment "
+    "waarop het plaatsvond; een doorgehaalde contactpoging telt niet. Hoe: aan het loket "
     "als dat contact aan het loket was; anders na een brief als er eerder een uitnodigingsbrief "
     "verstuurd werd; anders via een partner als een partner de persoon doorverwees; anders "
     "telefonisch."
@@ -74,12 +75,22 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 
+def _before(earlier, later):  # type: ignore[no-untyped-def]
+    """`earlier` happened before `later`; of two at the same moment, the one recorded first.
+
+    Attempts recorded afterwards carry the moment they happened, so the order of the ids is
+    not the order of the moments.
+    """
+    return or_(earlier.at < later.at, and_(earlier.at == later.at, earlier.id < later.id))
+
+
 def first_reached_in(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
     """The contact attempts made in [start, end) that were their referral's first 'reached'.
 
     Returns the attempts' alias and the condition that selects them. Only attempts in the
-    period are read: an earlier 'reached' attempt (a smaller id) of the same referral rules
-    an attempt out, so the rule stays "the first reached attempt, by id".
+    period are read: an earlier 'reached' attempt of the same referral rules an attempt out,
+    so the rule stays "the first reached attempt, by the moment it happened". Attempts struck
+    through as logged by mistake do not count, and do not rule others out.
     """
     reaching = aliased(ContactAttempt, name="reaching")
     earlier = aliased(ContactAttempt, name="earlier_reached")
@@ -87,10 +98,15 @@ def first_reached_in(start: datetime, end: datetime):  # type: ignore[no-untyped
     first = ~exists().where(
         earlier.referral_id == reaching.referral_id,
         earlier.outcome == reached,
-        earlier.id < reaching.id,
+        earlier.struck_at.is_(None),
+        _before(earlier, reaching),
     )
     return reaching, and_(
-        reaching.outcome == reached, reaching.at >= start, reaching.at < end, first
+        reaching.outcome == reached,
+        reaching.struck_at.is_(None),
+        reaching.at >= start,
+        reaching.at < end,
+        first,
     )
 
 
@@ -118,7 +134,8 @@ def reached_statement(  # type: ignore[no-untyped-def]
         and_(
             earlier_letter.referral_id == reaching.referral_id,
             earlier_letter.channel == ContactChannel.LETTER.value,
-            earlier_letter.id < reaching.id,
+            earlier_letter.struck_at.is_(None),
+            _before(earlier_letter, reaching),
         )
     )
     how = case(
