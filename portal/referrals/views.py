@@ -283,6 +283,11 @@ def _act(
     try:
         result = action(referral)
         db.session.commit()
+    except lifecycle.NeedsConfirmation as asked:
+        db.session.rollback()
+        db.session.refresh(referral)
+        form.confirmation_asked = asked.message  # type: ignore[attr-defined]
+        return _render(referral, 409, conflict=asked.message, **{name: form})
     except lifecycle.TransitionRefused as refused:
         db.session.rollback()
         db.session.refresh(referral)
@@ -419,6 +424,7 @@ def schedule(referral_id: int) -> Any:
             form.place.data or "",
             bool(form.interpreter.data),
             clock.now(),
+            confirmed_outside=bool(form.confirm_outside.data),
         )
 
     return _act(referral_id, "schedule", form, action)
@@ -478,6 +484,7 @@ def reschedule(referral_id: int, appointment_id: int) -> Any:
             form.minutes.data,
             form.place.data or "",
             clock.now(),
+            confirmed_outside=bool(form.confirm_outside.data),
         ),
     )
 
