@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from ..access import in_my_municipalities
 from ..models import (
+    OPEN_STATES,
     Appointment,
     AppointmentStatus,
     ContactAttempt,
@@ -100,11 +101,16 @@ def tasks_due(session: Session, user: User, day: date) -> list[FollowUpTask]:
     return list(session.scalars(stmt))
 
 
+# Listed rather than "not closed, not new", so that the owner and state index reads only
+# the open files and skips the years of closed ones.
+WORKED_STATES = [s for s in OPEN_STATES if s != ReferralState.NEW.value]
+
+
 def _mine(user: User):  # type: ignore[no-untyped-def]
     return and_(
         Referral.owner_id == user.id,
+        Referral.state.in_(WORKED_STATES),
         in_my_municipalities(user),
-        Referral.state.not_in([ReferralState.CLOSED.value, ReferralState.NEW.value]),
     )
 
 
@@ -113,8 +119,10 @@ def call_backs(session: Session, user: User) -> list[Referral]:
 
     A letter is recorded with that outcome too, but then the resident is the one to call.
     """
+    # The last attempt of each of the user's own files only, not of every file in the table.
     last = (
         select(ContactAttempt.referral_id, func.max(ContactAttempt.id).label("last_id"))
+        .where(ContactAttempt.referral_id.in_(select(Referral.id).where(_mine(user))))
         .group_by(ContactAttempt.referral_id)
         .subquery()
     )
