@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
 
-.PHONY: run test test-pg lint install install-dev migrate messages clean
+.PHONY: run test test-pg lint audit install install-dev migrate messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,9 +35,14 @@ lint: install-dev
 	$(BIN)/ruff check portal tests benchmarks
 	$(BIN)/ruff format --check portal tests benchmarks
 
+# Known vulnerabilities in the installed dependencies, from PyPI's advisory data. The portal
+# itself is installed editable and is not on PyPI: skipped.
+audit: install-dev
+	$(BIN)/pip-audit --skip-editable --progress-spinner off
+
 # The whole suite on SQLite (browser scenarios included); then, when
 # PORTAL_TEST_DATABASE_URL names a PostgreSQL database, the whole suite again on it.
-test: install-dev lint
+test: install-dev lint audit
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-pg; fi
 

@@ -137,7 +137,12 @@ def system_user(session: Session) -> User:
     user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
     if user is None:
         # "!" is no Argon2 hash: no password verifies against it.
-        user = User(email=SYSTEM_EMAIL, full_name="Onthaalportaal", password_hash="!", active=False)
+        user = User(
+            email=SYSTEM_EMAIL,
+            full_name="Onthaalportaal",
+            password_hash="!",  # noqa: S106 -- not a password: the mark of an account without one
+            active=False,
+        )
         user.roles = set()
         session.add(user)
         session.flush()

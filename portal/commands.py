@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from . import clock
 from .accounts import AccountError, create_user, system_user
-from .auth.passwords import MIN_LENGTH
+from .auth.passwords import password_problem
 from .demo import DEMO_PASSWORD, demo_logins, seed_demo
 from .extensions import db
 from .models import Municipality, Role, User
@@ -38,8 +38,9 @@ def register(app: Flask) -> None:
         password: str,
     ) -> None:
         """Create a user account."""
-        if len(password) < MIN_LENGTH:
-            raise click.UsageError(f"The password needs at least {MIN_LENGTH} characters.")
+        problem = password_problem(password, email)
+        if problem:
+            raise click.UsageError(problem)
         ids = list(
             db.session.scalars(
                 select(Municipality.id).where(Municipality.nis_code.in_(municipalities))

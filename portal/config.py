@@ -37,8 +37,13 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("PORTAL_SECURE_COOKIES", "0") == "1",
         "REMEMBER_COOKIE_SECURE": os.environ.get("PORTAL_SECURE_COOKIES", "0") == "1",
+        # A login ends on the server after this long, however active (portal.auth.logins);
+        # the cookie lives a day longer so that an ended login still says whose form it was.
+        "PORTAL_SESSION_LIFETIME": timedelta(
+            hours=int(os.environ.get("PORTAL_SESSION_HOURS", "12"))
+        ),
         "PERMANENT_SESSION_LIFETIME": timedelta(
-            minutes=int(os.environ.get("PORTAL_SESSION_MINUTES", "480"))
+            hours=int(os.environ.get("PORTAL_SESSION_HOURS", "12")) + 24
         ),
         # The CSRF token lives as long as the login session; an expired one is handled
         # by giving the form back filled in (see portal.forms).
@@ -54,7 +59,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # Several app processes must share one store (e.g. redis://host:6379) for the limits
         # to hold across them; memory:// suits the single-process default.
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        # Login attempts per account (from any address) and per address (for any account).
         "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
+        "PORTAL_LOGIN_ADDRESS_LIMIT": os.environ.get("PORTAL_LOGIN_ADDRESS_LIMIT", "30 per minute"),
         # How long a join of two persons may still be undone.
         "PORTAL_JOIN_UNDO_HOURS": int(os.environ.get("PORTAL_JOIN_UNDO_HOURS", "24")),
         # How often one desk worker may ask whether a resident was here before.

@@ -49,7 +49,7 @@ from .referrals.lifecycle import priority_at
 from .search.keys import refresh_search_keys
 from .settings import queue_weights
 
-DEMO_PASSWORD = "demo-wachtwoord"
+DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 -- the demo data's published password
 DEMO_DOMAIN = "lindeveld.be"
 MUNICIPALITIES = [("Lindeveld", "99991"), ("Beekmere", "99992")]
 SERVICES = ["Onthaal", "Burgerzaken", "Vreemdelingendienst", "Integratiedienst", "Sociale dienst"]
@@ -193,7 +193,7 @@ def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
     """Load the demo data once; return False when it was already there."""
     if session.scalar(select(Municipality).where(Municipality.nis_code == MUNICIPALITIES[0][1])):
         return False
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 -- seeded for repeatable demo data, not for secrets
     municipalities = [Municipality(name=n, nis_code=c) for n, c in MUNICIPALITIES]
     session.add_all(municipalities)
     services = {

@@ -32,10 +32,9 @@ csrf = CSRFProtect()
 babel = Babel()
 
 
-def _login_attempt_key() -> str:
-    # Per address and account: one desk PC cannot guess at many accounts, nor many PCs at one.
-    email = (request.form.get("email") or "").strip().casefold()
-    return f"{request.remote_addr}|{email}"
+def _address_key() -> str:
+    # Each limited route names its own keys (portal.auth.views): per account, per address.
+    return str(request.remote_addr)
 
 
-limiter = Limiter(_login_attempt_key, default_limits=[])
+limiter = Limiter(_address_key, default_limits=[])

@@ -45,8 +45,13 @@ def ascii_int(text: str | None, maximum: int = MAX_RECORD_ID) -> int | None:
 
 
 def _cleaned(values: MultiDict[str, str], one_line: bool) -> ImmutableMultiDict[str, str]:
+    # A multipart part with broken headers has no name: it is no field of any form.
     return ImmutableMultiDict(
-        [(clean_text(k, True), clean_text(v, one_line)) for k, v in values.items(multi=True)]
+        [
+            (clean_text(k, True), clean_text(v, one_line))
+            for k, v in values.items(multi=True)
+            if isinstance(k, str) and isinstance(v, str)
+        ]
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -169,6 +170,12 @@ class User(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The user's team, as a channel of the KPI breakdown.
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    # Set when an admin chose the password: the user must pick their own at the next login.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # The second factor's shared secret, encrypted (portal.auth.secrets); None: no second factor.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
 
     service: Mapped[Service | None] = relationship()
     channel: Mapped[Channel | None] = relationship()
@@ -382,6 +389,34 @@ class AccessLogEntry(db.Model):
         Index("ix_access_log_entry_user_at", "user_id", "at"),
         Index("ix_access_log_entry_at", "at"),
     )
+
+
+class LoginSession(db.Model):
+    """One login on one browser; the cookie carries only a token whose hash is the id.
+
+    The server decides whether a session still holds: logged out, revoked by a password
+    change or an admin, idle too long or past its absolute lifetime.
+    """
+
+    # SHA-256 of the random token in the session cookie, so that reading this table does not
+    # give anyone a usable session.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A password login that still waits for the second factor holds no access yet.
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the second factor when the phone is lost."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class AdminLogEntry(db.Model):

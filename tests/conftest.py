@@ -22,10 +22,17 @@ from .factories import PASSWORD, World, build_world
 os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
 
 NOW = datetime(2026, 11, 26, 10, 15)
+# Lines a test wants in the run's summary (the fuzz test's number of inputs tried).
+FUZZ_REPORT = pytest.StashKey[list[str]]()
 
 
 def pytest_report_header() -> str:
     return f"database backend: {backend()}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for line in terminalreporter.config.stash.get(FUZZ_REPORT, []):
+        terminalreporter.write_line(line)
 
 
 def backend() -> str:

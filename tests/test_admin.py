@@ -55,7 +55,7 @@ def test_duplicate_email_short_password_and_no_role_are_refused_in_dutch(client,
     as_admin(client, world)
     for changes, message in [
         ({"email": world.desk.email}, "Er is al een gebruiker met dit e-mailadres."),
-        ({"password": "kort"}, "Een wachtwoord telt minstens 10 tekens."),
+        ({"password": "kort"}, "Een wachtwoord telt minstens 12 tekens."),
         ({"roles": "superuser"}, None),
     ]:
         form = new_user_form(world, **changes)
@@ -246,6 +246,8 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "unclaimed_working_days": "3",
             "retention_closed_months": "24",
             "retention_unreached_months": "12",
+            "session_idle_minutes": "60",
+            "desk_reprint_days": "7",
         },
     )
     assert response.status_code == 303

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import AccessLogEntry, Referral, ReferralState
 
+from .conftest import NOW
 from .factories import add_referral
 
 
@@ -196,13 +198,15 @@ def test_expired_csrf_token_gives_the_form_back_filled_in(as_desk, world):
     assert referral_count() == 1
 
 
-def test_expired_session_keeps_the_form_through_a_new_login(client, world):
+def test_expired_session_keeps_the_form_through_a_new_login(client, world, monkeypatch):
     client.login(world.desk.email)
     token_page = client.get("/desk/").get_data(as_text=True)
     token = re.search(
         r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', token_page
     )
-    client.client.delete_cookie("session")  # the session expired while the person typed
+    # The login ended while the person typed: longer idle than the 60 minutes allowed.
+    later = NOW + timedelta(minutes=61)
+    monkeypatch.setattr(clock, "now", lambda: later)
 
     response = client.client.post("/desk/", data=valid_intake(world, csrf_token=token.group(1)))
     html = response.get_data(as_text=True)
@@ -308,9 +312,13 @@ def test_desk_worker_sees_only_what_they_registered_today(as_desk, world):
 def test_desk_worker_cannot_open_a_colleagues_or_yesterdays_file(as_desk, world):
     colleague = add_referral(db.session, world, by=world.other_desk)
     yesterday = add_referral(db.session, world, by=world.desk, at=datetime(2026, 11, 25, 9, 0))
-    for referral in (colleague, yesterday):
-        assert as_desk.get(f"/desk/referrals/{referral.id}/slip").status_code == 404
+    last_week = add_referral(db.session, world, by=world.desk, at=datetime(2026, 11, 19, 9, 0))
+    for referral in (colleague, yesterday, last_week):
         assert as_desk.get(f"/referrals/{referral.id}").status_code == 404
+    # Only the slip of one's own registration, within the reprint period (7 days by default).
+    assert as_desk.get(f"/desk/referrals/{yesterday.id}/slip").status_code == 200
+    for referral in (colleague, last_week):
+        assert as_desk.get(f"/desk/referrals/{referral.id}/slip").status_code == 404
 
 
 def test_opening_a_slip_is_logged(as_desk, world):

@@ -191,22 +191,22 @@ def test_new_referrals_are_those_in_my_languages_since_my_last_visit(client, wor
     # On a first visit every referral that still waits in my languages counts as new.
     assert _section(first, "new") == ["Oud Wachtend"]
 
-    moment["now"] = NOW + timedelta(hours=2)
+    moment["now"] = NOW + timedelta(minutes=45)
     add_referral(
         db.session,
         world,
         full_name="Nieuw Sindsdien",
         phone="+32470123460",
-        at=NOW + timedelta(hours=1),
+        at=NOW + timedelta(minutes=20),
     )
     second = client.get("/today/").get_data(as_text=True)
     assert _section(second, "new") == ["Nieuw Sindsdien"]
     assert _heading(second, "new") == "1 nieuwe doorverwijzing in mijn talen"
     # A reload in the same sitting keeps the list.
-    moment["now"] = NOW + timedelta(hours=2, minutes=5)
+    moment["now"] = NOW + timedelta(minutes=50)
     assert _section(client.get("/today/").get_data(as_text=True), "new") == ["Nieuw Sindsdien"]
 
-    moment["now"] = NOW + timedelta(hours=4)
+    moment["now"] = NOW + timedelta(minutes=95)
     third = client.get("/today/").get_data(as_text=True)
     assert _section(third, "new") == []
     assert _heading(third, "new") == "0 nieuwe doorverwijzingen in mijn talen"

@@ -25,7 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..auth.passwords import MIN_LENGTH
+from ..auth.forms import PasswordRules
 from ..desk.forms import WholeNumberField
 from ..formtools import options
 from ..labels import (
@@ -45,9 +45,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-PASSWORD_RULE = Length(
-    min=MIN_LENGTH, max=200, message=_l("Een wachtwoord telt minstens %(min)d tekens.")
-)
+PASSWORD_RULE = PasswordRules()
 
 
 class UserForm(FlaskForm):
@@ -272,6 +270,8 @@ SETTING_LABELS = {
     "retention_unreached_months": _l(
         "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
     ),
+    "session_idle_minutes": _l("Afmelden na zoveel minuten zonder activiteit"),
+    "desk_reprint_days": _l("Loket: eigen registraties van zoveel dagen terugvinden"),
 }
 
 
@@ -300,3 +300,5 @@ class SettingsForm(FlaskForm):
     unclaimed_working_days = _setting_field("unclaimed_working_days", 1, 60)
     retention_closed_months = _setting_field("retention_closed_months", 1, 120)
     retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)
+    session_idle_minutes = _setting_field("session_idle_minutes", 5, 480)
+    desk_reprint_days = _setting_field("desk_reprint_days", 1, 31)

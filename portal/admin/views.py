@@ -20,6 +20,8 @@ from .. import clock
 from ..access import Permission, requires
 from ..accounts import AccountError, create_user, email_taken, toeleiders_of, update_user
 from ..audit import Change, changes_between, log_admin_action
+from ..auth import second_factor
+from ..auth.logins import end_all_logins
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..formtools import CsrfForm, first_error, options, record_id
@@ -679,6 +681,9 @@ def user_toggle_active(user_id: int) -> Any:
         return redirect(url_for("admin.users"), code=303)
     if CsrfForm().validate():
         person.active = not person.active
+        if not person.active:
+            # A deactivated account's open logins end now, and stay ended if it comes back.
+            end_all_logins(db.session, user_id=person.id, at=clock.now())
         _log(
             "user.activate" if person.active else "user.deactivate",
             "user",
@@ -700,15 +705,61 @@ def user_password(user_id: int) -> Any:
         flash(_("Uw eigen wachtwoord wijzigt u via uw eigen account, niet hier."))
         return redirect(url_for("admin.users"), code=303)
     form = PasswordResetForm(formdata=None) if request.method == "GET" else PasswordResetForm()
+    form.rules_email = person.email
     if request.method == "POST" and form.validate():
         person.password_hash = hash_password(form.password.data or "")
+        # The admin knows this password: it opens the account once, to choose a new one.
+        person.must_change_password = True
+        end_all_logins(db.session, user_id=person.id, at=clock.now())
         # The value itself is never logged, only that it changed.
         _log("user.password", "user", person.id, person.full_name)
         db.session.commit()
-        flash(_("Nieuw wachtwoord ingesteld voor %(name)s.", name=person.full_name))
+        flash(
+            _(
+                "Nieuw wachtwoord ingesteld voor %(name)s. Bij de volgende aanmelding kiest "
+                "die zelf een nieuw; alle open sessies zijn afgemeld.",
+                name=person.full_name,
+            )
+        )
         return redirect(url_for("admin.users"), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("admin/password_form.html", form=form, person=person), status
+
+
+@bp.post("/users/<int:user_id>/sessions")
+@requires(Permission.ADMINISTER)
+def user_end_logins(user_id: int) -> Any:
+    """Log a user out on every device (a lost laptop, a shared PC left logged in)."""
+    person = db.session.get(User, user_id) or abort(404)
+    if CsrfForm().validate():
+        ended = end_all_logins(db.session, user_id=person.id, at=clock.now())
+        _log("user.sessions_revoked", "user", person.id, person.full_name)
+        db.session.commit()
+        flash(
+            ngettext(
+                "%(num)d sessie afgemeld voor %(name)s.",
+                "%(num)d sessies afgemeld voor %(name)s.",
+                ended,
+                name=person.full_name,
+            )
+        )
+    return redirect(url_for("admin.user_edit", user_id=person.id), code=303)
+
+
+@bp.post("/users/<int:user_id>/second-factor")
+@requires(Permission.ADMINISTER)
+def user_reset_second_factor(user_id: int) -> Any:
+    """Turn off a user's second factor when their phone is lost; they set it up again."""
+    person = db.session.get(User, user_id) or abort(404)
+    if person.id == current_user.id:
+        flash(_("Uw eigen tweede stap beheert u via uw eigen account, niet hier."))
+    elif CsrfForm().validate() and person.totp_secret:
+        second_factor.disable(db.session, person)
+        end_all_logins(db.session, user_id=person.id, at=clock.now())
+        _log("user.totp_reset", "user", person.id, person.full_name)
+        db.session.commit()
+        flash(_("Tweede stap uitgeschakeld voor %(name)s.", name=person.full_name))
+    return redirect(url_for("admin.user_edit", user_id=person.id), code=303)
 
 
 @bp.route("/privacy-notice", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """page visits: what is new since a user's last visit
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0016
 Create Date: 2026-12-02 16:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0018'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
