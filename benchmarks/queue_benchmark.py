@@ -570,6 +570,8 @@ def main() -> None:
             (f"/queue/?all=1&page={deep}", get({"all": "1", "page": str(deep)}), has_rows),
             (f"/queue/?q={surname_prefix}", get({"q": surname_prefix}), has_rows),
             (f"/queue/?q={phone}", get({"q": phone}), has_rows),
+            ("/today/ (the toeleider's Vandaag)", lambda: client.get("/today/"), bool),
+            ("/agenda/week (own week grid)", lambda: client.get("/agenda/week"), bool),
             (
                 "/queue/ htmx refresh (queue-list)",
                 get({}, {"HX-Request": "true", "HX-Target": "queue-list"}),

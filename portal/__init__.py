@@ -112,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from .referrals.views import bp as referrals_bp
     from .reports.views import bp as reports_bp
     from .search.views import bp as search_bp
+    from .today.views import bp as today_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(desk_bp)
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(persons_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(today_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -173,7 +173,7 @@ def home_endpoint(user: Any) -> str:
     if can(user, Permission.LEAD_TEAM):
         return "lead.today"
     if can(user, Permission.WORK_QUEUE):
-        return "queue.index"
+        return "today.index"
     if can(user, Permission.INTAKE):
         return "desk.intake"
     if can(user, Permission.ADMINISTER):

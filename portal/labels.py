@@ -307,6 +307,8 @@ ACCESS_ACTION_LABELS = {
     "agenda": _l("in de agenda"),
     "calendar_feed": _l("in het agenda-abonnement"),
     "today": _l("in Vandaag"),
+    "my_day": _l("in Vandaag van de toeleider"),
+    "agenda_week": _l("in het weekrooster"),
     "lead_list": _l("in een lijst van de teamverantwoordelijke"),
     "toeleider_files": _l("in de dossiers van een toeleider"),
     "waiting_list": _l("op een wachtlijst"),

@@ -935,3 +935,18 @@ class SearchKey(db.Model):
         # The other parts of a name typed are looked up per person.
         Index("ix_search_key_person_kind_value", "person_id", "kind", "value"),
     )
+
+
+class PageVisit(db.Model):
+    """When a user last opened a page, so that it can show what is new since their last visit.
+
+    `since` is the moment the page counts from: the visit before the current sitting, so that
+    reloading the page does not empty its "new since" list.
+    """
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    page: Mapped[str] = mapped_column(String(40), primary_key=True)
+    visited_at: Mapped[datetime] = mapped_column(DateTime)
+    since: Mapped[datetime | None] = mapped_column(DateTime)

@@ -194,10 +194,10 @@ def test_only_leads_see_the_lead_pages(client, world):
         assert client.get(path).status_code == 403
 
 
-def test_lead_lands_on_today_and_toeleider_on_the_queue(client, world):
+def test_lead_lands_on_today_and_toeleider_on_their_own_today(client, world):
     assert client.login(world.lead.email).headers["Location"] == "/lead/"
     client.post("/logout", {})
-    assert client.login(world.toeleider.email).headers["Location"] == "/queue/"
+    assert client.login(world.toeleider.email).headers["Location"] == "/today/"
 
 
 def _signal(world, municipality=None, status="new"):

@@ -47,6 +47,26 @@ def absent_on(session: Session, toeleider_id: int, day: date) -> Absence | None:
     return session.scalars(stmt.limit(1)).first()
 
 
+def within_availability(
+    session: Session, toeleider_id: int, starts: datetime, ends: datetime
+) -> bool:
+    """Whether [starts, ends) lies inside the toeleider's weekly periods (adjacent ones join).
+
+    A toeleider who declared no periods at all has no availability to be outside of.
+    """
+    slots = session.scalars(
+        select(AvailabilitySlot).where(AvailabilitySlot.user_id == toeleider_id)
+    ).all()
+    if not slots:
+        return True
+    # Conversations are planned within one day (see lifecycle's planning hours).
+    covered_until = starts.time()
+    for slot in sorted((s for s in slots if s.weekday == starts.weekday()), key=lambda s: s.starts):
+        if slot.starts <= covered_until < slot.ends:
+            covered_until = slot.ends
+    return covered_until >= ends.time()
+
+
 def lock_agenda(session: Session, toeleider_id: int) -> None:
     """Serialise bookings for one toeleider: two desks booking at once cannot both win.
 
@@ -113,3 +133,23 @@ def free_slots(
                 start = end
     found.sort(key=lambda pair: (pair[1], pair[0].full_name))
     return found
+
+
+def free_moments_by_day(
+    session: Session,
+    toeleiders: Iterable[User],
+    first_day: date,
+    days: int,
+    minutes: int,
+    now: datetime,
+) -> dict[date, list[tuple[User, datetime]]]:
+    """The free conversation moments of these toeleiders, per day, the days in order."""
+    by_day: dict[date, list[tuple[User, datetime]]] = {}
+    for user, start in free_slots(session, toeleiders, first_day, days, minutes, now):
+        by_day.setdefault(start.date(), []).append((user, start))
+    return by_day
+
+
+def speakers_of(toeleiders: Iterable[User], language_code: str) -> list[User]:
+    """The toeleiders who speak the language."""
+    return [u for u in toeleiders if language_code in {lang.code for lang in u.languages}]

@@ -63,6 +63,9 @@ class ScheduleForm(VersionedForm):
         validators=[InputRequired(_l("Geef een plaats op.")), Length(max=200)],
     )
     interpreter = BooleanField(_l("Tolk nodig"))
+    confirm_outside = BooleanField(_l("Toch inplannen buiten de beschikbaarheid"))
+    # Set by the view when the moment lies outside the availability: the checkbox shows.
+    confirmation_asked: str | None = None
 
 
 class AppointmentActionForm(VersionedForm):

@@ -22,13 +22,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from .. import clock
-from ..access import Permission, in_my_municipalities, owns_agenda_item, requires
+from ..access import (
+    Permission,
+    in_my_municipalities,
+    led_municipality_ids,
+    municipality_ids,
+    owns_agenda_item,
+    requires,
+)
+from ..accounts import toeleiders_of
 from ..extensions import db
-from ..formtools import CsrfForm
+from ..formtools import CsrfForm, record_id
 from ..models import Absence, Appointment, AvailabilitySlot, Referral
 from ..viewlog import record_views
 from . import calendar_feed
 from .forms import WEEKDAYS, AbsenceForm, SlotForm
+from .week import week_grid
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -72,6 +81,39 @@ def index() -> Any:
         previous=first - step,
         following=first + step,
         feed_form=CsrfForm(),
+    )
+
+
+@bp.get("/week")
+@requires(Permission.WORK_QUEUE)
+def week() -> Any:
+    """The week as a grid: my own, or for a lead the team's or one team member's."""
+    day = _day_arg()
+    led = led_municipality_ids(current_user)
+    team = toeleiders_of(db.session, led) if led else []
+    chosen_id = record_id(request.args.get("toeleider", ""))
+    chosen = next((u for u in team if u.id == chosen_id), None)
+    whole_team = bool(team) and chosen_id is None
+    if whole_team:
+        shown, scope = team, led
+    elif chosen is not None:
+        shown, scope = [chosen], led
+    elif chosen_id in (None, current_user.id):
+        shown, scope = [current_user], sorted(municipality_ids(current_user))
+    else:
+        abort(404)
+    grid = week_grid(db.session, shown, scope, day, with_availability=not whole_team)
+    record_views((a.referral_id for a in grid.appointments), "agenda_week")
+    return render_template(
+        "agenda/week.html",
+        grid=grid,
+        team=team,
+        person=None if whole_team else shown[0],
+        chosen_id=None if whole_team else shown[0].id,
+        whole_team=whole_team,
+        previous=grid.monday - timedelta(days=7),
+        following=grid.monday + timedelta(days=7),
+        weekdays=WEEKDAYS,
     )
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,7 +21,7 @@ from wtforms.validators import InputRequired, Length
 from .. import clock, recovery
 from ..access import Permission, can_view_referral, may_reprint_slip, municipality_ids, requires
 from ..accounts import toeleiders_of
-from ..agenda.booking import free_slots
+from ..agenda.booking import free_moments_by_day, speakers_of
 from ..extensions import db, limiter
 from ..formtools import first_error, options
 from ..inputs import ascii_int
@@ -309,7 +309,7 @@ def slip(referral_id: int) -> Any:
     )
 
 
-BOOKING_DAYS, BOOKING_MINUTES, SLOTS_SHOWN = 14, 60, 12
+BOOKING_DAYS, BOOKING_MINUTES = 14, 60
 
 
 class BookingForm(FlaskForm):
@@ -322,42 +322,50 @@ class BookingForm(FlaskForm):
     interpreter = BooleanField(_l("Tolk nodig"))
 
 
-def _booking_candidates(referral: Referral) -> list[User]:
-    """Toeleiders of the municipality, those who speak the contact language if any do."""
-    people = toeleiders_of(db.session, [referral.municipality_id])
-    speakers = [
-        u for u in people if referral.contact_language_code in {lang.code for lang in u.languages}
-    ]
-    return speakers or people
-
-
-def _slot_choices(referral: Referral) -> list[tuple[str, str]]:
+def _booking_moments(referral: Referral) -> dict[date, list[tuple[User, datetime]]]:
+    """Free moments of the municipality's toeleiders who speak the contact language."""
+    people = speakers_of(
+        toeleiders_of(db.session, [referral.municipality_id]), referral.contact_language_code
+    )
     now = clock.now()
-    slots = free_slots(
-        db.session, _booking_candidates(referral), now.date(), BOOKING_DAYS, BOOKING_MINUTES, now
-    )[:SLOTS_SHOWN]
-    return [
-        (
-            f"{user.id}|{start.isoformat()}",
-            f"{format_datetime(start, 'EEEE d MMMM, HH:mm', rebase=False)} · {user.full_name}",
-        )
-        for user, start in slots
-    ]
+    return free_moments_by_day(db.session, people, now.date(), BOOKING_DAYS, BOOKING_MINUTES, now)
+
+
+def _slot_value(user: User, start: datetime) -> str:
+    return f"{user.id}|{start.isoformat()}"
+
+
+def _chosen_day(moments: dict[date, list[tuple[User, datetime]]]) -> date | None:
+    """The day the resident chose, or the first day with a free moment."""
+    try:
+        asked = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        asked = None
+    if asked in moments:
+        return asked
+    return next(iter(moments), None)
 
 
 @bp.route("/referrals/<int:referral_id>/book", methods=["GET", "POST"])
 @requires(Permission.INTAKE)
 def book(referral_id: int) -> Any:
-    """Book a free conversation slot while the resident is still at the desk."""
+    """Book a free conversation moment while the resident is still at the desk.
+
+    The resident first chooses the day among the next two weeks, then the hour.
+    """
     referral = db.session.get(Referral, referral_id, options=[joinedload(Referral.person)])
     if referral is None or not can_view_referral(current_user, referral, clock.today()):
         abort(404)
     if request.method == "GET":
         record_view(referral, "booking")
     form = BookingForm() if request.method == "POST" else BookingForm(formdata=None)
-    form.slot.choices = options(_slot_choices(referral))
-    message = None
+    moments = _booking_moments(referral)
+    # Any free moment of the two weeks may be chosen, not only those of the day shown.
+    form.slot.choices = options(
+        (_slot_value(user, start), "") for pairs in moments.values() for user, start in pairs
+    )
     offered = {choice.value for choice in form.slot.choices}
+    message = None
     if request.method == "POST" and form.slot.data and form.slot.data not in offered:
         # Someone else booked it between showing and choosing.
         message = _("Dit moment is intussen niet meer vrij. Kies een ander moment.")
@@ -382,6 +390,18 @@ def book(referral_id: int) -> Any:
         except lifecycle.TransitionRefused as refused:
             db.session.rollback()
             message = refused.message
-            form.slot.choices = options(_slot_choices(referral))
+            moments = _booking_moments(referral)
+    day = _chosen_day(moments)
+    form.slot.choices = options(
+        (_slot_value(user, start), f"{start:%H:%M} · {user.full_name}")
+        for user, start in (moments.get(day, []) if day else [])
+    )
     status = 200 if request.method == "GET" else 422
-    return render_template("desk/book.html", referral=referral, form=form, message=message), status
+    return render_template(
+        "desk/book.html",
+        referral=referral,
+        form=form,
+        message=message,
+        days=[(d, format_date(d, "EEEE d MMMM"), len(pairs)) for d, pairs in moments.items()],
+        day=day,
+    ), status

@@ -160,6 +160,11 @@ def act(
     try:
         result = action(referral)
         db.session.commit()
+    except lifecycle.NeedsConfirmation as asked:
+        db.session.rollback()
+        db.session.refresh(referral)
+        form.confirmation_asked = asked.message  # type: ignore[attr-defined]
+        return render_file(referral, 409, conflict=asked.message, **{name: form})
     except lifecycle.TransitionRefused as refused:
         db.session.rollback()
         db.session.refresh(referral)

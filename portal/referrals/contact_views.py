@@ -82,6 +82,7 @@ def schedule(referral_id: int) -> Any:
             form.place.data or "",
             bool(form.interpreter.data),
             clock.now(),
+            confirmed_outside=bool(form.confirm_outside.data),
         )
 
     return act(referral_id, "schedule", form, action)
@@ -141,5 +142,6 @@ def reschedule(referral_id: int, appointment_id: int) -> Any:
             form.minutes.data,
             form.place.data or "",
             clock.now(),
+            confirmed_outside=bool(form.confirm_outside.data),
         ),
     )

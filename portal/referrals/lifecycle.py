@@ -18,7 +18,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..access import WHO_REFUSALS, Who, is_lead_for, may_act_as, may_own
-from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
+from ..agenda.booking import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    absent_on,
+    lock_agenda,
+    overlapping,
+    within_availability,
+)
 from ..labels import state_label
 from ..models import (
     UNREACHED_OUTCOMES,
@@ -208,6 +215,10 @@ class TransitionRefused(Exception):
     def __init__(self, message: object):
         super().__init__(str(message))
         self.message = str(message)
+
+
+class NeedsConfirmation(TransitionRefused):
+    """Possible, but unusual: the same request with the confirmation goes through."""
 
 
 class AlreadyClaimed(TransitionRefused):
@@ -745,6 +756,7 @@ def _check_slot(
     minutes: int,
     at: datetime,
     except_id: int | None = None,
+    confirmed_outside: bool = False,
 ) -> datetime:
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise TransitionRefused(
@@ -772,6 +784,13 @@ def _check_slot(
                 end=clash.ends_at.strftime("%H:%M"),
             )
         )
+    if not confirmed_outside and not within_availability(session, toeleider.id, starts_at, ends_at):
+        raise NeedsConfirmation(
+            _l(
+                "%(name)s is dan niet beschikbaar voor gesprekken. Bevestig om toch in te plannen.",
+                name=toeleider.full_name,
+            )
+        )
     return ends_at
 
 
@@ -785,8 +804,12 @@ def schedule_conversation(
     place: str,
     interpreter_needed: bool,
     at: datetime,
+    confirmed_outside: bool = False,
 ) -> Appointment:
-    """Plan the welcome or integration conversation; a desk may book one at intake."""
+    """Plan the welcome or integration conversation; a desk may book one at intake.
+
+    A moment outside the toeleider's weekly availability needs `confirmed_outside`.
+    """
     if referral.state == S.NEW.value:
         check(Action.DESK_BOOKING, referral, actor)
     else:
@@ -797,7 +820,9 @@ def schedule_conversation(
         raise TransitionRefused(_l("Kies een actieve toeleider van deze gemeente."))
     if not (place or "").strip():
         raise TransitionRefused(_l("Geef een plaats op."))
-    ends_at = _check_slot(session, toeleider, starts_at, minutes, at)
+    ends_at = _check_slot(
+        session, toeleider, starts_at, minutes, at, confirmed_outside=confirmed_outside
+    )
     appointment = Appointment(
         referral=referral,
         toeleider=toeleider,
@@ -895,6 +920,7 @@ def reschedule(
     minutes: int,
     place: str,
     at: datetime,
+    confirmed_outside: bool = False,
 ) -> Appointment:
     """Move a planned conversation; the old appointment stays on record as rescheduled."""
     referral = appointment.referral
@@ -902,7 +928,15 @@ def reschedule(
     check(Action.CHANGE_APPOINTMENT, referral, actor)
     if not (place or "").strip():
         raise TransitionRefused(_l("Geef een plaats op."))
-    ends_at = _check_slot(session, appointment.toeleider, starts_at, minutes, at, appointment.id)
+    ends_at = _check_slot(
+        session,
+        appointment.toeleider,
+        starts_at,
+        minutes,
+        at,
+        appointment.id,
+        confirmed_outside=confirmed_outside,
+    )
     appointment.status = AppointmentStatus.RESCHEDULED.value
     moved = Appointment(
         referral=referral,

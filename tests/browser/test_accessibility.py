@@ -47,10 +47,10 @@ def test_intake_page_empty_and_with_errors_has_no_violations(page: Page, world):
 def test_slip_and_admin_pages_have_no_violations(page: Page, world):
     referral = add_referral(db.session, world, by=world.desk)
     log_in(page, world.desk.email)
-    page.goto(f"/desk/referrals/{referral.id}/slip")
-    assert violations(page) == []
-    page.goto("/desk/recent")
-    assert violations(page) == []
+    paths = (f"/desk/referrals/{referral.id}/slip", f"/desk/referrals/{referral.id}/book")
+    for path in (*paths, "/desk/recent"):
+        page.goto(path)
+        assert violations(page) == [], path
     page.get_by_role("button", name="Afmelden").click()
     sign_in(page, world.admin.email, "**/admin/")
     for path in ("/admin/users/", f"/admin/users/{world.desk.id}", "/admin/c/services/new"):
@@ -67,8 +67,10 @@ def test_toeleider_pages_have_no_violations(page: Page, world):
     mine = add_referral(db.session, world, full_name="Al Opgenomen")
     lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
     db.session.commit()
-    sign_in(page, world.toeleider.email, "**/queue/")
+    sign_in(page, world.toeleider.email, "**/today/")
     for path in (
+        "/today/",
+        "/agenda/week?day=2026-11-30",
         "/queue/",
         f"/referrals/{mine.id}",
         "/queue/mine",
@@ -100,6 +102,7 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/reports/evaluation",
         "/reports/sources",
         f"/lead/toeleiders/{world.toeleider.id}",
+        "/agenda/week",
     ):
         page.goto(path)
         assert violations(page) == [], path

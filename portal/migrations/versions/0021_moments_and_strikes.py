@@ -1,7 +1,7 @@
 """moments and strikes: when things happened, struck entries, corrected conversations
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0017a
 Create Date: 2026-12-02 16:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0016'
+down_revision = '0017a'
 branch_labels = None
 depends_on = None
 

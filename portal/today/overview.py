@@ -1,0 +1,191 @@
+"""A toeleider's own day: appointments, tasks, call-backs, letters and new referrals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from ..access import in_my_municipalities
+from ..models import (
+    OPEN_STATES,
+    Appointment,
+    AppointmentStatus,
+    ContactAttempt,
+    ContactChannel,
+    ContactOutcome,
+    FollowUpTask,
+    PageVisit,
+    Referral,
+    ReferralState,
+    User,
+)
+
+# Visits closer together than this belong to one sitting: reloading the page keeps its list.
+SITTING = timedelta(minutes=30)
+NEW_SHOWN = 25
+
+
+def note_visit(session: Session, user: User, page: str, at: datetime) -> datetime | None:
+    """Record a visit of `page` and return the moment its "new since" list counts from."""
+    visit = session.get(PageVisit, (user.id, page))
+    if visit is None:
+        try:
+            with session.begin_nested():
+                session.add(PageVisit(user_id=user.id, page=page, visited_at=at, since=None))
+        except IntegrityError:  # the same user opened it twice at once; the other one counts
+            return None
+        return None
+    if at - visit.visited_at >= SITTING:
+        visit.since = visit.visited_at
+    visit.visited_at = max(at, visit.visited_at)
+    return visit.since
+
+
+@dataclass(frozen=True)
+class MyDay:
+    """What the Vandaag page shows, each list already limited to the user's own files."""
+
+    appointments: list[Appointment]
+    tasks: list[FollowUpTask]
+    call_backs: list[Referral]
+    letters: list[Referral]
+    new_referrals: list[Referral]
+    new_count: int
+    since: datetime | None
+
+    def shown_referral_ids(self) -> list[int]:
+        """Each file shown, once, however many lists it is in."""
+        ids = [
+            *(a.referral_id for a in self.appointments),
+            *(t.referral_id for t in self.tasks),
+            *(r.id for r in (*self.call_backs, *self.letters, *self.new_referrals)),
+        ]
+        return list(dict.fromkeys(ids))
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def appointments_on(session: Session, user: User, day: date) -> list[Appointment]:
+    """The user's own planned or held conversations of the day."""
+    stmt = (
+        select(Appointment)
+        .join(Appointment.referral)
+        .options(contains_eager(Appointment.referral).joinedload(Referral.person))
+        .where(Appointment.toeleider_id == user.id, in_my_municipalities(user))
+        .where(
+            Appointment.status.in_([AppointmentStatus.PLANNED.value, AppointmentStatus.HELD.value])
+        )
+        .where(Appointment.starts_at >= _start(day))
+        .where(Appointment.starts_at < _start(day + timedelta(days=1)))
+        .order_by(Appointment.starts_at)
+    )
+    return list(session.scalars(stmt))
+
+
+def tasks_due(session: Session, user: User, day: date) -> list[FollowUpTask]:
+    """The user's open follow-up tasks due on the day or earlier, the oldest first."""
+    stmt = (
+        select(FollowUpTask)
+        .join(FollowUpTask.referral)
+        .options(contains_eager(FollowUpTask.referral).joinedload(Referral.person))
+        .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
+        .where(FollowUpTask.due_on <= day, in_my_municipalities(user))
+        .order_by(FollowUpTask.due_on, FollowUpTask.id)
+    )
+    return list(session.scalars(stmt))
+
+
+# Listed rather than "not closed, not new", so that the owner and state index reads only
+# the open files and skips the years of closed ones.
+WORKED_STATES = [s for s in OPEN_STATES if s != ReferralState.NEW.value]
+
+
+def _mine(user: User):  # type: ignore[no-untyped-def]
+    return and_(
+        Referral.owner_id == user.id,
+        Referral.state.in_(WORKED_STATES),
+        in_my_municipalities(user),
+    )
+
+
+def call_backs(session: Session, user: User) -> list[Referral]:
+    """Own open files whose last contact attempt asked to call back later.
+
+    A letter is recorded with that outcome too, but then the resident is the one to call.
+    """
+    # The last attempt of each of the user's own files only, not of every file in the table.
+    last = (
+        select(ContactAttempt.referral_id, func.max(ContactAttempt.id).label("last_id"))
+        .where(ContactAttempt.referral_id.in_(select(Referral.id).where(_mine(user))))
+        .group_by(ContactAttempt.referral_id)
+        .subquery()
+    )
+    stmt = (
+        select(Referral)
+        .join(last, last.c.referral_id == Referral.id)
+        .join(ContactAttempt, ContactAttempt.id == last.c.last_id)
+        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
+        .where(_mine(user))
+        .where(ContactAttempt.outcome == ContactOutcome.CALL_BACK.value)
+        .where(ContactAttempt.channel != ContactChannel.LETTER.value)
+        .order_by(ContactAttempt.at, Referral.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def letters_due(session: Session, user: User) -> list[Referral]:
+    """Own open files that wait for an invitation letter."""
+    stmt = (
+        select(Referral)
+        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
+        .where(_mine(user))
+        .where(Referral.needs_letter.is_(True), Referral.consent_withdrawn_at.is_(None))
+        .order_by(Referral.claimed_at, Referral.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def _new_statement(user: User, since: datetime | None):  # type: ignore[no-untyped-def]
+    stmt = select(Referral).where(
+        Referral.state == ReferralState.NEW.value, in_my_municipalities(user)
+    )
+    spoken = [lang.code for lang in user.languages]
+    if spoken:
+        stmt = stmt.where(Referral.contact_language_code.in_(spoken))
+    if since is not None:
+        stmt = stmt.where(Referral.created_at > since)
+    return stmt
+
+
+def new_referrals(
+    session: Session, user: User, since: datetime | None
+) -> tuple[list[Referral], int]:
+    """Unclaimed referrals in the user's languages registered since `since`, and how many."""
+    stmt = _new_statement(user, since)
+    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    shown = session.scalars(
+        stmt.options(joinedload(Referral.person), joinedload(Referral.contact_language))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(NEW_SHOWN)
+    )
+    return list(shown), count
+
+
+def my_day(session: Session, user: User, day: date, since: datetime | None) -> MyDay:
+    """Everything of the Vandaag page for one user."""
+    shown, count = new_referrals(session, user, since)
+    return MyDay(
+        appointments=appointments_on(session, user, day),
+        tasks=tasks_due(session, user, day),
+        call_backs=call_backs(session, user),
+        letters=letters_due(session, user),
+        new_referrals=shown,
+        new_count=count,
+        since=since,
+    )
