@@ -62,6 +62,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # Several app processes must share one store (e.g. redis://host:6379) for the limits
         # to hold across them; memory:// suits the single-process default.
         "RATELIMIT_STORAGE_URI": os.environ.get("PORTAL_RATELIMIT_STORAGE_URI", "memory://"),
+        # A moving window: with fixed windows, ten guesses at the end of one minute and ten
+        # at the start of the next would all be let through.
+        "RATELIMIT_STRATEGY": "moving-window",
         # Login attempts per account (from any address) and per address (for any account).
         "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
         "PORTAL_LOGIN_ADDRESS_LIMIT": os.environ.get("PORTAL_LOGIN_ADDRESS_LIMIT", "30 per minute"),

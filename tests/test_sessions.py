@@ -430,3 +430,18 @@ def test_flash_messages_in_the_cookie_carry_the_reference_not_the_name(app, clie
     reference = db.session.get(Referral, referral.id).reference
     assert reference in text
     assert "Rania" not in text and "Haddad" not in text
+
+
+def test_a_burst_of_guesses_at_the_end_of_a_window_is_still_counted(client, world, monkeypatch):
+    import time
+
+    # One guess, nine more 59 s later, one at 61 s: all eleven fall within some minute, so
+    # the right password must wait. A fixed window opened by the first guess would have
+    # expired at 60 s and forgotten the burst.
+    start = float(int(time.time()))
+    moment = [start]
+    monkeypatch.setattr(time, "time", lambda: moment[0])
+    for n, offset in enumerate([0] + [59] * 9 + [61]):
+        moment[0] = start + offset
+        assert _login_from(client, f"10.0.2.{n + 1}", world.desk.email, "gok").status_code == 422
+    assert _login_from(client, "10.0.3.1", world.desk.email).status_code == 429
