@@ -170,7 +170,7 @@ def test_person_pages_and_the_same_person_question_have_no_violations(page: Page
     mine = add_referral(db.session, world, full_name="Rania Haddad", email="r@example.org")
     lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
     db.session.commit()
-    sign_in(page, world.toeleider.email, "**/queue/")
+    sign_in(page, world.toeleider.email, "**/today/")
     for path in (
         f"/referrals/{mine.id}/person",
         f"/referrals/{mine.id}/person/join",

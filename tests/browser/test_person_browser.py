@@ -42,7 +42,7 @@ def _log_in_as_toeleider(page: Page, world) -> None:
     page.get_by_label("E-mailadres").fill(world.toeleider.email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/queue/$"))
+    page.wait_for_url(re.compile(r"/today/$"))  # a toeleider lands on Vandaag
 
 
 def test_the_desk_answers_same_person_while_typing(page: Page, world):
