@@ -242,8 +242,19 @@ def _state_for(rng: random.Random, age_days: int) -> ReferralState:
     return OPEN_LATER_STATES[rng.randrange(furthest)]
 
 
+def demo_name(rng: random.Random, code: str) -> str:
+    """A given and a family name from the demo's short lists for the language."""
+    return (
+        f"{rng.choice(GIVEN.get(code, OTHER_GIVEN))} {rng.choice(FAMILY.get(code, OTHER_FAMILY))}"
+    )
+
+
 def referral_rows(
-    rng: random.Random, count: int, now: datetime, lookup: dict[str, Any]
+    rng: random.Random,
+    count: int,
+    now: datetime,
+    lookup: dict[str, Any],
+    name_for: Callable[[random.Random, str], str] = demo_name,
 ) -> Iterator[dict[str, Any]]:
     """`count` referral rows as dicts for a Core insert, ids ascending with created_at."""
     weights = QueueWeights(
@@ -263,8 +274,7 @@ def referral_rows(
         age_days = (now - created).days
         state = _state_for(rng, age_days)
         code = rng.choices(codes, code_weights)[0]
-        full_name = f"{rng.choice(GIVEN.get(code, OTHER_GIVEN))} "
-        full_name += rng.choice(FAMILY.get(code, OTHER_FAMILY))
+        full_name = name_for(rng, code)
         municipality = 0 if rng.random() < 0.7 else 1
         newcomer = rng.random() < 0.65
         registered = created.date() - timedelta(
@@ -356,7 +366,12 @@ def _flush(
     return referrals + len(batch), children + len(kids)
 
 
-def load_referrals(count: int, now: datetime, seed: int) -> tuple[int, int]:
+def load_referrals(
+    count: int,
+    now: datetime,
+    seed: int,
+    name_for: Callable[[random.Random, str], str] = demo_name,
+) -> tuple[int, int]:
     """Bulk-insert referrals (and their children) in chunks; return both row counts."""
     session = db.session
     rng = random.Random(seed)  # noqa: S311 -- seeded for repeatable data, not for secrets
@@ -381,7 +396,7 @@ def load_referrals(count: int, now: datetime, seed: int) -> tuple[int, int]:
     batch: list[dict[str, Any]] = []
     kids: list[dict[str, Any]] = []
     with db.engine.begin() as connection:
-        for row in referral_rows(rng, count, now, lookup):
+        for row in referral_rows(rng, count, now, lookup, name_for):
             batch.append(row)
             if row["has_children"]:
                 kids.extend(

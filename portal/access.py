@@ -9,11 +9,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .models import Activity, Municipality, Person, PersonJoin, Referral, Role, Signal, User
@@ -150,6 +151,23 @@ def can_view_referral(user: User, referral: Referral, today: date) -> bool:
     return referral.created_by_id == user.id and referral.created_at.date() == today
 
 
+def may_reprint_slip(user: User, referral: Referral, today: date, days: int) -> bool:
+    """Whoever may see the file, or the desk worker who registered it in the last `days` days.
+
+    At the desk a resident comes back for a lost slip; the desk worker finds their own
+    registrations of that period, and nothing more of the file than the slip shows.
+    """
+    if can_view_referral(user, referral, today):
+        return True
+    return (
+        user.is_authenticated
+        and referral.anonymised_at is None
+        and referral.created_by_id == user.id
+        and referral.municipality_id in municipality_ids(user)
+        and today - timedelta(days=days) < referral.created_at.date() <= today
+    )
+
+
 def home_endpoint(user: Any) -> str:
     """Where a user lands after logging in: their main page of work."""
     if can(user, Permission.LEAD_TEAM):
@@ -163,9 +181,48 @@ def home_endpoint(user: Any) -> str:
     return "auth.no_role"
 
 
+class Who(enum.Enum):
+    """Who may make a move on a file; the lifecycle's table names one per transition."""
+
+    TOELEIDER_HERE = "toeleider_here"  # a toeleider of the file's municipality
+    WORKER = "worker"  # the file's toeleider, or a lead of its municipality
+    LEAD = "lead"  # a lead of the file's municipality
+    DESK_OR_LEAD = "desk_or_lead"  # a desk worker of the municipality (at intake), or a lead
+
+
+WHO_REFUSALS = {
+    Who.TOELEIDER_HERE: _l("Alleen toeleiders van deze gemeente kunnen iemand opnemen."),
+    Who.WORKER: _l("Alleen de toeleider van deze persoon of een teamverantwoordelijke kan dit."),
+    Who.LEAD: _l("Alleen een teamverantwoordelijke kan dit."),
+    Who.DESK_OR_LEAD: _l("Neem de persoon eerst op."),
+}
+
+
+def may_act_as(who: Who, user: User, referral: Referral) -> bool:
+    """Whether the user is who the lifecycle asks for on this file."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if who is Who.TOELEIDER_HERE:
+        return may_claim(user, referral)
+    if who is Who.WORKER:
+        return owns_or_leads(user, referral)
+    if who is Who.LEAD:
+        return is_lead_for(user, referral.municipality_id)
+    return (user.has_role(Role.DESK) and works_in(user, referral.municipality_id)) or is_lead_for(
+        user, referral.municipality_id
+    )
+
+
 def may_claim(user: User, referral: Referral) -> bool:
     """Toeleiders of the referral's municipality take it from the queue; leads assign it."""
     return user.has_role(Role.TOELEIDER) and works_in(user, referral.municipality_id)
+
+
+def may_own(user: User, referral: Referral) -> bool:
+    """Who can be given a file, or have its conversation in their agenda: a toeleider of it."""
+    return (
+        user.active and user.has_role(Role.TOELEIDER) and works_in(user, referral.municipality_id)
+    )
 
 
 def may_work_on(user: User, referral: Referral) -> bool:

@@ -100,6 +100,8 @@ EVENT_LABELS = {
     "partner_referral_status": _l("Toeleiding opgevolgd"),
     "task_added": _l("Opvolgtaak"),
     "task_done": _l("Opvolgtaak afgewerkt"),
+    "task_dropped": _l("Opvolgtaak geschrapt"),
+    "reopened": _l("Heropend"),
     "milestone_added": _l("Mijlpaal"),
     "milestone_status": _l("Mijlpaal bijgewerkt"),
     "programme_enrolled": _l("Plaats in een programma"),
@@ -209,6 +211,37 @@ MILESTONE_STATUS_LABELS = {
     "open": _l("lopend"),
     "achieved": _l("bereikt"),
     "stopped": _l("gestopt"),
+}
+
+# What each move on a file is called where the page offers it (the keys: lifecycle.Action).
+ACTION_LABELS = {
+    "claim": _l("Opnemen"),
+    "unclaim": _l("Teruggeven aan de wachtrij"),
+    "reassign": _l("Toewijzen aan een andere toeleider"),
+    "contact_attempt": _l("Contactpoging"),
+    "answer_offer": _l("Antwoord op het aanbod"),
+    "letter_sent": _l("Uitnodigingsbrief verstuurd"),
+    "schedule": _l("Gesprek plannen"),
+    "desk_booking": _l("Afspraak aan het loket"),
+    "appointment_outcome": _l("Hoe ging de afspraak?"),
+    "change_appointment": _l("Afspraak annuleren of verplaatsen"),
+    "record_conversation": _l("Verslag van het gesprek"),
+    "refer_to_partner": _l("Nieuwe toeleiding"),
+    "partner_feedback": _l("Terugkoppeling van een partner"),
+    "task": _l("Nieuwe opvolgtaak"),
+    "milestone": _l("Nieuwe mijlpaal"),
+    "programme": _l("Aanmelden voor een programma"),
+    "close": _l("Afsluiten"),
+    "reopen": _l("Heropenen"),
+}
+
+SETTLE_LABELS = {
+    ("partner", "await"): _l("wacht op de terugkoppeling van de partner"),
+    ("partner", "not_arrived"): _l("niet aangekomen"),
+    ("task", "done"): _l("afgewerkt"),
+    ("task", "drop"): _l("schrappen"),
+    ("milestone", "done"): _l("bereikt"),
+    ("milestone", "drop"): _l("gestopt"),
 }
 
 PARAMETER_KIND_LABELS = {

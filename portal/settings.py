@@ -24,6 +24,9 @@ DEFAULTS: dict[str, int] = {
     "retention_unreached_months": 12,
     # A login nobody used for this many minutes ends (polling pages do not count as use).
     "session_idle_minutes": 60,
+    # A desk worker finds their own registrations of this many days (today included) to
+    # print a slip again.
+    "desk_reprint_days": 7,
 }
 
 

@@ -11,9 +11,11 @@ from .access import Permission, can
 from .desk.rules import display_phone
 from .inputs import known_args
 from .labels import (
+    ACTION_LABELS,
     ACTIVITY_KIND_LABELS,
     APPOINTMENT_KIND_LABELS,
     APPOINTMENT_STATUS_LABELS,
+    CLOSING_OUTCOME_LABELS,
     LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
@@ -47,6 +49,8 @@ def register(app: Flask) -> None:
         place_status_label=lambda s: str(PLACE_STATUS_LABELS[s]),
         activity_kind_label=lambda k: str(ACTIVITY_KIND_LABELS[k]),
         role_label=role_label,
+        closing_outcome_label=lambda o: str(CLOSING_OUTCOME_LABELS[o]),
+        action_label=lambda a: str(ACTION_LABELS[str(a)]),
         legal_basis_label=lambda code: str(LEGAL_BASIS_LABELS.get(code, code)),
         person_field_label=lambda name: str(PERSON_FIELD_LABELS[name]),
     )

@@ -247,6 +247,7 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "retention_closed_months": "24",
             "retention_unreached_months": "12",
             "session_idle_minutes": "60",
+            "desk_reprint_days": "7",
         },
     )
     assert response.status_code == 303

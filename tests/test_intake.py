@@ -312,9 +312,13 @@ def test_desk_worker_sees_only_what_they_registered_today(as_desk, world):
 def test_desk_worker_cannot_open_a_colleagues_or_yesterdays_file(as_desk, world):
     colleague = add_referral(db.session, world, by=world.other_desk)
     yesterday = add_referral(db.session, world, by=world.desk, at=datetime(2026, 11, 25, 9, 0))
-    for referral in (colleague, yesterday):
-        assert as_desk.get(f"/desk/referrals/{referral.id}/slip").status_code == 404
+    last_week = add_referral(db.session, world, by=world.desk, at=datetime(2026, 11, 19, 9, 0))
+    for referral in (colleague, yesterday, last_week):
         assert as_desk.get(f"/referrals/{referral.id}").status_code == 404
+    # Only the slip of one's own registration, within the reprint period (7 days by default).
+    assert as_desk.get(f"/desk/referrals/{yesterday.id}/slip").status_code == 200
+    for referral in (colleague, last_week):
+        assert as_desk.get(f"/desk/referrals/{referral.id}/slip").status_code == 404
 
 
 def test_opening_a_slip_is_logged(as_desk, world):

@@ -271,6 +271,7 @@ SETTING_LABELS = {
         "Bewaren: nooit bereikte dossiers anonimiseren zoveel maanden na de registratie"
     ),
     "session_idle_minutes": _l("Afmelden na zoveel minuten zonder activiteit"),
+    "desk_reprint_days": _l("Loket: eigen registraties van zoveel dagen terugvinden"),
 }
 
 
@@ -300,3 +301,4 @@ class SettingsForm(FlaskForm):
     retention_closed_months = _setting_field("retention_closed_months", 1, 120)
     retention_unreached_months = _setting_field("retention_unreached_months", 1, 120)
     session_idle_minutes = _setting_field("session_idle_minutes", 5, 480)
+    desk_reprint_days = _setting_field("desk_reprint_days", 1, 31)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -19,6 +19,7 @@ from ..models import (
     User,
 )
 from ..referrals.lifecycle import priority_at, record_intake
+from ..search.finding import matching_files, read_terms
 from ..search.keys import refresh_search_keys
 from ..settings import queue_weights
 from .rules import name_key, residence
@@ -164,6 +165,28 @@ def registered_today_by(session: Session, actor: User, day: date) -> list[Referr
         .where(Referral.created_at.between(start, end))
         .order_by(Referral.created_at.desc(), Referral.id.desc())
     )
+    return list(session.scalars(stmt))
+
+
+RECENT_SHOWN = 200
+
+
+def registered_recently_by(
+    session: Session, actor: User, today: date, days: int, search: str = "", region: str = "BE"
+) -> list[Referral]:
+    """The desk worker's own registrations of the last `days` days (today included), newest
+    first; a search narrows them by name, phone, e-mail or number."""
+    start = datetime.combine(today - timedelta(days=days - 1), datetime.min.time())
+    stmt = (
+        select(Referral)
+        .options(joinedload(Referral.contact_language), joinedload(Referral.person))
+        .where(Referral.created_by_id == actor.id, Referral.created_at >= start)
+        .where(Referral.anonymised_at.is_(None))
+        .order_by(Referral.created_at.desc(), Referral.id.desc())
+        .limit(RECENT_SHOWN)
+    )
+    if search.strip():
+        stmt = stmt.where(matching_files(read_terms(search, region)))
     return list(session.scalars(stmt))
 
 

@@ -18,7 +18,7 @@ from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
 
 from .. import clock, recovery
-from ..access import Permission, can_view_referral, municipality_ids, requires
+from ..access import Permission, can_view_referral, may_reprint_slip, municipality_ids, requires
 from ..accounts import toeleiders_of
 from ..agenda.booking import free_slots
 from ..extensions import db
@@ -32,7 +32,8 @@ from ..models import (
     User,
 )
 from ..referrals import lifecycle
-from ..settings import get_text
+from ..search.finding import MAX_TEXT
+from ..settings import get_int, get_text
 from ..viewlog import record_view, record_views
 from .forms import IntakeForm
 from .intake import (
@@ -40,6 +41,7 @@ from .intake import (
     find_possible_duplicates,
     languages_by_use,
     register_referral,
+    registered_recently_by,
     registered_today_by,
 )
 from .rules import PhoneError, normalise_phone, residence
@@ -206,12 +208,31 @@ def duplicates() -> Any:
     return render_template("desk/_duplicates.html", matches=matches, viewable=viewable)
 
 
+@bp.get("/recent")
+@requires(Permission.INTAKE)
+def recent() -> Any:
+    """The desk worker's own registrations of the last days, to print a slip again."""
+    days = get_int(db.session, "desk_reprint_days")
+    search = request.args.get("q", "")[:MAX_TEXT]
+    referrals = registered_recently_by(
+        db.session,
+        current_user,
+        clock.today(),
+        days,
+        search,
+        current_app.config["PORTAL_DEFAULT_REGION"],
+    )
+    record_views(referrals, "registered_recently")
+    return render_template("desk/recent.html", referrals=referrals, days=days, search=search)
+
+
 @bp.get("/referrals/<int:referral_id>/slip")
 @requires(Permission.INTAKE)
 def slip(referral_id: int) -> Any:
-    """The confirmation and printable slip of a referral just registered."""
+    """The confirmation and printable slip of a referral, again within the reprint period."""
     referral = db.session.get(Referral, referral_id, options=[joinedload(Referral.person)])
-    if referral is None or not can_view_referral(current_user, referral, clock.today()):
+    days = get_int(db.session, "desk_reprint_days")
+    if referral is None or not may_reprint_slip(current_user, referral, clock.today(), days):
         abort(404)
     record_view(referral, "slip")
     appointment = db.session.scalars(
@@ -224,6 +245,7 @@ def slip(referral_id: int) -> Any:
         "desk/slip.html",
         referral=referral,
         appointment=appointment,
+        may_book=lifecycle.Action.DESK_BOOKING in lifecycle.allowed_actions(referral, current_user),
         privacy_notice=get_text(db.session, "privacy_notice"),
     )
 

@@ -85,18 +85,6 @@ def queue_page(session: Session, user: User, f: QueueFilter, region: str = "BE")
     return paginate(session, queue_statement(user, f, region), f.page, PAGE_SIZE)
 
 
-def my_open_referrals(session: Session, user: User) -> list[Referral]:
-    """The toeleider's own open files, those waiting longest first."""
-    stmt = (
-        select(Referral)
-        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
-        .where(Referral.owner_id == user.id, in_my_municipalities(user))
-        .where(Referral.state.not_in([ReferralState.CLOSED.value, ReferralState.NEW.value]))
-        .order_by(Referral.needs_letter.desc(), Referral.claimed_at)
-    )
-    return list(session.scalars(stmt))
-
-
 def letters_to_send(
     session: Session, user: User, lead_municipality_ids: set[int]
 ) -> list[Referral]:

@@ -36,9 +36,11 @@ from ..formtools import CsrfForm, record_id
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
 from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
+from ..search.finding import MAX_TEXT
 from ..templating import is_htmx
 from ..viewlog import record_views
-from .listing import QueueFilter, letters_to_send, my_open_referrals, queue_page
+from .listing import QueueFilter, letters_to_send, queue_page
+from .my_files import SORT_LABELS, MyFilesFilter, my_files
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
@@ -123,11 +125,21 @@ def claim_referral(referral_id: int) -> Any:
 @bp.get("/mine")
 @requires(Permission.WORK_QUEUE)
 def mine() -> Any:
-    """The toeleider's own open files."""
-    referrals = my_open_referrals(db.session, current_user)
+    """The toeleider's own open files, searched and sorted, and their open tasks."""
+    f = MyFilesFilter(
+        search=request.args.get("q", "")[:MAX_TEXT],
+        sort=request.args.get("sort", "waiting"),
+        page=_int_arg("page") or 1,
+    )
+    today = clock.today()
+    files = my_files(
+        db.session, current_user, f, today, current_app.config["PORTAL_DEFAULT_REGION"]
+    )
     tasks = open_tasks_of(db.session, current_user)
-    record_views([*referrals, *(t.referral_id for t in tasks)], "my_files")
-    return render_template("queue/mine.html", referrals=referrals, tasks=tasks, today=clock.today())
+    record_views([*files.page.items, *(t.referral_id for t in tasks)], "my_files")
+    return render_template(
+        "queue/mine.html", files=files, f=f, sorts=SORT_LABELS, tasks=tasks, today=today
+    )
 
 
 def _lead_municipalities() -> set[int]:

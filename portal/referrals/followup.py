@@ -20,16 +20,12 @@ from ..models import (
     PartnerReferral,
     PartnerReferralStatus,
     Referral,
-    ReferralState,
     Service,
     Theme,
     User,
 )
 from .channels import channel_for
-from .lifecycle import TransitionRefused, record_event, require_state, require_worker
-
-S = ReferralState
-AFTER_CONVERSATION = (S.HELD, S.FOLLOWING_UP)
+from .lifecycle import Action, TransitionRefused, check, record_event
 
 
 def refer_to_partner(
@@ -41,8 +37,7 @@ def refer_to_partner(
     referred_on: date,
     at: datetime,
 ) -> PartnerReferral:
-    require_state(referral, *AFTER_CONVERSATION)
-    require_worker(referral, actor)
+    check(Action.REFER_TO_PARTNER, referral, actor)
     if not partner.is_partner or not partner.active:
         raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))
     if not at.date() - timedelta(days=366) <= referred_on <= at.date() + timedelta(days=90):
@@ -73,8 +68,8 @@ def follow_up_partner_referral(
     feedback: str | None,
     at: datetime,
 ) -> None:
-    """Note whether the person arrived at the partner, and what came of it."""
-    require_worker(referral, actor)
+    """Note whether the person arrived at the partner, and what came of it; also once closed."""
+    check(Action.PARTNER_FEEDBACK, referral, actor)
     item.status = status.value
     item.feedback = (feedback or "").strip() or item.feedback
     item.updated_at = at
@@ -91,9 +86,7 @@ def follow_up_partner_referral(
 def add_task(
     session: Session, referral: Referral, actor: User, description: str, due_on: date, at: datetime
 ) -> FollowUpTask:
-    require_worker(referral, actor)
-    if not referral.is_open:
-        raise TransitionRefused(_l("Deze doorverwijzing is afgesloten."))
+    check(Action.TASK, referral, actor)
     task = FollowUpTask(
         referral_id=referral.id,
         owner_id=referral.owner_id or actor.id,
@@ -108,7 +101,7 @@ def add_task(
 
 
 def complete_task(session: Session, task: FollowUpTask, actor: User, at: datetime) -> None:
-    require_worker(task.referral, actor)
+    check(Action.TASK, task.referral, actor)
     if task.done_at is not None:
         raise TransitionRefused(_l("Deze taak is al afgewerkt."))
     task.done_at = at
@@ -125,8 +118,7 @@ def add_milestone(
     at: datetime,
 ) -> Milestone:
     """A step of the development plan, which long-term residents get."""
-    require_state(referral, *AFTER_CONVERSATION)
-    require_worker(referral, actor)
+    check(Action.MILESTONE, referral, actor)
     if referral.is_newcomer:
         raise TransitionRefused(_l("Een ontwikkelingsplan is er voor oudkomers."))
     if target_on < at.date():
@@ -151,7 +143,7 @@ def set_milestone_status(
     status: MilestoneStatus,
     at: datetime,
 ) -> None:
-    require_worker(referral, actor)
+    check(Action.MILESTONE, referral, actor)
     milestone.status = status.value
     record_event(
         session, referral, actor, at, "milestone_status", f"{milestone.description}: {status.value}"

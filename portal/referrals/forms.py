@@ -87,6 +87,28 @@ class ReassignForm(VersionedForm):
             Length(max=300, message=_l("Hoogstens %(max)d tekens.")),
         ],
     )
+    appointments = RadioField(
+        _l("Geplande afspraken"),
+        choices=options(
+            [
+                ("move", _l("naar de agenda van de nieuwe toeleider (waar die dan vrij is)")),
+                ("cancel", _l("annuleren")),
+            ]
+        ),
+        default="move",
+        # Without planned appointments the page leaves the choice out.
+        validators=[Optional()],
+    )
+
+
+class ReopenForm(VersionedForm):
+    reason = TextAreaField(
+        _l("Waarom heropent u dit dossier?"),
+        validators=[
+            InputRequired(_l("Geef een reden.")),
+            Length(max=300, message=_l("Hoogstens %(max)d tekens.")),
+        ],
+    )
 
 
 NEED_ROWS, SIGNAL_ROWS = 3, 2

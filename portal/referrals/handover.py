@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from ..access import works_in
-from ..agenda.booking import absent_on, lock_agenda, overlapping
 from ..models import (
     OPEN_STATES,
     Appointment,
@@ -28,7 +27,7 @@ from ..models import (
     Role,
     User,
 )
-from .lifecycle import TransitionRefused, record_event
+from .lifecycle import TransitionRefused, hand_over_appointments, record_event
 
 S = ReferralState
 # Files not yet past the first contact can wait in the queue again; further ones have a
@@ -122,7 +121,6 @@ def hand_over(
             raise TransitionRefused(
                 _l("%(name)s werkt niet voor de gemeente van elk dossier.", name=to.full_name)
             )
-        lock_agenda(session, to.id)
     result = HandoverResult()
     reason = str(_l("%(name)s werkt niet meer voor deze gemeente.", name=leaving.full_name))
     for referral in held.referrals:
@@ -154,27 +152,7 @@ def hand_over(
             )
         ):
             task.owner_id = to.id
-    for appointment in held.appointments:
-        free = (
-            to is not None
-            and works_in(to, appointment.referral.municipality_id)
-            and absent_on(session, to.id, appointment.starts_at.date()) is None
-            and overlapping(session, to.id, appointment.starts_at, appointment.ends_at) is None
-        )
-        if free and to is not None:
-            appointment.toeleider_id = to.id
-            detail = f"{appointment.starts_at:%d/%m/%Y %H:%M} → {to.full_name}"
-            record_event(session, appointment.referral, actor, at, "appointment_moved", detail)
-            result.appointments_moved += 1
-        else:
-            appointment.status = AppointmentStatus.CANCELLED.value
-            referral = appointment.referral
-            before = referral.state
-            if referral.state == S.SCHEDULED.value:
-                referral.state = S.CONTACTED.value
-            record_event(
-                session, referral, actor, at, "appointment_cancelled", reason, from_state=before
-            )
-            result.appointments_cancelled += 1
-        session.flush()
+    result.appointments_moved, result.appointments_cancelled = hand_over_appointments(
+        session, held.appointments, to=to, actor=actor, at=at, reason=reason
+    )
     return result

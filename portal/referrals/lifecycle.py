@@ -7,6 +7,9 @@ with a Dutch message for the person who tried it. Callers commit.
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -14,7 +17,7 @@ from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from ..access import is_lead_for, may_claim, owns_or_leads, works_in
+from ..access import WHO_REFUSALS, Who, is_lead_for, may_act_as, may_own
 from ..agenda.booking import MAX_MINUTES, MIN_MINUTES, absent_on, lock_agenda, overlapping
 from ..labels import state_label
 from ..models import (
@@ -27,13 +30,17 @@ from ..models import (
     ContactChannel,
     ContactOutcome,
     Conversation,
+    FollowUpTask,
+    Milestone,
+    MilestoneStatus,
     MonitoringAnswer,
     Need,
+    PartnerReferral,
+    PartnerReferralStatus,
     PlaceStatus,
     ProgrammePlace,
     Referral,
     ReferralState,
-    Role,
     Signal,
     Theme,
     TimelineEvent,
@@ -45,6 +52,154 @@ from .channels import channel_for
 S = ReferralState
 # Conversations happen in working hours; a 03:00 appointment is a typing error.
 EARLIEST_HOUR, LATEST_HOUR = 7, 21
+
+
+class Action(enum.StrEnum):
+    """Every move that can be made on a file; the table below says when and by whom."""
+
+    CLAIM = "claim"
+    UNCLAIM = "unclaim"
+    REASSIGN = "reassign"
+    CONTACT_ATTEMPT = "contact_attempt"
+    ANSWER_OFFER = "answer_offer"
+    LETTER_SENT = "letter_sent"
+    SCHEDULE = "schedule"
+    DESK_BOOKING = "desk_booking"
+    APPOINTMENT_OUTCOME = "appointment_outcome"
+    CHANGE_APPOINTMENT = "change_appointment"
+    RECORD_CONVERSATION = "record_conversation"
+    REFER_TO_PARTNER = "refer_to_partner"
+    PARTNER_FEEDBACK = "partner_feedback"
+    TASK = "task"
+    MILESTONE = "milestone"
+    PROGRAMME = "programme"
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the table: `action` is possible in `states` for `who`.
+
+    `refused` replaces the access policy's message for those who may not; `wrong_state`
+    replaces the generic message for a file in none of the action's states.
+    """
+
+    action: Action
+    states: frozenset[ReferralState]
+    who: Who
+    refused: object | None = None
+    wrong_state: object | None = None
+
+
+OPEN = frozenset(s for s in S if s is not S.CLOSED)
+PICKED_UP = OPEN - {S.NEW}
+AFTER_CONVERSATION = frozenset({S.HELD, S.FOLLOWING_UP})
+ALREADY_CLOSED = _l("Deze doorverwijzing is al afgesloten.")
+CLOSED_HINT = _l(
+    "Alleen de terugkoppeling van een partner kan nog; een teamverantwoordelijke kan het "
+    "dossier heropenen."
+)
+
+
+def _row(action: Action, states: frozenset[ReferralState] | set[ReferralState], who: Who, **kw):
+    return Transition(action, frozenset(states), who, **kw)
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _row(Action.CLAIM, {S.NEW}, Who.TOELEIDER_HERE),
+    _row(Action.UNCLAIM, {S.CLAIMED, S.CONTACTED}, Who.WORKER),
+    _row(
+        Action.REASSIGN,
+        OPEN,
+        Who.LEAD,
+        refused=_l("Alleen een teamverantwoordelijke kan een doorverwijzing toewijzen."),
+        wrong_state=_l("Een afgesloten doorverwijzing kan niet meer toegewezen worden."),
+    ),
+    _row(Action.CONTACT_ATTEMPT, PICKED_UP, Who.WORKER),
+    _row(Action.ANSWER_OFFER, {S.CLAIMED, S.CONTACTED, S.SCHEDULED}, Who.WORKER),
+    _row(Action.LETTER_SENT, OPEN, Who.WORKER),
+    _row(Action.SCHEDULE, {S.CLAIMED, S.CONTACTED}, Who.WORKER),
+    # At the desk: the resident leaves with an appointment, and the file goes to that
+    # toeleider straight away.
+    _row(Action.DESK_BOOKING, {S.NEW}, Who.DESK_OR_LEAD),
+    _row(Action.APPOINTMENT_OUTCOME, {S.SCHEDULED}, Who.WORKER),
+    _row(Action.CHANGE_APPOINTMENT, PICKED_UP, Who.WORKER),
+    _row(Action.RECORD_CONVERSATION, {S.HELD}, Who.WORKER),
+    _row(Action.REFER_TO_PARTNER, AFTER_CONVERSATION, Who.WORKER),
+    # A partner's word that the person arrived often comes after the file was closed.
+    _row(Action.PARTNER_FEEDBACK, AFTER_CONVERSATION | {S.CLOSED}, Who.WORKER),
+    _row(Action.TASK, OPEN, Who.WORKER),
+    _row(Action.MILESTONE, AFTER_CONVERSATION, Who.WORKER),
+    _row(Action.PROGRAMME, OPEN, Who.WORKER),
+    _row(
+        Action.CLOSE,
+        {S.NEW},
+        Who.LEAD,
+        refused=_l("Neem de persoon eerst op, of vraag het aan een teamverantwoordelijke."),
+        wrong_state=_l("Deze doorverwijzing is al afgesloten."),
+    ),
+    _row(
+        Action.CLOSE, PICKED_UP, Who.WORKER, wrong_state=_l("Deze doorverwijzing is al afgesloten.")
+    ),
+    _row(
+        Action.REOPEN,
+        {S.CLOSED},
+        Who.LEAD,
+        refused=_l("Alleen een teamverantwoordelijke kan een dossier heropenen."),
+        wrong_state=_l("Deze doorverwijzing is niet afgesloten."),
+    ),
+)
+
+# The one or two moves that make sense now, first the likeliest; the file page offers
+# those that the user may make at the top.
+NEXT_STEPS: dict[ReferralState, tuple[Action, ...]] = {
+    S.NEW: (Action.CLAIM, Action.REASSIGN),
+    S.CLAIMED: (Action.CONTACT_ATTEMPT, Action.SCHEDULE),
+    S.CONTACTED: (Action.SCHEDULE, Action.CONTACT_ATTEMPT),
+    S.SCHEDULED: (Action.APPOINTMENT_OUTCOME,),
+    S.HELD: (Action.RECORD_CONVERSATION,),
+    S.FOLLOWING_UP: (Action.REFER_TO_PARTNER, Action.CLOSE),
+    S.CLOSED: (Action.PARTNER_FEEDBACK, Action.REOPEN),
+}
+
+
+def rows_for(action: Action) -> list[Transition]:
+    return [t for t in TRANSITIONS if t.action is action]
+
+
+def allowed_actions(referral: Referral, user: User) -> frozenset[Action]:
+    """What this user may do on this file now, by the table."""
+    state = S(referral.state)
+    return frozenset(
+        t.action for t in TRANSITIONS if state in t.states and may_act_as(t.who, user, referral)
+    )
+
+
+def next_steps(referral: Referral, allowed: frozenset[Action]) -> list[Action]:
+    return [a for a in NEXT_STEPS[S(referral.state)] if a in allowed][:2]
+
+
+def check(action: Action, referral: Referral, actor: User, *, state: bool = True) -> None:
+    """Refuse, with the reason in Dutch, a move the table does not allow now for `actor`.
+
+    `state=False` leaves the state to the caller (a claim lets the database decide).
+    """
+    rows = rows_for(action)
+    current = S(referral.state)
+    here = [t for t in rows if current in t.states] if state else rows
+    if not here:
+        if rows[0].wrong_state is not None:
+            raise TransitionRefused(rows[0].wrong_state)
+        message = str(
+            _l(
+                "Dit kan niet meer: de doorverwijzing is nu '%(state)s'.",
+                state=state_label(referral.state),
+            )
+        )
+        raise TransitionRefused(f"{message} {CLOSED_HINT}" if current is S.CLOSED else message)
+    if not any(may_act_as(t.who, actor, referral) for t in here):
+        raise TransitionRefused(here[0].refused or WHO_REFUSALS[here[0].who])
 
 
 class TransitionRefused(Exception):
@@ -95,25 +250,6 @@ def record_event(
     return event
 
 
-def require_state(referral: Referral, *allowed: ReferralState) -> None:
-    if referral.state not in {s.value for s in allowed}:
-        raise TransitionRefused(
-            _l(
-                "Dit kan niet meer: de doorverwijzing is nu '%(state)s'.",
-                state=state_label(referral.state),
-            )
-        )
-
-
-def require_worker(referral: Referral, actor: User) -> None:
-    """The owner, or a lead of the referral's municipality, may work on an open file."""
-    if owns_or_leads(actor, referral):
-        return
-    raise TransitionRefused(
-        _l("Alleen de toeleider van deze persoon of een teamverantwoordelijke kan dit.")
-    )
-
-
 def _require_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
@@ -131,8 +267,7 @@ def claim(session: Session, referral_id: int, actor: User, at: datetime) -> Refe
     referral = session.get(Referral, referral_id)
     if referral is None:
         raise TransitionRefused(_l("Deze doorverwijzing bestaat niet (meer)."))
-    if not may_claim(actor, referral):
-        raise TransitionRefused(_l("Alleen toeleiders van deze gemeente kunnen iemand opnemen."))
+    check(Action.CLAIM, referral, actor, state=False)
     # One conditional UPDATE decides: the database lets exactly one of concurrent claims
     # match 'state = new', whatever the number of processes or hosts.
     result = session.execute(
@@ -165,14 +300,21 @@ def unclaim(
     session: Session, referral: Referral, actor: User, reason: str | None, at: datetime
 ) -> None:
     """Give a referral back to the queue, with a reason."""
-    require_state(referral, S.CLAIMED, S.CONTACTED)
-    require_worker(referral, actor)
+    check(Action.UNCLAIM, referral, actor)
     reason = _require_reason(reason)
     before = referral.state
     referral.state = S.NEW.value
     referral.owner_id = None
     referral.claimed_at = None
     record_event(session, referral, actor, at, "unclaimed", reason, from_state=before)
+
+
+@dataclass
+class Reassignment:
+    """What reassigning a file did with its future appointments, for the confirmation."""
+
+    appointments_moved: int = 0
+    appointments_cancelled: int = 0
 
 
 def reassign(
@@ -182,31 +324,99 @@ def reassign(
     new_owner: User,
     reason: str | None,
     at: datetime,
-) -> None:
-    """A lead gives an open referral to another toeleider of the municipality."""
-    if not is_lead_for(actor, referral.municipality_id):
-        raise TransitionRefused(
-            _l("Alleen een teamverantwoordelijke kan een doorverwijzing toewijzen.")
-        )
-    if referral.state == S.CLOSED.value:
-        raise TransitionRefused(
-            _l("Een afgesloten doorverwijzing kan niet meer toegewezen worden.")
-        )
-    if not (
-        new_owner.active
-        and new_owner.has_role(Role.TOELEIDER)
-        and works_in(new_owner, referral.municipality_id)
-    ):
+    *,
+    move_appointments: bool = True,
+) -> Reassignment:
+    """A lead gives an open referral to another toeleider of the municipality.
+
+    The file's future appointments move to the new toeleider's agenda where they are free
+    then, and are cancelled otherwise (or all, with `move_appointments=False`); their open
+    tasks go along. Nothing stays behind in the old toeleider's agenda, feed or lists.
+    """
+    check(Action.REASSIGN, referral, actor)
+    if not may_own(new_owner, referral):
         raise TransitionRefused(_l("Kies een actieve toeleider van deze gemeente."))
     reason = _require_reason(reason)
     before = referral.state
-    previous = referral.owner.full_name if referral.owner else None
+    previous = referral.owner
     referral.owner_id = new_owner.id
     if referral.state == S.NEW.value:
         referral.state = S.CLAIMED.value
         referral.claimed_at = at
-    detail = f"{previous or '—'} → {new_owner.full_name}: {reason}"
+    detail = f"{previous.full_name if previous else '—'} → {new_owner.full_name}: {reason}"
     record_event(session, referral, actor, at, "reassigned", detail, from_state=before)
+    if previous is not None:
+        for task in session.scalars(
+            select(FollowUpTask).where(
+                FollowUpTask.referral_id == referral.id,
+                FollowUpTask.owner_id == previous.id,
+                FollowUpTask.done_at.is_(None),
+            )
+        ):
+            task.owner_id = new_owner.id
+    future = session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.referral_id == referral.id,
+            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.starts_at >= at,
+            Appointment.toeleider_id != new_owner.id,
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    moved, cancelled = hand_over_appointments(
+        session,
+        future,
+        to=new_owner if move_appointments else None,
+        actor=actor,
+        at=at,
+        reason=reason,
+    )
+    return Reassignment(moved, cancelled)
+
+
+def hand_over_appointments(
+    session: Session,
+    appointments: Iterable[Appointment],
+    *,
+    to: User | None,
+    actor: User,
+    at: datetime,
+    reason: str,
+) -> tuple[int, int]:
+    """Move planned appointments to `to` where they are free then; cancel the others.
+
+    Returns (moved, cancelled). A file whose conversation is cancelled goes back to
+    'contacted', to plan again.
+    """
+    if to is not None:
+        lock_agenda(session, to.id)
+    moved = cancelled = 0
+    for appointment in appointments:
+        referral = appointment.referral
+        free = (
+            to is not None
+            and may_own(to, referral)
+            and absent_on(session, to.id, appointment.starts_at.date()) is None
+            and overlapping(session, to.id, appointment.starts_at, appointment.ends_at) is None
+        )
+        if free and to is not None:
+            appointment.toeleider_id = to.id
+            detail = f"{appointment.starts_at:%d/%m/%Y %H:%M} → {to.full_name}"
+            record_event(session, referral, actor, at, "appointment_moved", detail)
+            moved += 1
+        else:
+            appointment.status = AppointmentStatus.CANCELLED.value
+            before = referral.state
+            if referral.state == S.SCHEDULED.value:
+                referral.state = S.CONTACTED.value
+            record_event(
+                session, referral, actor, at, "appointment_cancelled", reason, from_state=before
+            )
+            cancelled += 1
+        # The next appointment's overlap check must see this one in its new agenda.
+        session.flush()
+    return moved, cancelled
 
 
 def log_contact_attempt(
@@ -219,8 +429,7 @@ def log_contact_attempt(
     at: datetime,
 ) -> ContactAttempt:
     """Record one attempt to reach the person; the Nth unreached one asks for a letter."""
-    require_state(referral, S.CLAIMED, S.CONTACTED, S.SCHEDULED, S.HELD, S.FOLLOWING_UP)
-    require_worker(referral, actor)
+    check(Action.CONTACT_ATTEMPT, referral, actor)
     attempt = ContactAttempt(
         referral_id=referral.id,
         at=at,
@@ -268,15 +477,14 @@ def record_answer_to_offer(
     session: Session, referral: Referral, actor: User, accepted: bool, at: datetime
 ) -> None:
     """Whether the person accepted or declined the offer of a welcome conversation."""
-    require_state(referral, S.CLAIMED, S.CONTACTED, S.SCHEDULED)
-    require_worker(referral, actor)
+    check(Action.ANSWER_OFFER, referral, actor)
     referral.conversation_accepted = accepted
     record_event(session, referral, actor, at, "offer_accepted" if accepted else "offer_declined")
 
 
 def mark_letter_sent(session: Session, referral: Referral, actor: User, at: datetime) -> None:
     """The invitation letter went out; the referral leaves the letter list."""
-    require_worker(referral, actor)
+    check(Action.LETTER_SENT, referral, actor)
     if not referral.needs_letter:
         raise TransitionRefused(_l("Voor deze persoon staat geen brief klaar."))
     referral.needs_letter = False
@@ -294,6 +502,115 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
     record_event(session, referral, actor, at, "letter_sent")
 
 
+class Settle(enum.StrEnum):
+    """What becomes of an item still open when its file closes."""
+
+    DONE = "done"  # a task done, a milestone achieved
+    DROP = "drop"  # a task struck off, a milestone stopped
+    AWAIT = "await"  # a partner referral waits for the partner's word, also once closed
+    NOT_ARRIVED = "not_arrived"  # the person did not arrive at the partner
+
+
+SETTLE_DEFAULTS = {"partner": Settle.AWAIT, "task": Settle.DROP, "milestone": Settle.DROP}
+SETTLE_CHOICES = {
+    "partner": (Settle.AWAIT, Settle.NOT_ARRIVED),
+    "task": (Settle.DONE, Settle.DROP),
+    "milestone": (Settle.DONE, Settle.DROP),
+}
+
+
+@dataclass
+class OpenItems:
+    """What is still open on a file: closing settles every one of these."""
+
+    partner_referrals: list[PartnerReferral] = field(default_factory=list)
+    tasks: list[FollowUpTask] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)
+    places: list[ProgrammePlace] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(
+            (self.partner_referrals, self.tasks, self.milestones, self.appointments, self.places)
+        )
+
+    @classmethod
+    def among(
+        cls,
+        partner_referrals: list[PartnerReferral],
+        tasks: list[FollowUpTask],
+        milestones: list[Milestone],
+        appointments: list[Appointment],
+        places: list[ProgrammePlace],
+    ) -> OpenItems:
+        """The open ones among a file's items (already loaded for its page)."""
+        return cls(
+            [p for p in partner_referrals if p.status in PARTNER_OPEN],
+            [t for t in tasks if t.done_at is None],
+            [m for m in milestones if m.status == MilestoneStatus.OPEN.value],
+            [a for a in appointments if a.status == AppointmentStatus.PLANNED.value],
+            [p for p in places if p.status in PLACE_OPEN],
+        )
+
+
+PARTNER_OPEN = (PartnerReferralStatus.PROPOSED.value, PartnerReferralStatus.CONTACTED_PARTNER.value)
+PLACE_OPEN = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
+
+
+def open_items(session: Session, referral: Referral) -> OpenItems:
+    rid = referral.id
+    return OpenItems(
+        list(
+            session.scalars(
+                select(PartnerReferral)
+                .options(joinedload(PartnerReferral.partner))
+                .where(PartnerReferral.referral_id == rid, PartnerReferral.status.in_(PARTNER_OPEN))
+            )
+        ),
+        list(
+            session.scalars(
+                select(FollowUpTask).where(
+                    FollowUpTask.referral_id == rid, FollowUpTask.done_at.is_(None)
+                )
+            )
+        ),
+        list(
+            session.scalars(
+                select(Milestone).where(
+                    Milestone.referral_id == rid, Milestone.status == MilestoneStatus.OPEN.value
+                )
+            )
+        ),
+        list(
+            session.scalars(
+                select(Appointment).where(
+                    Appointment.referral_id == rid,
+                    Appointment.status == AppointmentStatus.PLANNED.value,
+                )
+            )
+        ),
+        list(
+            session.scalars(
+                select(ProgrammePlace)
+                .options(joinedload(ProgrammePlace.programme))
+                .where(ProgrammePlace.referral_id == rid, ProgrammePlace.status.in_(PLACE_OPEN))
+            )
+        ),
+    )
+
+
+@dataclass
+class Closing:
+    """What closing a file settled, for the confirmation."""
+
+    places_freed: int = 0
+    appointments_cancelled: int = 0
+    tasks_settled: int = 0
+    milestones_settled: int = 0
+    partners_awaited: int = 0
+    partners_settled: int = 0
+
+
 def close(
     session: Session,
     referral: Referral,
@@ -301,19 +618,20 @@ def close(
     outcome: ClosingOutcome | None,
     note: str | None,
     at: datetime,
-) -> int:
-    """Close an open referral; an outcome is required. Returns the programme places freed."""
-    if referral.state == S.CLOSED.value:
-        raise TransitionRefused(_l("Deze doorverwijzing is al afgesloten."))
-    if referral.state == S.NEW.value:
-        if not is_lead_for(actor, referral.municipality_id):
-            raise TransitionRefused(
-                _l("Neem de persoon eerst op, of vraag het aan een teamverantwoordelijke.")
-            )
-    else:
-        require_worker(referral, actor)
+    *,
+    settle: Mapping[tuple[str, int], Settle] | None = None,
+) -> Closing:
+    """Close an open referral with an outcome, settling everything still open on it.
+
+    `settle` says per open item (("task", id), ("milestone", id), ("partner", id)) what
+    becomes of it; items it does not name get SETTLE_DEFAULTS. Planned appointments are
+    cancelled and programme places given up: nothing stays open in someone's lists.
+    """
+    check(Action.CLOSE, referral, actor)
     if outcome is None:
         raise TransitionRefused(_l("Kies een resultaat om af te sluiten."))
+    settle = settle or {}
+    items = open_items(session, referral)
     before = referral.state
     referral.state = S.CLOSED.value
     referral.outcome = outcome.value
@@ -321,24 +639,77 @@ def close(
     referral.needs_letter = False
     detail = outcome.value + (f": {note.strip()}" if note and note.strip() else "")
     record_event(session, referral, actor, at, "closed", detail, from_state=before)
-    return _release_places(session, referral, actor, at)
+    result = Closing()
 
+    def choice(kind: str, item_id: int) -> Settle:
+        chosen = settle.get((kind, item_id), SETTLE_DEFAULTS[kind])
+        if chosen not in SETTLE_CHOICES[kind]:
+            raise TransitionRefused(_l("Kies voor elk open punt wat ermee gebeurt."))
+        return chosen
 
-def _release_places(session: Session, referral: Referral, actor: User, at: datetime) -> int:
-    """A closed file gives up its programme places and waiting-list spots."""
-    places = session.scalars(
-        select(ProgrammePlace)
-        .options(joinedload(ProgrammePlace.programme))
-        .where(
-            ProgrammePlace.referral_id == referral.id,
-            ProgrammePlace.status.in_([PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value]),
+    for item in items.partner_referrals:
+        if choice("partner", item.id) is Settle.NOT_ARRIVED:
+            item.status = PartnerReferralStatus.NOT_ARRIVED.value
+            item.updated_at = at
+            record_event(
+                session,
+                referral,
+                actor,
+                at,
+                "partner_referral_status",
+                f"{item.partner.name}: {item.status}",
+            )
+            result.partners_settled += 1
+        else:
+            result.partners_awaited += 1
+    for task in items.tasks:
+        task.done_at = at
+        kind = "task_done" if choice("task", task.id) is Settle.DONE else "task_dropped"
+        record_event(session, referral, actor, at, kind, task.description)
+        result.tasks_settled += 1
+    for milestone in items.milestones:
+        chosen = choice("milestone", milestone.id)
+        status = MilestoneStatus.ACHIEVED if chosen is Settle.DONE else MilestoneStatus.STOPPED
+        milestone.status = status.value
+        record_event(
+            session, referral, actor, at, "milestone_status", f"{milestone.description}: {status}"
         )
-    ).all()
-    for place in places:
+        result.milestones_settled += 1
+    reason = str(_l("Dossier afgesloten."))
+    for appointment in items.appointments:
+        appointment.status = AppointmentStatus.CANCELLED.value
+        record_event(session, referral, actor, at, "appointment_cancelled", reason)
+        result.appointments_cancelled += 1
+    for place in items.places:
         place.status = PlaceStatus.LEFT.value
         place.left_at = at
         record_event(session, referral, actor, at, "programme_left", place.programme.name)
-    return len(places)
+        result.places_freed += 1
+    return result
+
+
+def reopen(
+    session: Session, referral: Referral, actor: User, reason: str | None, at: datetime
+) -> None:
+    """A lead opens a closed file again, with a reason; it returns to where it was."""
+    check(Action.REOPEN, referral, actor)
+    reason = _require_reason(reason)
+    closed_from = session.scalar(
+        select(TimelineEvent.from_state)
+        .where(TimelineEvent.referral_id == referral.id, TimelineEvent.kind == "closed")
+        .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
+        .limit(1)
+    )
+    state = S(closed_from) if closed_from in S._value2member_map_ else S.FOLLOWING_UP
+    if state is S.SCHEDULED:
+        # Closing cancelled the planned conversation.
+        state = S.CONTACTED
+    if state is not S.NEW and referral.owner_id is None:
+        state = S.NEW
+    referral.state = state.value
+    referral.outcome = None
+    referral.closed_at = None
+    record_event(session, referral, actor, at, "reopened", reason, from_state=S.CLOSED.value)
 
 
 def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:
@@ -405,20 +776,12 @@ def schedule_conversation(
 ) -> Appointment:
     """Plan the welcome or integration conversation; a desk may book one at intake."""
     if referral.state == S.NEW.value:
-        # At the desk: the resident leaves with an appointment, and the file goes to that
-        # toeleider straight away.
-        if not (actor.has_role(Role.DESK) or is_lead_for(actor, referral.municipality_id)):
-            raise TransitionRefused(_l("Neem de persoon eerst op."))
+        check(Action.DESK_BOOKING, referral, actor)
     else:
-        require_state(referral, S.CLAIMED, S.CONTACTED)
-        require_worker(referral, actor)
+        check(Action.SCHEDULE, referral, actor)
         if toeleider.id != referral.owner_id and not is_lead_for(actor, referral.municipality_id):
             raise TransitionRefused(_l("Plan het gesprek in de eigen agenda."))
-    if not (
-        toeleider.active
-        and toeleider.has_role(Role.TOELEIDER)
-        and works_in(toeleider, referral.municipality_id)
-    ):
+    if not may_own(toeleider, referral):
         raise TransitionRefused(_l("Kies een actieve toeleider van deze gemeente."))
     if not (place or "").strip():
         raise TransitionRefused(_l("Geef een plaats op."))
@@ -480,8 +843,7 @@ def conversation_held(
 ) -> None:
     referral = appointment.referral
     _planned(appointment)
-    require_state(referral, S.SCHEDULED)
-    require_worker(referral, actor)
+    check(Action.APPOINTMENT_OUTCOME, referral, actor)
     if appointment.starts_at > at:
         raise TransitionRefused(_l("Dit gesprek is nog niet begonnen."))
     appointment.status = AppointmentStatus.HELD.value
@@ -493,8 +855,7 @@ def no_show(session: Session, appointment: Appointment, actor: User, at: datetim
     """The person did not come: the file goes back to 'contacted' to plan again."""
     referral = appointment.referral
     _planned(appointment)
-    require_state(referral, S.SCHEDULED)
-    require_worker(referral, actor)
+    check(Action.APPOINTMENT_OUTCOME, referral, actor)
     appointment.status = AppointmentStatus.NO_SHOW.value
     referral.state = S.CONTACTED.value
     record_event(session, referral, actor, at, "no_show", from_state=S.SCHEDULED.value)
@@ -505,7 +866,7 @@ def cancel_appointment(
 ) -> None:
     referral = appointment.referral
     _planned(appointment)
-    require_worker(referral, actor)
+    check(Action.CHANGE_APPOINTMENT, referral, actor)
     reason = _require_reason(reason)
     appointment.status = AppointmentStatus.CANCELLED.value
     before = referral.state
@@ -526,7 +887,7 @@ def reschedule(
     """Move a planned conversation; the old appointment stays on record as rescheduled."""
     referral = appointment.referral
     _planned(appointment)
-    require_worker(referral, actor)
+    check(Action.CHANGE_APPOINTMENT, referral, actor)
     if not (place or "").strip():
         raise TransitionRefused(_l("Geef een plaats op."))
     ends_at = _check_slot(session, appointment.toeleider, starts_at, minutes, at, appointment.id)
@@ -573,8 +934,7 @@ def record_conversation(
     at: datetime,
 ) -> Conversation:
     """Record what the held conversation covered; the file moves on to follow-up."""
-    require_state(referral, S.HELD)
-    require_worker(referral, actor)
+    check(Action.RECORD_CONVERSATION, referral, actor)
     if not themes:
         raise TransitionRefused(_l("Kies minstens één thema dat aan bod kwam."))
     if held_on > at.date():

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from ..models import PlaceStatus, Programme, ProgrammePlace, Referral, User
-from .lifecycle import TransitionRefused, record_event, require_worker
+from .lifecycle import Action, TransitionRefused, check, record_event
 
 ACTIVE = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
 
@@ -30,11 +30,6 @@ def _lock(session: Session, programme: Programme) -> None:
     session.execute(
         update(Programme).where(Programme.id == programme.id).values(capacity=Programme.capacity)
     )
-
-
-def _require_open(referral: Referral) -> None:
-    if not referral.is_open:
-        raise TransitionRefused(_l("Dit dossier is afgesloten: het krijgt geen plaats meer."))
 
 
 def enrolled_count(session: Session, programme_id: int) -> int:
@@ -88,8 +83,7 @@ def sign_up(
     session: Session, programme: Programme, referral: Referral, actor: User, at: datetime
 ) -> ProgrammePlace:
     """Give the person a free place, or put them at the end of the waiting list."""
-    require_worker(referral, actor)
-    _require_open(referral)
+    check(Action.PROGRAMME, referral, actor)
     if not programme.active:
         raise TransitionRefused(_l("Dit programma is niet meer actief."))
     if programme.municipality_id not in (None, referral.municipality_id):
@@ -130,8 +124,7 @@ def grant_place(
     session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
 ) -> None:
     """Move the first person on the waiting list into a free place."""
-    require_worker(referral, actor)
-    _require_open(referral)
+    check(Action.PROGRAMME, referral, actor)
     programme = place.programme
     _lock(session, programme)
     session.refresh(place)
@@ -159,7 +152,7 @@ def leave(
     session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
 ) -> None:
     """The person stops or leaves the waiting list; an enrolled place becomes free."""
-    require_worker(referral, actor)
+    check(Action.PROGRAMME, referral, actor)
     _lock(session, place.programme)
     session.refresh(place)
     if place.status not in ACTIVE:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, intersect, select
+from sqlalchemy import ColumnElement, Select, func, intersect, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..access import in_my_municipalities
@@ -80,9 +80,19 @@ def _persons_matching(terms: Terms) -> Select[tuple[int]] | None:
     return None
 
 
+def matching_files(terms: Terms) -> ColumnElement[bool]:
+    """SQL condition: the file has the reference, or belongs to a person the terms find."""
+    if terms.reference:
+        return Referral.reference == terms.reference
+    persons = _persons_matching(terms)
+    if persons is None:
+        return Referral.id.is_(None)
+    return Referral.person_id.in_(persons)
+
+
 def search_statement(user: User, terms: Terms) -> Select[tuple[Referral]]:
     """The files the terms find among those the user may see, newest first."""
-    stmt = (
+    return (
         select(Referral)
         .options(
             joinedload(Referral.person),
@@ -90,15 +100,9 @@ def search_statement(user: User, terms: Terms) -> Select[tuple[Referral]]:
             joinedload(Referral.municipality),
         )
         .where(in_my_municipalities(user), Referral.anonymised_at.is_(None))
+        .where(matching_files(terms))
+        .order_by(Referral.id.desc())
     )
-    if terms.reference:
-        stmt = stmt.where(Referral.reference == terms.reference)
-    else:
-        persons = _persons_matching(terms)
-        if persons is None:
-            return stmt.where(Referral.id.is_(None))
-        stmt = stmt.where(Referral.person_id.in_(persons))
-    return stmt.order_by(Referral.id.desc())
 
 
 @dataclass(frozen=True)

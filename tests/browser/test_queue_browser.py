@@ -41,8 +41,6 @@ def test_first_claim_after_a_search_works_and_the_count_follows(page: Page, worl
     expect(page.locator("#queue-list tbody tr")).to_have_count(1)
     # Leaving the search box must not re-render the list under the pointer.
     assert page.evaluate(STARTS_REQUEST, "#q") is False
-    assert page.evaluate(STARTS_REQUEST, "#residence") is True
-    expect(page.locator("#queue-list tbody tr")).to_have_count(1)
 
     row = page.locator(f"#queue-row-{first.id}")
     row.get_by_role("button", name="Opnemen").click()
@@ -50,6 +48,8 @@ def test_first_claim_after_a_search_works_and_the_count_follows(page: Page, worl
     expect(count).to_have_text("0 personen wachten.")
     page.locator("#q").fill("")
     expect(page.locator("#queue-count")).to_have_text("1 persoon wacht.")
+    # The other filters still refresh the list when they change.
+    assert page.evaluate(STARTS_REQUEST, "#residence") is True
 
 
 def test_the_language_menu_says_all_languages_when_all_are_shown(page: Page, world):

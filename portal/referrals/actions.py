@@ -1,0 +1,173 @@
+"""What every route of the file page shares: finding the file, rendering it, running a move.
+
+The routes themselves live per area: views.py (the file and its lifecycle), contact_views.py
+(reaching the person and planning the conversation) and followup_views.py (what follows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import clock
+from ..access import can_view_referral, rights_actions
+from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
+from ..extensions import db
+from ..formtools import options
+from ..models import Referral
+from ..persons.views import file_section
+from . import lifecycle, page
+from .forms import (
+    CloseForm,
+    ContactAttemptForm,
+    MilestoneForm,
+    MilestoneStatusForm,
+    OfferForm,
+    PartnerReferralForm,
+    PartnerStatusForm,
+    PlaceForm,
+    ProgrammeForm,
+    ReassignForm,
+    ReopenForm,
+    TaskForm,
+    UnclaimForm,
+    VersionedForm,
+    conversation_form,
+)
+
+bp = Blueprint("referrals", __name__, url_prefix="/referrals")
+
+CONFLICT = _l(
+    "Iemand anders wijzigde deze doorverwijzing intussen. Hieronder staat de nieuwste versie; "
+    "uw invoer is niet bewaard, maar staat nog in het formulier."
+)
+# The forms whose menus are checked when posted, and the action whose menus they show.
+FORM_MENUS = {
+    "reassign": lifecycle.Action.REASSIGN,
+    "partner": lifecycle.Action.REFER_TO_PARTNER,
+    "programme": lifecycle.Action.PROGRAMME,
+}
+
+
+def visible_referral(referral_id: int) -> Referral:
+    referral = page.load_referral(db.session, referral_id)
+    # 404 rather than 403, so that a file's existence is not disclosed to those who may not see it.
+    if referral is None or not can_view_referral(current_user, referral, clock.today()):
+        abort(404)
+    return referral
+
+
+def new_conversation_form(referral: Referral, choices: page.Choices | None = None, **kw: Any):
+    """The conversation record with this municipality's questions."""
+    if choices is None:
+        choices = page.menus(db.session, referral, {lifecycle.Action.RECORD_CONVERSATION})
+    form = conversation_form(
+        choices.themes, choices.parameters, choices.need_categories, prefix="conversation", **kw
+    )
+    form.parameters = choices.parameters
+    return form
+
+
+def fill_choices(name: str, form: Any, choices: page.Choices) -> None:
+    """The menus of one action form, from what the page builder loaded."""
+    if name == "reassign":
+        form.owner.choices = options(choices.toeleiders)
+    if name == "partner":
+        form.partner.choices = options(choices.partners)
+        form.theme.choices = options(choices.themes)
+    if name == "programme":
+        form.programme.choices = options([(0, _("Kies een programma"))] + choices.programmes)
+
+
+def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
+    """Every action form of the page, fresh at the current version unless one was posted."""
+    referral = file.referral
+    forms: dict[str, Any] = {
+        "attempt": ContactAttemptForm(formdata=None, prefix="attempt"),
+        "offer": OfferForm(formdata=None, prefix="offer"),
+        "unclaim": UnclaimForm(formdata=None, prefix="unclaim"),
+        "close": CloseForm(formdata=None, prefix="close"),
+        "reopen": ReopenForm(formdata=None, prefix="reopen"),
+        "reassign": ReassignForm(formdata=None, prefix="reassign"),
+        "schedule": ScheduleForm(formdata=None, prefix="schedule"),
+        "reschedule": ScheduleForm(formdata=None, prefix="reschedule"),
+        "appointment": AppointmentActionForm(formdata=None, prefix="appointment"),
+        "cancel": CancelForm(formdata=None, prefix="cancel"),
+        "partner": PartnerReferralForm(formdata=None, prefix="partner", referred_on=clock.today()),
+        "partner_status": PartnerStatusForm(formdata=None, prefix="partner_status"),
+        "task": TaskForm(formdata=None, prefix="task"),
+        "milestone": MilestoneForm(formdata=None, prefix="milestone"),
+        "milestone_status": MilestoneStatusForm(formdata=None, prefix="milestone_status"),
+        "programme": ProgrammeForm(formdata=None, prefix="programme"),
+        "place": PlaceForm(formdata=None, prefix="place"),
+    }
+    if file.may(lifecycle.Action.RECORD_CONVERSATION):
+        forms["conversation"] = new_conversation_form(
+            referral, file.choices, formdata=None, held_on=clock.today()
+        )
+    for name, form in forms.items():
+        fill_choices(name, form, file.choices)
+        form.version.data = str(referral.version)
+    forms.update(posted)
+    return forms
+
+
+def render_file(
+    referral: Referral, status: int = 200, conflict: str | None = None, **posted: Any
+) -> Any:
+    """The file page, with a posted form kept as it was typed."""
+    file = page.build(db.session, referral, current_user)
+    return (
+        render_template(
+            "referrals/detail.html",
+            referral=referral,
+            file=file,
+            A=lifecycle.Action,
+            forms=_forms(file, **posted),
+            posted=next((a for a, name in page.ACTION_FORMS.items() if name in posted), None),
+            conflict=conflict,
+            rights=rights_actions(current_user, referral),
+            person_section=file_section(referral),
+        ),
+        status,
+    )
+
+
+def act(
+    referral_id: int,
+    name: str,
+    form: VersionedForm,
+    action: Callable[[Referral], Any],
+    message: Callable[[Any], str] | None = None,
+) -> Any:
+    """Validate a posted action form, check its version, run the transition, commit.
+
+    `message` turns what the action returned into the confirmation shown afterwards.
+    """
+    referral = visible_referral(referral_id)
+    if name in FORM_MENUS:
+        fill_choices(name, form, page.menus(db.session, referral, {FORM_MENUS[name]}))
+    if not form.validate():
+        return render_file(referral, 422, **{name: form})
+    if form.version.data != str(referral.version):
+        return render_file(referral, 409, conflict=str(CONFLICT), **{name: form})
+    try:
+        result = action(referral)
+        db.session.commit()
+    except lifecycle.TransitionRefused as refused:
+        db.session.rollback()
+        db.session.refresh(referral)
+        return render_file(referral, 409, conflict=refused.message, **{name: form})
+    except StaleDataError:
+        # Another request saved between our read and our write.
+        db.session.rollback()
+        db.session.refresh(referral)
+        return render_file(referral, 409, conflict=str(CONFLICT), **{name: form})
+    flash(message(result) if message else _("Bewaard."))
+    return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)

@@ -1,0 +1,144 @@
+"""File routes for reaching the person and planning the conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..access import Permission, requires
+from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
+from ..extensions import db
+from ..models import Appointment, ContactChannel, ContactOutcome, Referral
+from . import lifecycle
+from .actions import act, bp
+from .forms import ContactAttemptForm, OfferForm
+
+
+@bp.post("/<int:referral_id>/attempts")
+@requires(Permission.WORK_QUEUE)
+def log_attempt(referral_id: int) -> Any:
+    """Log one contact attempt."""
+    form = ContactAttemptForm(prefix="attempt")
+    return act(
+        referral_id,
+        "attempt",
+        form,
+        lambda r: lifecycle.log_contact_attempt(
+            db.session,
+            r,
+            current_user,
+            ContactChannel(form.channel.data),
+            ContactOutcome(form.outcome.data),
+            form.note.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/offer")
+@requires(Permission.WORK_QUEUE)
+def answer_offer(referral_id: int) -> Any:
+    """Record whether the person accepted the conversation."""
+    form = OfferForm(prefix="offer")
+    return act(
+        referral_id,
+        "offer",
+        form,
+        lambda r: lifecycle.record_answer_to_offer(
+            db.session, r, current_user, form.accepted.data == "ja", clock.now()
+        ),
+    )
+
+
+def _appointment_of(referral_id: int, appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.referral_id != referral_id:
+        abort(404)
+    return appointment
+
+
+@bp.post("/<int:referral_id>/schedule")
+@requires(Permission.WORK_QUEUE)
+def schedule(referral_id: int) -> Any:
+    """Plan the conversation in the owner's agenda."""
+    form = ScheduleForm(prefix="schedule")
+
+    def action(referral: Referral) -> None:
+        if referral.owner is None:
+            raise lifecycle.TransitionRefused(_("Neem de persoon eerst op."))
+        lifecycle.schedule_conversation(
+            db.session,
+            referral,
+            current_user,
+            referral.owner,
+            datetime.combine(form.day.data, form.start.data),
+            form.minutes.data,
+            form.place.data or "",
+            bool(form.interpreter.data),
+            clock.now(),
+        )
+
+    return act(referral_id, "schedule", form, action)
+
+
+APPOINTMENT_OUTCOMES = {"held": lifecycle.conversation_held, "no-show": lifecycle.no_show}
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/<outcome>")
+@requires(Permission.WORK_QUEUE)
+def appointment_outcome(referral_id: int, appointment_id: int, outcome: str) -> Any:
+    """The conversation was held, or the person did not come."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    if outcome not in APPOINTMENT_OUTCOMES:
+        abort(404)
+    form = AppointmentActionForm(prefix="appointment")
+    transition = APPOINTMENT_OUTCOMES[outcome]
+    return act(
+        referral_id,
+        "appointment",
+        form,
+        lambda r: transition(db.session, appointment, current_user, clock.now()),
+    )
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/cancel")
+@requires(Permission.WORK_QUEUE)
+def cancel_appointment(referral_id: int, appointment_id: int) -> Any:
+    """Cancel a planned conversation, with a reason."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    form = CancelForm(prefix="cancel")
+    return act(
+        referral_id,
+        "cancel",
+        form,
+        lambda r: lifecycle.cancel_appointment(
+            db.session, appointment, current_user, form.reason.data, clock.now()
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/reschedule")
+@requires(Permission.WORK_QUEUE)
+def reschedule(referral_id: int, appointment_id: int) -> Any:
+    """Move a planned conversation to another moment."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    form = ScheduleForm(prefix="reschedule")
+    return act(
+        referral_id,
+        "reschedule",
+        form,
+        lambda r: lifecycle.reschedule(
+            db.session,
+            appointment,
+            current_user,
+            datetime.combine(form.day.data, form.start.data),
+            form.minutes.data,
+            form.place.data or "",
+            clock.now(),
+        ),
+    )

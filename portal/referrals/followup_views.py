@@ -1,0 +1,274 @@
+"""File routes for what follows the conversation: its record, partners, tasks, plan, places."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import clock
+from ..access import Permission, requires
+from ..agenda.forms import AppointmentActionForm
+from ..extensions import db
+from ..models import (
+    FollowUpTask,
+    Milestone,
+    MilestoneStatus,
+    PartnerReferral,
+    PartnerReferralStatus,
+    PlaceStatus,
+    Programme,
+    ProgrammePlace,
+    Referral,
+    Service,
+    Theme,
+)
+from . import followup, lifecycle, programmes
+from .actions import act, bp, new_conversation_form, visible_referral
+from .forms import (
+    MilestoneForm,
+    MilestoneStatusForm,
+    PartnerReferralForm,
+    PartnerStatusForm,
+    PlaceForm,
+    ProgrammeForm,
+    TaskForm,
+)
+
+
+@bp.post("/<int:referral_id>/conversation")
+@requires(Permission.WORK_QUEUE)
+def record_conversation(referral_id: int) -> Any:
+    """Record what the held conversation covered."""
+    referral = visible_referral(referral_id)
+    form = new_conversation_form(referral)
+
+    def action(r: Referral) -> None:
+        data = form.data
+        themes = [db.session.get(Theme, tid) for tid in form.themes_covered.data or []]
+        answers = {
+            p.id: str(data[f"parameter_{p.id}"])
+            for p in form.parameters
+            if data.get(f"parameter_{p.id}") not in (None, "")
+        }
+        needs = [
+            (data[f"need_{n}_category"], data[f"need_{n}_text"])
+            for n in range(1, 4)
+            if data.get(f"need_{n}_category")
+        ]
+        signals = [
+            (data[f"signal_{n}_theme"], data[f"signal_{n}_text"] or "")
+            for n in range(1, 3)
+            if data.get(f"signal_{n}_theme")
+        ]
+        for n in range(1, 3):
+            if data.get(f"signal_{n}_theme") and not (data.get(f"signal_{n}_text") or "").strip():
+                raise lifecycle.TransitionRefused(_("Beschrijf elk signaal."))
+        lifecycle.record_conversation(
+            db.session,
+            r,
+            current_user,
+            held_on=form.held_on.data,
+            themes=[t for t in themes if t is not None],
+            answers=answers,
+            needs=needs,
+            signals=signals,
+            notes=form.notes.data,
+            at=clock.now(),
+        )
+
+    return act(referral_id, "conversation", form, action)
+
+
+@bp.post("/<int:referral_id>/partner-referrals")
+@requires(Permission.WORK_QUEUE)
+def add_partner_referral(referral_id: int) -> Any:
+    """Lead the person to a partner's offer."""
+    form = PartnerReferralForm(prefix="partner")
+    return act(
+        referral_id,
+        "partner",
+        form,
+        lambda r: followup.refer_to_partner(
+            db.session,
+            r,
+            current_user,
+            db.session.get(Service, form.partner.data) or abort(404),
+            db.session.get(Theme, form.theme.data) or abort(404),
+            form.referred_on.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/partner-referrals/<int:item_id>")
+@requires(Permission.WORK_QUEUE)
+def follow_up_partner_referral(referral_id: int, item_id: int) -> Any:
+    """Note whether the person arrived at the partner."""
+    item = db.session.get(PartnerReferral, item_id)
+    if item is None or item.referral_id != referral_id:
+        abort(404)
+    form = PartnerStatusForm(prefix="partner_status")
+    return act(
+        referral_id,
+        "partner_status",
+        form,
+        lambda r: followup.follow_up_partner_referral(
+            db.session,
+            item,
+            r,
+            current_user,
+            PartnerReferralStatus(form.status.data),
+            form.feedback.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/tasks")
+@requires(Permission.WORK_QUEUE)
+def add_task(referral_id: int) -> Any:
+    """Add a follow-up task with a due date."""
+    form = TaskForm(prefix="task")
+    return act(
+        referral_id,
+        "task",
+        form,
+        lambda r: followup.add_task(
+            db.session, r, current_user, form.description.data or "", form.due_on.data, clock.now()
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/tasks/<int:task_id>/done")
+@requires(Permission.WORK_QUEUE)
+def complete_task(referral_id: int, task_id: int) -> Any:
+    """Mark a follow-up task done."""
+    task = db.session.get(FollowUpTask, task_id)
+    if task is None or task.referral_id != referral_id:
+        abort(404)
+    form = AppointmentActionForm(prefix="appointment")
+    return act(
+        referral_id,
+        "appointment",
+        form,
+        lambda r: followup.complete_task(db.session, task, current_user, clock.now()),
+    )
+
+
+@bp.post("/<int:referral_id>/milestones")
+@requires(Permission.WORK_QUEUE)
+def add_milestone(referral_id: int) -> Any:
+    """Add a milestone to the development plan."""
+    form = MilestoneForm(prefix="milestone")
+    return act(
+        referral_id,
+        "milestone",
+        form,
+        lambda r: followup.add_milestone(
+            db.session,
+            r,
+            current_user,
+            form.description.data or "",
+            form.priority.data,
+            form.target_on.data,
+            clock.now(),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/milestones/<int:milestone_id>")
+@requires(Permission.WORK_QUEUE)
+def milestone_status(referral_id: int, milestone_id: int) -> Any:
+    """Mark a milestone achieved, stopped or open again."""
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.referral_id != referral_id:
+        abort(404)
+    form = MilestoneStatusForm(prefix="milestone_status")
+    return act(
+        referral_id,
+        "milestone_status",
+        form,
+        lambda r: followup.set_milestone_status(
+            db.session, milestone, r, current_user, MilestoneStatus(form.status.data), clock.now()
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/programmes")
+@requires(Permission.WORK_QUEUE)
+def sign_up_for_programme(referral_id: int) -> Any:
+    """Give the person a place on a programme, or put them on its waiting list."""
+    form = ProgrammeForm(prefix="programme")
+    return act(
+        referral_id,
+        "programme",
+        form,
+        lambda r: programmes.sign_up(
+            db.session,
+            db.session.get(Programme, form.programme.data) or abort(404),
+            r,
+            current_user,
+            clock.now(),
+        ),
+        _signed_up_message,
+    )
+
+
+def _signed_up_message(place: ProgrammePlace) -> str:
+    if place.status == PlaceStatus.ENROLLED.value:
+        return _("Ingeschreven: %(name)s heeft een plaats.", name=place.programme.name)
+    row = programmes.place_row(db.session, place)
+    if row.full:
+        return _(
+            "%(name)s is volzet: de persoon staat op de wachtlijst, als %(n)d.e.",
+            name=place.programme.name,
+            n=row.position,
+        )
+    return _(
+        "Voor %(name)s wachten al mensen op de vrije plaats: de persoon staat op de "
+        "wachtlijst, als %(n)d.e.",
+        name=place.programme.name,
+        n=row.position,
+    )
+
+
+def _place_of(referral_id: int, place_id: int) -> ProgrammePlace:
+    place = db.session.get(ProgrammePlace, place_id)
+    if place is None or place.referral_id != referral_id:
+        abort(404)
+    return place
+
+
+@bp.post("/<int:referral_id>/programmes/<int:place_id>/grant")
+@requires(Permission.WORK_QUEUE)
+def grant_place(referral_id: int, place_id: int) -> Any:
+    """A place came free: the person on the waiting list gets it."""
+    place = _place_of(referral_id, place_id)
+    return act(
+        referral_id,
+        "place",
+        PlaceForm(prefix="place"),
+        lambda r: programmes.grant_place(db.session, place, r, current_user, clock.now()),
+        lambda _result: _("Plaats toegekend in %(name)s.", name=place.programme.name),
+    )
+
+
+@bp.post("/<int:referral_id>/programmes/<int:place_id>/leave")
+@requires(Permission.WORK_QUEUE)
+def leave_programme(referral_id: int, place_id: int) -> Any:
+    """The person stops, or no longer waits; their place comes free."""
+    place = _place_of(referral_id, place_id)
+    return act(
+        referral_id,
+        "place",
+        PlaceForm(prefix="place"),
+        lambda r: programmes.leave(db.session, place, r, current_user, clock.now()),
+        lambda _result: _(
+            "%(name)s: de persoon staat er niet meer op; een plaats die vrijkwam, kan naar "
+            "de eerste op de wachtlijst.",
+            name=place.programme.name,
+        ),
+    )

@@ -1,0 +1,305 @@
+"""The file page's data: everything the template shows, loaded in a fixed number of queries.
+
+The template receives this and never queries; however many attempts, appointments or events a
+file has, the page costs the same number of statements (tests/test_file_page_queries.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ..accounts import toeleiders_of
+from ..labels import SETTLE_LABELS
+from ..models import (
+    Appointment,
+    Conversation,
+    FollowUpTask,
+    Milestone,
+    MonitoringParameter,
+    Need,
+    NeedCategory,
+    PartnerReferral,
+    Referral,
+    ReferralState,
+    Service,
+    Signal,
+    Theme,
+    TimelineEvent,
+    User,
+)
+from . import programmes
+from .lifecycle import (
+    SETTLE_CHOICES,
+    SETTLE_DEFAULTS,
+    Action,
+    OpenItems,
+    allowed_actions,
+    next_steps,
+)
+
+# Which section of the page each action lives in, when it is not a next step at the top.
+SECTIONS: dict[str, tuple[Action, ...]] = {
+    "contact": (
+        Action.CONTACT_ATTEMPT,
+        Action.ANSWER_OFFER,
+        Action.UNCLAIM,
+        Action.REASSIGN,
+    ),
+    "conversation": (Action.SCHEDULE, Action.RECORD_CONVERSATION),
+    "followup": (
+        Action.REFER_TO_PARTNER,
+        Action.TASK,
+        Action.MILESTONE,
+        Action.PROGRAMME,
+        Action.CLOSE,
+        Action.REOPEN,
+    ),
+}
+# The form of each action that has one, by its prefix on the page.
+ACTION_FORMS: dict[Action, str] = {
+    Action.CONTACT_ATTEMPT: "attempt",
+    Action.ANSWER_OFFER: "offer",
+    Action.UNCLAIM: "unclaim",
+    Action.REASSIGN: "reassign",
+    Action.SCHEDULE: "schedule",
+    Action.RECORD_CONVERSATION: "conversation",
+    Action.REFER_TO_PARTNER: "partner",
+    Action.TASK: "task",
+    Action.MILESTONE: "milestone",
+    Action.PROGRAMME: "programme",
+    Action.CLOSE: "close",
+    Action.REOPEN: "reopen",
+}
+# The states in which the file has a conversation behind it, and so a follow-up to show.
+FOLLOW_UP_STATES = frozenset({ReferralState.HELD, ReferralState.FOLLOWING_UP, ReferralState.CLOSED})
+
+
+@dataclass
+class Choices:
+    """The options of the page's menus."""
+
+    toeleiders: list[tuple[int, str]] = field(default_factory=list)
+    partners: list[tuple[int, str]] = field(default_factory=list)
+    themes: list[tuple[int, str]] = field(default_factory=list)
+    programmes: list[tuple[int, str]] = field(default_factory=list)
+    parameters: list[MonitoringParameter] = field(default_factory=list)
+    need_categories: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass
+class FilePage:
+    """One referral with everything its page shows, and what the viewer may do on it."""
+
+    referral: Referral
+    events: list[TimelineEvent]
+    appointments: list[Appointment]
+    partner_referrals: list[PartnerReferral]
+    tasks: list[FollowUpTask]
+    milestones: list[Milestone]
+    conversations: list[Conversation]
+    signals: list[Signal]
+    places: list[programmes.PlaceRow]
+    allowed: frozenset[Action]
+    next_steps: list[Action]
+    choices: Choices
+    open_items: OpenItems
+
+    def may(self, action: Action | str) -> bool:
+        return Action(action) in self.allowed
+
+    def in_section(self, section: str) -> list[Action]:
+        """The actions of a section the viewer may take that are not already at the top."""
+        return [a for a in SECTIONS[section] if a in self.allowed and a not in self.next_steps]
+
+    @property
+    def has_follow_up(self) -> bool:
+        return ReferralState(self.referral.state) in FOLLOW_UP_STATES
+
+    @property
+    def settle_rows(self) -> list[tuple[str, Any, str, list[tuple[str, str]]]]:
+        """Each item still open that closing settles: (kind, item, its name, choices)."""
+
+        def choices(kind: str) -> list[tuple[str, str]]:
+            return [(c.value, str(SETTLE_LABELS[(kind, c.value)])) for c in SETTLE_CHOICES[kind]]
+
+        rows: list[tuple[str, Any, str, list[tuple[str, str]]]] = []
+        for p in self.open_items.partner_referrals:
+            rows.append(("partner", p, f"{p.partner.name} · {p.theme.name}", choices("partner")))
+        for t in self.open_items.tasks:
+            rows.append(("task", t, t.description, choices("task")))
+        for m in self.open_items.milestones:
+            rows.append(("milestone", m, m.description, choices("milestone")))
+        return rows
+
+    @staticmethod
+    def settle_default(kind: str) -> str:
+        return SETTLE_DEFAULTS[kind].value
+
+
+def load_referral(session: Session, referral_id: int) -> Referral | None:
+    """The referral with what its header and facts show, in one statement."""
+    return session.get(
+        Referral,
+        referral_id,
+        options=[
+            joinedload(Referral.person),
+            joinedload(Referral.municipality),
+            joinedload(Referral.contact_language),
+            joinedload(Referral.home_language),
+            joinedload(Referral.source_service),
+            joinedload(Referral.owner),
+            joinedload(Referral.consent_recorded_by),
+            selectinload(Referral.children),
+        ],
+    )
+
+
+def build(session: Session, referral: Referral, user: User) -> FilePage:
+    """Gather the file page for `user`."""
+    rid = referral.id
+    events = list(
+        session.scalars(
+            select(TimelineEvent)
+            .options(joinedload(TimelineEvent.actor))
+            .where(TimelineEvent.referral_id == rid)
+            .order_by(TimelineEvent.at, TimelineEvent.id)
+        )
+    )
+    appointments = list(
+        session.scalars(
+            select(Appointment)
+            .options(joinedload(Appointment.toeleider))
+            .where(Appointment.referral_id == rid)
+            .order_by(Appointment.starts_at)
+        )
+    )
+    partner_referrals = list(
+        session.scalars(
+            select(PartnerReferral)
+            .options(joinedload(PartnerReferral.partner), joinedload(PartnerReferral.theme))
+            .where(PartnerReferral.referral_id == rid)
+            .order_by(PartnerReferral.referred_on)
+        )
+    )
+    tasks = list(
+        session.scalars(
+            select(FollowUpTask)
+            .where(FollowUpTask.referral_id == rid)
+            .order_by(FollowUpTask.done_at.is_not(None), FollowUpTask.due_on)
+        )
+    )
+    milestones = list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.referral_id == rid)
+            .order_by(Milestone.priority, Milestone.target_on)
+        )
+    )
+    conversations = list(
+        session.scalars(
+            select(Conversation)
+            .options(
+                selectinload(Conversation.themes),
+                selectinload(Conversation.needs).joinedload(Need.category),
+            )
+            .where(Conversation.referral_id == rid)
+            .order_by(Conversation.held_on)
+        )
+    )
+    signals = list(
+        session.scalars(
+            select(Signal).options(joinedload(Signal.theme)).where(Signal.referral_id == rid)
+        )
+    )
+    places = programmes.place_rows(session, referral)
+    allowed = allowed_actions(referral, user)
+    return FilePage(
+        referral=referral,
+        events=events,
+        appointments=appointments,
+        partner_referrals=partner_referrals,
+        tasks=tasks,
+        milestones=milestones,
+        conversations=conversations,
+        signals=signals,
+        places=places,
+        allowed=allowed,
+        next_steps=next_steps(referral, allowed),
+        choices=menus(session, referral, allowed),
+        open_items=OpenItems.among(
+            partner_referrals, tasks, milestones, appointments, [row.place for row in places]
+        ),
+    )
+
+
+def menus(
+    session: Session, referral: Referral, allowed: frozenset[Action] | set[Action]
+) -> Choices:
+    """The menus of the forms for these actions only: a reader of the file costs no query."""
+    choices = Choices()
+    if allowed & {Action.REFER_TO_PARTNER, Action.RECORD_CONVERSATION}:
+        choices.themes = active_themes(session)
+    if Action.REASSIGN in allowed:
+        choices.toeleiders = [
+            (u.id, u.full_name) for u in toeleiders_of(session, [referral.municipality_id])
+        ]
+    if Action.REFER_TO_PARTNER in allowed:
+        choices.partners = [
+            (s.id, s.name)
+            for s in session.scalars(
+                select(Service)
+                .where(Service.is_partner.is_(True), Service.active.is_(True))
+                .where(
+                    or_(
+                        Service.municipality_id.is_(None),
+                        Service.municipality_id == referral.municipality_id,
+                    )
+                )
+                .order_by(Service.name)
+            )
+        ]
+    if Action.PROGRAMME in allowed:
+        choices.programmes = [
+            (p.id, str(p)) for p in programmes.programmes_for(session, [referral.municipality_id])
+        ]
+    if Action.RECORD_CONVERSATION in allowed:
+        choices.parameters = conversation_parameters(session, referral)
+        choices.need_categories = [
+            (c.id, c.name)
+            for c in session.scalars(
+                select(NeedCategory)
+                .where(NeedCategory.active.is_(True))
+                .order_by(NeedCategory.name)
+            )
+        ]
+    return choices
+
+
+def conversation_parameters(session: Session, referral: Referral) -> list[MonitoringParameter]:
+    """The monitoring questions of the referral's municipality, in their order."""
+    return list(
+        session.scalars(
+            select(MonitoringParameter)
+            .where(MonitoringParameter.active.is_(True))
+            .where(
+                or_(
+                    MonitoringParameter.municipality_id.is_(None),
+                    MonitoringParameter.municipality_id == referral.municipality_id,
+                )
+            )
+            .order_by(MonitoringParameter.position, MonitoringParameter.id)
+        )
+    )
+
+
+def active_themes(session: Session) -> list[tuple[int, str]]:
+    return [
+        (t.id, t.name)
+        for t in session.scalars(
+            select(Theme).where(Theme.active.is_(True)).order_by(Theme.position, Theme.name)
+        )
+    ]
