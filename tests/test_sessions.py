@@ -371,9 +371,15 @@ def test_a_lead_enrols_a_second_factor_and_logs_in_with_it(client, world):
     wrong = client.post("/login/code", {"code": "123456"})
     assert wrong.status_code == 422
     assert "Deze code klopt niet" in wrong.get_data(as_text=True)
-    right = client.post("/login/code", {"code": pyotp.TOTP(secret).now()})
+    code = pyotp.TOTP(secret).now()
+    right = client.post("/login/code", {"code": code})
     assert right.status_code == 303
     assert _logged_in(client, "/lead/")
+    # Someone who watched the code being typed cannot log in with it on another PC.
+    client.post("/logout", {})
+    client.login(world.lead.email)
+    assert client.post("/login/code", {"code": code}).status_code == 422
+    assert not _logged_in(client, "/lead/")
 
 
 def test_a_recovery_code_works_once(client, world):

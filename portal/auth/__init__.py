@@ -18,7 +18,7 @@ from ..settings import get_int
 from . import logins
 
 # The key of the Flask session that holds the login token (portal.auth.logins).
-LOGIN_SESSION_KEY = "login"
+LOGIN_TOKEN_KEY = "login"  # noqa: S105 - the name of a session key, not a secret
 
 
 def login_limits() -> logins.Limits:
@@ -50,7 +50,7 @@ def configure_login(manager: LoginManager) -> None:
         at = clock.now()
         login = logins.live_login(
             db.session,
-            token=session.get(LOGIN_SESSION_KEY),
+            token=session.get(LOGIN_TOKEN_KEY),
             user_id=number,
             at=at,
             limits=login_limits(),

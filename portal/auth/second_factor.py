@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 import pyotp
@@ -104,11 +105,22 @@ def unused_recovery_codes(session: Session, user: User) -> int:
     )
 
 
-def check(session: Session, user: User, code: str, at: datetime) -> bool:
-    """A code from the app or an unused recovery code of this user."""
+def check(
+    session: Session,
+    user: User,
+    code: str,
+    at: datetime,
+    *,
+    seen_before: Callable[[str], bool],
+) -> bool:
+    """A code from the app not used before, or an unused recovery code of this user.
+
+    `seen_before(key)` records a use and says whether the key was used already: a code
+    someone watched being typed stays valid for a minute and must not open a second login.
+    """
     secret = stored_secret(user)
     if secret is None:
         return False
     if code_matches(secret, code):
-        return True
+        return not seen_before(f"totp-used|{user.id}|{''.join(code.split())}")
     return use_recovery_code(session, user, code, at)

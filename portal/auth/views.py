@@ -26,7 +26,7 @@ from ..access import home_endpoint, may_use_second_factor, requires_login
 from ..audit import log_admin_action
 from ..extensions import db, limiter
 from ..models import LoginSession, User
-from . import LOGIN_SESSION_KEY, login_limits, logins, second_factor
+from . import LOGIN_TOKEN_KEY, login_limits, logins, second_factor
 from .forms import (
     DisableSecondFactorForm,
     EnrolSecondFactorForm,
@@ -117,7 +117,7 @@ def _address_attempt_key() -> str:
 
 
 def _second_factor_attempt_key() -> str:
-    return f"login-code|{session.get(LOGIN_SESSION_KEY, '')}"
+    return f"login-code|{session.get(LOGIN_TOKEN_KEY, '')}"
 
 
 def _login_limit() -> str:
@@ -131,7 +131,7 @@ def _address_limit() -> str:
 def _start(user: User, *, pending: bool) -> None:
     session.clear()
     session.permanent = True
-    session[LOGIN_SESSION_KEY] = logins.start_login(
+    session[LOGIN_TOKEN_KEY] = logins.start_login(
         db.session, user_id=user.id, at=clock.now(), address=request.remote_addr, pending=pending
     )
     db.session.commit()
@@ -180,6 +180,11 @@ def login() -> Any:
     return _finish_login(user, form.next.data, form.resume.data)
 
 
+def _code_seen_before(key: str) -> bool:
+    # The rate-limit store is shared by every process, and forgets a code once it expired.
+    return limiter.storage.incr(key, 120) > 1
+
+
 def _ask_second_factor(next_path: str, resume: str) -> Any:
     """The second step's form, carrying where to go and the interrupted form along."""
     form = SecondFactorForm(formdata=None, next=next_path, resume=resume)
@@ -188,7 +193,7 @@ def _ask_second_factor(next_path: str, resume: str) -> Any:
 
 def _pending_login() -> LoginSession | None:
     """The login of this browser that waits for its second factor, if it still holds."""
-    token = session.get(LOGIN_SESSION_KEY)
+    token = session.get(LOGIN_TOKEN_KEY)
     row = db.session.get(LoginSession, logins.token_id(token)) if token else None
     if row is None or not row.second_factor_pending:
         return None
@@ -209,7 +214,7 @@ def login_code() -> Any:
     if user is None or not user.active:
         return redirect(url_for("auth.login_page"), code=303)
     if not form.validate() or not second_factor.check(
-        db.session, user, form.code.data or "", clock.now()
+        db.session, user, form.code.data or "", clock.now(), seen_before=_code_seen_before
     ):
         if form.code.data and not form.code.errors:
             form.code.errors = [_("Deze code klopt niet. Probeer de volgende code uit de app.")]
@@ -271,7 +276,7 @@ def logout() -> Any:
     """Log out (a POST with a CSRF token, so no page can log someone out)."""
     form = LogoutForm()
     if form.validate():
-        logins.end_login(db.session, token=session.get(LOGIN_SESSION_KEY), at=clock.now())
+        logins.end_login(db.session, token=session.get(LOGIN_TOKEN_KEY), at=clock.now())
         db.session.commit()
         logout_user()
         session.clear()
@@ -366,7 +371,7 @@ def account_password() -> Any:
                 db.session,
                 user_id=current_user.id,
                 at=clock.now(),
-                keep_token=session.get(LOGIN_SESSION_KEY),
+                keep_token=session.get(LOGIN_TOKEN_KEY),
             )
             _log_own("account.password")
             db.session.commit()
@@ -410,7 +415,7 @@ def second_factor_enable() -> Any:
         db.session,
         user_id=current_user.id,
         at=clock.now(),
-        keep_token=session.get(LOGIN_SESSION_KEY),
+        keep_token=session.get(LOGIN_TOKEN_KEY),
     )
     _log_own("account.totp_enable")
     db.session.commit()
