@@ -7,7 +7,7 @@ and an action without a way to perform it below fails the first test.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ from portal.models import (
     Role,
     Theme,
 )
-from portal.referrals import followup, lifecycle, programmes
+from portal.referrals import followup, lifecycle, moments, programmes
 from portal.referrals.lifecycle import TRANSITIONS, Action, TransitionRefused
 
 from .factories import add_partner_referral, add_referral, add_user
@@ -223,6 +223,20 @@ PERFORM = {
         db.session, r, a, ClosingOutcome.COMPLETED, None, NOW
     ),
     Action.REOPEN: lambda r, a, w: lifecycle.reopen(db.session, r, a, "Nieuwe vraag", NOW),
+    Action.WALK_IN: lambda r, a, w: moments.record_walk_in(
+        db.session,
+        r,
+        a,
+        happened_at=NOW - timedelta(minutes=30),
+        minutes=30,
+        place="Permanentie",
+        themes=[_theme()],
+        answers={},
+        needs=[],
+        signals=[],
+        notes=None,
+        at=NOW,
+    ),
 }
 # Moves made by one call, which the table keeps apart by state: planning a conversation is
 # a desk booking while the file is new.

@@ -82,6 +82,7 @@ class Action(enum.StrEnum):
     PROGRAMME = "programme"
     CLOSE = "close"
     REOPEN = "reopen"
+    WALK_IN = "walk_in"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ class Transition:
 OPEN = frozenset(s for s in S if s is not S.CLOSED)
 PICKED_UP = OPEN - {S.NEW}
 AFTER_CONVERSATION = frozenset({S.HELD, S.FOLLOWING_UP})
+NO_WALK_IN = _l(
+    "Een gesprek zonder afspraak kan alleen als er nog geen gesprek gepland of gehouden is."
+)
 ALREADY_CLOSED = _l("Deze doorverwijzing is al afgesloten.")
 CLOSED_HINT = _l(
     "Alleen de terugkoppeling van een partner kan nog; een teamverantwoordelijke kan het "
@@ -139,6 +143,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(Action.TASK, OPEN, Who.WORKER),
     _row(Action.MILESTONE, AFTER_CONVERSATION, Who.WORKER),
     _row(Action.PROGRAMME, OPEN, Who.WORKER),
+    # A conversation held on the spot, without appointment (moments.py), before one was
+    # planned; a toeleider on desk duty takes a new file on the spot.
+    _row(Action.WALK_IN, {S.NEW}, Who.TOELEIDER_HERE, wrong_state=NO_WALK_IN),
+    _row(Action.WALK_IN, {S.CLAIMED, S.CONTACTED}, Who.WORKER, wrong_state=NO_WALK_IN),
     _row(
         Action.CLOSE,
         {S.NEW},

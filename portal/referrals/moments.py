@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
-from ..access import may_claim, owns_or_leads
 from ..agenda.booking import MAX_MINUTES, MIN_MINUTES
 from ..models import (
     Appointment,
@@ -32,20 +31,9 @@ from ..models import (
 from ..settings import get_int
 from . import lifecycle
 from .channels import channel_for
-from .lifecycle import TransitionRefused
+from .lifecycle import Action, TransitionRefused
 
 S = ReferralState
-# A walk-in is a conversation with someone not yet on the way to a planned one.
-WALK_IN_STATES = frozenset({S.NEW, S.CLAIMED, S.CONTACTED})
-
-
-def may_walk_in(referral: Referral, user: User) -> bool:
-    """Whether `user` may record a walk-in on this file now (record_walk_in's own rule)."""
-    if S(referral.state) not in WALK_IN_STATES:
-        return False
-    if referral.state == S.NEW.value:
-        return may_claim(user, referral)
-    return owns_or_leads(user, referral)
 
 
 def max_days_back(session: Session) -> int:
@@ -108,22 +96,7 @@ def record_walk_in(
     The person was reached at the desk and the conversation held at `happened_at`: the
     reports count both on that moment, as if the toeleider had recorded them then.
     """
-    if S(referral.state) not in WALK_IN_STATES:
-        raise TransitionRefused(
-            _l(
-                "Een gesprek zonder afspraak kan alleen als er nog geen gesprek gepland of "
-                "gehouden is."
-            )
-        )
-    if referral.state == S.NEW.value:
-        if not may_claim(actor, referral):
-            raise TransitionRefused(
-                _l("Alleen toeleiders van deze gemeente kunnen iemand opnemen.")
-            )
-    elif not owns_or_leads(actor, referral):
-        raise TransitionRefused(
-            _l("Alleen de toeleider van deze persoon of een teamverantwoordelijke kan dit.")
-        )
+    lifecycle.check(Action.WALK_IN, referral, actor)
     check_moment(session, referral, happened_at, at)
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise TransitionRefused(

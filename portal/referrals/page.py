@@ -41,7 +41,6 @@ from .lifecycle import (
     allowed_actions,
     next_steps,
 )
-from .moments import may_walk_in
 
 # Which section of the page each action lives in, when it is not a next step at the top.
 SECTIONS: dict[str, tuple[Action, ...]] = {
@@ -109,9 +108,8 @@ class FilePage:
     next_steps: list[Action]
     choices: Choices
     open_items: OpenItems
-    # The timeline as an activity feed, and whether a walk-in may be recorded (moments.py).
+    # The timeline as an activity feed (feed.py).
     feed: list[FeedItem] = field(default_factory=list)
-    may_walk_in: bool = False
 
     def may(self, action: Action | str) -> bool:
         return Action(action) in self.allowed
@@ -239,7 +237,6 @@ def build(session: Session, referral: Referral, user: User) -> FilePage:
             partner_referrals, tasks, milestones, appointments, [row.place for row in places]
         ),
         feed=build_feed(session, referral, user),
-        may_walk_in=may_walk_in(referral, user),
     )
 
 

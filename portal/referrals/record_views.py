@@ -33,7 +33,7 @@ from ..models import (
     TimelineEvent,
 )
 from ..viewlog import record_view
-from . import corrections, moments
+from . import corrections, lifecycle, moments
 from .forms import conversation_form
 from .lifecycle import TransitionRefused
 from .record_forms import StrikeForm, WalkInFields, correction_form
@@ -55,10 +55,6 @@ def _visible_referral(referral_id: int) -> Referral:
 
 
 NOT_YOURS = _l("Alleen de toeleider van deze persoon of een teamverantwoordelijke kan dit.")
-NO_WALK_IN = _l(
-    "Een gesprek zonder afspraak kan alleen de toeleider van deze persoon registreren, zolang "
-    "er nog geen gesprek gepland of gehouden is."
-)
 
 
 def _refused(referral: Referral, title: str, message: object) -> Any:
@@ -142,8 +138,10 @@ def _conversation_data(form: Any) -> dict[str, Any]:
 def walk_in(referral_id: int) -> Any:
     """Record a conversation held on the spot, without an appointment, with its moment."""
     referral = _visible_referral(referral_id)
-    if not moments.may_walk_in(referral, current_user):
-        return _refused(referral, _("Gesprek zonder afspraak"), NO_WALK_IN)
+    try:
+        lifecycle.check(lifecycle.Action.WALK_IN, referral, current_user)
+    except TransitionRefused as refused:
+        return _refused(referral, _("Gesprek zonder afspraak"), refused.message)
     now = clock.now()
     days = moments.max_days_back(db.session)
     if request.method == "GET":
