@@ -66,6 +66,7 @@ def test_the_desk_books_a_moment_on_the_day_the_resident_chooses(page: Page, wor
     _press_link(page, "woensdag 9 december")
     expect(page.locator("legend")).to_contain_text("9 december 2026")
     # The first moment has the focus: take the second one, then confirm from the place field.
+    expect(page.locator("input[name=slot]").first).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(page.get_by_label("10:00 · Toeleider")).to_be_checked()
     page.keyboard.press("Tab")
