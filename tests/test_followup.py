@@ -258,3 +258,23 @@ def test_partner_referral_date_must_be_plausible(app, world, catalogue, day, mes
         followup.refer_to_partner(
             db.session, referral, world.toeleider, world.partner, catalogue["themes"][0], day, NOW
         )
+
+
+def test_a_task_cannot_be_closed_through_another_files_address(client, world, catalogue):
+    import re
+
+    referral = held(world)
+    record(world, referral, catalogue)
+    other = held(world, full_name="Samir Haddad", phone="+32470999888")
+    task = followup.add_task(
+        db.session, referral, world.toeleider, "Bellen of ze er was", date(2026, 12, 3), NOW
+    )
+    db.session.commit()
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{other.id}").get_data(as_text=True)
+    version = re.search(r'name="appointment-version" type="hidden" value="(\d+)"', html)
+    data = {"appointment-version": version.group(1)} if version else {}
+    response = client.post(f"/referrals/{other.id}/tasks/{task.id}/done", data)
+    assert response.status_code == 404
+    db.session.refresh(task)
+    assert task.done_at is None

@@ -7,7 +7,7 @@ The routes themselves live per area: views.py (the file and its lifecycle), cont
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -53,6 +53,18 @@ FORM_MENUS = {
     "partner": lifecycle.Action.REFER_TO_PARTNER,
     "programme": lifecycle.Action.PROGRAMME,
 }
+
+
+Item = TypeVar("Item")
+
+
+def item_of(model: type[Item], item_id: int, referral_id: int) -> Item:
+    """An appointment, task, milestone, ... of this file, or 404: an id from another file
+    in the URL must not reach the domain."""
+    item = db.session.get(model, item_id)
+    if item is None or item.referral_id != referral_id:  # type: ignore[attr-defined]
+        abort(404)
+    return item
 
 
 def visible_referral(referral_id: int) -> Referral:

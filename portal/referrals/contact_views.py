@@ -15,7 +15,7 @@ from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..extensions import db
 from ..models import Appointment, ContactChannel, ContactOutcome, Referral
 from . import lifecycle
-from .actions import act, bp
+from .actions import act, bp, item_of
 from .forms import ContactAttemptForm, OfferForm
 
 
@@ -57,10 +57,7 @@ def answer_offer(referral_id: int) -> Any:
 
 
 def _appointment_of(referral_id: int, appointment_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.referral_id != referral_id:
-        abort(404)
-    return appointment
+    return item_of(Appointment, appointment_id, referral_id)
 
 
 @bp.post("/<int:referral_id>/schedule")

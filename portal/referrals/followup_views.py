@@ -26,7 +26,7 @@ from ..models import (
     Theme,
 )
 from . import followup, lifecycle, programmes
-from .actions import act, bp, new_conversation_form, visible_referral
+from .actions import act, bp, item_of, new_conversation_form, visible_referral
 from .forms import (
     MilestoneForm,
     MilestoneStatusForm,
@@ -107,9 +107,7 @@ def add_partner_referral(referral_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def follow_up_partner_referral(referral_id: int, item_id: int) -> Any:
     """Note whether the person arrived at the partner."""
-    item = db.session.get(PartnerReferral, item_id)
-    if item is None or item.referral_id != referral_id:
-        abort(404)
+    item = item_of(PartnerReferral, item_id, referral_id)
     form = PartnerStatusForm(prefix="partner_status")
     return act(
         referral_id,
@@ -146,9 +144,7 @@ def add_task(referral_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def complete_task(referral_id: int, task_id: int) -> Any:
     """Mark a follow-up task done."""
-    task = db.session.get(FollowUpTask, task_id)
-    if task is None or task.referral_id != referral_id:
-        abort(404)
+    task = item_of(FollowUpTask, task_id, referral_id)
     form = AppointmentActionForm(prefix="appointment")
     return act(
         referral_id,
@@ -183,9 +179,7 @@ def add_milestone(referral_id: int) -> Any:
 @requires(Permission.WORK_QUEUE)
 def milestone_status(referral_id: int, milestone_id: int) -> Any:
     """Mark a milestone achieved, stopped or open again."""
-    milestone = db.session.get(Milestone, milestone_id)
-    if milestone is None or milestone.referral_id != referral_id:
-        abort(404)
+    milestone = item_of(Milestone, milestone_id, referral_id)
     form = MilestoneStatusForm(prefix="milestone_status")
     return act(
         referral_id,
@@ -236,10 +230,7 @@ def _signed_up_message(place: ProgrammePlace) -> str:
 
 
 def _place_of(referral_id: int, place_id: int) -> ProgrammePlace:
-    place = db.session.get(ProgrammePlace, place_id)
-    if place is None or place.referral_id != referral_id:
-        abort(404)
-    return place
+    return item_of(ProgrammePlace, place_id, referral_id)
 
 
 @bp.post("/<int:referral_id>/programmes/<int:place_id>/grant")
