@@ -113,3 +113,17 @@ def test_the_file_page_does_not_query_more_for_a_longer_history(client, world, v
     assert counts[0] == counts[1], counts
     # Not one statement per row: far fewer than the long file has rows on its page.
     assert counts[1] < 40, counts[1]
+
+
+def test_the_file_page_reads_the_timeline_once(client, world):
+    theme = Theme(name="Nederlands leren", position=1)
+    db.session.add(theme)
+    referral = file_with_history(world, theme, 3)
+    client.login(world.toeleider.email)
+    client.get(f"/referrals/{referral.id}")
+    with statements() as seen:
+        assert client.get(f"/referrals/{referral.id}").status_code == 200
+    reads = [
+        s for s in seen if s.lstrip().upper().startswith("SELECT") and "FROM timeline_event" in s
+    ]
+    assert len(reads) == 1, reads

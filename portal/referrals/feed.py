@@ -43,9 +43,9 @@ class FeedItem:
         return self.event.moment
 
 
-def build_feed(session: Session, referral: Referral, user: User) -> list[FeedItem]:
-    """The feed of one file as `user` sees it, oldest first."""
-    events = list(
+def feed_events(session: Session, referral_id: int) -> list[TimelineEvent]:
+    """The file's events with what the feed shows of each, in one query."""
+    return list(
         session.scalars(
             select(TimelineEvent)
             .options(
@@ -53,9 +53,16 @@ def build_feed(session: Session, referral: Referral, user: User) -> list[FeedIte
                 joinedload(TimelineEvent.struck_by),
                 joinedload(TimelineEvent.contact_attempt),
             )
-            .where(TimelineEvent.referral_id == referral.id)
+            .where(TimelineEvent.referral_id == referral_id)
+            .order_by(TimelineEvent.at, TimelineEvent.id)
         )
     )
+
+
+def build_feed(
+    session: Session, referral: Referral, user: User, events: list[TimelineEvent]
+) -> list[FeedItem]:
+    """The feed of one file as `user` sees it, oldest first; `events` from feed_events."""
     conversations = {
         c.recorded_at: c
         for c in session.scalars(

@@ -32,7 +32,7 @@ from ..models import (
     User,
 )
 from . import programmes
-from .feed import FeedItem, build_feed
+from .feed import FeedItem, build_feed, feed_events
 from .lifecycle import (
     SETTLE_CHOICES,
     SETTLE_DEFAULTS,
@@ -164,14 +164,7 @@ def load_referral(session: Session, referral_id: int) -> Referral | None:
 def build(session: Session, referral: Referral, user: User) -> FilePage:
     """Gather the file page for `user`."""
     rid = referral.id
-    events = list(
-        session.scalars(
-            select(TimelineEvent)
-            .options(joinedload(TimelineEvent.actor))
-            .where(TimelineEvent.referral_id == rid)
-            .order_by(TimelineEvent.at, TimelineEvent.id)
-        )
-    )
+    events = feed_events(session, rid)
     appointments = list(
         session.scalars(
             select(Appointment)
@@ -236,7 +229,7 @@ def build(session: Session, referral: Referral, user: User) -> FilePage:
         open_items=OpenItems.among(
             partner_referrals, tasks, milestones, appointments, [row.place for row in places]
         ),
-        feed=build_feed(session, referral, user),
+        feed=build_feed(session, referral, user, events),
     )
 
 
