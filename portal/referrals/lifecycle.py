@@ -269,6 +269,16 @@ def record_event(
     return event
 
 
+def count_as_change(referral: Referral) -> None:
+    """A save that changes only one of the file's items still moves the file's version on.
+
+    The version check (a form read at an older version is refused; of two saves at once the
+    second's UPDATE ... WHERE version matches nothing) guards the referral's row only: without
+    this, a milestone or a partner referral would change while the file's version stood still.
+    """
+    referral.version = referral.version + 1
+
+
 def _require_reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
