@@ -1,11 +1,12 @@
-# Onthaalportaal: `make run` serves the portal with demo data, `make test` runs every test.
+# Onthaalportaal: `make run` serves the portal with demo data, `make test` runs every test,
+# `make serve` runs it in production (gunicorn, no demo data).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
 
-.PHONY: run test test-pg lint audit install install-dev migrate messages clean
+.PHONY: run serve test test-pg lint audit install install-dev migrate messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,10 +27,18 @@ install-dev: $(VENV)/.installed-dev
 migrate: install
 	$(FLASK) db upgrade
 
+run: export PORTAL_ENV := development
 run: migrate
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) demo-info --url http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: migrate, check that the database can be served (gunicorn's start does), then
+# gunicorn with gunicorn.conf.py. PORTAL_BIND and PORTAL_WORKERS choose where and how many.
+serve: export PORTAL_ENV := production
+serve: export PORTAL_BIND ?= 127.0.0.1:$(PORT)
+serve: migrate
+	$(BIN)/gunicorn -c gunicorn.conf.py
 
 lint: install-dev
 	$(BIN)/ruff check portal tests benchmarks

@@ -13,19 +13,33 @@ from sqlalchemy import event
 from .inputs import PlainTextConverter, PortalRequest, RecordIdConverter
 
 
+def _shipped(name: str) -> str:
+    """Where `templates` or `static` is: inside the installed package, or beside it in a checkout.
+
+    The checkout keeps them at the top level; a built wheel carries them in the package
+    (setup.py copies them there).
+    """
+    package = Path(__file__).resolve().parent
+    inside = package / name
+    return str(inside if inside.is_dir() else package.parent / name)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the portal; nothing touches the database here."""
+    from .config import engine_options, instance_folder, load_config
+
     app = Flask(
         __name__,
-        instance_path=str(Path(__file__).resolve().parent.parent / "instance"),
-        template_folder="../templates",
-        static_folder="../static",
+        instance_path=str(instance_folder()),
+        template_folder=_shipped("templates"),
+        static_folder=_shipped("static"),
     )
-    from .config import engine_options, load_config
-
     app.config.from_mapping(load_config(Path(app.instance_path)))
     if config:
         app.config.from_mapping(config)
+    if app.config["PORTAL_ENV"] == "production" and app.debug:
+        # The debugger runs code typed into the browser and shows every variable.
+        raise RuntimeError("FLASK_DEBUG is on: the debugger is refused in production.")
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
@@ -48,14 +62,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        # WAL lets the desk save while others read; the timeout makes writers queue, not fail.
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cursor = dbapi_connection.cursor()
+            # WAL lets the desk save while others read; the timeout makes writers queue, not
+            # fail. A read-only database cannot switch to WAL: it then stays in its mode,
+            # and the readiness check and the save say why.
+            with contextlib.suppress(sqlite3.OperationalError):
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
+            cursor.close()
+
+    return on_connect
 
 
 def _sqlite_optimize(dbapi_connection: Any, _record: Any) -> None:
@@ -94,7 +114,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     auth.configure_login(login_manager)
     with app.app_context():
-        event.listen(db.engine, "connect", _sqlite_pragmas)
+        event.listen(db.engine, "connect", _sqlite_pragmas(app.config["PORTAL_SQLITE_BUSY_MS"]))
         event.listen(db.engine, "checkin", _sqlite_optimize)
 
 
@@ -104,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .desk.views import bp as desk_bp
     from .groupwork.views import bp as groupwork_bp
+    from .health import bp as health_bp
     from .lead.views import bp as lead_bp
     from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
@@ -128,6 +149,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(persons_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(today_bp)
+    app.register_blueprint(health_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

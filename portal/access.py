@@ -47,8 +47,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
-# Endpoints anyone may call: logging in and out, static files, and the calendar feed (its
-# secret address is its credential). Every other endpoint declares what it requires.
+# Endpoints anyone may call: logging in and out, static files, the calendar feed (its
+# secret address is its credential) and the health checks of the proxy or load balancer
+# (they say nothing but whether the portal can serve). Every other endpoint declares what it
+# requires.
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
@@ -58,6 +60,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.logout",
         "auth.home",
         "agenda.feed",
+        "health.healthz",
+        "health.readyz",
     }
 )
 # Set on a view function by `requires`: the URL-map test reads it.

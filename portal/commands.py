@@ -1,9 +1,9 @@
-"""Command-line tasks: `flask --app portal create-user | seed-demo | demo-info`."""
+"""Command-line tasks: `flask --app portal create-user | seed-demo | demo-info | check | ...`."""
 
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import func, select, text
 
 from . import clock
@@ -69,6 +69,11 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
     def seed_demo_command(if_empty: bool) -> None:
         """Load the demo municipalities, users and referrals (once)."""
+        if _in_production():
+            raise click.ClickException(
+                "Demo data is refused in production: its passwords are public. "
+                "Set PORTAL_ENV=development to try the portal (make run does)."
+            )
         if if_empty and db.session.scalar(select(func.count()).select_from(User)):
             click.echo("Database not empty: demo data not loaded.")
             return
@@ -86,12 +91,24 @@ def register(app: Flask) -> None:
     def demo_info_command(url: str) -> None:
         """Print the URL and, while demo data is loaded, the demo logins."""
         click.echo(f"\nOnthaalportaal: {url}")
-        logins = demo_logins(db.session)
+        logins = [] if _in_production() else demo_logins(db.session)
         if logins:
             click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for email, roles in logins:
                 click.echo(f"  {email:42} {roles}")
         click.echo("")
+
+    @app.cli.command("check")
+    def check_command() -> None:
+        """Check that the portal can serve: database, migrations, SQLite writable and free."""
+        from .health import startup_problems
+
+        problems = startup_problems(current_app._get_current_object())  # type: ignore[attr-defined]
+        if problems:
+            for problem in problems:
+                click.echo(f"Not ready: {problem}", err=True)
+            raise SystemExit(1)
+        click.echo("Ready to serve.")
 
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")
@@ -109,3 +126,7 @@ def register(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
+
+
+def _in_production() -> bool:
+    return current_app.config["PORTAL_ENV"] == "production"

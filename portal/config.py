@@ -25,12 +25,30 @@ def _secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+ENVIRONMENTS = ("production", "development")
+
+
+def instance_folder() -> Path:
+    """The folder of the database and the generated secret key: PORTAL_INSTANCE_PATH."""
+    return Path(os.environ.get("PORTAL_INSTANCE_PATH", "instance")).resolve()
+
+
+def environment() -> str:
+    """PORTAL_ENV: production unless development is asked for (make run asks)."""
+    chosen = os.environ.get("PORTAL_ENV", "production").strip().lower()
+    if chosen not in ENVIRONMENTS:
+        raise RuntimeError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {chosen!r}")
+    return chosen
+
+
 def load_config(instance_path: Path) -> dict[str, object]:
     """Build the Flask config from the environment."""
     database_url = os.environ.get(
         "PORTAL_DATABASE_URL", f"sqlite:///{instance_path / 'portal.sqlite3'}"
     )
     return {
+        # Production refuses demo data (its passwords are public) and the debugger.
+        "PORTAL_ENV": environment(),
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -77,6 +95,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # Number of proxies in front of the app whose X-Forwarded-For can be trusted.
         "PORTAL_PROXY_COUNT": int(os.environ.get("PORTAL_PROXY_COUNT", "0")),
         "PORTAL_LOG_LEVEL": os.environ.get("PORTAL_LOG_LEVEL", "INFO"),
+        # How long a save waits for another writer on SQLite before it gives up; the
+        # readiness check waits as long before it calls the database locked.
+        "PORTAL_SQLITE_BUSY_MS": int(os.environ.get("PORTAL_SQLITE_BUSY_MS", "10000")),
     }
 
 

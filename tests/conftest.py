@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from werkzeug.datastructures import MultiDict
 
 from portal import clock, create_app
@@ -50,11 +51,30 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """A database URL with nothing in it: a fresh schema on PostgreSQL, a new file on SQLite."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
+    schema = f"migration_check_{uuid.uuid4().hex[:8]}"
+    admin_engine = create_engine(database_url)
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in database_url else "?"
+    yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
+    with admin_engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin_engine.dispose()
+
+
 def app_config(database_url: str) -> dict[str, object]:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "TESTING": True,
         "PASSWORD_HASH_PROFILE": "cheapest",
+        # The suite loads demo data and fixed test accounts; production refuses them.
+        "PORTAL_ENV": "development",
     }
 
 

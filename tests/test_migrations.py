@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.command import upgrade
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
 
-from .conftest import app_config, backend
+from .conftest import app_config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "portal" / "migrations"
-
-
-@pytest.fixture
-def empty_database(database_url, tmp_path):
-    """A database URL with nothing in it: a fresh schema on PostgreSQL, a new file on SQLite."""
-    if backend() != "postgresql":
-        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
-        return
-    schema = f"migration_check_{uuid.uuid4().hex[:8]}"
-    admin_engine = create_engine(database_url)
-    with admin_engine.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in database_url else "?"
-    yield f"{database_url}{separator}options=-csearch_path%3D{schema}"
-    with admin_engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin_engine.dispose()
 
 
 def _alembic_config() -> Config:
