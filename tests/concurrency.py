@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from portal.extensions import db
@@ -39,3 +40,50 @@ def at_once(app: Flask, calls: list[Callable[[], Any]], timeout: float = 60) -> 
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads), "a call hung"
     return outcomes
+
+
+class Window:
+    """The moment between a request's reads and its writes, held open for a test.
+
+    The first call of `owner.name` waits until `interleave` has run the other request to its
+    end: the race that threads hit only now and then, made to happen every time.
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, owner: object, name: str):
+        self.reached = threading.Event()
+        self.closed = threading.Event()
+        original = getattr(owner, name)
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            if not self.reached.is_set():
+                self.reached.set()
+                assert self.closed.wait(30), "the window was never closed"
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, held)
+
+    def interleave(
+        self, app: Flask, first: Callable[[], Any], meanwhile: Callable[[], Any]
+    ) -> tuple[Any, Any]:
+        """Run `first` up to the window, all of `meanwhile`, then the rest of `first`."""
+        outcome: list[Any] = []
+
+        def run() -> None:
+            with app.app_context():
+                try:
+                    outcome.append(first())
+                except Exception as error:  # noqa: BLE001 - returned to the test
+                    outcome.append(error)
+                finally:
+                    db.session.remove()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            assert self.reached.wait(30), "the first request never reached the window"
+            other = meanwhile()
+        finally:
+            self.closed.set()
+            thread.join(60)
+        assert not thread.is_alive(), "the first request hung"
+        return outcome[0], other
