@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from . import recovery
+from .applog import REQUEST_ID_KEY
 from .auth.views import expired_session_response, too_many_attempts_response
 from .extensions import db
 
@@ -95,7 +96,11 @@ def database_unavailable(error: DBAPIError) -> bool:
 
 def unavailable_response(error: DBAPIError) -> Response:
     """Nothing was saved: give the form back filled in when it can be, else say so."""
-    log.warning("Database unavailable: %s", type(error.orig or error).__name__)
+    log.warning(
+        "Database unavailable: %s request_id=%s",
+        type(error.orig or error).__name__,
+        request.environ.get(REQUEST_ID_KEY, "-"),
+    )
     _forget_failed_work()
     # Pages rendered from here on show no lists whose viewing could not be logged.
     g.database_unavailable = True
@@ -139,9 +144,8 @@ def server_error_page() -> Response:
 def standalone_page(status: int, message: str) -> Response:
     """A Dutch error page rendered without the database, the user or any context processor."""
     template = current_app.jinja_env.get_template("error_standalone.html")
-    return current_app.response_class(
-        template.render(message=message), status=status, mimetype="text/html"
-    )
+    html = template.render(message=message, request_id=request.environ.get(REQUEST_ID_KEY))
+    return current_app.response_class(html, status=status, mimetype="text/html")
 
 
 def _forget_failed_work() -> None:
