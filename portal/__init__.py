@@ -111,11 +111,24 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "nl_BE")
     login_manager.init_app(app)
-    limiter.init_app(app)
+    _init_limiter(app, limiter)
     auth.configure_login(login_manager)
     with app.app_context():
         event.listen(db.engine, "connect", _sqlite_pragmas(app.config["PORTAL_SQLITE_BUSY_MS"]))
         event.listen(db.engine, "checkin", _sqlite_optimize)
+
+
+def _init_limiter(app: Flask, limiter: Any) -> None:
+    from limits.errors import ConfigurationError
+
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        storage = str(app.config["RATELIMIT_STORAGE_URI"]).split(":", 1)[0]
+        raise RuntimeError(
+            f"PORTAL_RATELIMIT_STORAGE_URI names a {storage} store that cannot be used: {exc} "
+            "(for redis, install the portal's extra: pip install 'onthaalportaal[redis]')"
+        ) from exc
 
 
 def register_blueprints(app: Flask) -> None:

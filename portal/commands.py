@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from sqlalchemy import func, select, text
@@ -110,6 +112,48 @@ def register(app: Flask) -> None:
             raise SystemExit(1)
         click.echo("Ready to serve.")
 
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(target: Path) -> None:
+        """Copy the SQLite database to TARGET, also while the portal serves."""
+        from .backup import BackupError, backup
+
+        database = _sqlite_database()
+        try:
+            copied = backup(database, target)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"Backed up {database} to {copied.path} "
+            f"({copied.size} bytes, migration {copied.revision})."
+        )
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Really replace the database.")
+    def restore_command(source: Path, yes: bool) -> None:
+        """Replace the SQLite database with the backup SOURCE (the portal must be stopped)."""
+        from .backup import BackupError, check_sound, restore
+
+        database = _sqlite_database()
+        try:
+            revision = check_sound(source)
+            if not yes:
+                raise BackupError(
+                    f"Restoring replaces everything in {database} with {source} (migration "
+                    f"{revision}); the current database is kept beside it. Stop the portal, "
+                    "then run again with --yes."
+                )
+            db.session.remove()
+            db.engine.dispose()
+            done = restore(source, database, _known_revision, clock.now())
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"Restored {database} from {source} (migration {done.revision}); the database "
+            f"it replaced is kept as {done.path}. Migrate before serving (make serve does)."
+        )
+
     @app.cli.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")
     def purge_command(dry_run: bool) -> None:
@@ -130,3 +174,29 @@ def register(app: Flask) -> None:
 
 def _in_production() -> bool:
     return current_app.config["PORTAL_ENV"] == "production"
+
+
+def _sqlite_database() -> Path:
+    from .backup import POSTGRESQL_RECIPE
+    from .health import sqlite_file
+
+    url = db.engine.url
+    if url.get_backend_name() != "sqlite":
+        raise click.ClickException(POSTGRESQL_RECIPE)
+    path = sqlite_file(url.render_as_string())
+    if path is None:
+        raise click.ClickException("An in-memory database has nothing to back up or restore.")
+    return path
+
+
+def _known_revision(revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        return (
+            ScriptDirectory(current_app.extensions["migrate"].directory).get_revision(revision)
+            is not None
+        )
+    except CommandError:
+        return False

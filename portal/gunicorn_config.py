@@ -7,6 +7,7 @@ environment: PORTAL_BIND, PORTAL_WORKERS (or gunicorn's own WEB_CONCURRENCY).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
@@ -30,13 +31,26 @@ control_socket_disable = True
 loglevel = os.environ.get("PORTAL_LOG_LEVEL", "info").lower()
 
 
+# Held as long as the master runs (the workers inherit it): a restore refuses meanwhile.
+_serving = contextlib.ExitStack()
+
+
 def on_starting(server: Any) -> None:
     """Refuse to start a portal that could not serve, and say why."""
     from portal import create_app
-    from portal.health import startup_problems
+    from portal.backup import BackupError, serving
+    from portal.health import sqlite_file, startup_problems
 
     app = create_app()
     problems = startup_problems(app)
+    database = str(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not problems and database.startswith("sqlite"):
+        path = sqlite_file(database)
+        try:
+            if path is not None:
+                _serving.enter_context(serving(path))
+        except BackupError as exc:
+            problems.append(str(exc))
     for problem in problems:
         server.log.error("Not ready: %s", problem)
     if problems:

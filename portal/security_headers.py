@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
-from flask_login import current_user
+from flask import Flask, Response, request, session
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -35,7 +34,9 @@ def register(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
-        if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
-            # Pages with personal data must not stay in shared desk PCs' caches.
+        if request.endpoint and request.endpoint != "static" and session.get("_user_id"):
+            # Pages with personal data must not stay in shared desk PCs' caches. The session
+            # says whether someone is logged in without asking the database, which an error
+            # page may not reach.
             headers.setdefault("Cache-Control", "no-store")
         return response

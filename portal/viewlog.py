@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, after_this_request, request
+from flask import Response, after_this_request, g, request
 from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
 
 from . import clock
 from .audit import log_access, log_list_view
@@ -34,5 +35,19 @@ def _commit_after_rendering() -> None:
     # then load each one again; the entries are committed once the page is rendered.
     @after_this_request
     def commit(response: Response) -> Response:
-        db.session.commit()
+        from .errors import database_unavailable, unavailable_page
+
+        try:
+            db.session.commit()
+        except DBAPIError as exc:
+            if not database_unavailable(exc):
+                raise
+            # A page whose viewing could not be logged is not shown.
+            db.session.rollback()
+            return unavailable_page()
         return response
+
+
+def can_record_views() -> bool:
+    """False once this request found the database taking no writes (portal.errors)."""
+    return not g.get("database_unavailable", False)

@@ -1,10 +1,11 @@
-"""Real servers for tests: gunicorn started as an operator would, on a free loopback port."""
+"""Real processes for tests: gunicorn started as an operator would, another SQLite writer."""
 
 from __future__ import annotations
 
 import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -77,3 +78,23 @@ def gunicorn(command: Sequence[str], *, cwd: Path, env: dict[str, str], log: Pat
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+@contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another process takes SQLite's write lock and keeps it until the block ends."""
+    script = (
+        "import sqlite3, time\n"
+        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE')\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with subprocess.Popen(  # noqa: S603 - this interpreter with a fixed script
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+            yield
+        finally:
+            holder.kill()

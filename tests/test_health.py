@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,6 +12,7 @@ from portal import create_app
 from portal.extensions import db
 
 from .conftest import app_config
+from .servers import write_lock_held
 
 BUSY_MS = 300
 MIGRATIONS = Path(__file__).resolve().parent.parent / "portal" / "migrations"
@@ -111,6 +108,8 @@ def test_a_database_opened_read_only_is_not_ready(migrated_sqlite):
     path = sqlite_path(migrated_sqlite)
     read_only = portal_on(f"sqlite:///file:{path}?mode=ro&uri=true")
     status, reason = readyz(read_only)
+    with read_only.app_context():
+        db.engine.dispose()
     assert status == 503
     assert "database cannot be written (attempt to write a readonly database)" in reason
 
@@ -123,23 +122,3 @@ def test_a_write_lock_held_by_another_process_is_not_ready(migrated_sqlite):
     assert f"database locked by another writer for longer than {BUSY_MS} ms" in reason
     assert check.exit_code == 1 and "database locked" in check.output
     assert readyz(migrated_sqlite)[0] == 200
-
-
-@contextmanager
-def write_lock_held(path: Path) -> Iterator[None]:
-    """Another process takes SQLite's write lock and keeps it until the block ends."""
-    script = (
-        "import sqlite3, time\n"
-        f"c = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-        "c.execute('BEGIN IMMEDIATE')\n"
-        "print('locked', flush=True)\n"
-        "time.sleep(60)\n"
-    )
-    with subprocess.Popen(  # noqa: S603 - this interpreter with a fixed script
-        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
-    ) as holder:
-        try:
-            assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-            yield
-        finally:
-            holder.kill()

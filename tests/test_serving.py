@@ -86,6 +86,8 @@ def test_gunicorn_serves_the_portal_and_warns_of_limits_kept_per_worker(
     output = log.read_text()
     assert "2 workers keep their login limits in memory, each its own" in output
     assert "Booting worker" in output
+    # The portal's own request line, not gunicorn's access log (which has the query string).
+    assert "method=GET path=/login endpoint=auth.login_page status=200" in output
 
 
 def test_gunicorn_does_not_start_on_a_database_it_could_not_serve(tmp_path):

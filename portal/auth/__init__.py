@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app, redirect, request, session, url_for
 from flask_login import LoginManager
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -59,10 +61,18 @@ def configure_login(manager: LoginManager) -> None:
             return None
         if logins.needs_touch(login, at) and not _is_poll():
             # A transaction of its own: the request's session may hold work not yet meant
-            # to be committed, and a GET commits nothing.
-            with db.engine.begin() as connection:
-                connection.execute(
-                    update(LoginSession).where(LoginSession.id == login.id).values(last_seen_at=at)
+            # to be committed, and a GET commits nothing. A database that takes no writes
+            # now (read-only, locked) still lets the user read: the login is touched later.
+            try:
+                with db.engine.begin() as connection:
+                    connection.execute(
+                        update(LoginSession)
+                        .where(LoginSession.id == login.id)
+                        .values(last_seen_at=at)
+                    )
+            except OperationalError as exc:
+                logging.getLogger("portal.auth").warning(
+                    "Login not touched, the database takes no writes: %s", type(exc.orig).__name__
                 )
         # Every page asks the access policy about municipalities and languages: load them now.
         user = db.session.get(
