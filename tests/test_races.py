@@ -29,6 +29,7 @@ from portal.referrals import followup, lifecycle
 from .concurrency import Window, at_once
 from .conftest import Browserless, csrf_token
 from .factories import add_partner_referral, add_referral, add_user
+from .test_intake import valid_intake
 
 NOW = datetime(2026, 11, 26, 10, 15)
 LATER = datetime(2026, 11, 26, 12, 0)
@@ -488,3 +489,52 @@ def test_an_owners_save_between_the_leads_reading_and_reassigning_assigns_nothin
     assert ticked == {str(r.id) for r in files}
     db.session.expire_all()
     assert {db.session.get(Referral, r.id).owner_id for r in files} == {world.toeleider.id}
+
+
+def intake_form_token(client: Browserless) -> str:
+    return field_value(client.get("/desk/").get_data(as_text=True), "form_token")
+
+
+def test_an_intake_saved_twice_registers_one_referral_and_shows_its_slip(app, world):
+    desk = logged_in(app, world.desk.email)
+    token = intake_form_token(desk)
+    assert token != intake_form_token(desk)  # every form its own: two tabs, two people
+    form = {**valid_intake(world), "form_token": token}
+    first = desk.post("/desk/", form)
+    again = desk.post("/desk/", {**form, "note": "Teruggekeerd en opnieuw bewaard"})
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]  # the same slip
+    assert flashed(desk, again.headers["Location"]) == [
+        "Deze doorverwijzing was al bewaard; er is geen tweede gemaakt."
+    ]
+    db.session.expire_all()
+    (referral,) = db.session.scalars(select(Referral)).all()
+    assert referral.note == "Komt met zus als tolk."
+
+
+def test_an_intake_sent_twice_at_once_registers_one_referral(app, world):
+    clicks = [logged_in(app, world.desk.email) for _ in range(2)]
+    token = intake_form_token(clicks[0])
+    pairs = list({**valid_intake(world), "form_token": token}.items())
+    responses = at_once(app, [posting(c, "/desk/", pairs) for c in clicks])
+    assert [r.status_code for r in responses] == [303, 303]
+    assert responses[0].headers["Location"] == responses[1].headers["Location"]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Referral)).all()) == 1
+
+
+def test_an_intake_token_of_another_desk_worker_shows_nothing_of_their_referral(app, world):
+    desk, colleague = logged_in(app, world.desk.email), logged_in(app, world.other_desk.email)
+    token = intake_form_token(desk)
+    assert desk.post("/desk/", {**valid_intake(world), "form_token": token}).status_code == 303
+    form = {**valid_intake(world, full_name="Samir Haddad"), "form_token": token}
+    refused = colleague.post("/desk/", form)
+    assert refused.status_code == 409
+    document = HTMLParser(refused.get_data(as_text=True))
+    assert document.css_first(".notice").text() == (
+        "Dit formulier was al gebruikt. Controleer de gegevens en bewaar opnieuw."
+    )
+    assert document.css_first("#full_name").attributes["value"] == "Samir Haddad"
+    assert field_value(refused.get_data(as_text=True), "form_token") != token  # a fresh one
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Referral)).all()) == 1
