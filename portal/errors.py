@@ -8,9 +8,11 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import recovery
 from .auth.views import expired_session_response, too_many_attempts_response
+from .extensions import db
 
 
 def register(app: Flask) -> None:
@@ -51,6 +53,19 @@ def register(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Any:
         return _page(413, _("Wat u verstuurde is te groot. Maak de tekst korter."))
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(_error: StaleDataError) -> Any:
+        # A save whose rows another request changed between its reads and its writes, on a
+        # route that does not answer this itself: nothing was saved; say so, not "error".
+        db.session.rollback()
+        return _page(
+            409,
+            _(
+                "Iemand anders wijzigde dit intussen. Er is niets bewaard: herlaad de pagina en "
+                "probeer opnieuw."
+            ),
+        )
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> Any:

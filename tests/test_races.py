@@ -10,6 +10,7 @@ from selectolax.parser import HTMLParser
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal.admin import views as admin_views
 from portal.extensions import db
 from portal.models import (
     Appointment,
@@ -538,3 +539,21 @@ def test_an_intake_token_of_another_desk_worker_shows_nothing_of_their_referral(
     assert field_value(refused.get_data(as_text=True), "form_token") != token  # a fresh one
     db.session.expire_all()
     assert len(db.session.scalars(select(Referral)).all()) == 1
+
+
+def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, world, monkeypatch):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = f"/admin/users/{world.desk.id}/active"
+    admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
+    first, meanwhile = (posting(admin, path, []) for admin in admins)
+    window = Window(monkeypatch, admin_views, "end_all_logins")
+    late, quick = window.interleave(app, first, meanwhile)
+    assert quick.status_code == 303
+    assert late.status_code == 409
+    assert HTMLParser(late.get_data(as_text=True)).css_first("h1").text() == (
+        "Iemand anders wijzigde dit intussen. Er is niets bewaard: herlaad de pagina en "
+        "probeer opnieuw."
+    )
+    db.session.expire_all()
+    assert db.session.get(User, world.desk.id).active is False  # deactivated once, not undone
