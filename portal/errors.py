@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import recovery
 from .applog import REQUEST_ID_KEY
@@ -75,6 +76,19 @@ def register(app: Flask) -> None:
         current_app.log_exception(sys.exc_info())
         _forget_failed_work()
         return server_error_page()
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(_error: StaleDataError) -> Any:
+        # A save whose rows another request changed between its reads and its writes, on a
+        # route that does not answer this itself: nothing was saved; say so, not "error".
+        db.session.rollback()
+        return _page(
+            409,
+            _(
+                "Iemand anders wijzigde dit intussen. Er is niets bewaard: herlaad de pagina en "
+                "probeer opnieuw."
+            ),
+        )
 
     @app.errorhandler(500)
     def server_error(_error: Exception) -> Any:

@@ -323,6 +323,9 @@ class Referral(db.Model):
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Personal data and free text removed at the end of the retention period or on request.
     anonymised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The one-time token of the desk's intake form that created it: the same form sent again
+    # (a double click, back and save) finds this referral instead of making a second one.
+    intake_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     person: Mapped[Person] = relationship(back_populates="referrals")

@@ -10,6 +10,7 @@ from selectolax.parser import HTMLParser
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal.admin import views as admin_views
 from portal.extensions import db
 from portal.models import (
     Appointment,
@@ -29,6 +30,7 @@ from portal.referrals import followup, lifecycle
 from .concurrency import Window, at_once
 from .conftest import Browserless, csrf_token
 from .factories import add_partner_referral, add_referral, add_user
+from .test_intake import valid_intake
 
 NOW = datetime(2026, 11, 26, 10, 15)
 LATER = datetime(2026, 11, 26, 12, 0)
@@ -488,3 +490,70 @@ def test_an_owners_save_between_the_leads_reading_and_reassigning_assigns_nothin
     assert ticked == {str(r.id) for r in files}
     db.session.expire_all()
     assert {db.session.get(Referral, r.id).owner_id for r in files} == {world.toeleider.id}
+
+
+def intake_form_token(client: Browserless) -> str:
+    return field_value(client.get("/desk/").get_data(as_text=True), "form_token")
+
+
+def test_an_intake_saved_twice_registers_one_referral_and_shows_its_slip(app, world):
+    desk = logged_in(app, world.desk.email)
+    token = intake_form_token(desk)
+    assert token != intake_form_token(desk)  # every form its own: two tabs, two people
+    form = {**valid_intake(world), "form_token": token}
+    first = desk.post("/desk/", form)
+    again = desk.post("/desk/", {**form, "note": "Teruggekeerd en opnieuw bewaard"})
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]  # the same slip
+    assert flashed(desk, again.headers["Location"]) == [
+        "Deze doorverwijzing was al bewaard; er is geen tweede gemaakt."
+    ]
+    db.session.expire_all()
+    (referral,) = db.session.scalars(select(Referral)).all()
+    assert referral.note == "Komt met zus als tolk."
+
+
+def test_an_intake_sent_twice_at_once_registers_one_referral(app, world):
+    clicks = [logged_in(app, world.desk.email) for _ in range(2)]
+    token = intake_form_token(clicks[0])
+    pairs = list({**valid_intake(world), "form_token": token}.items())
+    responses = at_once(app, [posting(c, "/desk/", pairs) for c in clicks])
+    assert [r.status_code for r in responses] == [303, 303]
+    assert responses[0].headers["Location"] == responses[1].headers["Location"]
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Referral)).all()) == 1
+
+
+def test_an_intake_token_of_another_desk_worker_shows_nothing_of_their_referral(app, world):
+    desk, colleague = logged_in(app, world.desk.email), logged_in(app, world.other_desk.email)
+    token = intake_form_token(desk)
+    assert desk.post("/desk/", {**valid_intake(world), "form_token": token}).status_code == 303
+    form = {**valid_intake(world, full_name="Samir Haddad"), "form_token": token}
+    refused = colleague.post("/desk/", form)
+    assert refused.status_code == 409
+    document = HTMLParser(refused.get_data(as_text=True))
+    assert document.css_first(".notice").text() == (
+        "Dit formulier was al gebruikt. Controleer de gegevens en bewaar opnieuw."
+    )
+    assert document.css_first("#full_name").attributes["value"] == "Samir Haddad"
+    assert field_value(refused.get_data(as_text=True), "form_token") != token  # a fresh one
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Referral)).all()) == 1
+
+
+def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, world, monkeypatch):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = f"/admin/users/{world.desk.id}/active"
+    admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
+    first, meanwhile = (posting(admin, path, []) for admin in admins)
+    window = Window(monkeypatch, admin_views, "end_all_logins")
+    late, quick = window.interleave(app, first, meanwhile)
+    assert quick.status_code == 303
+    assert late.status_code == 409
+    assert HTMLParser(late.get_data(as_text=True)).css_first("h1").text() == (
+        "Iemand anders wijzigde dit intussen. Er is niets bewaard: herlaad de pagina en "
+        "probeer opnieuw."
+    )
+    db.session.expire_all()
+    assert db.session.get(User, world.desk.id).active is False  # deactivated once, not undone

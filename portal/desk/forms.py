@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -172,6 +173,9 @@ class IntakeForm(FlaskForm):
     )
     municipality = SelectField(_l("Gemeente"), coerce=int)
     source_service = SelectField(_l("Doorverwezen door"), coerce=int)
+    # Issued with the form (portal.desk.intake.new_form_token): the same form saved twice
+    # registers one referral.
+    form_token = HiddenField()
     note = TextAreaField(
         _l("Korte notitie"),
         filters=[_strip],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -52,6 +54,26 @@ class IntakeRefused(Exception):
     """The intake cannot be registered as it stands."""
 
 
+_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def new_form_token() -> str:
+    """A one-time token for a fresh intake form, sent back with it as a hidden field."""
+    return secrets.token_urlsafe(32)
+
+
+def is_form_token(value: str | None) -> bool:
+    """Whether a posted value is a token as the portal issues them (and fits the column)."""
+    return value is not None and _FORM_TOKEN.fullmatch(value) is not None
+
+
+def registered_with_token(session: Session, token: str | None) -> Referral | None:
+    """The referral an intake form already created, when the same form is sent again."""
+    if not is_form_token(token):
+        return None
+    return session.scalar(select(Referral).where(Referral.intake_token == token))
+
+
 def register_referral(
     session: Session,
     data: IntakeData,
@@ -59,10 +81,13 @@ def register_referral(
     at: datetime,
     *,
     person: Person | None = None,
+    form_token: str | None = None,
 ) -> Referral:
     """Create a referral in state `new`, with its reference number; the caller commits.
 
-    The referral belongs to a new person unless `person` says who this is already.
+    The referral belongs to a new person unless `person` says who this is already. With the
+    intake form's `form_token`, a second referral from the same form fails the token's unique
+    index, also when both are saved at the same moment (see registered_with_token).
     """
     if not data.consent_given:
         raise IntakeRefused("no consent")
@@ -100,6 +125,7 @@ def register_referral(
         created_by_id=actor.id,
         created_at=at,
         children=[HouseholdChild(birth_year=y) for y in data.children_birth_years],
+        intake_token=form_token if is_form_token(form_token) else None,
     )
     referral.priority_at = priority_at(at, referral, weights)
     session.add(referral)

@@ -13,6 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from limits import parse as parse_limit
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -43,10 +44,13 @@ from ..viewlog import can_record_views, record_view, record_views
 from .forms import IntakeForm
 from .intake import (
     IntakeData,
+    is_form_token,
     languages_by_use,
+    new_form_token,
     register_referral,
     registered_recently_by,
     registered_today_by,
+    registered_with_token,
 )
 from .rules import PhoneError, normalise_phone, residence
 
@@ -87,6 +91,9 @@ def _intake_form(formdata: MultiDict[str, str] | None = None) -> IntakeForm:
         kwargs["source_service"] = current_user.service_id
     # formdata=None stops Flask-WTF from reading request.form on a GET or a refill.
     form = IntakeForm(formdata=formdata, **kwargs)
+    if not is_form_token(form.form_token.data):
+        # A new form, or one posted without a token of ours: from here on it has one.
+        form.form_token.data = new_form_token()
     municipalities = [(m.id, m.name) for m in current_user.municipalities]
     return form.prepare(
         languages=languages_by_use(db.session, municipality_ids(current_user)),
@@ -177,9 +184,15 @@ def intake() -> Any:
         note=form.note.data or None,
         legal_basis=form.legal_basis.data or "consent",
     )
+    checks_persons = _may_check_for_persons()
+    matches = _matches(data.phone, data.full_name, data.birth_year) if checks_persons else []
+    # After the search for the same person: a referral that search saw, saved from this very
+    # form a moment ago, is found here too, and the desk is not asked about its own double click.
+    done = registered_with_token(db.session, form.form_token.data)
+    if done is not None:
+        return _registered_before(done, form)
     earlier = None
-    if _may_check_for_persons():
-        matches = _matches(data.phone, data.full_name, data.birth_year)
+    if checks_persons:
         chosen = request.form.get("same_person", "")
         shown = set((request.form.get("duplicates_shown") or "").split(","))
         if chosen:
@@ -195,11 +208,32 @@ def intake() -> Any:
                 "bewaar dan opnieuw."
             )
             return _render_intake(form, message, 200, matches)
-    referral = register_referral(db.session, data, current_user, clock.now())
-    if earlier is not None:
-        join_returning_person(db.session, referral.person, earlier, current_user, clock.now())
-    db.session.commit()
+    try:
+        referral = register_referral(
+            db.session, data, current_user, clock.now(), form_token=form.form_token.data
+        )
+        if earlier is not None:
+            join_returning_person(db.session, referral.person, earlier, current_user, clock.now())
+        db.session.commit()
+    except IntegrityError:
+        # The same form sent twice at once: the other request registered it a moment earlier.
+        db.session.rollback()
+        done = registered_with_token(db.session, form.form_token.data)
+        if done is None:
+            raise
+        return _registered_before(done, form)
     flash(_("Bewaard. De doorverwijzing staat in de wachtrij van de toeleiders."))
+    return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
+
+
+def _registered_before(referral: Referral, form: IntakeForm) -> Any:
+    """The answer to an intake form sent again: the slip of the referral it already made."""
+    if referral.created_by_id != current_user.id:
+        # Not this desk worker's form: nothing of that referral is shown, the form comes back.
+        form.form_token.data = new_form_token()
+        message = _("Dit formulier was al gebruikt. Controleer de gegevens en bewaar opnieuw.")
+        return _render_intake(form, message, 409)
+    flash(_("Deze doorverwijzing was al bewaard; er is geen tweede gemaakt."))
     return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
 
 
