@@ -49,10 +49,11 @@ lint: install-dev
 audit: install-dev
 	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
-# The whole suite on SQLite (browser scenarios included); then, when
-# PORTAL_TEST_DATABASE_URL names a PostgreSQL database, the whole suite again on it.
+# The whole suite on SQLite (browser scenarios included), in random order (the seed is printed
+# at the top: `--randomly-seed=N` repeats that order), with branch coverage and its
+# floor; then, when PORTAL_TEST_DATABASE_URL names a PostgreSQL database, the whole suite again on it.
 test: install-dev lint audit
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --cov --cov-report=term
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-pg; fi
 
 test-pg: install-dev

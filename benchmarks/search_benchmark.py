@@ -1,11 +1,10 @@
 """Time of the header search (GET /search/?q=...) with many referrals in the database.
 
-What it measures: a fresh database is filled by the queue benchmark's bulk loader (two
-municipalities, two years of history, every state), but with a realistic spread of names:
-about 40,000 family names and 4,000 given names, drawn with a long-tailed (Zipf-like)
-weight, the demo's own names the most frequent, so that the most common family name is
-carried by about 0.6% of the residents. The search keys are then written for every person
-(COPY on PostgreSQL, executemany on SQLite). A toeleider of municipality 1 logs in through
+What it measures: a fresh database is filled by the shared harness's loader
+(benchmarks/harness.py: two municipalities, two years of history, every state, a realistic
+spread of names, about 40,000 family names and 4,000 given names drawn with a long-tailed
+weight, so that the most common family name is carried by about 0.6% of the residents, and
+the search keys of every person). A toeleider of municipality 1 logs in through
 the Flask test client; for each kind of query below, 20 different samples taken from the
 data are searched in turn, `--repeat` times in all after 5 warm-up requests. Two times are
 taken with time.perf_counter: the whole request (routing, the search and its COUNT-free
@@ -16,197 +15,48 @@ same run: a bare route that renders a constant 25-row table and runs no query.
 Run it from the project root:
 
     .venv/bin/python benchmarks/search_benchmark.py                    # SQLite, 100,000
-    createdb -h 127.0.0.1 -U postgres portal_bench
-    .venv/bin/python benchmarks/search_benchmark.py --referrals 1000000 \\
-        --database-url postgresql+psycopg://root@127.0.0.1:5432/portal_bench
+    createdb -h 127.0.0.1 -U postgres portal_bench_search
+    .venv/bin/python benchmarks/harness.py --referrals 1000000 \\
+        --database-url postgresql+psycopg://root@127.0.0.1:5432/portal_bench_search
+    .venv/bin/python benchmarks/search_benchmark.py --reuse \\
+        --database-url postgresql+psycopg://root@127.0.0.1:5432/portal_bench_search
 
 Without --database-url it uses a temporary SQLite file that is deleted at the end. With a
-URL, every table of the portal in that database is dropped and created again: never point it
-at a database whose data you want to keep.
+URL and without --reuse, every table of the portal in that database is dropped and created
+again: never point it at a database whose data you want to keep.
 """
 
 from __future__ import annotations
 
 import argparse
-import bisect
-import itertools
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import phonenumbers
-from queue_benchmark import (
-    TOELEIDER_EMAIL,
+
+# Run as a script, this file's folder is the first entry of sys.path: the shared harness is
+# imported, not copied.
+from harness import (
     WARMUP,
+    add_load_arguments,
     build_app,
     database_url,
-    load_reference_data,
-    load_referrals,
     logged_in_client,
+    name_drawer,
+    p95,
+    world,
 )
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import func, select
 
 from portal import clock
-from portal.demo import FAMILY, GIVEN, OTHER_FAMILY, OTHER_GIVEN
 from portal.extensions import db
-from portal.models import Person, Referral, SearchKey, User
-from portal.search.finding import find, read_terms, search_statement
-from portal.search.keys import keys_for
+from portal.models import Referral, SearchKey, User
+from portal.search.finding import find, rarest_first, read_terms, search_statement
 
 SAMPLES = 20
-KEY_CHUNK = 20_000
-SYLLABLES = [
-    "ab",
-    "al",
-    "am",
-    "an",
-    "ar",
-    "ba",
-    "be",
-    "da",
-    "de",
-    "di",
-    "el",
-    "en",
-    "fa",
-    "ha",
-    "ka",
-    "ke",
-    "ko",
-    "la",
-    "le",
-    "li",
-    "lo",
-    "ma",
-    "me",
-    "mi",
-    "mo",
-    "na",
-    "ne",
-    "ni",
-    "no",
-    "ol",
-    "om",
-    "or",
-    "pe",
-    "ra",
-    "re",
-    "ri",
-    "ro",
-    "sa",
-    "se",
-    "si",
-    "so",
-    "ta",
-    "te",
-    "ti",
-    "to",
-    "ul",
-    "us",
-    "va",
-    "ve",
-    "vi",
-    "ya",
-    "yi",
-    "za",
-    "ze",
-    "zo",
-]
-ENDINGS = ["", "", "", "ov", "enko", "oglu", "escu", "ić", "i", "a", "er", "mans", "aert", "ş"]
-
-
-def _generated(rng: random.Random, count: int, known: list[str], syllables: int) -> list[str]:
-    """`count` distinct names: the known ones first, then made of syllables and endings."""
-    names = list(dict.fromkeys(known))
-    seen = {n.casefold() for n in names}
-    while len(names) < count:
-        parts = [rng.choice(SYLLABLES) for _ in range(rng.randint(2, syllables))]
-        name = ("".join(parts) + rng.choice(ENDINGS)).capitalize()
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            names.append(name)
-    return names
-
-
-@dataclass
-class NamePool:
-    names: list[str]
-    cumulative: list[float]
-
-    @classmethod
-    def zipf(cls, names: list[str], offset: int) -> NamePool:
-        weights = [1 / (rank + offset) for rank in range(len(names))]
-        return cls(names, list(itertools.accumulate(weights)))
-
-    def draw(self, rng: random.Random) -> str:
-        at = bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])
-        return self.names[min(at, len(self.names) - 1)]
-
-
-def name_drawer(seed: int) -> tuple[Callable[[random.Random, str], str], NamePool]:
-    rng = random.Random(seed)
-    family_known = [n for names in FAMILY.values() for n in names] + OTHER_FAMILY
-    given_known = [n for names in GIVEN.values() for n in names] + OTHER_GIVEN
-    family = NamePool.zipf(_generated(rng, 40_000, family_known, 3), offset=20)
-    given = NamePool.zipf(_generated(rng, 4_000, given_known, 2), offset=10)
-
-    def name_for(rng: random.Random, _code: str) -> str:
-        return f"{given.draw(rng)} {family.draw(rng)}"
-
-    return name_for, family
-
-
-def _person_chunks(connection: Connection) -> Iterator[list[Any]]:
-    last = 0
-    while True:
-        rows = connection.execute(
-            select(Person.id, Person.full_name, Person.phone, Person.email)
-            .where(Person.id > last)
-            .order_by(Person.id)
-            .limit(KEY_CHUNK)
-        ).all()
-        if not rows:
-            return
-        last = rows[-1].id
-        yield rows
-
-
-def _keys(rows: list[Any]) -> Iterator[tuple[int, str, str]]:
-    for row in rows:
-        person = SimpleNamespace(
-            full_name=row.full_name, phone=row.phone, email=row.email, anonymised_at=None
-        )
-        for kind, value in keys_for(person):  # type: ignore[arg-type]
-            yield row.id, kind, value
-
-
-def load_search_keys() -> int:
-    """Write every person's keys as the portal does (portal.search.keys.keys_for)."""
-    written = 0
-    with db.engine.begin() as connection:
-        postgresql = connection.dialect.name == "postgresql"
-        for rows in _person_chunks(connection):
-            keys = list(_keys(rows))
-            written += len(keys)
-            if postgresql:
-                cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-                with cursor.copy("COPY search_key (person_id, kind, value) FROM STDIN") as copy:
-                    for key in keys:
-                        copy.write_row(key)
-            else:
-                connection.execute(
-                    insert(SearchKey.__table__),
-                    [{"person_id": p, "kind": k, "value": v} for p, k, v in keys],
-                )
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE search_key"))
-    return written
 
 
 def national(e164: str) -> str:
@@ -251,10 +101,6 @@ class Timing:
     shown: float
 
 
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
-
-
 def time_kind(
     client: Any, user: User, kind: str, texts: list[str], repeat: int, live: bool
 ) -> Timing:
@@ -280,7 +126,7 @@ def time_kind(
 
 
 def print_plan(user: User, text_: str) -> None:
-    stmt = search_statement(user, read_terms(text_)).limit(51)
+    stmt = search_statement(user, rarest_first(db.session, read_terms(text_))).limit(102)
     sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     print(f"\nPlan of the search for {text_!r}:")
     with db.engine.connect() as connection:
@@ -292,60 +138,24 @@ def print_plan(user: User, text_: str) -> None:
                 print(f"  {line}")
 
 
-def load(
-    count: int, seed: int, name_for: Callable[[random.Random, str], str], now: datetime
-) -> User:
-    """A fresh schema with `count` referrals and their persons' keys; the toeleider."""
-    db.drop_all()
-    db.create_all()
-    start = time.perf_counter()
-    setup = load_reference_data(now)
-    referrals, _children = load_referrals(count, now, seed, name_for)
-    loaded = time.perf_counter() - start
-    keys = load_search_keys()
-    keyed = time.perf_counter() - start - loaded
-    print(
-        f"Data load: {referrals:,} referrals (persons) in {loaded:.0f} s, "
-        f"{keys:,} search keys in {keyed:.0f} s"
-    )
-    user = db.session.get(User, setup.toeleider_id)
-    assert user is not None
-    return user
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--referrals", type=int, default=100_000)
+    add_load_arguments(parser)
     parser.add_argument("--repeat", type=int, default=100, help="timed searches per kind")
-    parser.add_argument("--database-url", default="", help="default: a temporary SQLite file")
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument(
-        "--reuse",
-        action="store_true",
-        help="measure the data an earlier run with the same seed left (migrated to head)",
-    )
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
-    name_for, family = name_drawer(args.seed)
+    _name_for, family = name_drawer(args.seed)
     with database_url(args.database_url) as url:
         app = build_app(url)
         now = clock.now()
         with app.app_context():
             backend = db.engine.dialect.name
             print(f"Backend: {backend} ({db.engine.url.render_as_string(hide_password=True)})")
-            if args.reuse:
-                user = db.session.scalar(select(User).where(User.email == TOELEIDER_EMAIL))
-                if user is None:
-                    raise SystemExit("--reuse: no data of an earlier run in this database")
-                print(
-                    f"Reused data: {db.session.scalar(select(func.count(Referral.id))):,} "
-                    f"referrals, {db.session.scalar(select(func.count(SearchKey.id))):,} keys"
-                )
-            else:
-                user = load(args.referrals, args.seed, name_for, now)
+            user = db.session.get(User, world(args, now).toeleider_id)
+            assert user is not None  # noqa: S101 -- the load made this user; narrows the type
             most_common = family.names[0]
             carriers = db.session.scalar(
                 select(func.count()).where(
@@ -394,13 +204,13 @@ def main() -> None:
             )
             print(
                 f"  {'baseline: bare route; a one-row query':<{width}} "
-                f"{statistics.median(query_baseline):>9.2f} {_p95(query_baseline):>9.2f} "
-                f"{statistics.median(baseline):>11.2f} {_p95(baseline):>11.2f}"
+                f"{statistics.median(query_baseline):>9.2f} {p95(query_baseline):>9.2f} "
+                f"{statistics.median(baseline):>11.2f} {p95(baseline):>11.2f}"
             )
             for t in timings:
                 print(
-                    f"  {t.kind:<{width}} {statistics.median(t.query):>9.2f} {_p95(t.query):>9.2f} "
-                    f"{statistics.median(t.request):>11.2f} {_p95(t.request):>11.2f} "
+                    f"  {t.kind:<{width}} {statistics.median(t.query):>9.2f} {p95(t.query):>9.2f} "
+                    f"{statistics.median(t.request):>11.2f} {p95(t.request):>11.2f} "
                     f"{t.shown:>6.1f}"
                 )
             print("  (ms; 'shown' is the mean number of files listed, at most 50)")

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from .auth.passwords import hash_password
 from .models import Language, Municipality, Role, User, user_municipalities
@@ -19,6 +20,36 @@ class AccountError(ValueError):
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
+
+
+class AccountChanged(AccountError):
+    """Someone else saved the account after the form was read."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l(
+                "Iemand anders wijzigde deze gebruiker intussen. Hieronder staat wat nu bewaard "
+                "is; uw wijzigingen zijn niet bewaard, maar staan nog in het formulier."
+            )
+        )
+
+
+def begin_account_change(session: Session, user: User, seen_version: str | None) -> None:
+    """Take the account for one save by an admin, or raise AccountChanged.
+
+    The version moves on first, as an UPDATE ... WHERE version = the one read: it takes
+    PostgreSQL's row lock and SQLite's write lock before anything else is written, and of
+    two saves at once the second matches no row. It moves on for every save, also one that
+    changes only languages or municipalities (rows of other tables, which would leave the
+    account's own row, and so its version, as it was).
+    """
+    if seen_version != str(user.version):
+        raise AccountChanged()
+    user.version = user.version + 1
+    try:
+        session.flush()
+    except StaleDataError as error:
+        raise AccountChanged() from error
 
 
 # Admins configure the portal; they do not read files. An account that could do both could

@@ -277,21 +277,6 @@ ACTIVITY_KIND_LABELS = {
     ActivityKind.OTHER: _l("andere activiteit"),
 }
 
-MONTH_NAMES = [
-    _l("januari"),
-    _l("februari"),
-    _l("maart"),
-    _l("april"),
-    _l("mei"),
-    _l("juni"),
-    _l("juli"),
-    _l("augustus"),
-    _l("september"),
-    _l("oktober"),
-    _l("november"),
-    _l("december"),
-]
-
 
 ACCESS_ACTION_LABELS = {
     "view": _l("dossier geopend"),

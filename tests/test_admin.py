@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from selectolax.parser import HTMLParser
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -17,6 +18,9 @@ from portal.models import (
     Theme,
     User,
 )
+
+from .conftest import Browserless
+from .factories import add_user
 
 
 def as_admin(client, world):
@@ -104,6 +108,49 @@ def test_two_admins_editing_one_user_never_overwrite_each_other(client, world):
     assert "Eerste Versie" in html  # the newer version is shown
     db.session.refresh(world.desk)
     assert world.desk.full_name == "Eerste Versie"
+
+
+def test_a_user_form_read_before_a_colleague_changed_only_the_languages_is_refused(
+    app, client, world
+):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    person = world.toeleider
+    page = as_admin(client, world).get(f"/admin/users/{person.id}").get_data(as_text=True)
+    seen = re.search(r'id="version" name="version" type="hidden" value="(\d+)"', page).group(1)
+    form = [
+        ("email", person.email),
+        ("roles", "toeleider"),
+        ("municipalities", str(world.municipality.id)),
+        ("service", str(person.service_id)),
+        ("version", seen),
+    ]
+    other = Browserless(app)
+    other.login(colleague.email)
+    saved = other.post(
+        f"/admin/users/{person.id}",
+        [*form, ("full_name", person.full_name), ("languages", "ti"), ("languages", "uk")],
+    )
+    assert saved.status_code == 303
+    stale = client.post(
+        f"/admin/users/{person.id}",
+        [
+            *[(k, v) for k, v in form if k != "municipalities"],
+            ("municipalities", str(world.other_municipality.id)),
+            ("full_name", "Samira Getypt"),
+            ("languages", "fr"),
+        ],
+    )
+    assert stale.status_code == 409
+    document = HTMLParser(stale.get_data(as_text=True))
+    assert "Iemand anders wijzigde deze gebruiker intussen" in document.css_first(".notice").text()
+    assert document.css_first("#full_name").attributes["value"] == "Samira Getypt"
+    checked = {i.attributes["value"] for i in document.css('input[name="languages"][checked]')}
+    assert checked == {"fr"}  # what the admin ticked is kept, to save again after a look
+    db.session.expire_all()
+    stored = db.session.get(User, person.id)
+    assert {lang.code for lang in stored.languages} == {"ti", "uk"}
+    assert [m.name for m in stored.municipalities] == ["Lindeveld"]
 
 
 def test_deactivating_and_resetting_a_password(client, world):

@@ -20,10 +20,12 @@ from portal.models import (
     Referral,
     ReferralState,
     Role,
+    User,
 )
 from portal.referrals import lifecycle
 from portal.referrals.lifecycle import TransitionRefused
 
+from .concurrency import at_once
 from .factories import add_referral, add_user
 
 NOW = datetime(2026, 11, 26, 10, 15)  # a Thursday
@@ -300,3 +302,40 @@ def test_planning_from_the_referral_page(client, world):
 def test_implausible_moments_are_refused(app, world, start, message):
     with pytest.raises(TransitionRefused, match=message):
         plan(world, owned(world), start)
+
+
+def test_eight_desks_booking_one_hour_at_once_give_exactly_one_appointment(app, world):
+    db.session.add(available(world, 0, time(9), time(12)))
+    referrals = [add_referral(db.session, world, full_name=f"Persoon {n}").id for n in range(8)]
+    desk_id, toeleider_id = world.desk.id, world.toeleider.id
+
+    def book(referral_id):
+        def call():
+            lifecycle.schedule_conversation(
+                db.session,
+                db.session.get(Referral, referral_id),
+                db.session.get(User, desk_id),
+                db.session.get(User, toeleider_id),
+                MONDAY.replace(hour=10),
+                60,
+                "Onthaal",
+                False,
+                NOW,
+            )
+            db.session.commit()
+            return "booked"
+
+        return call
+
+    outcomes = at_once(app, [book(r) for r in referrals])
+    refusals = [o for o in outcomes if isinstance(o, TransitionRefused)]
+    assert outcomes.count("booked") == 1
+    assert len(refusals) == 7
+    assert all(r.message.startswith("Dubbele boeking: Toeleider heeft dan al") for r in refusals)
+    db.session.expire_all()
+    planned = db.session.scalars(
+        select(Appointment).where(Appointment.status == AppointmentStatus.PLANNED.value)
+    ).all()
+    assert len(planned) == 1
+    states = db.session.scalars(select(Referral.state).order_by(Referral.id)).all()
+    assert sorted(states) == ["new"] * 7 + ["scheduled"]

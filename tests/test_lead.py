@@ -9,9 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.lead.today import today_counts, working_days_before, workload
+from portal.lead.today import today_counts, workload
 from portal.models import Appointment, FollowUpTask, Milestone, Referral, Role, TimelineEvent
 from portal.referrals import lifecycle
+from portal.workdays import working_days_before
 
 from .factories import add_referral, add_user
 
@@ -21,6 +22,32 @@ NOW = datetime(2026, 11, 26, 10, 15)  # Thursday
 def test_working_days_skip_the_weekend():
     assert working_days_before(date(2026, 11, 26), 3) == date(2026, 11, 23)  # Thu -> Mon
     assert working_days_before(date(2026, 11, 30), 1) == date(2026, 11, 27)  # Mon -> Fri
+
+
+def test_working_days_skip_belgian_public_holidays():
+    # Wed 8 April 2026: Tue 7, (Easter Monday 6 is a holiday), Fri 3, Thu 2.
+    assert working_days_before(date(2026, 4, 8), 3) == date(2026, 4, 2)
+    # Thu 12 November 2026: Wed 11 November (Armistice) is a holiday: Tue 10, Mon 9.
+    assert working_days_before(date(2026, 11, 12), 2) == date(2026, 11, 9)
+
+
+def test_a_referral_is_not_late_for_waiting_over_easter_monday(app, world):
+    add_referral(
+        db.session,
+        world,
+        at=datetime(2026, 4, 2, 9, 0),
+        full_name="Voor Pasen",
+        registered_on=date(2026, 3, 2),
+    )
+    add_referral(
+        db.session,
+        world,
+        at=datetime(2026, 4, 1, 9, 0),
+        full_name="Lang Voor Pasen",
+        registered_on=date(2026, 3, 2),
+    )
+    counts = today_counts(db.session, [world.municipality.id], date(2026, 4, 8), 3)
+    assert counts.unclaimed_too_long == 1  # 1 April has waited 3 working days; 2 April not yet
 
 
 def _day_of_work(world):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import logging
 import re
 import threading
@@ -12,14 +13,14 @@ from datetime import datetime
 
 import pytest
 from selectolax.parser import HTMLParser
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
 from werkzeug.serving import make_server
 
 from portal.extensions import db
-from portal.models import AccessLogEntry, Person, ReferralState, SearchKey
+from portal.models import AccessLogEntry, Person, Referral, ReferralState, SearchKey
 from portal.privacy.retention import erase_person
 from portal.referrals.lifecycle import record_event
-from portal.search.finding import read_terms
+from portal.search.finding import find, read_terms
 from portal.search.keys import refresh_search_keys
 
 from .factories import PASSWORD, add_referral
@@ -219,3 +220,76 @@ def test_the_search_term_never_reaches_the_application_log(app, world, caplog):
     assert "Zerihun Tesfaye" in page  # the search did run and find the person
     assert "GET /search/" in caplog.text
     assert "Zerihun" not in caplog.text and "Tesfaye" not in caplog.text
+
+
+def _search_statement_work(user, text: str) -> int:
+    """How much the database reads for the statement a search finds its files with.
+
+    Deterministic, unlike a time: SQLite's virtual machine steps, or on PostgreSQL the
+    buffers EXPLAIN ANALYZE counts.
+    """
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        find(db.session, user, text)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    statement, parameters = next((s, p) for s, p in seen if "JOIN referral" in s)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}"
+        plan = connection.exec_driver_sql(sql, parameters).scalar_one()
+        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        return plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    raw = connection.connection.dbapi_connection
+    raw.set_progress_handler(count, 10)
+    try:
+        connection.exec_driver_sql(statement, parameters).all()
+    finally:
+        raw.set_progress_handler(None, 0)
+    return steps[0]
+
+
+def test_a_common_given_name_typed_with_a_rare_family_name_reads_no_more_than_the_rare_one(
+    world,
+):
+    """'Mohammed Li' starts from the few persons called Li, not from every Mohammed."""
+    model = add_referral(db.session, world, full_name="Mohammed Li", phone=None)
+    common = 3_000
+    db.session.execute(
+        insert(Person),
+        [
+            {"id": 1000 + n, "full_name": f"Mohammed X{n}", "name_key": f"mohammed x{n}"}
+            | {"created_at": NOW, "version": 1}
+            for n in range(common)
+        ],
+    )
+    db.session.execute(
+        insert(SearchKey),
+        [{"person_id": 1000 + n, "kind": "name", "value": "mohammed"} for n in range(common)]
+        + [{"person_id": 1000 + n, "kind": "name", "value": f"x{n}"} for n in range(common)],
+    )
+    row = {c.name: getattr(model, c.name) for c in Referral.__table__.c}
+    db.session.execute(
+        insert(Referral),
+        [
+            row | {"id": 1000 + n, "person_id": 1000 + n, "reference": f"2026-{1000 + n:06d}"}
+            for n in range(common)
+        ],
+    )
+    db.session.commit()
+    assert [
+        r.person.full_name for r in find(db.session, world.toeleider, "Mohammed Li").referrals
+    ] == ["Mohammed Li"]
+    rare_alone = _search_statement_work(world.toeleider, "Li")
+    assert _search_statement_work(world.toeleider, "Mohammed Li") <= 3 * rare_alone + 10

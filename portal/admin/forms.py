@@ -26,11 +26,11 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..auth.forms import PasswordRules
+from ..calendar_names import MONTH_NAMES
 from ..desk.forms import WholeNumberField
 from ..formtools import options
 from ..labels import (
     ACTIVITY_KIND_LABELS,
-    MONTH_NAMES,
     PARAMETER_KIND_LABELS,
     ROLE_LABELS,
     RULE_LABELS,

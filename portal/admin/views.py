@@ -18,7 +18,15 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..access import Permission, requires
-from ..accounts import AccountError, create_user, email_taken, toeleiders_of, update_user
+from ..accounts import (
+    AccountChanged,
+    AccountError,
+    begin_account_change,
+    create_user,
+    email_taken,
+    toeleiders_of,
+    update_user,
+)
 from ..audit import Change, changes_between, log_admin_action
 from ..auth import second_factor
 from ..auth.logins import end_all_logins
@@ -576,6 +584,7 @@ def user_edit(user_id: int) -> Any:
     if form.validate() and not conflict:
         before = _user_snapshot(person)
         try:
+            begin_account_change(db.session, person, form.version.data)
             if held:
                 choice = form.handover.data or ""
                 if not choice:
@@ -590,6 +599,10 @@ def user_edit(user_id: int) -> Any:
                     db.session, held=held, leaving=person, to=to, actor=current_user, at=clock.now()
                 )
             _apply_user_form(form, person)
+        except AccountChanged:
+            # A colleague saved first: show what they saved, keep what this admin typed.
+            db.session.rollback()
+            conflict = True
         except (AccountError, TransitionRefused) as error:
             db.session.rollback()
             if isinstance(error, TransitionRefused):
@@ -608,17 +621,11 @@ def user_edit(user_id: int) -> Any:
                 flash(_handover_message(handed))
             flash(_("Bewaard."))
             return redirect(url_for("admin.users"), code=303)
-    message = None
-    if conflict:
-        message = _(
-            "Iemand anders wijzigde deze gebruiker intussen. Hieronder staat wat nu bewaard is; "
-            "uw wijzigingen zijn niet bewaard."
-        )
     return render_template(
         "admin/user_form.html",
         form=form,
         person=person,
-        conflict=message,
+        conflict=AccountChanged().message if conflict else None,
         held=held,
         held_text=_held_text(person, held) if held else None,
         is_self=is_self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -70,9 +70,16 @@ def within_availability(
 def lock_agenda(session: Session, toeleider_id: int) -> None:
     """Serialise bookings for one toeleider: two desks booking at once cannot both win.
 
-    PostgreSQL locks the user row until commit; SQLite has one writer at a time anyway.
+    An UPDATE of the toeleider's row that changes nothing takes the row lock on PostgreSQL
+    and SQLite's write lock at once, before the agenda is read for overlaps; a SELECT ... FOR
+    UPDATE would lock nothing on SQLite, and every booking of the hour would pass the check.
     """
-    session.execute(select(User.id).where(User.id == toeleider_id).with_for_update())
+    session.execute(
+        update(User)
+        .where(User.id == toeleider_id)
+        .values(active=User.active)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def free_slots(

@@ -7,19 +7,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..calendar_names import DAY_NAMES
 from ..desk.forms import DayField
 from ..formtools import options
 from ..referrals.forms import VersionedForm
 
-WEEKDAYS = [
-    _l("maandag"),
-    _l("dinsdag"),
-    _l("woensdag"),
-    _l("donderdag"),
-    _l("vrijdag"),
-    _l("zaterdag"),
-    _l("zondag"),
-]
+WEEKDAYS = DAY_NAMES
 
 
 class SlotForm(FlaskForm):

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from limits import parse as parse_limit
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
@@ -29,6 +30,7 @@ from ..models import (
     Appointment,
     AppointmentStatus,
     Referral,
+    ReferralState,
     Service,
     User,
 )
@@ -349,6 +351,21 @@ def _chosen_day(moments: dict[date, list[tuple[User, datetime]]]) -> date | None
     return next(iter(moments), None)
 
 
+CHANGED = _l("Deze doorverwijzing werd intussen gewijzigd. Kies het moment opnieuw.")
+
+
+def _claimed_meanwhile(referral: Referral) -> str | None:
+    """Why the desk cannot book any more: the file left the queue since the page was read."""
+    if referral.state == ReferralState.NEW or referral.owner is None:
+        return None
+    if referral.state == ReferralState.SCHEDULED:
+        return _("Voor deze persoon is intussen al een gesprek ingepland. Bekijk het strookje.")
+    return _(
+        "%(name)s heeft deze persoon intussen opgenomen en plant het gesprek zelf.",
+        name=referral.owner.full_name,
+    )
+
+
 @bp.route("/referrals/<int:referral_id>/book", methods=["GET", "POST"])
 @requires(Permission.INTAKE)
 def book(referral_id: int) -> Any:
@@ -369,6 +386,7 @@ def book(referral_id: int) -> Any:
     )
     offered = {choice.value for choice in form.slot.choices}
     message = None
+    conflict = False
     if request.method == "POST" and form.slot.data and form.slot.data not in offered:
         # Someone else booked it between showing and choosing.
         message = _("Dit moment is intussen niet meer vrij. Kies een ander moment.")
@@ -390,16 +408,21 @@ def book(referral_id: int) -> Any:
             db.session.commit()
             flash(_("Afspraak vastgelegd. Druk het strookje af voor de persoon."))
             return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
-        except lifecycle.TransitionRefused as refused:
+        except (lifecycle.TransitionRefused, StaleDataError) as refused:
+            # StaleDataError: the file changed between reading and booking, as when a
+            # toeleider claims it from the queue at that moment.
             db.session.rollback()
-            message = refused.message
+            db.session.refresh(referral)
+            taken = _claimed_meanwhile(referral)
+            message = taken or getattr(refused, "message", None) or str(CHANGED)
+            conflict = taken is not None or isinstance(refused, StaleDataError)
             moments = _booking_moments(referral)
     day = _chosen_day(moments)
     form.slot.choices = options(
         (_slot_value(user, start), f"{start:%H:%M} · {user.full_name}")
         for user, start in (moments.get(day, []) if day else [])
     )
-    status = 200 if request.method == "GET" else 422
+    status = 200 if request.method == "GET" else 409 if conflict else 422
     return render_template(
         "desk/book.html",
         referral=referral,

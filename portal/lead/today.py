@@ -23,16 +23,7 @@ from ..models import (
     ReferralState,
     User,
 )
-
-
-def working_days_before(day: date, days: int) -> date:
-    """The date `days` working days (Monday to Friday) before `day`."""
-    current = day
-    while days > 0:
-        current -= timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+from ..workdays import working_days_before
 
 
 def _start(day: date) -> datetime:

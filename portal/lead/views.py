@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length
 
@@ -102,6 +103,25 @@ def _toeleiders() -> list[User]:
     return toeleiders_of(db.session, _lead_ids())
 
 
+FILES_CHANGED = _l(
+    "Intussen werd er aan een van deze dossiers gewerkt. Er is niets toegewezen: kijk de "
+    "lijst na en wijs opnieuw toe."
+)
+
+
+def _open_files(person: User) -> list[Referral]:
+    """The toeleider's open files in the lead's municipalities, the longest claimed first."""
+    return list(
+        db.session.scalars(
+            select(Referral)
+            .options(joinedload(Referral.person), joinedload(Referral.contact_language))
+            .where(Referral.owner_id == person.id, Referral.state.in_(OPEN_STATES))
+            .where(Referral.municipality_id.in_(_lead_ids()))
+            .order_by(Referral.claimed_at)
+        )
+    )
+
+
 @bp.route("/toeleiders/<int:user_id>", methods=["GET", "POST"])
 @requires(Permission.LEAD_TEAM)
 def toeleider_files(user_id: int) -> Any:
@@ -110,17 +130,12 @@ def toeleider_files(user_id: int) -> Any:
     person = next((u for u in toeleiders if u.id == user_id), None) or abort(404)
     form = ReassignManyForm() if request.method == "POST" else ReassignManyForm(formdata=None)
     form.owner.choices = options((u.id, u.full_name) for u in toeleiders if u.id != person.id)
-    files = db.session.scalars(
-        select(Referral)
-        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
-        .where(Referral.owner_id == person.id, Referral.state.in_(OPEN_STATES))
-        .where(Referral.municipality_id.in_(_lead_ids()))
-        .order_by(Referral.claimed_at)
-    ).all()
+    files = _open_files(person)
     if request.method == "GET":
         record_views(files, "toeleider_files")
     chosen = {rid for rid in map(record_id, request.form.getlist("referral")) if rid is not None}
     message = None
+    status = 422 if request.method == "POST" else 200
     if request.method == "POST" and form.validate():
         selected = [r for r in files if r.id in chosen]
         new_owner = db.session.get(User, form.owner.data)
@@ -136,6 +151,12 @@ def toeleider_files(user_id: int) -> Any:
             except lifecycle.TransitionRefused as refused:
                 db.session.rollback()
                 message = refused.message
+            except StaleDataError:
+                # The owner (or a colleague) saved one of these files since they were read.
+                db.session.rollback()
+                message = str(FILES_CHANGED)
+                status = 409
+                files = _open_files(person)
             else:
                 flash(
                     _(
@@ -145,7 +166,6 @@ def toeleider_files(user_id: int) -> Any:
                     )
                 )
                 return redirect(url_for("lead.toeleider_files", user_id=person.id), code=303)
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "lead/toeleider.html", person=person, files=files, form=form, chosen=chosen, message=message
     ), status

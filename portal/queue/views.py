@@ -35,7 +35,7 @@ from ..extensions import db
 from ..formtools import CsrfForm, record_id
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
-from ..referrals.lifecycle import TransitionRefused, claim, mark_letter_sent
+from ..referrals.lifecycle import TransitionRefused, claim, mark_letters_sent
 from ..search.finding import MAX_TEXT
 from ..templating import is_htmx
 from ..viewlog import record_views
@@ -187,12 +187,10 @@ def letters_sent() -> Any:
     if not CsrfForm().validate():
         flash(_("Het formulier was verlopen. Probeer opnieuw."))
         return redirect(url_for("queue.letters"), code=303)
-    done = 0
-    now = clock.now()
-    for referral in _selected_referrals(request.form.getlist("id")):
-        if referral.needs_letter and may_work_on(current_user, referral):
-            mark_letter_sent(db.session, referral, current_user, now)
-            done += 1
+    chosen = [
+        r for r in _selected_referrals(request.form.getlist("id")) if may_work_on(current_user, r)
+    ]
+    done, already = mark_letters_sent(db.session, chosen, current_user, clock.now())
     db.session.commit()
     flash(
         ngettext(
@@ -201,4 +199,13 @@ def letters_sent() -> Any:
             done,
         )
     )
+    if already:
+        # Pressed twice, or a colleague was quicker: each letter is noted once.
+        flash(
+            ngettext(
+                "%(num)d brief was al als verstuurd genoteerd.",
+                "%(num)d brieven waren al als verstuurd genoteerd.",
+                already,
+            )
+        )
     return redirect(url_for("queue.letters"), code=303)

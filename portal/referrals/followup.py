@@ -25,7 +25,7 @@ from ..models import (
     User,
 )
 from .channels import channel_for
-from .lifecycle import Action, TransitionRefused, check, record_event
+from .lifecycle import Action, TransitionRefused, check, count_as_change, record_event
 from .moments import check_day
 
 
@@ -72,6 +72,7 @@ def follow_up_partner_referral(
 ) -> None:
     """Note whether the person arrived at the partner, and what came of it; also once closed."""
     check(Action.PARTNER_FEEDBACK, referral, actor)
+    count_as_change(referral)
     item.status = status.value
     item.feedback = (feedback or "").strip() or item.feedback
     item.updated_at = at
@@ -146,6 +147,7 @@ def set_milestone_status(
     at: datetime,
 ) -> None:
     check(Action.MILESTONE, referral, actor)
+    count_as_change(referral)
     milestone.status = status.value
     record_event(
         session, referral, actor, at, "milestone_status", f"{milestone.description}: {status.value}"

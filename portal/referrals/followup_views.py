@@ -109,6 +109,7 @@ def follow_up_partner_referral(referral_id: int, item_id: int) -> Any:
     """Note whether the person arrived at the partner."""
     item = item_of(PartnerReferral, item_id, referral_id)
     form = PartnerStatusForm(prefix="partner_status")
+    form.item_id = item.id
     return act(
         referral_id,
         "partner_status",
@@ -181,6 +182,7 @@ def milestone_status(referral_id: int, milestone_id: int) -> Any:
     """Mark a milestone achieved, stopped or open again."""
     milestone = item_of(Milestone, milestone_id, referral_id)
     form = MilestoneStatusForm(prefix="milestone_status")
+    form.item_id = milestone.id
     return act(
         referral_id,
         "milestone_status",

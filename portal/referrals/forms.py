@@ -232,6 +232,8 @@ class PartnerReferralForm(VersionedForm):
 class PartnerStatusForm(VersionedForm):
     status = SelectField(_l("Opvolging"), choices=options(PARTNER_STATUS_LABELS.items()))
     feedback = StringField(_l("Terugkoppeling"), validators=[Optional(), Length(max=500)])
+    # The partner referral a posted form was for: the page gives what was typed back there.
+    item_id: int | None = None
 
 
 class TaskForm(VersionedForm):
@@ -255,6 +257,7 @@ class MilestoneForm(VersionedForm):
 
 class MilestoneStatusForm(VersionedForm):
     status = SelectField(_l("Status"), choices=options(MILESTONE_STATUS_LABELS.items()))
+    item_id: int | None = None  # as for PartnerStatusForm
 
 
 class ProgrammeForm(VersionedForm):

@@ -229,6 +229,10 @@ class NeedsConfirmation(TransitionRefused):
     """Possible, but unusual: the same request with the confirmation goes through."""
 
 
+class LetterAlreadySent(TransitionRefused):
+    """Someone noted the invitation letter as sent a moment earlier."""
+
+
 class AlreadyClaimed(TransitionRefused):
     def __init__(self, owner_name: str):
         super().__init__(_l("%(name)s heeft deze persoon al opgenomen.", name=owner_name))
@@ -267,6 +271,16 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def count_as_change(referral: Referral) -> None:
+    """A save that changes only one of the file's items still moves the file's version on.
+
+    The version check (a form read at an older version is refused; of two saves at once the
+    second's UPDATE ... WHERE version matches nothing) guards the referral's row only: without
+    this, a milestone or a partner referral would change while the file's version stood still.
+    """
+    referral.version = referral.version + 1
 
 
 def _require_reason(reason: str | None) -> str:
@@ -518,7 +532,17 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
     check(Action.LETTER_SENT, referral, actor)
     if not referral.needs_letter:
         raise TransitionRefused(_l("Voor deze persoon staat geen brief klaar."))
-    referral.needs_letter = False
+    # One conditional UPDATE decides, as for a claim: of the same letter noted twice at once
+    # (a double click, two colleagues), one notes it and the other is told it already was.
+    noted = session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.needs_letter.is_(True))
+        .values(needs_letter=False, version=Referral.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(referral)
+    if noted.rowcount != 1:  # type: ignore[attr-defined]
+        raise LetterAlreadySent(_l("Deze brief werd intussen al als verstuurd genoteerd."))
     letter = ContactAttempt(
         referral_id=referral.id,
         at=at,
@@ -531,6 +555,23 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
     )
     session.add(letter)
     record_event(session, referral, actor, at, "letter_sent").contact_attempt = letter
+
+
+def mark_letters_sent(
+    session: Session, referrals: Iterable[Referral], actor: User, at: datetime
+) -> tuple[int, int]:
+    """Note the chosen letters as sent: how many now, and how many were noted already."""
+    noted = already = 0
+    for referral in referrals:
+        if not referral.needs_letter:
+            already += 1
+            continue
+        try:
+            mark_letter_sent(session, referral, actor, at)
+            noted += 1
+        except LetterAlreadySent:
+            already += 1
+    return noted, already
 
 
 class Settle(enum.StrEnum):

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
+from ..calendar_names import MONTH_ABBREVIATIONS
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
 from ..models import (
     Appointment,
@@ -40,7 +41,7 @@ from .counting import (
     reached_statement,
 )
 
-MONTHS = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
+MONTHS = MONTH_ABBREVIATIONS
 
 
 @dataclass

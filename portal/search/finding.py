@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from ..access import in_my_municipalities
@@ -22,6 +22,9 @@ MAX_NAME_PARTS = 5
 RESULTS_SHOWN = 50
 # Above every code point: `value < prefix + TOP` closes the range of values starting so.
 TOP = "\U0010ffff"
+# A name part's keys are counted up to this many to find the rarest part; past it a part is
+# common, and among common parts the longest leads.
+RARITY_CAP = 1_000
 
 _REFERENCE = re.compile(r"^(\d{4})-(\d{1,9})$")
 _PHONE_CHARACTERS = re.compile(r"^[\d\s+()./-]+$")
@@ -35,6 +38,8 @@ class Terms:
     phone: str | None = None
     email: str | None = None
     name_parts: tuple[str, ...] = ()
+    # The name part the search starts from, once counted the rarest (see rarest_first).
+    lead: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -72,9 +77,13 @@ def _key_condition(terms: Terms) -> tuple[Any, ColumnElement[bool]] | None:
     if not terms.name_parts:
         return None
     # Every part typed starts some part of the name, in any order: 'had ra' finds 'Rania
-    # Haddad'. The longest part, usually the rarest, leads; the others are looked up per
-    # person, so that the database can stop as soon as it has enough files to show.
-    first, *others = sorted(terms.name_parts, key=len, reverse=True)
+    # Haddad'. One part leads and the others are looked up per person, so that the database
+    # can stop as soon as it has enough files to show; a search costs a look-up for every
+    # person the leading part finds. The rarest part leads when it was counted, else the
+    # longest, usually the rarest.
+    first = terms.lead or max(terms.name_parts, key=len)
+    others = list(terms.name_parts)
+    others.remove(first)
     condition = _in_range(key, SearchKeyKind.NAME, first)
     for part in others:
         other = aliased(SearchKey)
@@ -85,6 +94,33 @@ def _key_condition(terms: Terms) -> tuple[Any, ColumnElement[bool]] | None:
             ),
         )
     return key, condition
+
+
+def rarest_first(session: Session, terms: Terms) -> Terms:
+    """The terms with the name part the fewest persons' names start with as the lead.
+
+    The longest part is not always the rarest: in 'Mohammed Li' the given name is common and
+    the family name rare, and leading with the common one reads thousands of keys to find one
+    person. One statement counts each part's keys, up to RARITY_CAP each, from the index alone.
+    """
+    parts = list(dict.fromkeys(terms.name_parts))
+    if len(parts) < 2:
+        return terms
+    counts = [
+        select(func.count())
+        .select_from(
+            select(literal(1))
+            .where(_in_range(SearchKey, SearchKeyKind.NAME, part))
+            .limit(RARITY_CAP)
+            .subquery()
+        )
+        .scalar_subquery()
+        for part in parts
+    ]
+    found = session.execute(select(*counts)).one()
+    # Fewest keys first; among parts past the cap, the longest.
+    lead = min(zip(found, parts, strict=True), key=lambda c: (c[0], -len(c[1])))[1]
+    return replace(terms, lead=lead)
 
 
 def matching_files(terms: Terms) -> ColumnElement[bool]:
@@ -174,6 +210,7 @@ def find(session: Session, user: User, text: str, region: str = "BE") -> Found:
     terms = read_terms(text, region)
     if terms.is_empty:
         return Found(terms=terms, referrals=[], more=False, last_activity={})
+    terms = rarest_first(session, terms)
     # A person matches once per name part the search starts: read twice what is shown.
     rows = session.scalars(search_statement(user, terms).limit(2 * (RESULTS_SHOWN + 1)))
     ids = list(dict.fromkeys(rows))
