@@ -55,6 +55,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_ID_KEY = "portal.request_id"
 _ENDPOINT_KEY = "portal.endpoint"
 request_log = logging.getLogger("portal.request")
+_PROBES = frozenset({"health.healthz", "health.readyz"})
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -88,13 +89,18 @@ class RequestLog:
             return start_response(code, headers, exc_info)
 
         def write_line() -> None:
-            request_log.info(
+            endpoint = environ.get(_ENDPOINT_KEY) or "-"
+            answered = status[0] if status else "500"
+            # A load balancer asks every few seconds; its answered probes would bury the rest.
+            probe = endpoint in _PROBES and answered == "200"
+            request_log.log(
+                logging.DEBUG if probe else logging.INFO,
                 "request_id=%s method=%s path=%s endpoint=%s status=%s duration_ms=%.1f",
                 request_id,
                 environ.get("REQUEST_METHOD", "-"),
                 redact(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")) or "/",
-                environ.get(_ENDPOINT_KEY) or "-",
-                status[0] if status else "500",
+                endpoint,
+                answered,
                 (time.perf_counter() - started) * 1000,
             )
 

@@ -65,7 +65,7 @@ def startup_problems(app: Flask) -> list[str]:
             if demo_logins(db.session):
                 problems.append(
                     "demo accounts exist (their password is public): production refuses "
-                    "this database; use another (PORTAL_DATABASE_URL)"
+                    "this database; give it its own (PORTAL_DATABASE_URL or PORTAL_INSTANCE_PATH)"
                 )
             db.session.remove()
         db.engine.dispose()

@@ -32,6 +32,7 @@ def request_lines(caplog) -> list[dict[str, str]]:
 def logs(caplog):
     # Everything any logger writes, to the lowest level, is searched for personal data.
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="portal")
     return caplog
 
 
@@ -60,6 +61,19 @@ def test_the_proxys_request_id_is_kept_when_valid_and_replaced_when_not(client, 
         forged.headers["X-Request-ID"],
     ]
     assert "Rania" not in logs.text
+
+
+def test_answered_health_probes_are_logged_at_debug_only(client, logs):
+    client.get("/healthz", buffered=True)
+    client.get("/login", buffered=True)
+    # The suite's database is not migrated: a probe that fails is worth a line.
+    assert client.get("/readyz", buffered=True).status_code == 503
+    levels = [
+        (r.levelname, r.getMessage().split(" path=")[1].split()[0])
+        for r in logs.records
+        if r.name == "portal.request"
+    ]
+    assert levels == [("DEBUG", "/healthz"), ("INFO", "/login"), ("INFO", "/readyz")]
 
 
 def test_a_page_that_does_not_exist_is_logged_without_an_endpoint(client, logs):
