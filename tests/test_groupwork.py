@@ -314,7 +314,9 @@ def test_closing_a_file_gives_up_its_place_and_its_spot_in_line(world, programme
     assert (wl.enrolled, wl.free, wl.waiting_total) == (1, 1, 1)
     assert programmes.place_rows(db.session, people[2])[0].grantable
     events = db.session.scalars(
-        select(TimelineEvent.kind).where(TimelineEvent.referral_id == people[0].id)
+        select(TimelineEvent.kind)
+        .where(TimelineEvent.referral_id == people[0].id)
+        .order_by(TimelineEvent.id)
     ).all()
     assert events[-1] == "programme_left"
 

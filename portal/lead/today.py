@@ -45,12 +45,14 @@ def list_statement(kind: str, municipality_ids: Iterable[int], today: date, uncl
     ids = list(municipality_ids) or [-1]
     stmt = select(Referral).where(Referral.municipality_id.in_(ids))
     if kind == "new_today":
-        return stmt.where(Referral.created_at >= _start(today)).order_by(Referral.created_at)
+        return stmt.where(Referral.created_at >= _start(today)).order_by(
+            Referral.created_at, Referral.id
+        )
     if kind == "unclaimed":
         cutoff = _start(working_days_before(today, unclaimed_days))
         return stmt.where(
             Referral.state == ReferralState.NEW.value, Referral.created_at < cutoff
-        ).order_by(Referral.created_at)
+        ).order_by(Referral.created_at, Referral.id)
     if kind == "letters":
         return stmt.where(Referral.needs_letter.is_(True), Referral.state.in_(OPEN)).order_by(
             Referral.claimed_at

@@ -61,14 +61,14 @@ def person_export(session: Session, person: Person) -> dict[str, Any]:
             selectinload(Referral.home_language),
             selectinload(Referral.source_service),
         )
-        .order_by(Referral.created_at)
+        .order_by(Referral.created_at, Referral.id)
     ).all()
     ids = [r.id for r in files] or [-1]
 
     def rows(model: type, *order: Any) -> dict[int, list[Any]]:
         grouped: dict[int, list[Any]] = {}
         for row in session.scalars(
-            select(model).where(model.referral_id.in_(ids)).order_by(*order)
+            select(model).where(model.referral_id.in_(ids)).order_by(*order, model.id)
         ):
             grouped.setdefault(row.referral_id, []).append(row)
         return grouped

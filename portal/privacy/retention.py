@@ -206,7 +206,9 @@ def _anonymise_person(session: Session, person_id: int, at: datetime) -> None:
 def person_files(session: Session, person_id: int) -> list[Referral]:
     return list(
         session.scalars(
-            select(Referral).where(Referral.person_id == person_id).order_by(Referral.created_at)
+            select(Referral)
+            .where(Referral.person_id == person_id)
+            .order_by(Referral.created_at, Referral.id)
         )
     )
 
