@@ -17,12 +17,14 @@ from portal.models import (
     AvailabilityKind,
     AvailabilitySlot,
     ContactAttempt,
+    FollowUpTask,
     Milestone,
     MilestoneStatus,
     PartnerReferral,
     Referral,
     Role,
     Theme,
+    TimelineEvent,
     User,
 )
 from portal.referrals import followup, lifecycle
@@ -557,3 +559,58 @@ def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, w
     )
     db.session.expire_all()
     assert db.session.get(User, world.desk.id).active is False  # deactivated once, not undone
+
+
+@pytest.fixture
+def task(world):
+    referral, _theme = in_follow_up(world)
+    item = followup.add_task(
+        db.session, referral, world.toeleider, "Attest vragen", date(2026, 12, 1), NOW
+    )
+    db.session.commit()
+    return item
+
+
+def task_done_events(referral_id: int) -> list[TimelineEvent]:
+    return db.session.scalars(
+        select(TimelineEvent).where(
+            TimelineEvent.referral_id == referral_id, TimelineEvent.kind == "task_done"
+        )
+    ).all()
+
+
+def marking_done(client: Browserless, task: FollowUpTask):
+    page = f"/referrals/{task.referral_id}"
+    seen = field_value(client.get(page).get_data(as_text=True), "appointment-version")
+    return posting(client, f"{page}/tasks/{task.id}/done", [("appointment-version", seen)])
+
+
+def test_a_task_marked_done_by_two_people_at_once_is_done_once(app, world, task):
+    before = task.referral.version
+    clicks = [marking_done(logged_in(app, u.email), task) for u in (world.toeleider, world.lead)]
+    responses = at_once(app, clicks)
+    assert sorted(r.status_code for r in responses) == [303, 409]
+    refused = next(r for r in responses if r.status_code == 409)
+    told = HTMLParser(refused.get_data(as_text=True)).body.text()
+    # Told at the UPDATE, or before it if the other's save had already moved the version on.
+    assert "Deze taak is al afgewerkt." in told or CONFLICT in told
+    db.session.expire_all()
+    assert len(task_done_events(task.referral_id)) == 1
+    assert db.session.get(Referral, task.referral_id).version == before + 1
+
+
+def test_a_task_marked_done_between_a_colleagues_reading_and_saving_is_done_once(
+    app, world, task, monkeypatch
+):
+    late = marking_done(logged_in(app, world.toeleider.email), task)
+    quick = marking_done(logged_in(app, world.lead.email), task)
+    before = task.referral.version
+    window = Window(monkeypatch, followup, "complete_task")
+    refused, saved = window.interleave(app, late, quick)
+    assert saved.status_code == 303
+    assert refused.status_code == 409
+    assert "Deze taak is al afgewerkt." in HTMLParser(refused.get_data(as_text=True)).body.text()
+    db.session.expire_all()
+    assert db.session.get(FollowUpTask, task.id).done_at is not None
+    assert len(task_done_events(task.referral_id)) == 1
+    assert db.session.get(Referral, task.referral_id).version == before + 1
