@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.admin import views as admin_views
+from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import (
     Appointment,
@@ -546,9 +547,12 @@ def test_an_intake_token_of_another_desk_worker_shows_nothing_of_their_referral(
 def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, world, monkeypatch):
     colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
     db.session.commit()
-    path = f"/admin/users/{world.desk.id}/active"
+    path = f"/admin/users/{world.desk.id}/password"
     admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
-    first, meanwhile = (posting(admin, path, []) for admin in admins)
+    first, meanwhile = (
+        posting(admin, path, [("password", word)])
+        for admin, word in zip(admins, ("eerste-wachtwoord-1", "tweede-wachtwoord-2"), strict=True)
+    )
     window = Window(monkeypatch, admin_views, "end_all_logins")
     late, quick = window.interleave(app, first, meanwhile)
     assert quick.status_code == 303
@@ -557,6 +561,51 @@ def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, w
         "Iemand anders wijzigde dit intussen. Er is niets bewaard: herlaad de pagina en "
         "probeer opnieuw."
     )
+    db.session.expire_all()
+    stored = db.session.get(User, world.desk.id).password_hash
+    assert verify_password(stored, "tweede-wachtwoord-2")  # the quick one's stands
+
+
+def toggle_version(client: Browserless, person: User) -> str:
+    """The version the users page put in this person's active/inactive button."""
+    document = HTMLParser(client.get("/admin/users/").get_data(as_text=True))
+    form = document.css_first(f'form[action="/admin/users/{person.id}/active"]')
+    return form.css_first('input[name="version"]').attributes["value"]
+
+
+STALE_TOGGLE = "Iemand anders wijzigde deze gebruiker intussen. Er is niets gewijzigd"
+
+
+def test_a_toggle_from_a_page_read_before_a_colleagues_deactivation_changes_nothing(app, world):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = f"/admin/users/{world.desk.id}/active"
+    admin, other = logged_in(app, world.admin.email), logged_in(app, colleague.email)
+    seen = toggle_version(other, world.desk)  # the page still says "Deactiveren"
+    assert admin.post(path, {"version": toggle_version(admin, world.desk)}).status_code == 303
+    stale = other.post(path, {"version": seen})
+    assert stale.status_code == 409
+    document = HTMLParser(stale.get_data(as_text=True))
+    assert STALE_TOGGLE in document.css_first(".notice").text()
+    row = document.css_first(f'form[action="/admin/users/{world.desk.id}/active"] button')
+    assert row.text().startswith("Activeren")  # the page now shows what is stored
+    db.session.expire_all()
+    assert db.session.get(User, world.desk.id).active is False  # not silently reactivated
+
+
+def test_two_toggles_of_one_account_at_once_change_it_once(app, world, monkeypatch):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = f"/admin/users/{world.desk.id}/active"
+    admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
+    first, meanwhile = (
+        posting(admin, path, [("version", toggle_version(admin, world.desk))]) for admin in admins
+    )
+    window = Window(monkeypatch, admin_views, "begin_account_change")
+    late, quick = window.interleave(app, first, meanwhile)
+    assert quick.status_code == 303
+    assert late.status_code == 409
+    assert STALE_TOGGLE in HTMLParser(late.get_data(as_text=True)).css_first(".notice").text()
     db.session.expire_all()
     assert db.session.get(User, world.desk.id).active is False  # deactivated once, not undone
 
