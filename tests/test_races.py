@@ -663,3 +663,76 @@ def test_a_task_marked_done_between_a_colleagues_reading_and_saving_is_done_once
     assert db.session.get(FollowUpTask, task.id).done_at is not None
     assert len(task_done_events(task.referral_id)) == 1
     assert db.session.get(Referral, task.referral_id).version == before + 1
+
+
+TAKEN = "Er is al een gebruiker met dit e-mailadres."
+
+
+def giving_email(app, admin_email: str, person: User, email: str, service_id: int):
+    """An admin's save of this person's form with a new e-mail address, read now."""
+    admin = logged_in(app, admin_email)
+    path = f"/admin/users/{person.id}"
+    seen = field_value(admin.get(path).get_data(as_text=True), "version")
+    return posting(
+        admin,
+        path,
+        [
+            ("email", email),
+            ("full_name", person.full_name),
+            ("roles", "toeleider"),
+            ("municipalities", str(person.municipalities[0].id)),
+            ("service", str(service_id)),
+            ("version", seen),
+        ],
+    )
+
+
+def two_toeleiders(world) -> tuple[list[User], list[str]]:
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    yonas = add_user(
+        db.session, "yonas@lindeveld.be", [Role.TOELEIDER], [world.municipality], name="Yonas"
+    )
+    db.session.commit()
+    return [world.toeleider, yonas], [world.admin.email, colleague.email]
+
+
+def refused_for_the_email(response, typed: str) -> None:
+    assert response.status_code == 422
+    document = HTMLParser(response.get_data(as_text=True))
+    assert TAKEN in document.body.text()
+    assert document.css_first("#email").attributes["value"] == typed  # the typed form is kept
+
+
+def test_two_admins_giving_one_new_address_to_two_users_at_once_keep_one(app, world):
+    people, admins = two_toeleiders(world)
+    new = "onthaal@lindeveld.be"
+    saves = [
+        giving_email(app, a, p, new, world.toeleider.service_id)
+        for a, p in zip(admins, people, strict=True)
+    ]
+    responses = at_once(app, saves)
+    statuses = [r.status_code for r in responses]
+    assert sorted(statuses) == [303, 422]
+    refused_for_the_email(responses[statuses.index(422)], new)
+    db.session.expire_all()
+    assert [db.session.get(User, p.id).email for p in people].count(new) == 1
+
+
+def test_an_address_a_colleague_gave_after_the_check_is_told_next_to_the_field(
+    app, world, monkeypatch
+):
+    people, admins = two_toeleiders(world)
+    new = "onthaal@lindeveld.be"
+    first, second = (
+        giving_email(app, a, p, new, world.toeleider.service_id)
+        for a, p in zip(admins, people, strict=True)
+    )
+    assert first().status_code == 303
+    refused_for_the_email(second(), new)  # the check before saving
+    # The check read before the colleague's save committed: the unique index decides.
+    monkeypatch.setattr(admin_views, "email_taken", lambda *args, **kwargs: False)
+    refused_for_the_email(
+        giving_email(app, admins[1], people[1], new, world.toeleider.service_id)(), new
+    )
+    db.session.expire_all()
+    assert db.session.get(User, people[1].id).email == "yonas@lindeveld.be"

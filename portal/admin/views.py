@@ -563,6 +563,14 @@ def _apply_user_form(form: UserForm, person: User) -> None:
     person.full_name = (form.full_name.data or "").strip()
     person.service_id = form.service.data or None
     person.channel_id = form.channel.data or None
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # A colleague gave this address to someone else after the check above had read:
+        # the unique index decides, and this admin is told as by the check.
+        raise AccountError(
+            _("Er is al een gebruiker met dit e-mailadres."), field="email"
+        ) from error
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
