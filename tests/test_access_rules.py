@@ -145,7 +145,7 @@ def test_admin_changes_are_logged_with_old_and_new_values(client, world):
         f"/admin/users/{world.toeleider.id}",
         _user_form(world.toeleider, version, roles=["toeleider", "lead"]),
     )
-    client.post(f"/admin/users/{world.desk.id}/active", {})
+    client.post(f"/admin/users/{world.desk.id}/active", {"version": str(world.desk.version)})
     client.post(f"/admin/users/{world.desk.id}/password", {"password": "geheim-wachtwoord-9"})
     client.post("/admin/c/themes/new", {"name": "Mobiliteit", "position": "4"})
     [update] = _entries("user.update")

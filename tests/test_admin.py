@@ -155,10 +155,10 @@ def test_a_user_form_read_before_a_colleague_changed_only_the_languages_is_refus
 
 def test_deactivating_and_resetting_a_password(client, world):
     as_admin(client, world)
-    client.post(f"/admin/users/{world.desk.id}/active", {})
+    client.post(f"/admin/users/{world.desk.id}/active", {"version": str(world.desk.version)})
     db.session.refresh(world.desk)
     assert world.desk.active is False
-    client.post(f"/admin/users/{world.desk.id}/active", {})
+    client.post(f"/admin/users/{world.desk.id}/active", {"version": str(world.desk.version)})
     response = client.post(
         f"/admin/users/{world.desk.id}/password", {"password": "nieuw-wachtwoord-1"}
     )

@@ -11,18 +11,21 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.admin import views as admin_views
+from portal.auth.passwords import verify_password
 from portal.extensions import db
 from portal.models import (
     Appointment,
     AvailabilityKind,
     AvailabilitySlot,
     ContactAttempt,
+    FollowUpTask,
     Milestone,
     MilestoneStatus,
     PartnerReferral,
     Referral,
     Role,
     Theme,
+    TimelineEvent,
     User,
 )
 from portal.referrals import followup, lifecycle
@@ -544,9 +547,12 @@ def test_an_intake_token_of_another_desk_worker_shows_nothing_of_their_referral(
 def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, world, monkeypatch):
     colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
     db.session.commit()
-    path = f"/admin/users/{world.desk.id}/active"
+    path = f"/admin/users/{world.desk.id}/password"
     admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
-    first, meanwhile = (posting(admin, path, []) for admin in admins)
+    first, meanwhile = (
+        posting(admin, path, [("password", word)])
+        for admin, word in zip(admins, ("eerste-wachtwoord-1", "tweede-wachtwoord-2"), strict=True)
+    )
     window = Window(monkeypatch, admin_views, "end_all_logins")
     late, quick = window.interleave(app, first, meanwhile)
     assert quick.status_code == 303
@@ -556,4 +562,177 @@ def test_a_save_that_loses_a_race_on_any_other_route_is_answered_in_dutch(app, w
         "probeer opnieuw."
     )
     db.session.expire_all()
+    stored = db.session.get(User, world.desk.id).password_hash
+    assert verify_password(stored, "tweede-wachtwoord-2")  # the quick one's stands
+
+
+def toggle_version(client: Browserless, person: User) -> str:
+    """The version the users page put in this person's active/inactive button."""
+    document = HTMLParser(client.get("/admin/users/").get_data(as_text=True))
+    form = document.css_first(f'form[action="/admin/users/{person.id}/active"]')
+    return form.css_first('input[name="version"]').attributes["value"]
+
+
+STALE_TOGGLE = "Iemand anders wijzigde deze gebruiker intussen. Er is niets gewijzigd"
+
+
+def test_a_toggle_from_a_page_read_before_a_colleagues_deactivation_changes_nothing(app, world):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = f"/admin/users/{world.desk.id}/active"
+    admin, other = logged_in(app, world.admin.email), logged_in(app, colleague.email)
+    seen = toggle_version(other, world.desk)  # the page still says "Deactiveren"
+    assert admin.post(path, {"version": toggle_version(admin, world.desk)}).status_code == 303
+    stale = other.post(path, {"version": seen})
+    assert stale.status_code == 409
+    document = HTMLParser(stale.get_data(as_text=True))
+    assert STALE_TOGGLE in document.css_first(".notice").text()
+    row = document.css_first(f'form[action="/admin/users/{world.desk.id}/active"] button')
+    assert row.text().startswith("Activeren")  # the page now shows what is stored
+    db.session.expire_all()
+    assert db.session.get(User, world.desk.id).active is False  # not silently reactivated
+
+
+def test_two_toggles_of_one_account_at_once_change_it_once(app, world, monkeypatch):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = f"/admin/users/{world.desk.id}/active"
+    admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
+    first, meanwhile = (
+        posting(admin, path, [("version", toggle_version(admin, world.desk))]) for admin in admins
+    )
+    window = Window(monkeypatch, admin_views, "begin_account_change")
+    late, quick = window.interleave(app, first, meanwhile)
+    assert quick.status_code == 303
+    assert late.status_code == 409
+    assert STALE_TOGGLE in HTMLParser(late.get_data(as_text=True)).css_first(".notice").text()
+    db.session.expire_all()
     assert db.session.get(User, world.desk.id).active is False  # deactivated once, not undone
+
+
+@pytest.fixture
+def task(world):
+    referral, _theme = in_follow_up(world)
+    item = followup.add_task(
+        db.session, referral, world.toeleider, "Attest vragen", date(2026, 12, 1), NOW
+    )
+    db.session.commit()
+    return item
+
+
+def task_done_events(referral_id: int) -> list[TimelineEvent]:
+    return db.session.scalars(
+        select(TimelineEvent).where(
+            TimelineEvent.referral_id == referral_id, TimelineEvent.kind == "task_done"
+        )
+    ).all()
+
+
+def marking_done(client: Browserless, task: FollowUpTask):
+    page = f"/referrals/{task.referral_id}"
+    seen = field_value(client.get(page).get_data(as_text=True), "appointment-version")
+    return posting(client, f"{page}/tasks/{task.id}/done", [("appointment-version", seen)])
+
+
+def test_a_task_marked_done_by_two_people_at_once_is_done_once(app, world, task):
+    before = task.referral.version
+    clicks = [marking_done(logged_in(app, u.email), task) for u in (world.toeleider, world.lead)]
+    responses = at_once(app, clicks)
+    assert sorted(r.status_code for r in responses) == [303, 409]
+    refused = next(r for r in responses if r.status_code == 409)
+    told = HTMLParser(refused.get_data(as_text=True)).body.text()
+    # Told at the UPDATE, or before it if the other's save had already moved the version on.
+    assert "Deze taak is al afgewerkt." in told or CONFLICT in told
+    db.session.expire_all()
+    assert len(task_done_events(task.referral_id)) == 1
+    assert db.session.get(Referral, task.referral_id).version == before + 1
+
+
+def test_a_task_marked_done_between_a_colleagues_reading_and_saving_is_done_once(
+    app, world, task, monkeypatch
+):
+    late = marking_done(logged_in(app, world.toeleider.email), task)
+    quick = marking_done(logged_in(app, world.lead.email), task)
+    before = task.referral.version
+    window = Window(monkeypatch, followup, "complete_task")
+    refused, saved = window.interleave(app, late, quick)
+    assert saved.status_code == 303
+    assert refused.status_code == 409
+    assert "Deze taak is al afgewerkt." in HTMLParser(refused.get_data(as_text=True)).body.text()
+    db.session.expire_all()
+    assert db.session.get(FollowUpTask, task.id).done_at is not None
+    assert len(task_done_events(task.referral_id)) == 1
+    assert db.session.get(Referral, task.referral_id).version == before + 1
+
+
+TAKEN = "Er is al een gebruiker met dit e-mailadres."
+
+
+def giving_email(app, admin_email: str, person: User, email: str, service_id: int):
+    """An admin's save of this person's form with a new e-mail address, read now."""
+    admin = logged_in(app, admin_email)
+    path = f"/admin/users/{person.id}"
+    seen = field_value(admin.get(path).get_data(as_text=True), "version")
+    return posting(
+        admin,
+        path,
+        [
+            ("email", email),
+            ("full_name", person.full_name),
+            ("roles", "toeleider"),
+            ("municipalities", str(person.municipalities[0].id)),
+            ("service", str(service_id)),
+            ("version", seen),
+        ],
+    )
+
+
+def two_toeleiders(world) -> tuple[list[User], list[str]]:
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    yonas = add_user(
+        db.session, "yonas@lindeveld.be", [Role.TOELEIDER], [world.municipality], name="Yonas"
+    )
+    db.session.commit()
+    return [world.toeleider, yonas], [world.admin.email, colleague.email]
+
+
+def refused_for_the_email(response, typed: str) -> None:
+    assert response.status_code == 422
+    document = HTMLParser(response.get_data(as_text=True))
+    assert TAKEN in document.body.text()
+    assert document.css_first("#email").attributes["value"] == typed  # the typed form is kept
+
+
+def test_two_admins_giving_one_new_address_to_two_users_at_once_keep_one(app, world):
+    people, admins = two_toeleiders(world)
+    new = "onthaal@lindeveld.be"
+    saves = [
+        giving_email(app, a, p, new, world.toeleider.service_id)
+        for a, p in zip(admins, people, strict=True)
+    ]
+    responses = at_once(app, saves)
+    statuses = [r.status_code for r in responses]
+    assert sorted(statuses) == [303, 422]
+    refused_for_the_email(responses[statuses.index(422)], new)
+    db.session.expire_all()
+    assert [db.session.get(User, p.id).email for p in people].count(new) == 1
+
+
+def test_an_address_a_colleague_gave_after_the_check_is_told_next_to_the_field(
+    app, world, monkeypatch
+):
+    people, admins = two_toeleiders(world)
+    new = "onthaal@lindeveld.be"
+    first, second = (
+        giving_email(app, a, p, new, world.toeleider.service_id)
+        for a, p in zip(admins, people, strict=True)
+    )
+    assert first().status_code == 303
+    refused_for_the_email(second(), new)  # the check before saving
+    # The check read before the colleague's save committed: the unique index decides.
+    monkeypatch.setattr(admin_views, "email_taken", lambda *args, **kwargs: False)
+    refused_for_the_email(
+        giving_email(app, admins[1], people[1], new, world.toeleider.service_id)(), new
+    )
+    db.session.expire_all()
+    assert db.session.get(User, people[1].id).email == "yonas@lindeveld.be"

@@ -453,8 +453,13 @@ def _prepare_user_form(form: UserForm) -> UserForm:
 @requires(Permission.ADMINISTER)
 def users() -> Any:
     """All accounts, active ones first."""
+    return _users_page()
+
+
+def _users_page(status: int = 200, conflict: str | None = None) -> Any:
     people = db.session.scalars(select(User).order_by(User.active.desc(), User.full_name)).all()
-    return render_template("admin/users.html", people=people, toggle=CsrfForm())
+    page = render_template("admin/users.html", people=people, toggle=CsrfForm(), conflict=conflict)
+    return page, status
 
 
 def _user_snapshot(user: User) -> dict[str, Any]:
@@ -558,6 +563,14 @@ def _apply_user_form(form: UserForm, person: User) -> None:
     person.full_name = (form.full_name.data or "").strip()
     person.service_id = form.service.data or None
     person.channel_id = form.channel.data or None
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # A colleague gave this address to someone else after the check above had read:
+        # the unique index decides, and this admin is told as by the check.
+        raise AccountError(
+            _("Er is al een gebruiker met dit e-mailadres."), field="email"
+        ) from error
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -689,6 +702,19 @@ def user_toggle_active(user_id: int) -> Any:
         flash(_("U kunt uw eigen account niet deactiveren."))
         return redirect(url_for("admin.users"), code=303)
     if CsrfForm().validate():
+        try:
+            # The button says what it will do (deactivate or activate): only for the account
+            # as the page showed it, or a stale page would undo what a colleague just did.
+            begin_account_change(db.session, person, request.form.get("version"))
+        except AccountChanged:
+            db.session.rollback()
+            return _users_page(
+                409,
+                _(
+                    "Iemand anders wijzigde deze gebruiker intussen. Er is niets gewijzigd: "
+                    "hieronder staat hoe de gebruiker nu bewaard is."
+                ),
+            )
         person.active = not person.active
         if not person.active:
             # A deactivated account's open logins end now, and stay ended if it comes back.

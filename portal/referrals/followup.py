@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import in_my_municipalities
 from ..models import (
@@ -104,10 +105,20 @@ def add_task(
 
 
 def complete_task(session: Session, task: FollowUpTask, actor: User, at: datetime) -> None:
+    """Mark the task done, once: of two people marking it at once, the second is told."""
     check(Action.TASK, task.referral, actor)
-    if task.done_at is not None:
+    # The UPDATE decides, not the done_at read earlier: the database lets one of two at once
+    # match 'done_at IS NULL' (the other waits for its lock, then matches nothing).
+    done = session.execute(
+        update(FollowUpTask)
+        .where(FollowUpTask.id == task.id, FollowUpTask.done_at.is_(None))
+        .values(done_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
         raise TransitionRefused(_l("Deze taak is al afgewerkt."))
-    task.done_at = at
+    set_committed_value(task, "done_at", at)  # what the UPDATE wrote, without writing it again
+    count_as_change(task.referral)
     record_event(session, task.referral, actor, at, "task_done", task.description)
 
 
