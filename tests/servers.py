@@ -228,7 +228,7 @@ class Portal:
             with suppress(ProcessLookupError, ValueError, OSError):
                 os.kill(self.master_pid, signal.SIGQUIT)
             with suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=5)
         with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         with suppress(subprocess.TimeoutExpired):
