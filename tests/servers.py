@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import html
+import http.cookiejar
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
 def free_port() -> int:
@@ -98,3 +106,186 @@ def write_lock_held(path: Path) -> Iterator[None]:
             yield
         finally:
             holder.kill()
+
+
+class Portal:
+    """One gunicorn master and its workers, started with explicit arguments as in production.
+
+    It runs in a process group of its own, so that stopping it reaches every worker, also the
+    ones a killed master left behind.
+    """
+
+    def __init__(self, *, workers: int, env: dict[str, str], folder: Path, name: str):
+        self.workers = workers
+        self.env = env
+        self.folder = folder
+        self.name = name
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base = ""
+        self.starts = 0
+
+    @property
+    def pid_file(self) -> Path:
+        return self.folder / f"{self.name}-{self.starts}.pid"
+
+    @property
+    def log(self) -> Path:
+        return self.folder / f"{self.name}-{self.starts}.log"
+
+    def logs(self) -> list[Path]:
+        """The logs of every start, the first first."""
+        return [self.folder / f"{self.name}-{n}.log" for n in range(1, self.starts + 1)]
+
+    def start(self) -> str:
+        """Start on a free loopback port, wait until it answers, return its base URL."""
+        self.launch()
+        return self.wait()
+
+    def launch(self) -> None:
+        """Start the processes; `wait` for them (several portals boot side by side)."""
+        self.starts += 1
+        port = free_port()
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(self.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--pid",
+            str(self.pid_file),
+            "wsgi:app",
+        ]
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(  # noqa: S603 - this interpreter's gunicorn
+                command,
+                cwd=CHECKOUT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.base = f"http://127.0.0.1:{port}"
+
+    def wait(self) -> str:
+        assert self.process is not None
+        deadline = time.monotonic() + 60
+        while len(self.worker_pids()) < self.workers or not self._answers():
+            if self.process.poll() is not None:
+                raise AssertionError(f"gunicorn exited:\n{self.log.read_text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"gunicorn did not answer:\n{self.log.read_text()}")
+            time.sleep(0.1)
+        return self.base
+
+    def _answers(self) -> bool:
+        try:
+            return fetch(f"{self.base}/healthz").status == 200
+        except OSError:
+            return False
+
+    @property
+    def master_pid(self) -> int:
+        return int(self.pid_file.read_text())
+
+    def worker_pids(self) -> list[int]:
+        """The master's children: its workers (read from /proc, as `pgrep -P` does)."""
+        if not self.pid_file.exists() or not self.pid_file.read_text().strip():
+            return []
+        master = self.master_pid
+        found = []
+        for stat_file in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == master and fields[0] != "Z":
+                found.append(int(stat_file.parent.name))
+        return found
+
+    def kill_worker(self) -> int:
+        """SIGKILL one worker in the middle of its work; the master starts another."""
+        victim = self.worker_pids()[0]
+        os.kill(victim, signal.SIGKILL)
+        return victim
+
+    def kill(self) -> None:
+        """SIGKILL the master and every worker at once, as a power cut or the OOM killer would."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop by the pid file's pid; kill what is left of the group after that.
+
+        SIGQUIT is gunicorn's quick shutdown: the tests wait for no request to finish, and
+        a graceful one takes seconds per worker on a busy machine.
+        """
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            with suppress(ProcessLookupError, ValueError, OSError):
+                os.kill(self.master_pid, signal.SIGQUIT)
+            with suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None  # the test looks at the 303 and its Location itself
+
+
+class Visitor:
+    """One person's browser over HTTP: a cookie jar shared by every host it talks to.
+
+    The hosts are loopback ports of one address, so the session cookie of one is sent to the
+    others, as behind a proxy. Redirects are not followed: the test reads them.
+    """
+
+    def __init__(self) -> None:
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirects()
+        )
+        self.token = ""
+
+    def request(
+        self,
+        url: str,
+        data: dict[str, str] | list[tuple[str, str]] | None = None,
+        *,
+        htmx: bool = False,
+        timeout: float = 60,
+    ) -> Answer:
+        """GET, or POST the form `data` with the session's CSRF token."""
+        body = None
+        if data is not None:
+            pairs = list(data.items()) if isinstance(data, dict) else list(data)
+            body = urllib.parse.urlencode([*pairs, ("csrf_token", self.token)]).encode()
+        headers = {"HX-Request": "true"} if htmx else {}
+        call = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - loopback
+        try:
+            with self.opener.open(call, timeout=timeout) as response:
+                return Answer(response.status, dict(response.headers), response.read().decode())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, dict(error.headers), error.read().decode())
+
+    def read_token(self, url: str) -> None:
+        page = self.request(url)
+        assert page.status == 200, f"{url}: {page.status}"
+        match = CSRF_FIELD.search(page.body)
+        assert match, f"no CSRF token on {url}"
+        self.token = html.unescape(match.group(1) or match.group(2))
+
+    def login(self, base: str, email: str, password: str, landing: str) -> None:
+        """Log in as a browser does: the form, its token, the POST; then the landing page's
+        token (the login starts a new session, with a token of its own)."""
+        self.read_token(f"{base}/login")
+        answer = self.request(f"{base}/login", {"email": email, "password": password})
+        assert answer.status == 303, f"login of {email}: {answer.status}\n{answer.body[:2000]}"
+        self.read_token(landing)
