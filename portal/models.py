@@ -242,7 +242,7 @@ class Person(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     referrals: Mapped[list[Referral]] = relationship(
-        back_populates="person", order_by="Referral.created_at"
+        back_populates="person", order_by="(Referral.created_at, Referral.id)"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -339,7 +339,7 @@ class Referral(db.Model):
     children: Mapped[list[HouseholdChild]] = relationship(
         back_populates="referral",
         cascade="all, delete-orphan",
-        order_by="HouseholdChild.birth_year",
+        order_by="(HouseholdChild.birth_year, HouseholdChild.id)",
     )
 
     __mapper_args__ = {"version_id_col": version}
