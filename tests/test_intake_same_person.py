@@ -125,7 +125,7 @@ def test_a_chosen_person_who_does_not_match_the_typed_details_is_refused(client,
     )
     assert response.status_code == 422
     assert "past niet bij de ingevulde gegevens" in response.get_data(as_text=True)
-    assert db.session.scalars(select(Referral)).all() == [earlier, other]
+    assert db.session.scalars(select(Referral).order_by(Referral.id)).all() == [earlier, other]
 
 
 def test_the_check_is_limited_per_user(as_desk, world, app, monkeypatch):
