@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased, joinedload
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -41,8 +41,10 @@ class Terms:
     phone: str | None = None
     email: str | None = None
     name_parts: tuple[str, ...] = ()
-    # The name part the search starts from, once counted the rarest (see rarest_first).
+    # The name part the search starts from, once counted the rarest (see rarest_first), and
+    # whether fewer than RARITY_CAP keys start with it.
     lead: str | None = None
+    lead_is_rare: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -113,13 +115,17 @@ def _in_range(key: Any, kind: SearchKeyKind, prefix: str) -> ColumnElement[bool]
     return and_(key.kind == kind.value, StartsWith(key.value, prefix))
 
 
-def _key_condition(terms: Terms) -> tuple[Any, ColumnElement[bool]] | None:
-    """A search key to start from, and what it and the person's other keys must match."""
+def _key_condition(terms: Terms) -> tuple[Any, Any, ColumnElement[bool]] | None:
+    """The search keys to start from, their person id, and what the person's keys must match."""
     key = aliased(SearchKey)
     if terms.phone:
-        return key, and_(key.kind == SearchKeyKind.PHONE.value, key.value == terms.phone)
+        return (
+            key,
+            key.person_id,
+            and_(key.kind == SearchKeyKind.PHONE.value, key.value == terms.phone),
+        )
     if terms.email:
-        return key, _in_range(key, SearchKeyKind.EMAIL, terms.email)
+        return key, key.person_id, _in_range(key, SearchKeyKind.EMAIL, terms.email)
     if not terms.name_parts:
         return None
     # Every part typed starts some part of the name, in any order: 'had ra' finds 'Rania
@@ -130,16 +136,32 @@ def _key_condition(terms: Terms) -> tuple[Any, ColumnElement[bool]] | None:
     first = terms.lead or max(terms.name_parts, key=len)
     others = list(terms.name_parts)
     others.remove(first)
-    condition = _in_range(key, SearchKeyKind.NAME, first)
+    if terms.lead_is_rare:
+        # Fewer than RARITY_CAP keys start with the lead: read them first, whatever the
+        # planner's statistics say. PostgreSQL orders a join from its estimates, and with
+        # estimates from before a load it read every file to find one 'Li', or started from
+        # every 'Mohammed' to find one 'Mohammed Li'.
+        lead_keys = (
+            select(SearchKey.person_id)
+            .where(_in_range(SearchKey, SearchKeyKind.NAME, first))
+            .cte("lead_keys")
+            .prefix_with("MATERIALIZED")
+        )
+        source: Any = lead_keys
+        person_id: Any = lead_keys.c.person_id
+        condition: ColumnElement[bool] = true()
+    else:
+        source, person_id = key, key.person_id
+        condition = _in_range(key, SearchKeyKind.NAME, first)
     for part in others:
         other = aliased(SearchKey)
         condition = and_(
             condition,
             exists().where(
-                other.person_id == key.person_id, _in_range(other, SearchKeyKind.NAME, part)
+                other.person_id == person_id, _in_range(other, SearchKeyKind.NAME, part)
             ),
         )
-    return key, condition
+    return source, person_id, condition
 
 
 def rarest_first(session: Session, terms: Terms) -> Terms:
@@ -148,13 +170,11 @@ def rarest_first(session: Session, terms: Terms) -> Terms:
     The longest part is not always the rarest: in 'Mohammed Li' the given name is common and
     the family name rare, and leading with the common one reads thousands of keys to find one
     person. One statement counts each part's keys, up to RARITY_CAP each, from the index alone.
-    SQLite joins in the order the statement is written; PostgreSQL orders the join itself from
-    its statistics (see StartsWith), so there the count would be a statement for nothing.
+    A lead under the cap is read first on both backends (see _key_condition); past it the
+    database orders the join, SQLite as written and PostgreSQL from its statistics.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        return terms
     parts = list(dict.fromkeys(terms.name_parts))
-    if len(parts) < 2:
+    if not parts:
         return terms
     counts = [
         select(func.count())
@@ -169,8 +189,8 @@ def rarest_first(session: Session, terms: Terms) -> Terms:
     ]
     found = session.execute(select(*counts)).one()
     # Fewest keys first; among parts past the cap, the longest.
-    lead = min(zip(found, parts, strict=True), key=lambda c: (c[0], -len(c[1])))[1]
-    return replace(terms, lead=lead)
+    count, lead = min(zip(found, parts, strict=True), key=lambda c: (c[0], -len(c[1])))
+    return replace(terms, lead=lead, lead_is_rare=count < RARITY_CAP)
 
 
 def matching_files(terms: Terms) -> ColumnElement[bool]:
@@ -180,8 +200,8 @@ def matching_files(terms: Terms) -> ColumnElement[bool]:
     match = _key_condition(terms)
     if match is None:
         return Referral.id.is_(None)
-    key, condition = match
-    return Referral.person_id.in_(select(key.person_id).where(condition))
+    _, person_id, condition = match
+    return Referral.person_id.in_(select(person_id).where(condition))
 
 
 def search_statement(user: User, terms: Terms) -> Select[tuple[int]]:
@@ -195,11 +215,11 @@ def search_statement(user: User, terms: Terms) -> Select[tuple[int]]:
     match = _key_condition(terms)
     if terms.reference or match is None:
         return select(Referral.id).where(mine, matching_files(terms))
-    key, condition = match
+    source, person_id, condition = match
     return (
         select(Referral.id)
-        .select_from(key)
-        .join(Referral, Referral.person_id == key.person_id)
+        .select_from(source)
+        .join(Referral, Referral.person_id == person_id)
         .where(condition, mine)
     )
 
