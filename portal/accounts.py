@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -106,7 +107,15 @@ def create_user(
         municipality_ids=municipality_ids,
         language_codes=language_codes,
     )
-    session.add(user)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as error:
+        # A colleague created this address after the check above had read: the unique index
+        # decides, and this admin is told as by the check.
+        raise AccountError(
+            _l("Er is al een gebruiker met dit e-mailadres."), field="email"
+        ) from error
     return user
 
 

@@ -10,6 +10,7 @@ from selectolax.parser import HTMLParser
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from portal import accounts
 from portal.admin import views as admin_views
 from portal.auth.passwords import verify_password
 from portal.extensions import db
@@ -736,3 +737,34 @@ def test_an_address_a_colleague_gave_after_the_check_is_told_next_to_the_field(
     )
     db.session.expire_all()
     assert db.session.get(User, people[1].id).email == "yonas@lindeveld.be"
+
+
+def test_two_admins_creating_one_address_at_once_one_is_told_next_to_the_field(
+    app, world, monkeypatch
+):
+    colleague = add_user(db.session, "admin2@lindeveld.be", [Role.ADMIN], [])
+    db.session.commit()
+    path = "/admin/users/new"
+    admins = [logged_in(app, world.admin.email), logged_in(app, colleague.email)]
+    first, meanwhile = (
+        posting(
+            admin,
+            path,
+            [("email", "nieuw@lindeveld.be"), ("full_name", name), ("roles", "desk")]
+            + [("password", "een-lang-wachtwoord"), ("service", str(world.desk_service.id))]
+            + [("municipalities", str(world.municipality.id))],
+        )
+        for admin, name in zip(admins, ("Nadia Eerst", "Nadia Tweede"), strict=True)
+    )
+    # Between the check that the address is free and the insert.
+    window = Window(monkeypatch, accounts, "hash_password")
+    late, quick = window.interleave(app, first, meanwhile)
+    assert quick.status_code == 303
+    assert late.status_code == 422
+    document = HTMLParser(late.get_data(as_text=True))
+    email_errors = document.css_first("#email").parent.text()
+    assert "Er is al een gebruiker met dit e-mailadres." in email_errors
+    assert document.css_first("#full_name").attributes["value"] == "Nadia Eerst"  # kept
+    db.session.expire_all()
+    created = db.session.scalars(select(User).where(User.email == "nieuw@lindeveld.be")).all()
+    assert [u.full_name for u in created] == ["Nadia Tweede"]
