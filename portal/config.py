@@ -83,6 +83,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # A moving window: with fixed windows, ten guesses at the end of one minute and ten
         # at the start of the next would all be let through.
         "RATELIMIT_STRATEGY": "moving-window",
+        # A shared store that goes down weakens the limits to each process's memory (until
+        # it is back) instead of answering every login with an error.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # Login attempts per account (from any address) and per address (for any account).
         "PORTAL_LOGIN_LIMIT": os.environ.get("PORTAL_LOGIN_LIMIT", "10 per minute"),
         "PORTAL_LOGIN_ADDRESS_LIMIT": os.environ.get("PORTAL_LOGIN_ADDRESS_LIMIT", "30 per minute"),

@@ -21,7 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from .. import clock, recovery
+from .. import clock, recovery, throttle
 from ..access import home_endpoint, may_use_second_factor, requires_login
 from ..audit import log_admin_action
 from ..extensions import db, limiter
@@ -182,7 +182,7 @@ def login() -> Any:
 
 def _code_seen_before(key: str) -> bool:
     # The rate-limit store is shared by every process, and forgets a code once it expired.
-    return limiter.storage.incr(key, 120) > 1
+    return throttle.seen_before(key, 120)
 
 
 def _ask_second_factor(next_path: str, resume: str) -> Any:

@@ -20,11 +20,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, RadioField, StringField
 from wtforms.validators import InputRequired, Length
 
-from .. import clock, recovery
+from .. import clock, recovery, throttle
 from ..access import Permission, can_view_referral, may_reprint_slip, municipality_ids, requires
 from ..accounts import toeleiders_of
 from ..agenda.booking import free_moments_by_day, speakers_of
-from ..extensions import db, limiter
+from ..extensions import db
 from ..formtools import first_error, options
 from ..inputs import ascii_int
 from ..models import (
@@ -253,7 +253,7 @@ def check_field(field_name: str) -> Any:
 def _may_check_for_persons() -> bool:
     """Count one look-up of earlier persons against this user's limit; False when spent."""
     limit = parse_limit(current_app.config["PORTAL_DUPLICATE_CHECK_LIMIT"])
-    return bool(limiter.limiter.hit(limit, "person-check", str(current_user.id)))
+    return throttle.hit(limit, "person-check", str(current_user.id))
 
 
 def _typed_phone(raw: str) -> str | None:
