@@ -41,7 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # The debugger runs code typed into the browser and shows every variable.
         raise RuntimeError("FLASK_DEBUG is on: the debugger is refused in production.")
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"], app.config["PORTAL_PG_LOCK_TIMEOUT_MS"]
+        ),
     )
     app.request_class = PortalRequest
     if app.config["PORTAL_PROXY_COUNT"]:

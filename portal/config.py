@@ -101,10 +101,13 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # How long a save waits for another writer on SQLite before it gives up; the
         # readiness check waits as long before it calls the database locked.
         "PORTAL_SQLITE_BUSY_MS": int(os.environ.get("PORTAL_SQLITE_BUSY_MS", "10000")),
+        # The same on PostgreSQL (its lock_timeout): without it a save waits for a lock
+        # forever, and the user with it.
+        "PORTAL_PG_LOCK_TIMEOUT_MS": int(os.environ.get("PORTAL_PG_LOCK_TIMEOUT_MS", "10000")),
     }
 
 
-def engine_options(database_url: str) -> dict[str, object]:
+def engine_options(database_url: str, lock_timeout_ms: int = 10_000) -> dict[str, object]:
     """SQLAlchemy engine options for the database the portal runs on."""
     # hide_parameters: a database error's message names the statement, never the values in
     # it (names, phone numbers), so that logging the error writes no personal data.
@@ -112,8 +115,11 @@ def engine_options(database_url: str) -> dict[str, object]:
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":
         # The report queries are costed high enough for PostgreSQL to JIT-compile them, which
-        # adds most of a second to each and never pays back on queries this short. Options
-        # given in the URL itself (e.g. a search_path) are kept: connect_args replaces them.
+        # adds most of a second to each and never pays back on queries this short. A save
+        # that waits longer than lock_timeout for a lock is refused, and the user told so
+        # (errors.py). Options given in the URL itself (e.g. a search_path) are kept, and
+        # win: connect_args replaces them, and the last of two settings counts.
         in_url = url.query.get("options", "")
-        options["connect_args"] = {"options": f"{in_url} -c jit=off".strip()}
+        ours = f"-c jit=off -c lock_timeout={int(lock_timeout_ms)}"
+        options["connect_args"] = {"options": f"{ours} {in_url}".strip()}
     return options

@@ -136,20 +136,15 @@ def writes_blocked(database_url: str):
             yield
 
 
-def lock_waiting_url(database_url: str) -> str:
-    if backend() == "postgresql":
-        separator = "&" if "?" in database_url else "?"
-        return f"{database_url}{separator}options=-c%20lock_timeout%3D300"
-    return database_url
-
-
 def test_a_save_that_waits_too_long_for_a_lock_keeps_the_typed_intake(
     client, world, portal_on, database_url
 ):
     client.login(world.desk.email)
-    waiting = logged_in_on(
-        portal_on(lock_waiting_url(database_url), PORTAL_SQLITE_BUSY_MS=300), client
-    )
+    portal = portal_on(database_url, PORTAL_SQLITE_BUSY_MS=300, PORTAL_PG_LOCK_TIMEOUT_MS=300)
+    if backend() == "postgresql":
+        with portal.app_context(), db.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "300ms"
+    waiting = logged_in_on(portal, client)
     token = csrf_token(waiting.client, "/desk/")
     with writes_blocked(database_url):
         response = waiting.post("/desk/", valid_intake(world, csrf_token=token))
