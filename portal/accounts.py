@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .auth.passwords import hash_password
+from .extensions import DbSession
 from .models import Language, Municipality, Role, User, user_municipalities
 
 
@@ -35,7 +36,7 @@ class AccountChanged(AccountError):
         )
 
 
-def begin_account_change(session: Session, user: User, seen_version: str | None) -> None:
+def begin_account_change(session: DbSession, user: User, seen_version: str | None) -> None:
     """Take the account for one save by an admin, or raise AccountChanged.
 
     The version moves on first, as an UPDATE ... WHERE version = the one read: it takes
@@ -71,7 +72,7 @@ def check_roles(roles: Iterable[Role | str]) -> None:
         )
 
 
-def email_taken(session: Session, email: str, except_id: int | None = None) -> bool:
+def email_taken(session: DbSession, email: str, except_id: int | None = None) -> bool:
     stmt = select(User.id).where(func.lower(User.email) == email.strip().casefold())
     if except_id is not None:
         stmt = stmt.where(User.id != except_id)
@@ -79,7 +80,7 @@ def email_taken(session: Session, email: str, except_id: int | None = None) -> b
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     *,
     email: str,
     full_name: str,
@@ -120,7 +121,7 @@ def create_user(
 
 
 def update_user(
-    session: Session,
+    session: DbSession,
     user: User,
     *,
     roles: Iterable[Role | str],
@@ -153,7 +154,7 @@ def update_user(
     )
 
 
-def toeleiders_of(session: Session, municipality_ids: Iterable[int]) -> list[User]:
+def toeleiders_of(session: DbSession, municipality_ids: Iterable[int]) -> list[User]:
     """Active toeleiders working for any of these municipalities, by name, languages loaded."""
     ids = list(municipality_ids) or [-1]
     people = session.scalars(
@@ -172,7 +173,7 @@ def toeleiders_of(session: Session, municipality_ids: Iterable[int]) -> list[Use
 SYSTEM_EMAIL = "systeem@onthaalportaal.invalid"
 
 
-def system_user(session: Session) -> User:
+def system_user(session: DbSession) -> User:
     """The account scheduled work is recorded under: no roles, inactive, no usable password."""
     user = session.scalar(select(User).where(User.email == SYSTEM_EMAIL))
     if user is None:

@@ -13,8 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, insert, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from .extensions import DbSession
 from .models import AccessLogEntry, AdminLogEntry, Referral, User
 
 # A list that is refreshed (the queue every 30 s) shows the same people again and again: one
@@ -23,7 +24,7 @@ REPEAT_WINDOW = timedelta(minutes=15)
 
 
 def log_access(
-    session: Session,
+    session: DbSession,
     user: User,
     referral: Referral,
     action: str,
@@ -39,7 +40,7 @@ def log_access(
 
 
 def log_list_view(
-    session: Session,
+    session: DbSession,
     user: User,
     referral_ids: Iterable[int],
     action: str,
@@ -90,7 +91,7 @@ def changes_between(before: dict[str, Any], after: dict[str, Any]) -> list[Chang
 
 
 def log_admin_action(
-    session: Session,
+    session: DbSession,
     *,
     actor: User,
     action: str,
@@ -180,7 +181,7 @@ def admin_log_statement(f: AuditFilter) -> Select[tuple[AdminLogEntry]]:
     return stmt
 
 
-def files_with_reference(session: Session, reference: str) -> list[int]:
+def files_with_reference(session: DbSession, reference: str) -> list[int]:
     """Every file of the person whose file has this reference (none when it is unknown)."""
     person = select(Referral.person_id).where(Referral.reference == reference.strip().upper())
     return list(session.scalars(select(Referral.id).where(Referral.person_id.in_(person))))

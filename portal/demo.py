@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from .accounts import create_user
 from .desk.intake import reference_for
 from .desk.rules import name_key, residence
+from .extensions import DbSession
 from .languages import dutch_name
 from .models import (
     Activity,
@@ -180,7 +180,7 @@ DEMO_USERS = [
 ]
 
 
-def demo_logins(session: Session) -> list[tuple[str, str]]:
+def demo_logins(session: DbSession) -> list[tuple[str, str]]:
     """The demo accounts that exist and can log in, with their roles in Dutch."""
     from .labels import role_label
 
@@ -189,7 +189,7 @@ def demo_logins(session: Session) -> list[tuple[str, str]]:
     return [(u.email, ", ".join(role_label(r) for r in sorted(u.roles))) for u in users]
 
 
-def seed_demo(session: Session, now: datetime, seed: int = 2026) -> bool:
+def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
     """Load the demo data once; return False when it was already there."""
     if session.scalar(select(Municipality).where(Municipality.nis_code == MUNICIPALITIES[0][1])):
         return False
@@ -294,7 +294,7 @@ DEMO_KPIS: list[KpiDefinition] = [
 
 
 def add_kpis(
-    session: Session, definitions: list[KpiDefinition], themes: list[Theme], start_month: int
+    session: DbSession, definitions: list[KpiDefinition], themes: list[Theme], start_month: int
 ) -> None:
     """KPIs from (name, target, unit, rule, restriction): a theme index or an activity kind."""
     for position, (name, target, unit, rule, restriction) in enumerate(definitions):
@@ -313,7 +313,7 @@ def add_kpis(
 
 
 def _seed_channels(
-    session: Session, partners: list[Service], users: list[User]
+    session: DbSession, partners: list[Service], users: list[User]
 ) -> dict[str, Channel]:
     """The teams and partner channels, before any work is recorded under them."""
     channels = {name: Channel(name=name) for name in TEAM_CHANNELS}
@@ -332,7 +332,7 @@ def _seed_channels(
 
 
 def _seed_follow_up_and_group_work(
-    session: Session,
+    session: DbSession,
     rng: random.Random,
     now: datetime,
     municipalities: list[Municipality],
@@ -462,7 +462,7 @@ DEMO_ACTIVITY_TITLES = {
 
 
 def _seed_referrals(
-    session: Session,
+    session: DbSession,
     rng: random.Random,
     now: datetime,
     municipalities: list[Municipality],
@@ -602,7 +602,7 @@ def _seed_referrals(
             )
 
 
-def _demo_unreached(session: Session, referral: Referral, owner: User, now: datetime) -> None:
+def _demo_unreached(session: DbSession, referral: Referral, owner: User, now: datetime) -> None:
     """Three calls without an answer: the file waits for an invitation letter."""
     at = referral.claimed_at or referral.created_at
     for hours in (3, 27, 51):
@@ -621,7 +621,7 @@ def _demo_unreached(session: Session, referral: Referral, owner: User, now: date
 
 
 def _demo_appointment(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     owner: User,
     state: ReferralState,
@@ -659,7 +659,7 @@ def _demo_appointment(
 
 
 def _demo_contacts(
-    session: Session, rng: random.Random, referral: Referral, owner: User, now: datetime
+    session: DbSession, rng: random.Random, referral: Referral, owner: User, now: datetime
 ) -> None:
     """How the toeleider reached the person: by phone, at the desk, or after a letter."""
     at = referral.claimed_at or referral.created_at

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from .extensions import Model, db
 
 
 class Role(enum.StrEnum):
@@ -90,7 +90,7 @@ user_languages = Table(
 )
 
 
-class Municipality(db.Model):
+class Municipality(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     nis_code: Mapped[str] = mapped_column(String(5), unique=True)
@@ -100,7 +100,7 @@ class Municipality(db.Model):
         return self.name
 
 
-class Channel(db.Model):
+class Channel(Model):
     """A team or partner through which people are reached or led: a KPI's breakdown."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,7 +111,7 @@ class Channel(db.Model):
         return self.name
 
 
-class Service(db.Model):
+class Service(Model):
     """A municipal service (desk) or a partner organisation that can refer people."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +131,7 @@ class Service(db.Model):
         return self.name
 
 
-class Language(db.Model):
+class Language(Model):
     """A language registered for contact; codes and names come from Babel's locale data."""
 
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
@@ -144,7 +144,7 @@ class Language(db.Model):
         return self.name
 
 
-class Theme(db.Model):
+class Theme(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -156,7 +156,7 @@ class Theme(db.Model):
         return self.name
 
 
-class User(db.Model):
+class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(160))
@@ -219,7 +219,7 @@ class User(db.Model):
         return self.full_name
 
 
-class Person(db.Model):
+class Person(Model):
     """The resident referrals are about; one person may have several referrals over the years.
 
     What belongs to one intake and what the reports count (languages, household, registration
@@ -252,7 +252,7 @@ class Person(db.Model):
         return self.full_name
 
 
-class PersonJoin(db.Model):
+class PersonJoin(Model):
     """Two records found to be one person: the absorbed one's referrals moved to the kept one.
 
     `snapshot` (JSON) holds what undoing needs: the referrals that moved and the kept person's
@@ -273,7 +273,7 @@ class PersonJoin(db.Model):
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])
 
 
-class Referral(db.Model):
+class Referral(Model):
     """One intake at a desk or by a partner, for one person or household."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -361,7 +361,7 @@ class Referral(db.Model):
         return self.state != ReferralState.CLOSED
 
 
-class HouseholdChild(db.Model):
+class HouseholdChild(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
@@ -371,7 +371,7 @@ class HouseholdChild(db.Model):
     referral: Mapped[Referral] = relationship(back_populates="children")
 
 
-class AccessLogEntry(db.Model):
+class AccessLogEntry(Model):
     """Who saw which resident's personal data, when, how and from where: for privacy audits.
 
     Append-only: no route or command changes or deletes an entry. An entry names the file,
@@ -396,7 +396,7 @@ class AccessLogEntry(db.Model):
     )
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One login on one browser; the cookie carries only a token whose hash is the id.
 
     The server decides whether a session still holds: logged out, revoked by a password
@@ -415,7 +415,7 @@ class LoginSession(db.Model):
     second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code that stands in for the second factor when the phone is lost."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -424,7 +424,7 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
-class AdminLogEntry(db.Model):
+class AdminLogEntry(Model):
     """One change an admin made to accounts or configuration, with the values before and after.
 
     Append-only, like the access log.
@@ -450,7 +450,7 @@ class AdminLogEntry(db.Model):
     )
 
 
-class TimelineEvent(db.Model):
+class TimelineEvent(Model):
     """One thing that happened to a referral: who, when, what, and the state it moved to."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -484,7 +484,7 @@ class TimelineEvent(db.Model):
         return self.happened_at or self.at
 
 
-class ContactAttempt(db.Model):
+class ContactAttempt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
@@ -515,7 +515,7 @@ class ContactAttempt(db.Model):
     )
 
 
-class Setting(db.Model):
+class Setting(Model):
     """A setting an admin can change, stored as text and read through portal.settings."""
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -527,7 +527,7 @@ class AvailabilityKind(enum.StrEnum):
     DESK_DUTY = "desk_duty"
 
 
-class AvailabilitySlot(db.Model):
+class AvailabilitySlot(Model):
     """A weekly period in which a toeleider holds conversations or is on desk duty."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -538,7 +538,7 @@ class AvailabilitySlot(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
 
 
-class Absence(db.Model):
+class Absence(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     first_day: Mapped[date] = mapped_column(Date)
@@ -559,7 +559,7 @@ class AppointmentStatus(enum.StrEnum):
     RESCHEDULED = "rescheduled"
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
@@ -597,7 +597,7 @@ class ParameterKind(enum.StrEnum):
     TEXT = "text"
 
 
-class MonitoringParameter(db.Model):
+class MonitoringParameter(Model):
     """A question the municipality measures in every conversation."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -616,7 +616,7 @@ class MonitoringParameter(db.Model):
         return [line.strip() for line in (self.choices_text or "").splitlines() if line.strip()]
 
 
-class NeedCategory(db.Model):
+class NeedCategory(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -633,7 +633,7 @@ conversation_themes = Table(
 )
 
 
-class Conversation(db.Model):
+class Conversation(Model):
     """The record of a held welcome or integration conversation."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -665,7 +665,7 @@ class Conversation(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class ConversationRevision(db.Model):
+class ConversationRevision(Model):
     """An earlier version of a corrected conversation record, kept as it was."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -686,7 +686,7 @@ class ConversationRevision(db.Model):
     replaced_by: Mapped[User] = relationship(foreign_keys=[replaced_by_id])
 
 
-class MonitoringAnswer(db.Model):
+class MonitoringAnswer(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversation.id", ondelete="CASCADE"), index=True
@@ -697,7 +697,7 @@ class MonitoringAnswer(db.Model):
     parameter: Mapped[MonitoringParameter] = relationship()
 
 
-class Need(db.Model):
+class Need(Model):
     """A need or question the person raised, in a category, for the reports."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -716,7 +716,7 @@ class SignalStatus(enum.StrEnum):
     ANSWERED = "answered"
 
 
-class Signal(db.Model):
+class Signal(Model):
     """A need, threshold or gap in services, reported upward to policy."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -740,7 +740,7 @@ class PartnerReferralStatus(enum.StrEnum):
     NOT_ARRIVED = "not_arrived"
 
 
-class PartnerReferral(db.Model):
+class PartnerReferral(Model):
     """Toeleiding: the person led to a partner's offer, and whether they arrived."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -761,7 +761,7 @@ class PartnerReferral(db.Model):
     theme: Mapped[Theme] = relationship()
 
 
-class FollowUpTask(db.Model):
+class FollowUpTask(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
@@ -782,7 +782,7 @@ class MilestoneStatus(enum.StrEnum):
     STOPPED = "stopped"
 
 
-class Milestone(db.Model):
+class Milestone(Model):
     """A step of a long-term resident's development plan (POP)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -818,7 +818,7 @@ class ActivityKind(enum.StrEnum):
     OTHER = "other"
 
 
-class Kpi(db.Model):
+class Kpi(Model):
     """A target the municipality answers for over a project year, with its counting rule."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -844,7 +844,7 @@ class Kpi(db.Model):
         return self.name
 
 
-class Activity(db.Model):
+class Activity(Model):
     """Group work that is not per person: a conversation table, a practice group, ..."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -868,7 +868,7 @@ class Activity(db.Model):
     __table_args__ = (Index("ix_activity_municipality_held_on", "municipality_id", "held_on"),)
 
 
-class Programme(db.Model):
+class Programme(Model):
     """A partner's offer with a number of places; when it is full, people wait."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -891,7 +891,7 @@ class PlaceStatus(enum.StrEnum):
     LEFT = "left"
 
 
-class ProgrammePlace(db.Model):
+class ProgrammePlace(Model):
     """One person on a programme: enrolled in a place, or waiting for one since a date."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -921,7 +921,7 @@ class SearchKeyKind(enum.StrEnum):
 SEARCH_VALUE = String(160).with_variant(String(160, collation="C"), "postgresql")
 
 
-class SearchKey(db.Model):
+class SearchKey(Model):
     """One normalised key a person is found by: a name part, the phone's digits, the e-mail.
 
     Kept by portal/search/keys.py whenever a person is created, changed or anonymised.
@@ -940,7 +940,7 @@ class SearchKey(db.Model):
     )
 
 
-class PageVisit(db.Model):
+class PageVisit(Model):
     """When a user last opened a page, so that it can show what is new since their last visit.
 
     `since` is the moment the page counts from: the visit before the current sitting, so that

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+
+from .extensions import DbSession
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ class Page(Generic[T]):
         return self.number < self.pages
 
 
-def paginate(session: Session, stmt: Select[Any], number: int, size: int) -> Page[Any]:
+def paginate(session: DbSession, stmt: Select[Any], number: int, size: int) -> Page[Any]:
     """Run one COUNT and one LIMIT/OFFSET query; an out-of-range page gives the last one."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     pages = max(1, -(-total // size))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from .extensions import DbSession
 from .models import Setting
 
 DEFAULTS: dict[str, int] = {
@@ -40,12 +40,12 @@ class QueueWeights:
     children_days: int
 
 
-def get_int(session: Session, key: str) -> int:
+def get_int(session: DbSession, key: str) -> int:
     stored = session.scalar(select(Setting.value).where(Setting.key == key))
     return int(stored) if stored is not None else DEFAULTS[key]
 
 
-def set_int(session: Session, key: str, value: int) -> None:
+def set_int(session: DbSession, key: str, value: int) -> None:
     if key not in DEFAULTS:
         raise KeyError(key)
     setting = session.get(Setting, key)
@@ -55,7 +55,7 @@ def set_int(session: Session, key: str, value: int) -> None:
         setting.value = str(value)
 
 
-def queue_weights(session: Session) -> QueueWeights:
+def queue_weights(session: DbSession) -> QueueWeights:
     return QueueWeights(
         dutch_difficult_days=get_int(session, "queue_weight_dutch_difficult_days"),
         no_work_days=get_int(session, "queue_weight_no_work_days"),
@@ -67,13 +67,13 @@ def queue_weights(session: Session) -> QueueWeights:
 TEXT_KEYS = ("privacy_notice",)
 
 
-def get_text(session: Session, key: str) -> str:
+def get_text(session: DbSession, key: str) -> str:
     if key not in TEXT_KEYS:
         raise KeyError(key)
     return session.scalar(select(Setting.value).where(Setting.key == key)) or ""
 
 
-def set_text(session: Session, key: str, value: str) -> None:
+def set_text(session: DbSession, key: str, value: str) -> None:
     if key not in TEXT_KEYS:
         raise KeyError(key)
     setting = session.get(Setting, key)

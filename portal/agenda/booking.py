@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import (
     Absence,
     Appointment,
@@ -21,7 +21,7 @@ MIN_MINUTES, MAX_MINUTES = 15, 240
 
 
 def overlapping(
-    session: Session,
+    session: DbSession,
     toeleider_id: int,
     starts: datetime,
     ends: datetime,
@@ -40,7 +40,7 @@ def overlapping(
     return session.scalars(stmt.limit(1)).first()
 
 
-def absent_on(session: Session, toeleider_id: int, day: date) -> Absence | None:
+def absent_on(session: DbSession, toeleider_id: int, day: date) -> Absence | None:
     stmt = select(Absence).where(
         Absence.user_id == toeleider_id, Absence.first_day <= day, Absence.last_day >= day
     )
@@ -48,7 +48,7 @@ def absent_on(session: Session, toeleider_id: int, day: date) -> Absence | None:
 
 
 def within_availability(
-    session: Session, toeleider_id: int, starts: datetime, ends: datetime
+    session: DbSession, toeleider_id: int, starts: datetime, ends: datetime
 ) -> bool:
     """Whether [starts, ends) lies inside the toeleider's weekly periods (adjacent ones join).
 
@@ -67,7 +67,7 @@ def within_availability(
     return covered_until >= ends.time()
 
 
-def lock_agenda(session: Session, toeleider_id: int) -> None:
+def lock_agenda(session: DbSession, toeleider_id: int) -> None:
     """Serialise bookings for one toeleider: two desks booking at once cannot both win.
 
     An UPDATE of the toeleider's row that changes nothing takes the row lock on PostgreSQL
@@ -83,7 +83,7 @@ def lock_agenda(session: Session, toeleider_id: int) -> None:
 
 
 def free_slots(
-    session: Session,
+    session: DbSession,
     toeleiders: Iterable[User],
     first_day: date,
     days: int,
@@ -143,7 +143,7 @@ def free_slots(
 
 
 def free_moments_by_day(
-    session: Session,
+    session: DbSession,
     toeleiders: Iterable[User],
     first_day: date,
     days: int,

@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import contains_eager
 
 from ..access import in_my_municipalities
+from ..extensions import DbSession
 from ..labels import APPOINTMENT_KIND_LABELS
 from ..models import Appointment, AppointmentStatus, User
 
@@ -20,14 +21,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
+def user_for_token(session: DbSession, token: str) -> User | None:
     if not token or len(token) > 64:
         return None
     user = session.scalar(select(User).where(User.calendar_token == token))
     return user if user is not None and user.active else None
 
 
-def feed(session: Session, user: User, zone: str) -> tuple[bytes, list[int]]:
+def feed(session: DbSession, user: User, zone: str) -> tuple[bytes, list[int]]:
     """Planned and held appointments of this toeleider only.
 
     Calendar programs copy events to other services, so an event names the reference and

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import contains_eager
 
+from ..extensions import DbSession
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -52,7 +53,7 @@ def _start(day: date) -> datetime:
 
 
 def week_grid(
-    session: Session,
+    session: DbSession,
     toeleiders: Iterable[User],
     municipality_ids: Iterable[int],
     day: date,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import LoginSession
 
 # Marks a request made by a polling element (the value is the element's id): it shows that
@@ -31,7 +31,7 @@ def token_id(token: str) -> str:
 
 
 def start_login(
-    session: Session, *, user_id: int, at: datetime, address: str | None, pending: bool = False
+    session: DbSession, *, user_id: int, at: datetime, address: str | None, pending: bool = False
 ) -> str:
     """Open a login session and return the token the browser keeps; the caller commits."""
     token = secrets.token_urlsafe(32)
@@ -49,7 +49,7 @@ def start_login(
 
 
 def live_login(
-    session: Session, *, token: str | None, user_id: int, at: datetime, limits: Limits
+    session: DbSession, *, token: str | None, user_id: int, at: datetime, limits: Limits
 ) -> LoginSession | None:
     """The login session of this token if it is this user's and still holds at `at`."""
     if not token:
@@ -66,7 +66,7 @@ def needs_touch(login: LoginSession, at: datetime) -> bool:
     return at - login.last_seen_at >= TOUCH_INTERVAL
 
 
-def end_login(session: Session, *, token: str | None, at: datetime) -> None:
+def end_login(session: DbSession, *, token: str | None, at: datetime) -> None:
     """Revoke one login session (logging out); the caller commits."""
     if token:
         session.execute(
@@ -77,7 +77,7 @@ def end_login(session: Session, *, token: str | None, at: datetime) -> None:
 
 
 def end_all_logins(
-    session: Session, *, user_id: int, at: datetime, keep_token: str | None = None
+    session: DbSession, *, user_id: int, at: datetime, keep_token: str | None = None
 ) -> int:
     """Revoke every login session of a user, except `keep_token`'s; returns how many."""
     stmt = update(LoginSession).where(
@@ -88,7 +88,7 @@ def end_all_logins(
     return session.execute(stmt.values(revoked_at=at)).rowcount or 0
 
 
-def open_logins(session: Session, *, user_id: int, at: datetime, limits: Limits) -> int:
+def open_logins(session: DbSession, *, user_id: int, at: datetime, limits: Limits) -> int:
     """How many login sessions of this user still hold."""
     return (
         session.scalar(

@@ -12,8 +12,8 @@ import pyotp
 import segno
 from flask import current_app
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import RecoveryCode, User
 from .sealing import seal, unseal
 
@@ -64,7 +64,7 @@ def _code_hash(code: str) -> str:
     return hmac.new(key, normal.encode(), hashlib.sha256).hexdigest()
 
 
-def enable(session: Session, user: User, secret: str) -> list[str]:
+def enable(session: DbSession, user: User, secret: str) -> list[str]:
     """Turn the second factor on and return fresh recovery codes (shown once); caller commits."""
     user.totp_secret = seal_secret(secret)
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
@@ -73,13 +73,13 @@ def enable(session: Session, user: User, secret: str) -> list[str]:
     return codes
 
 
-def disable(session: Session, user: User) -> None:
+def disable(session: DbSession, user: User) -> None:
     """Turn the second factor off and drop the recovery codes; the caller commits."""
     user.totp_secret = None
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
-def use_recovery_code(session: Session, user: User, code: str, at: datetime) -> bool:
+def use_recovery_code(session: DbSession, user: User, code: str, at: datetime) -> bool:
     """Spend one unused recovery code; True when it was one. The caller commits."""
     spent = session.execute(
         update(RecoveryCode)
@@ -93,7 +93,7 @@ def use_recovery_code(session: Session, user: User, code: str, at: datetime) -> 
     return (spent.rowcount or 0) == 1
 
 
-def unused_recovery_codes(session: Session, user: User) -> int:
+def unused_recovery_codes(session: DbSession, user: User) -> int:
     return len(
         list(
             session.scalars(
@@ -106,7 +106,7 @@ def unused_recovery_codes(session: Session, user: User) -> int:
 
 
 def check(
-    session: Session,
+    session: DbSession,
     user: User,
     code: str,
     at: datetime,

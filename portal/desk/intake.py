@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from ..extensions import DbSession
 from ..models import (
     HouseholdChild,
     Language,
@@ -67,7 +68,7 @@ def is_form_token(value: str | None) -> bool:
     return value is not None and _FORM_TOKEN.fullmatch(value) is not None
 
 
-def registered_with_token(session: Session, token: str | None) -> Referral | None:
+def registered_with_token(session: DbSession, token: str | None) -> Referral | None:
     """The referral an intake form already created, when the same form is sent again."""
     if not is_form_token(token):
         return None
@@ -75,7 +76,7 @@ def registered_with_token(session: Session, token: str | None) -> Referral | Non
 
 
 def register_referral(
-    session: Session,
+    session: DbSession,
     data: IntakeData,
     actor: User,
     at: datetime,
@@ -142,7 +143,7 @@ def reference_for(referral_id: int, year: int) -> str:
     return f"{year}-{referral_id:06d}"
 
 
-def registered_today_by(session: Session, actor: User, day: date) -> list[Referral]:
+def registered_today_by(session: DbSession, actor: User, day: date) -> list[Referral]:
     """The referrals this desk worker registered on the given day, newest first."""
     start = datetime.combine(day, datetime.min.time())
     end = datetime.combine(day, datetime.max.time())
@@ -160,7 +161,7 @@ RECENT_SHOWN = 200
 
 
 def registered_recently_by(
-    session: Session, actor: User, today: date, days: int, search: str = "", region: str = "BE"
+    session: DbSession, actor: User, today: date, days: int, search: str = "", region: str = "BE"
 ) -> list[Referral]:
     """The desk worker's own registrations of the last `days` days (today included), newest
     first; a search narrows them by name, phone, e-mail or number."""
@@ -178,7 +179,7 @@ def registered_recently_by(
     return list(session.scalars(stmt))
 
 
-def languages_by_use(session: Session, municipality_ids: Iterable[int]) -> list[Language]:
+def languages_by_use(session: DbSession, municipality_ids: Iterable[int]) -> list[Language]:
     """Active languages, those most registered in these municipalities first, then by name."""
     ids = list(municipality_ids) or [-1]
     uses = (

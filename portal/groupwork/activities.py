@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..access import may_remove_activity, works_in
+from ..extensions import DbSession
 from ..models import Activity, ActivityKind, Channel, Service, User
 from ..pagination import Page, paginate
 
@@ -33,7 +34,7 @@ class NewActivity:
     young_participants: int
 
 
-def record(session: Session, actor: User, new: NewActivity, at: datetime) -> Activity:
+def record(session: DbSession, actor: User, new: NewActivity, at: datetime) -> Activity:
     """Add an activity of the actor's municipality; it counts towards the group-work KPIs."""
     if not works_in(actor, new.municipality_id):
         raise ActivityRefused(_l("U werkt niet voor deze gemeente."))
@@ -62,7 +63,7 @@ def record(session: Session, actor: User, new: NewActivity, at: datetime) -> Act
     return activity
 
 
-def remove(session: Session, actor: User, activity: Activity) -> None:
+def remove(session: DbSession, actor: User, activity: Activity) -> None:
     if not may_remove_activity(actor, activity):
         raise ActivityRefused(
             _l("Alleen wie de activiteit registreerde of een teamverantwoordelijke kan dit.")
@@ -81,7 +82,7 @@ PAGE_SIZE = 50
 
 
 def of_year(
-    session: Session, municipality_ids: Iterable[int], year: int, page_number: int = 1
+    session: DbSession, municipality_ids: Iterable[int], year: int, page_number: int = 1
 ) -> YearOfActivities:
     """A page of a calendar year's activities, newest first, with the year's totals."""
     ids = list(municipality_ids) or [-1]

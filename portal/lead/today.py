@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..accounts import toeleiders_of
+from ..extensions import DbSession
 from ..models import (
     OPEN_STATES as OPEN,
 )
@@ -74,7 +75,7 @@ LIST_KINDS = ("new_today", "unclaimed", "letters", "overdue_tasks", "overdue_mil
 
 
 def today_counts(
-    session: Session, municipality_ids: Iterable[int], today: date, unclaimed_days: int
+    session: DbSession, municipality_ids: Iterable[int], today: date, unclaimed_days: int
 ) -> TodayCounts:
     ids = list(municipality_ids) or [-1]
 
@@ -111,7 +112,7 @@ def today_counts(
 
 
 def appointments_today(
-    session: Session, municipality_ids: Iterable[int], today: date
+    session: DbSession, municipality_ids: Iterable[int], today: date
 ) -> list[Appointment]:
     ids = list(municipality_ids) or [-1]
     stmt = (
@@ -144,7 +145,7 @@ class Workload:
     overdue_items: int
 
 
-def workload(session: Session, municipality_ids: Iterable[int], today: date) -> list[Workload]:
+def workload(session: DbSession, municipality_ids: Iterable[int], today: date) -> list[Workload]:
     """Per toeleider of these municipalities: open files, appointments, overdue items."""
     ids = list(municipality_ids) or [-1]
     people = toeleiders_of(session, ids)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
+from ..extensions import DbSession
 from ..models import Person
 
 
-def person_changed(session: Session, person: Person) -> None:
+def person_changed(session: DbSession, person: Person) -> None:
     """The one hook called after a person's details were corrected, joined or unjoined.
 
     Whatever keeps derived data about a person (a search index of name and phone keys, for

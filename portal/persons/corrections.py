@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from ..desk.rules import name_key, residence
+from ..extensions import DbSession
 from ..models import HouseholdChild, Language, Referral, User
 from ..referrals.lifecycle import record_event
 from . import person_changed
@@ -116,7 +116,7 @@ def resolve_conflict(
 
 
 def correct_person(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     at: datetime,
@@ -164,7 +164,7 @@ def correct_person(
     return changes
 
 
-def _detail(session: Session, changes: list[Change]) -> str:
+def _detail(session: DbSession, changes: list[Change]) -> str:
     """The changes as JSON, languages by their names, for the timeline to show as written."""
 
     def plain(field: str, value: object) -> object:

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import Person, PersonJoin, Referral, User
 from ..referrals.lifecycle import record_event
 from . import person_changed
@@ -60,7 +60,7 @@ def _filled(value: object) -> bool:
     return value is not None and value != ""
 
 
-def final_person(session: Session, person: Person) -> Person:
+def final_person(session: DbSession, person: Person) -> Person:
     """The person a record was joined into, following joins of joins."""
     seen = {person.id}
     while person.merged_into_id is not None and person.merged_into_id not in seen:
@@ -94,7 +94,7 @@ def preview_join(kept: Person, absorbed: Person) -> JoinPreview:
 
 
 def join_persons(
-    session: Session,
+    session: DbSession,
     kept: Person,
     absorbed: Person,
     actor: User,
@@ -139,7 +139,7 @@ def join_persons(
 
 
 def join_returning_person(
-    session: Session, new: Person, earlier: Person, actor: User, at: datetime
+    session: DbSession, new: Person, earlier: Person, actor: User, at: datetime
 ) -> PersonJoin:
     """The desk says a new intake's person was here before: join the earlier record into it.
 
@@ -150,7 +150,7 @@ def join_returning_person(
 
 
 def undoable_join(
-    session: Session, person: Person, now: datetime, window: timedelta
+    session: DbSession, person: Person, now: datetime, window: timedelta
 ) -> PersonJoin | None:
     """The latest join into this person, if it may still be undone."""
     join = session.scalars(
@@ -168,7 +168,7 @@ def undoable_join(
 
 
 def undo_join(
-    session: Session, join: PersonJoin, actor: User, at: datetime, *, window: timedelta
+    session: DbSession, join: PersonJoin, actor: User, at: datetime, *, window: timedelta
 ) -> None:
     """Give the absorbed person back the referrals that moved; the caller commits."""
     if join.undone_at is not None:
@@ -212,7 +212,7 @@ def undo_join(
     person_changed(session, absorbed)
 
 
-def joined_records(session: Session, person: Person) -> list[Person]:
+def joined_records(session: DbSession, person: Person) -> list[Person]:
     """Every record joined into this person, directly or through joins of joins."""
     found: list[Person] = []
     todo = [person.id]
@@ -224,7 +224,7 @@ def joined_records(session: Session, person: Person) -> list[Person]:
     return found
 
 
-def forget_join_details(session: Session, person: Person) -> None:
+def forget_join_details(session: DbSession, person: Person) -> None:
     """Drop the copies of personal details that joins of an anonymised person kept for undo.
 
     Such a join can no longer be undone (an anonymised person is joined or split by nobody).

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import contains_eager
 
 from ..desk.rules import name_key
+from ..extensions import DbSession
 from ..models import Person, Referral, Role, User, user_municipalities
 
 
@@ -31,7 +32,7 @@ class PersonMatch:
         return self.person.birth_year
 
 
-def served_municipality_ids(session: Session) -> list[int]:
+def served_municipality_ids(session: DbSession) -> list[int]:
     """Every municipality an active toeleider of this installation works for."""
     rows = session.execute(
         select(user_municipalities.c.municipality_id, User.roles_text)
@@ -42,7 +43,7 @@ def served_municipality_ids(session: Session) -> list[int]:
 
 
 def matching_persons(
-    session: Session,
+    session: DbSession,
     municipality_ids: list[int],
     *,
     phone: str | None,

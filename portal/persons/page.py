@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..access import can_view_referral, may_correct_person, may_see_person, may_undo_join
+from ..extensions import DbSession
 from ..models import PersonJoin, Referral, User
 from .join import undoable_join
 
@@ -29,7 +30,7 @@ class PersonSection:
 
 
 def person_section(
-    session: Session, user: User, referral: Referral, now: datetime, undo_window: timedelta
+    session: DbSession, user: User, referral: Referral, now: datetime, undo_window: timedelta
 ) -> PersonSection:
     """The person's other files, newest first, and the person actions open to this user."""
     others = session.scalars(

@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from ..extensions import DbSession
 from ..labels import (
     APPOINTMENT_STATUS_LABELS,
     CHANNEL_LABELS,
@@ -49,7 +50,7 @@ def _details(person: Person) -> dict[str, Any]:
     }
 
 
-def person_export(session: Session, person: Person) -> dict[str, Any]:
+def person_export(session: DbSession, person: Person) -> dict[str, Any]:
     """The person and each of their files with all that was recorded, as plain values."""
     files = session.scalars(
         select(Referral)

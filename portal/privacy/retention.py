@@ -16,8 +16,8 @@ from datetime import datetime
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select, update
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -60,7 +60,7 @@ class Due:
         return sorted({*self.closed, *self.never_reached})
 
 
-def due_for_anonymisation(session: Session, at: datetime) -> Due:
+def due_for_anonymisation(session: DbSession, at: datetime) -> Due:
     """Closed files past the closed-file period; files never reached past the unreached one."""
     closed_before = at - relativedelta(months=get_int(session, "retention_closed_months"))
     intake_before = at - relativedelta(months=get_int(session, "retention_unreached_months"))
@@ -92,7 +92,7 @@ def due_for_anonymisation(session: Session, at: datetime) -> Due:
 
 
 def anonymise(
-    session: Session, referral_ids: Iterable[int], *, actor: User, at: datetime, reason: str
+    session: DbSession, referral_ids: Iterable[int], *, actor: User, at: datetime, reason: str
 ) -> int:
     """Anonymise these files; returns how many were anonymised now.
 
@@ -123,7 +123,7 @@ def anonymise(
     return len(referrals)
 
 
-def _erase_free_text(session: Session, referral_id: int) -> None:
+def _erase_free_text(session: DbSession, referral_id: int) -> None:
     def blank(model: type, column: str, value: object = None, *extra: object) -> None:
         session.execute(
             update(model)
@@ -178,7 +178,7 @@ def _blank_person(person: Person, at: datetime) -> None:
     person.anonymised_at = at
 
 
-def _anonymise_person(session: Session, person_id: int, at: datetime) -> None:
+def _anonymise_person(session: DbSession, person_id: int, at: datetime) -> None:
     person = session.get(Person, person_id)
     if person is None:
         return
@@ -203,7 +203,7 @@ def _anonymise_person(session: Session, person_id: int, at: datetime) -> None:
         referral.person_id = stand_in.id
 
 
-def person_files(session: Session, person_id: int) -> list[Referral]:
+def person_files(session: DbSession, person_id: int) -> list[Referral]:
     return list(
         session.scalars(
             select(Referral)
@@ -213,7 +213,7 @@ def person_files(session: Session, person_id: int) -> list[Referral]:
     )
 
 
-def erase_person(session: Session, person: Person, *, actor: User, at: datetime) -> int:
+def erase_person(session: DbSession, person: Person, *, actor: User, at: datetime) -> int:
     """Erase a person on their request: every file anonymised now, the figures kept."""
     ids = [r.id for r in person_files(session, person.id)]
     return anonymise(
@@ -221,7 +221,7 @@ def erase_person(session: Session, person: Person, *, actor: User, at: datetime)
     )
 
 
-def withdraw_consent(session: Session, referral: Referral, *, actor: User, at: datetime) -> None:
+def withdraw_consent(session: DbSession, referral: Referral, *, actor: User, at: datetime) -> None:
     """The person no longer agrees to be contacted: out of the queue and the letter lists."""
     if referral.consent_withdrawn_at is not None:
         return
@@ -247,7 +247,7 @@ def withdraw_consent(session: Session, referral: Referral, *, actor: User, at: d
 RETENTION_REASON = _l("bewaartermijn verstreken")
 
 
-def purge(session: Session, *, actor: User, at: datetime, dry_run: bool = False) -> Due:
+def purge(session: DbSession, *, actor: User, at: datetime, dry_run: bool = False) -> Due:
     """Anonymise every file whose retention period is over (or only say which, dry run)."""
     due = due_for_anonymisation(session, at)
     if not dry_run:

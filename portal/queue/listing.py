@@ -6,10 +6,11 @@ import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..access import in_my_municipalities
 from ..desk.rules import PhoneError, name_key, normalise_phone
+from ..extensions import DbSession
 from ..models import Person, Referral, ReferralState, User
 from ..pagination import Page, paginate
 
@@ -81,12 +82,14 @@ def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[tu
     return stmt.order_by(Referral.priority_at, Referral.id)
 
 
-def queue_page(session: Session, user: User, f: QueueFilter, region: str = "BE") -> Page[Referral]:
+def queue_page(
+    session: DbSession, user: User, f: QueueFilter, region: str = "BE"
+) -> Page[Referral]:
     return paginate(session, queue_statement(user, f, region), f.page, PAGE_SIZE)
 
 
 def letters_to_send(
-    session: Session, user: User, lead_municipality_ids: set[int]
+    session: DbSession, user: User, lead_municipality_ids: set[int]
 ) -> list[Referral]:
     """Referrals marked for a letter: one's own, and for a lead their municipalities'."""
     mine = and_(Referral.owner_id == user.id, in_my_municipalities(user))

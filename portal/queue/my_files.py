@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..access import in_my_municipalities
+from ..extensions import DbSession
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -94,7 +95,9 @@ def my_files_statement(user: User, f: MyFilesFilter, region: str = "BE") -> Sele
     return stmt.order_by(*SORTS.get(f.sort, SORTS["waiting"]))
 
 
-def next_actions(session: Session, referrals: list[Referral], today: date) -> dict[int, NextAction]:
+def next_actions(
+    session: DbSession, referrals: list[Referral], today: date
+) -> dict[int, NextAction]:
     """Per file: a letter to send, else the planned conversation, else the first open task,
     else the usual next step of its state."""
     ids = [r.id for r in referrals]
@@ -134,7 +137,7 @@ def next_actions(session: Session, referrals: list[Referral], today: date) -> di
 
 
 def my_files(
-    session: Session, user: User, f: MyFilesFilter, today: date, region: str = "BE"
+    session: DbSession, user: User, f: MyFilesFilter, today: date, region: str = "BE"
 ) -> MyFiles:
     """One page of the user's open files, with what happened last and what comes next."""
     page = paginate(session, my_files_statement(user, f, region), f.page, PAGE_SIZE)

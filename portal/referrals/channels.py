@@ -7,12 +7,11 @@ team later does not rewrite figures already reported.
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
+from ..extensions import DbSession
 from ..models import Referral, Service, User
 
 
-def channel_for(session: Session, referral: Referral, worker: User) -> int | None:
+def channel_for(session: DbSession, referral: Referral, worker: User) -> int | None:
     source = session.get(Service, referral.source_service_id)
     if source is not None and source.is_partner and source.channel_id is not None:
         return source.channel_id

@@ -10,9 +10,9 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..access import owns_or_leads
+from ..extensions import DbSession
 from ..labels import event_detail, event_label
 from ..models import (
     UNREACHED_OUTCOMES,
@@ -46,7 +46,7 @@ def may_strike(event: TimelineEvent) -> bool:
 
 
 def strike_event(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     event: TimelineEvent,
     actor: User,
@@ -75,7 +75,7 @@ def strike_event(
     record_event(session, referral, actor, at, "struck", f"{summary}: {reason}")
 
 
-def _attempt_of(session: Session, event: TimelineEvent) -> ContactAttempt | None:
+def _attempt_of(session: DbSession, event: TimelineEvent) -> ContactAttempt | None:
     """The attempt behind an event recorded before events pointed at their attempt."""
     return session.scalars(
         select(ContactAttempt)
@@ -89,7 +89,7 @@ def _attempt_of(session: Session, event: TimelineEvent) -> ContactAttempt | None
 
 
 def correct_conversation(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     conversation: Conversation,
     actor: User,

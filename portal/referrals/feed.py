@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..access import owns_or_leads
+from ..extensions import DbSession
 from ..models import (
     Conversation,
     MonitoringAnswer,
@@ -43,7 +44,7 @@ class FeedItem:
         return self.event.moment
 
 
-def feed_events(session: Session, referral_id: int) -> list[TimelineEvent]:
+def feed_events(session: DbSession, referral_id: int) -> list[TimelineEvent]:
     """The file's events with what the feed shows of each, in one query."""
     return list(
         session.scalars(
@@ -60,7 +61,7 @@ def feed_events(session: Session, referral_id: int) -> list[TimelineEvent]:
 
 
 def build_feed(
-    session: Session, referral: Referral, user: User, events: list[TimelineEvent]
+    session: DbSession, referral: Referral, user: User, events: list[TimelineEvent]
 ) -> list[FeedItem]:
     """The feed of one file as `user` sees it, oldest first; `events` from feed_events."""
     conversations = {

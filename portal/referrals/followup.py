@@ -10,10 +10,11 @@ from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import in_my_municipalities
+from ..extensions import DbSession
 from ..models import (
     FollowUpTask,
     Milestone,
@@ -31,7 +32,7 @@ from .moments import check_day
 
 
 def refer_to_partner(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     partner: Service,
@@ -63,7 +64,7 @@ def refer_to_partner(
 
 
 def follow_up_partner_referral(
-    session: Session,
+    session: DbSession,
     item: PartnerReferral,
     referral: Referral,
     actor: User,
@@ -88,7 +89,12 @@ def follow_up_partner_referral(
 
 
 def add_task(
-    session: Session, referral: Referral, actor: User, description: str, due_on: date, at: datetime
+    session: DbSession,
+    referral: Referral,
+    actor: User,
+    description: str,
+    due_on: date,
+    at: datetime,
 ) -> FollowUpTask:
     check(Action.TASK, referral, actor)
     task = FollowUpTask(
@@ -104,7 +110,7 @@ def add_task(
     return task
 
 
-def complete_task(session: Session, task: FollowUpTask, actor: User, at: datetime) -> None:
+def complete_task(session: DbSession, task: FollowUpTask, actor: User, at: datetime) -> None:
     """Mark the task done, once: of two people marking it at once, the second is told."""
     check(Action.TASK, task.referral, actor)
     # The UPDATE decides, not the done_at read earlier: the database lets one of two at once
@@ -123,7 +129,7 @@ def complete_task(session: Session, task: FollowUpTask, actor: User, at: datetim
 
 
 def add_milestone(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     description: str,
@@ -150,7 +156,7 @@ def add_milestone(
 
 
 def set_milestone_status(
-    session: Session,
+    session: DbSession,
     milestone: Milestone,
     referral: Referral,
     actor: User,
@@ -165,7 +171,7 @@ def set_milestone_status(
     )
 
 
-def open_tasks_of(session: Session, user: User) -> list[FollowUpTask]:
+def open_tasks_of(session: DbSession, user: User) -> list[FollowUpTask]:
     """The toeleider's task list: open tasks, the most urgent first."""
     stmt = (
         select(FollowUpTask)

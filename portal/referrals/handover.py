@@ -14,9 +14,10 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..access import works_in
+from ..extensions import DbSession
 from ..models import (
     OPEN_STATES,
     Appointment,
@@ -59,7 +60,7 @@ class HandoverResult:
 
 
 def holdings(
-    session: Session, user: User, municipality_ids: Iterable[int], at: datetime
+    session: DbSession, user: User, municipality_ids: Iterable[int], at: datetime
 ) -> Holdings:
     """What `user` holds in these municipalities: open files they own, future appointments."""
     ids = list(municipality_ids)
@@ -90,7 +91,7 @@ def holdings(
 
 
 def hand_over(
-    session: Session,
+    session: DbSession,
     *,
     held: Holdings,
     leaving: User,

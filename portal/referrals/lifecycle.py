@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from ..access import WHO_REFUSALS, Who, is_lead_for, may_act_as, may_own
 from ..agenda.booking import (
@@ -26,6 +26,7 @@ from ..agenda.booking import (
     overlapping,
     within_availability,
 )
+from ..extensions import DbSession
 from ..labels import state_label
 from ..models import (
     UNREACHED_OUTCOMES,
@@ -252,7 +253,7 @@ def priority_at(created_at: datetime, referral: Referral, weights: QueueWeights)
 
 
 def record_event(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     at: datetime,
@@ -290,12 +291,12 @@ def _require_reason(reason: str | None) -> str:
     return reason
 
 
-def record_intake(session: Session, referral: Referral, actor: User, at: datetime) -> None:
+def record_intake(session: DbSession, referral: Referral, actor: User, at: datetime) -> None:
     """The first event on every timeline: the desk registered the referral."""
     record_event(session, referral, actor, at, "registered", from_state="", detail=None)
 
 
-def claim(session: Session, referral_id: int, actor: User, at: datetime) -> Referral:
+def claim(session: DbSession, referral_id: int, actor: User, at: datetime) -> Referral:
     """Take a new referral from the queue. Of two claims at once exactly one wins."""
     referral = session.get(Referral, referral_id)
     if referral is None:
@@ -330,7 +331,7 @@ def claim(session: Session, referral_id: int, actor: User, at: datetime) -> Refe
 
 
 def unclaim(
-    session: Session, referral: Referral, actor: User, reason: str | None, at: datetime
+    session: DbSession, referral: Referral, actor: User, reason: str | None, at: datetime
 ) -> None:
     """Give a referral back to the queue, with a reason."""
     check(Action.UNCLAIM, referral, actor)
@@ -351,7 +352,7 @@ class Reassignment:
 
 
 def reassign(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     new_owner: User,
@@ -409,7 +410,7 @@ def reassign(
 
 
 def hand_over_appointments(
-    session: Session,
+    session: DbSession,
     appointments: Iterable[Appointment],
     *,
     to: User | None,
@@ -453,7 +454,7 @@ def hand_over_appointments(
 
 
 def log_contact_attempt(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     channel: ContactChannel,
@@ -519,7 +520,7 @@ def log_contact_attempt(
 
 
 def record_answer_to_offer(
-    session: Session, referral: Referral, actor: User, accepted: bool, at: datetime
+    session: DbSession, referral: Referral, actor: User, accepted: bool, at: datetime
 ) -> None:
     """Whether the person accepted or declined the offer of a welcome conversation."""
     check(Action.ANSWER_OFFER, referral, actor)
@@ -527,7 +528,7 @@ def record_answer_to_offer(
     record_event(session, referral, actor, at, "offer_accepted" if accepted else "offer_declined")
 
 
-def mark_letter_sent(session: Session, referral: Referral, actor: User, at: datetime) -> None:
+def mark_letter_sent(session: DbSession, referral: Referral, actor: User, at: datetime) -> None:
     """The invitation letter went out; the referral leaves the letter list."""
     check(Action.LETTER_SENT, referral, actor)
     if not referral.needs_letter:
@@ -558,7 +559,7 @@ def mark_letter_sent(session: Session, referral: Referral, actor: User, at: date
 
 
 def mark_letters_sent(
-    session: Session, referrals: Iterable[Referral], actor: User, at: datetime
+    session: DbSession, referrals: Iterable[Referral], actor: User, at: datetime
 ) -> tuple[int, int]:
     """Note the chosen letters as sent: how many now, and how many were noted already."""
     noted = already = 0
@@ -629,7 +630,7 @@ PARTNER_OPEN = (PartnerReferralStatus.PROPOSED.value, PartnerReferralStatus.CONT
 PLACE_OPEN = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
 
 
-def open_items(session: Session, referral: Referral) -> OpenItems:
+def open_items(session: DbSession, referral: Referral) -> OpenItems:
     rid = referral.id
     return OpenItems(
         list(
@@ -684,7 +685,7 @@ class Closing:
 
 
 def close(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     outcome: ClosingOutcome | None,
@@ -761,7 +762,7 @@ def close(
 
 
 def reopen(
-    session: Session, referral: Referral, actor: User, reason: str | None, at: datetime
+    session: DbSession, referral: Referral, actor: User, reason: str | None, at: datetime
 ) -> None:
     """A lead opens a closed file again, with a reason; it returns to where it was."""
     check(Action.REOPEN, referral, actor)
@@ -784,7 +785,7 @@ def reopen(
     record_event(session, referral, actor, at, "reopened", reason, from_state=S.CLOSED.value)
 
 
-def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:
+def timeline(session: DbSession, referral: Referral) -> list[TimelineEvent]:
     """Every event of a referral, oldest first, with the people who made them."""
     stmt = (
         select(TimelineEvent)
@@ -799,7 +800,7 @@ def timeline(session: Session, referral: Referral) -> list[TimelineEvent]:
 
 
 def _check_slot(
-    session: Session,
+    session: DbSession,
     toeleider: User,
     starts_at: datetime,
     minutes: int,
@@ -844,7 +845,7 @@ def _check_slot(
 
 
 def schedule_conversation(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     toeleider: User,
@@ -925,7 +926,7 @@ def _planned(appointment: Appointment) -> None:
 
 
 def conversation_held(
-    session: Session, appointment: Appointment, actor: User, at: datetime
+    session: DbSession, appointment: Appointment, actor: User, at: datetime
 ) -> None:
     referral = appointment.referral
     _planned(appointment)
@@ -937,7 +938,7 @@ def conversation_held(
     record_event(session, referral, actor, at, "conversation_held", from_state=S.SCHEDULED.value)
 
 
-def no_show(session: Session, appointment: Appointment, actor: User, at: datetime) -> None:
+def no_show(session: DbSession, appointment: Appointment, actor: User, at: datetime) -> None:
     """The person did not come: the file goes back to 'contacted' to plan again."""
     referral = appointment.referral
     _planned(appointment)
@@ -948,7 +949,7 @@ def no_show(session: Session, appointment: Appointment, actor: User, at: datetim
 
 
 def cancel_appointment(
-    session: Session, appointment: Appointment, actor: User, reason: str | None, at: datetime
+    session: DbSession, appointment: Appointment, actor: User, reason: str | None, at: datetime
 ) -> None:
     referral = appointment.referral
     _planned(appointment)
@@ -962,7 +963,7 @@ def cancel_appointment(
 
 
 def reschedule(
-    session: Session,
+    session: DbSession,
     appointment: Appointment,
     actor: User,
     starts_at: datetime,
@@ -1016,7 +1017,7 @@ def reschedule(
 
 
 def record_conversation(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     *,
@@ -1075,7 +1076,7 @@ def record_conversation(
     return conversation
 
 
-def reprioritise_queue(session: Session) -> int:
+def reprioritise_queue(session: DbSession) -> int:
     """After the weights change, recompute the order of the referrals waiting in the queue."""
     weights = queue_weights(session)
     waiting = session.scalars(select(Referral).where(Referral.state == S.NEW.value)).all()

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy.orm import Session
 
 from ..agenda.booking import MAX_MINUTES, MIN_MINUTES
+from ..extensions import DbSession
 from ..models import (
     Appointment,
     AppointmentKind,
@@ -36,11 +36,13 @@ from .lifecycle import Action, TransitionRefused
 S = ReferralState
 
 
-def max_days_back(session: Session) -> int:
+def max_days_back(session: DbSession) -> int:
     return get_int(session, "backdating_max_days")
 
 
-def check_moment(session: Session, referral: Referral, happened_at: datetime, at: datetime) -> None:
+def check_moment(
+    session: DbSession, referral: Referral, happened_at: datetime, at: datetime
+) -> None:
     """Refuse a moment in the future, before the referral, or further back than allowed."""
     if happened_at > at:
         raise TransitionRefused(_l("Dit moment ligt in de toekomst."))
@@ -54,7 +56,7 @@ def check_moment(session: Session, referral: Referral, happened_at: datetime, at
     check_day(session, referral, happened_at.date(), at)
 
 
-def check_day(session: Session, referral: Referral, day: date, at: datetime) -> None:
+def check_day(session: DbSession, referral: Referral, day: date, at: datetime) -> None:
     """The same rule for something recorded by its day alone."""
     days = max_days_back(session)
     if day > at.date():
@@ -77,7 +79,7 @@ def check_day(session: Session, referral: Referral, day: date, at: datetime) -> 
 
 
 def record_walk_in(
-    session: Session,
+    session: DbSession,
     referral: Referral,
     actor: User,
     *,

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts import toeleiders_of
+from ..extensions import DbSession
 from ..labels import SETTLE_LABELS
 from ..models import (
     Appointment,
@@ -143,7 +144,7 @@ class FilePage:
         return SETTLE_DEFAULTS[kind].value
 
 
-def load_referral(session: Session, referral_id: int) -> Referral | None:
+def load_referral(session: DbSession, referral_id: int) -> Referral | None:
     """The referral with what its header and facts show, in one statement."""
     return session.get(
         Referral,
@@ -161,7 +162,7 @@ def load_referral(session: Session, referral_id: int) -> Referral | None:
     )
 
 
-def build(session: Session, referral: Referral, user: User) -> FilePage:
+def build(session: DbSession, referral: Referral, user: User) -> FilePage:
     """Gather the file page for `user`."""
     rid = referral.id
     events = feed_events(session, rid)
@@ -234,7 +235,7 @@ def build(session: Session, referral: Referral, user: User) -> FilePage:
 
 
 def menus(
-    session: Session, referral: Referral, allowed: frozenset[Action] | set[Action]
+    session: DbSession, referral: Referral, allowed: frozenset[Action] | set[Action]
 ) -> Choices:
     """The menus of the forms for these actions only: a reader of the file costs no query."""
     choices = Choices()
@@ -276,7 +277,7 @@ def menus(
     return choices
 
 
-def conversation_parameters(session: Session, referral: Referral) -> list[MonitoringParameter]:
+def conversation_parameters(session: DbSession, referral: Referral) -> list[MonitoringParameter]:
     """The monitoring questions of the referral's municipality, in their order."""
     return list(
         session.scalars(
@@ -293,7 +294,7 @@ def conversation_parameters(session: Session, referral: Referral) -> list[Monito
     )
 
 
-def active_themes(session: Session) -> list[tuple[int, str]]:
+def active_themes(session: DbSession) -> list[tuple[int, str]]:
     return [
         (t.id, t.name)
         for t in session.scalars(

@@ -13,15 +13,16 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from ..extensions import DbSession
 from ..models import PlaceStatus, Programme, ProgrammePlace, Referral, User
 from .lifecycle import Action, TransitionRefused, check, record_event
 
 ACTIVE = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
 
 
-def _lock(session: Session, programme: Programme) -> None:
+def _lock(session: DbSession, programme: Programme) -> None:
     """Serialise sign-ups for one programme so that two workers cannot both take the last place.
 
     An UPDATE takes the row lock on PostgreSQL and SQLite's write lock at once, before the
@@ -32,7 +33,7 @@ def _lock(session: Session, programme: Programme) -> None:
     )
 
 
-def enrolled_count(session: Session, programme_id: int) -> int:
+def enrolled_count(session: DbSession, programme_id: int) -> int:
     return (
         session.scalar(
             select(func.count())
@@ -46,7 +47,7 @@ def enrolled_count(session: Session, programme_id: int) -> int:
     )
 
 
-def _waiting_ids(session: Session, programme_id: int) -> list[int]:
+def _waiting_ids(session: DbSession, programme_id: int) -> list[int]:
     """The waiting list of a programme, in order: who started waiting first, first."""
     return list(
         session.scalars(
@@ -60,7 +61,7 @@ def _waiting_ids(session: Session, programme_id: int) -> list[int]:
     )
 
 
-def capacity_refusal(session: Session, programme: Programme, capacity: int) -> str | None:
+def capacity_refusal(session: DbSession, programme: Programme, capacity: int) -> str | None:
     """Why a programme cannot get this many places, or None when it can.
 
     Fewer places than people who hold one would leave someone without theirs; the lock keeps
@@ -80,7 +81,7 @@ def capacity_refusal(session: Session, programme: Programme, capacity: int) -> s
 
 
 def sign_up(
-    session: Session, programme: Programme, referral: Referral, actor: User, at: datetime
+    session: DbSession, programme: Programme, referral: Referral, actor: User, at: datetime
 ) -> ProgrammePlace:
     """Give the person a free place, or put them at the end of the waiting list."""
     check(Action.PROGRAMME, referral, actor)
@@ -121,7 +122,7 @@ def sign_up(
 
 
 def grant_place(
-    session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
+    session: DbSession, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
 ) -> None:
     """Move the first person on the waiting list into a free place."""
     check(Action.PROGRAMME, referral, actor)
@@ -149,7 +150,7 @@ def grant_place(
 
 
 def leave(
-    session: Session, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
+    session: DbSession, place: ProgrammePlace, referral: Referral, actor: User, at: datetime
 ) -> None:
     """The person stops or leaves the waiting list; an enrolled place becomes free."""
     check(Action.PROGRAMME, referral, actor)
@@ -184,7 +185,7 @@ class PlaceRow:
     full: bool  # every place is taken (for someone waiting)
 
 
-def place_row(session: Session, place: ProgrammePlace) -> PlaceRow:
+def place_row(session: DbSession, place: ProgrammePlace) -> PlaceRow:
     """One place, with its position in line and whether a place is free for it."""
     if place.status != PlaceStatus.WAITING.value:
         return PlaceRow(place, None, False, False)
@@ -193,7 +194,7 @@ def place_row(session: Session, place: ProgrammePlace) -> PlaceRow:
     return PlaceRow(place, position, not full and position == 1, full)
 
 
-def place_rows(session: Session, referral: Referral) -> list[PlaceRow]:
+def place_rows(session: DbSession, referral: Referral) -> list[PlaceRow]:
     """The person's places and waiting-list spots, with their position in line."""
     places = list(
         session.scalars(
@@ -206,7 +207,7 @@ def place_rows(session: Session, referral: Referral) -> list[PlaceRow]:
     return [place_row(session, place) for place in places]
 
 
-def programmes_for(session: Session, municipality_ids: Iterable[int]) -> list[Programme]:
+def programmes_for(session: DbSession, municipality_ids: Iterable[int]) -> list[Programme]:
     """Active programmes open to these municipalities."""
     ids = list(municipality_ids) or [-1]
     return list(
@@ -220,7 +221,7 @@ def programmes_for(session: Session, municipality_ids: Iterable[int]) -> list[Pr
     )
 
 
-def waiting_lists(session: Session, municipality_ids: Iterable[int]) -> list[WaitingList]:
+def waiting_lists(session: DbSession, municipality_ids: Iterable[int]) -> list[WaitingList]:
     """Per programme: places taken and everyone waiting, counted over all municipalities;
     the people listed are those of these municipalities, with their place in the line."""
     ids = set(municipality_ids)

@@ -12,8 +12,9 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, extract, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
+from ..extensions import DbSession
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -160,7 +161,9 @@ def reached_statement(  # type: ignore[no-untyped-def]
     )
 
 
-def monthly_figures(session: Session, municipality_ids: Iterable[int], year: int) -> MonthlyFigures:
+def monthly_figures(
+    session: DbSession, municipality_ids: Iterable[int], year: int
+) -> MonthlyFigures:
     """People reached per month and how, and conversations held, for one calendar year."""
     ids = list(municipality_ids)
     start, end = _year_bounds(year)
@@ -189,7 +192,7 @@ def held_statement(  # type: ignore[no-untyped-def]
 
 
 def reached_between(
-    session: Session, municipality_ids: Iterable[int], start: date, end: date
+    session: DbSession, municipality_ids: Iterable[int], start: date, end: date
 ) -> int:
     """How many referrals were first reached in [start, end): the same rule, one number."""
     stmt = reached_statement(

@@ -14,9 +14,9 @@ from functools import cached_property
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import Session
 
 from ..calendar_names import MONTH_ABBREVIATIONS
+from ..extensions import DbSession
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
 from ..models import (
     Appointment,
@@ -108,7 +108,7 @@ class _Profile:
 class _Scope:
     """What the tables of one report count over; counts that two tables share, counted once."""
 
-    def __init__(self, session: Session, ids: list[int], period: Period):
+    def __init__(self, session: DbSession, ids: list[int], period: Period):
         self.session, self.ids, self.period = session, ids, period
         start, end = period.bounds
         self.registered = (
@@ -178,7 +178,9 @@ def _reached_by_month(scope: _Scope) -> Table:
     )
 
 
-def _grouped(session: Session, key: str, title: object, label: object, stmt, rule: object) -> Table:  # type: ignore[no-untyped-def]
+def _grouped(
+    session: DbSession, key: str, title: object, label: object, stmt, rule: object
+) -> Table:  # type: ignore[no-untyped-def]
     rows: list[list[object]] = [[str(name), n] for name, n in session.execute(stmt)]
     return Table(key, str(title), [str(label), str(_l("Aantal"))], rows, str(rule))
 
@@ -452,7 +454,7 @@ TABLE_BUILDERS: dict[str, Callable[[_Scope], Table]] = {
 
 
 def evaluation_tables(
-    session: Session, municipality_ids: Iterable[int], period: Period
+    session: DbSession, municipality_ids: Iterable[int], period: Period
 ) -> list[Table]:
     """Every table of the evaluation report of the period."""
     scope = _Scope(session, list(municipality_ids) or [-1], period)
@@ -460,7 +462,7 @@ def evaluation_tables(
 
 
 def evaluation_table(
-    session: Session, municipality_ids: Iterable[int], period: Period, key: str
+    session: DbSession, municipality_ids: Iterable[int], period: Period, key: str
 ) -> Table | None:
     """One table of the report, counted on its own; None for a key the report lacks."""
     build = TABLE_BUILDERS.get(key)

@@ -15,8 +15,9 @@ from datetime import date
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
+from ..extensions import DbSession
 from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
 from ..models import (
     Activity,
@@ -112,7 +113,7 @@ def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: i
 
 
 def _people_counts(
-    session: Session, kpi: Kpi, ids: list[int], period: Period
+    session: DbSession, kpi: Kpi, ids: list[int], period: Period
 ) -> dict[int | None, int]:
     events = _first_events(KpiRule(kpi.rule), kpi, period).subquery()
     referral_id, channel = events.c
@@ -137,7 +138,7 @@ def _people_counts(
 
 
 def _activity_counts(
-    session: Session, kpi: Kpi, ids: list[int], period: Period
+    session: DbSession, kpi: Kpi, ids: list[int], period: Period
 ) -> dict[int | None, int]:
     column = (
         Activity.young_participants
@@ -225,12 +226,12 @@ def rule_text(kpi: Kpi, period: Period) -> str:
     return f"{text} {span}"
 
 
-def _channel_names(session: Session) -> dict[int, str]:
+def _channel_names(session: DbSession) -> dict[int, str]:
     return {cid: name for cid, name in session.execute(select(Channel.id, Channel.name))}
 
 
 def kpi_progress(
-    session: Session,
+    session: DbSession,
     kpi: Kpi,
     municipality_ids: Iterable[int],
     period: Period,
@@ -254,7 +255,7 @@ def kpi_progress(
     return KpiProgress(kpi, period, rows, rule_text(kpi, period))
 
 
-def visible_kpis(session: Session, municipality_ids: Iterable[int]) -> list[Kpi]:
+def visible_kpis(session: DbSession, municipality_ids: Iterable[int]) -> list[Kpi]:
     """Active KPIs of every municipality, or of one of these."""
     ids = list(municipality_ids) or [-1]
     return list(
@@ -269,7 +270,7 @@ def visible_kpis(session: Session, municipality_ids: Iterable[int]) -> list[Kpi]
 
 
 def progress_report(
-    session: Session, municipality_ids: Iterable[int], today: date, start_year: int | None
+    session: DbSession, municipality_ids: Iterable[int], today: date, start_year: int | None
 ) -> list[KpiProgress]:
     """Every visible KPI over its project year starting in start_year, or its current one."""
     ids = list(municipality_ids)

@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import Referral, Service
 
 MONTHS_SHOWN = 6
@@ -56,7 +56,7 @@ def shown_months(today: date) -> list[tuple[int, int]]:
 
 
 def referrals_by_source(
-    session: Session, municipality_ids: Iterable[int], today: date
+    session: DbSession, municipality_ids: Iterable[int], today: date
 ) -> list[SourceRow]:
     ids = list(municipality_ids) or [-1]
     months = shown_months(today)

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select, true
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import NullType
 
 from ..access import in_my_municipalities
 from ..desk.rules import PhoneError, normalise_phone
+from ..extensions import DbSession
 from ..models import Referral, SearchKey, SearchKeyKind, TimelineEvent, User
 from .keys import KEY_LENGTH, name_tokens, phone_digits
 
@@ -164,7 +165,7 @@ def _key_condition(terms: Terms) -> tuple[Any, Any, ColumnElement[bool]] | None:
     return source, person_id, condition
 
 
-def rarest_first(session: Session, terms: Terms) -> Terms:
+def rarest_first(session: DbSession, terms: Terms) -> Terms:
     """The terms with the name part the fewest persons' names start with as the lead.
 
     The longest part is not always the rarest: in 'Mohammed Li' the given name is common and
@@ -224,7 +225,7 @@ def search_statement(user: User, terms: Terms) -> Select[tuple[int]]:
     )
 
 
-def _shown(session: Session, ids: list[int]) -> list[Referral]:
+def _shown(session: DbSession, ids: list[int]) -> list[Referral]:
     if not ids:
         return []
     # An anonymised file belongs to a person without keys; a file number still names it.
@@ -262,7 +263,7 @@ class Found:
         return None
 
 
-def last_activity(session: Session, referral_ids: Iterable[int]) -> dict[int, datetime]:
+def last_activity(session: DbSession, referral_ids: Iterable[int]) -> dict[int, datetime]:
     """When something last happened in each of these files, from their timelines."""
     ids = sorted(set(referral_ids))
     if not ids:
@@ -275,7 +276,7 @@ def last_activity(session: Session, referral_ids: Iterable[int]) -> dict[int, da
     return {referral_id: at for referral_id, at in rows}
 
 
-def find(session: Session, user: User, text: str, region: str = "BE") -> Found:
+def find(session: DbSession, user: User, text: str, region: str = "BE") -> Found:
     """Search every file the user may see, open and closed."""
     terms = read_terms(text, region)
     if terms.is_empty:

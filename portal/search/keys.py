@@ -8,9 +8,10 @@ e-mail in lower case. An anonymised person has no keys: nobody finds them any mo
 from __future__ import annotations
 
 from sqlalchemy import delete, insert
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import object_session
 
 from ..desk.rules import name_key
+from ..extensions import DbSession
 from ..models import Person, SearchKey, SearchKeyKind
 
 KEY_LENGTH = 160
@@ -37,7 +38,7 @@ def keys_for(person: Person) -> list[tuple[str, str]]:
     return keys
 
 
-def refresh_search_keys(person: Person, session: Session | None = None) -> None:
+def refresh_search_keys(person: Person, session: DbSession | None = None) -> None:
     """Write the person's keys again from their current fields; the caller commits.
 
     Call it after every change of a person's name, phone or e-mail, and after anonymising.

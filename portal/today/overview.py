@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..access import in_my_municipalities
+from ..extensions import DbSession
 from ..models import (
     OPEN_STATES,
     Appointment,
@@ -29,7 +30,7 @@ SITTING = timedelta(minutes=30)
 NEW_SHOWN = 25
 
 
-def note_visit(session: Session, user: User, page: str, at: datetime) -> datetime | None:
+def note_visit(session: DbSession, user: User, page: str, at: datetime) -> datetime | None:
     """Record a visit of `page` and return the moment its "new since" list counts from."""
     visit = session.get(PageVisit, (user.id, page))
     if visit is None:
@@ -71,7 +72,7 @@ def _start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time())
 
 
-def appointments_on(session: Session, user: User, day: date) -> list[Appointment]:
+def appointments_on(session: DbSession, user: User, day: date) -> list[Appointment]:
     """The user's own planned or held conversations of the day."""
     stmt = (
         select(Appointment)
@@ -88,7 +89,7 @@ def appointments_on(session: Session, user: User, day: date) -> list[Appointment
     return list(session.scalars(stmt))
 
 
-def tasks_due(session: Session, user: User, day: date) -> list[FollowUpTask]:
+def tasks_due(session: DbSession, user: User, day: date) -> list[FollowUpTask]:
     """The user's open follow-up tasks due on the day or earlier, the oldest first."""
     stmt = (
         select(FollowUpTask)
@@ -114,7 +115,7 @@ def _mine(user: User):  # type: ignore[no-untyped-def]
     )
 
 
-def call_backs(session: Session, user: User) -> list[Referral]:
+def call_backs(session: DbSession, user: User) -> list[Referral]:
     """Own open files whose last contact attempt asked to call back later.
 
     A letter is recorded with that outcome too, but then the resident is the one to call.
@@ -139,7 +140,7 @@ def call_backs(session: Session, user: User) -> list[Referral]:
     return list(session.scalars(stmt))
 
 
-def letters_due(session: Session, user: User) -> list[Referral]:
+def letters_due(session: DbSession, user: User) -> list[Referral]:
     """Own open files that wait for an invitation letter."""
     stmt = (
         select(Referral)
@@ -164,7 +165,7 @@ def _new_statement(user: User, since: datetime | None):  # type: ignore[no-untyp
 
 
 def new_referrals(
-    session: Session, user: User, since: datetime | None
+    session: DbSession, user: User, since: datetime | None
 ) -> tuple[list[Referral], int]:
     """Unclaimed referrals in the user's languages registered since `since`, and how many."""
     stmt = _new_statement(user, since)
@@ -177,7 +178,7 @@ def new_referrals(
     return list(shown), count
 
 
-def my_day(session: Session, user: User, day: date, since: datetime | None) -> MyDay:
+def my_day(session: DbSession, user: User, day: date, since: datetime | None) -> MyDay:
     """Everything of the Vandaag page for one user."""
     shown, count = new_referrals(session, user, since)
     return MyDay(
