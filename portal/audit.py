@@ -135,7 +135,7 @@ class AuditFilter:
     municipality_ids: tuple[int, ...] | None = None
 
 
-def access_log_statement(f: AuditFilter) -> Select[tuple[AccessLogEntry]]:
+def access_log_statement(f: AuditFilter) -> Select[AccessLogEntry]:
     """The access-log entries matching the filter, newest first, with user and file loaded."""
     stmt = (
         select(AccessLogEntry)
@@ -161,7 +161,7 @@ def access_log_statement(f: AuditFilter) -> Select[tuple[AccessLogEntry]]:
     return stmt
 
 
-def admin_log_statement(f: AuditFilter) -> Select[tuple[AdminLogEntry]]:
+def admin_log_statement(f: AuditFilter) -> Select[AdminLogEntry]:
     """The admin-log entries matching the filter's user and period, newest first."""
     stmt = (
         select(AdminLogEntry)

@@ -6,6 +6,8 @@ defined at import time (form choices, column headings) follows the user's langua
 
 from __future__ import annotations
 
+from typing import Literal
+
 from babel import Locale
 from babel.dates import get_day_names, get_month_names
 from flask_babel import LazyString, get_locale
@@ -17,7 +19,7 @@ def _locale() -> Locale:
     return get_locale() or Locale.parse(FALLBACK_LOCALE)
 
 
-def _month(number: int, width: str) -> str:
+def _month(number: int, width: Literal["abbreviated", "narrow", "wide"]) -> str:
     return str(get_month_names(width, locale=_locale())[number])
 
 

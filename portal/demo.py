@@ -13,6 +13,7 @@ from .accounts import create_user
 from .desk.intake import reference_for
 from .desk.rules import name_key, residence
 from .extensions import DbSession
+from .formtools import given
 from .languages import dutch_name
 from .models import (
     Activity,
@@ -382,7 +383,7 @@ def _seed_follow_up_and_group_work(
                     status=status.value,
                     created_by_id=referral.owner_id,
                     updated_at=now,
-                    kpi_channel_id=channel_for(session, referral, owners[referral.owner_id]),
+                    kpi_channel_id=channel_for(session, referral, owners[given(referral.owner_id)]),
                 )
             )
     kinds = list(ActivityKind)
@@ -446,7 +447,7 @@ def _seed_follow_up_and_group_work(
                 status=PartnerReferralStatus.ARRIVED.value,
                 created_by_id=referral.owner_id,
                 updated_at=now,
-                kpi_channel_id=channel_for(session, referral, owners[referral.owner_id]),
+                kpi_channel_id=channel_for(session, referral, owners[given(referral.owner_id)]),
             )
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 
 from flask import Response
 
@@ -33,7 +34,7 @@ def spreadsheet_cell(value: object) -> object:
     return text
 
 
-def spreadsheet_row(values: list[object]) -> list[object]:
+def spreadsheet_row(values: Sequence[object]) -> list[object]:
     return [spreadsheet_cell(v) for v in values]
 
 
@@ -45,7 +46,7 @@ def download(body: str | bytes, mimetype: str, filename: str) -> Response:
     )
 
 
-def csv_download(rows: list[list[object]], filename: str) -> Response:
+def csv_download(rows: Sequence[Sequence[object]], filename: str) -> Response:
     """A semicolon-separated CSV, as Belgian spreadsheet programs expect."""
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerows(spreadsheet_row(row) for row in rows)

@@ -166,4 +166,4 @@ def _forget_failed_work() -> None:
     try:
         db.session.rollback()
     except DBAPIError:
-        db.session.invalidate()
+        db.session().invalidate()

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 
 from .inputs import ascii_int
+
+T = TypeVar("T")
+
+
+def given(value: T | None) -> T:
+    """A value that cannot be None here (a required field once its form validated, the owner
+    of a claimed file): None is a programming error, not the user's."""
+    if value is None:
+        raise ValueError("a required field passed validation without a value")
+    return value
 
 
 def record_id(text: str | None) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -343,7 +343,7 @@ def catalogue_list(slug: str) -> Any:
     """Everything in one catalogue."""
     cat = _catalogue(slug)
     order = cat.order_by if isinstance(cat.order_by, tuple) else (cat.order_by,)
-    items = db.session.scalars(select(cat.model).order_by(*order)).all()
+    items: Sequence[Any] = db.session.scalars(select(cat.model).order_by(*order)).all()
     return render_template(
         "admin/catalogue_list.html",
         cat=cat,

@@ -6,8 +6,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 
 from ..extensions import DbSession
 from ..models import LoginSession
@@ -85,7 +87,8 @@ def end_all_logins(
     )
     if keep_token:
         stmt = stmt.where(LoginSession.id != token_id(keep_token))
-    return session.execute(stmt.values(revoked_at=at)).rowcount or 0
+    revoked = cast("CursorResult[Any]", session.execute(stmt.values(revoked_at=at)))
+    return revoked.rowcount or 0
 
 
 def open_logins(session: DbSession, *, user_id: int, at: datetime, limits: Limits) -> int:

@@ -7,11 +7,13 @@ import hmac
 import secrets
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 
 import pyotp
 import segno
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy.engine import CursorResult
 
 from ..extensions import DbSession
 from ..models import RecoveryCode, User
@@ -90,7 +92,7 @@ def use_recovery_code(session: DbSession, user: User, code: str, at: datetime) -
         )
         .values(used_at=at)
     )
-    return (spent.rowcount or 0) == 1
+    return (cast("CursorResult[Any]", spent).rowcount or 0) == 1
 
 
 def unused_recovery_codes(session: DbSession, user: User) -> int:

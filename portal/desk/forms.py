@@ -238,10 +238,10 @@ class IntakeForm(FlaskForm):
         return valid
 
     def validate_phone(self, field: StringField) -> None:
-        if len(field.data) > 32:
+        if len(field.data or "") > 32:
             raise ValidationError(_l("Dit is geen geldig telefoonnummer."))
         try:
-            self.phone_e164 = normalise_phone(field.data, self.region)
+            self.phone_e164 = normalise_phone(field.data or "", self.region)
         except PhoneError:
             raise ValidationError(
                 _l(

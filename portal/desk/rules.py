@@ -63,6 +63,8 @@ def display_phone(e164: str | None, region: str = "BE") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+# Letters without a decomposition, folded by hand.
+_FOLDED: dict[str, str | int | None] = {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss"}
 NAME_PUNCTUATION = frozenset(" -'.’")
 
 
@@ -83,7 +85,7 @@ def name_key(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # Dotless i and similar letters have no decomposition; fold the common ones by hand.
-    letters = letters.translate(str.maketrans({"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss"}))
+    letters = letters.translate(str.maketrans(_FOLDED))
     return " ".join(letters.replace("-", " ").replace("'", "").replace("’", "").split())
 
 

@@ -25,7 +25,7 @@ from ..access import Permission, can_view_referral, may_reprint_slip, municipali
 from ..accounts import toeleiders_of
 from ..agenda.booking import free_moments_by_day, speakers_of
 from ..extensions import db
-from ..formtools import first_error, options
+from ..formtools import first_error, given, options
 from ..inputs import ascii_int
 from ..models import (
     Appointment,
@@ -171,14 +171,14 @@ def intake() -> Any:
         has_children=form.has_children.data == "ja",
         contact_language_code=form.language_code(form.contact_language.data) or "",
         home_language_code=form.language_code(form.home_language.data),
-        full_name=form.full_name.data,
+        full_name=given(form.full_name.data),
         birth_year=form.birth_year.data,
         phone=form.phone_e164,
         email=form.email.data or None,
         address=form.address.data or None,
-        adults=form.adults.data,
+        adults=given(form.adults.data),
         children_birth_years=form.children_years,
-        registered_on=form.registered_on.data,
+        registered_on=given(form.registered_on.data),
         source_service_id=form.source_service.data,
         consent_given=bool(form.consent.data),
         note=form.note.data or None,
@@ -426,7 +426,7 @@ def book(referral_id: int) -> Any:
         message = _("Dit moment is intussen niet meer vrij. Kies een ander moment.")
     elif request.method == "POST" and form.validate():
         user_id, _sep, start = (form.slot.data or "").partition("|")
-        toeleider = db.session.get(User, int(user_id))
+        toeleider = db.session.get(User, int(user_id)) or abort(404)
         try:
             lifecycle.schedule_conversation(
                 db.session,

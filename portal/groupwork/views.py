@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import clock
 from ..access import Permission, may_remove_activity, may_see_activity, may_work_on, requires
 from ..extensions import db
-from ..formtools import CsrfForm, first_error, options, record_id, year_arg
+from ..formtools import CsrfForm, first_error, given, options, record_id, year_arg
 from ..models import Activity, ActivityKind, Channel, Service
 from ..referrals.programmes import waiting_lists
 from ..viewlog import record_views
@@ -90,13 +90,13 @@ def add() -> Any:
         return _render(form, 422)
     new = activities.NewActivity(
         municipality_id=form.municipality.data,
-        held_on=form.held_on.data,
+        held_on=given(form.held_on.data),
         kind=ActivityKind(form.kind.data),
         title=form.title.data or "",
         channel_id=form.channel.data,
         partner_id=form.partner.data or None,
-        participants=form.participants.data,
-        young_participants=form.young_participants.data,
+        participants=given(form.participants.data),
+        young_participants=given(form.young_participants.data),
     )
     try:
         activities.record(db.session, current_user, new, clock.now())
@@ -105,7 +105,7 @@ def add() -> Any:
         return _render(form, 409, refused.message)
     db.session.commit()
     flash(_("Activiteit bewaard."))
-    return redirect(url_for("groupwork.index", year=form.held_on.data.year), code=303)
+    return redirect(url_for("groupwork.index", year=new.held_on.year), code=303)
 
 
 @bp.post("/activities/<int:activity_id>/delete")

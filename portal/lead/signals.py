@@ -12,7 +12,7 @@ from ..models import Signal, SignalStatus, User
 from ..referrals.lifecycle import TransitionRefused
 
 
-def register_statement(municipality_ids: Iterable[int], status: str = "") -> Select[tuple[Signal]]:
+def register_statement(municipality_ids: Iterable[int], status: str = "") -> Select[Signal]:
     """The signals of these municipalities, newest first; one status, or all when none is given."""
     stmt = (
         select(Signal)

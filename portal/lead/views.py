@@ -45,7 +45,7 @@ LIST_TITLES = {
 class ReassignManyForm(ReassignForm):
     """The file page's reassign form, without the version: the lead picks files here."""
 
-    version = None
+    version = None  # type: ignore[assignment]
 
 
 def _lead_ids() -> list[int]:
@@ -59,7 +59,7 @@ def today() -> Any:
     day = clock.today()
     ids = _lead_ids()
     unclaimed_days = get_int(db.session, "unclaimed_working_days")
-    context = {
+    context: dict[str, Any] = {
         "counts": today_counts(db.session, ids, day, unclaimed_days),
         "appointments": appointments_today(db.session, ids, day),
         "unclaimed_days": unclaimed_days,
@@ -138,7 +138,7 @@ def toeleider_files(user_id: int) -> Any:
     status = 422 if request.method == "POST" else 200
     if request.method == "POST" and form.validate():
         selected = [r for r in files if r.id in chosen]
-        new_owner = db.session.get(User, form.owner.data)
+        new_owner = db.session.get(User, form.owner.data) or abort(404)
         if not selected:
             message = _("Kies minstens één dossier.")
         else:
@@ -242,5 +242,5 @@ def update_signal_status(signal_id: int) -> Any:
     else:
         flash(" ".join(e for errors in form.errors.values() for e in errors))
     # Back to the filter and page the lead was working in.
-    shown = {k: v for k, v in request.args.items() if k in ("status", "page")}
+    shown: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("status", "page")}
     return redirect(url_for("lead.signals", **shown), code=303)

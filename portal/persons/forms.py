@@ -16,14 +16,14 @@ from .corrections import PersonDetails
 class CorrectionForm(IntakeForm):
     """The intake form without the indicators, the agreement and where the referral came from."""
 
-    consent = None
-    legal_basis = None
-    dutch_difficult = None
-    has_work = None
-    has_children = None
-    municipality = None
-    source_service = None
-    note = None
+    consent = None  # type: ignore[assignment]
+    legal_basis = None  # type: ignore[assignment]
+    dutch_difficult = None  # type: ignore[assignment]
+    has_work = None  # type: ignore[assignment]
+    has_children = None  # type: ignore[assignment]
+    municipality = None  # type: ignore[assignment]
+    source_service = None  # type: ignore[assignment]
+    note = None  # type: ignore[assignment]
     version = HiddenField()
     # What the form was shown with: on a conflict it tells the user's changes from the rest.
     shown = HiddenField()

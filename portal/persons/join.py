@@ -131,7 +131,9 @@ def join_persons(
     for referral in preview.kept_referrals:
         record_event(session, referral, actor, at, "person_joined", detail=moved_refs)
     for referral in moved:
-        record_event(session, referral, actor, at, "person_joined", detail=", ".join(kept_refs))
+        record_event(
+            session, referral, actor, at, "person_joined", detail=", ".join(filter(None, kept_refs))
+        )
     session.flush()
     person_changed(session, kept)
     person_changed(session, absorbed)

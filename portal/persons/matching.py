@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
@@ -34,12 +35,14 @@ class PersonMatch:
 
 def served_municipality_ids(session: DbSession) -> list[int]:
     """Every municipality an active toeleider of this installation works for."""
-    rows = session.execute(
+    rows: Iterable[tuple[int, str]] = session.execute(  # type: ignore[assignment]
         select(user_municipalities.c.municipality_id, User.roles_text)
         .join(User, User.id == user_municipalities.c.user_id)
         .where(User.active.is_(True), User.roles_text.contains(Role.TOELEIDER.value))
     )
-    return sorted({mid for mid, roles in rows if Role.TOELEIDER.value in roles.split(",")})
+    return sorted(
+        {int(mid) for mid, roles in rows if Role.TOELEIDER.value in str(roles).split(",")}
+    )
 
 
 def matching_persons(

@@ -66,8 +66,9 @@ def person_export(session: DbSession, person: Person) -> dict[str, Any]:
     ).all()
     ids = [r.id for r in files] or [-1]
 
-    def rows(model: type, *order: Any) -> dict[int, list[Any]]:
+    def rows(model: Any, *order: Any) -> dict[int, list[Any]]:
         grouped: dict[int, list[Any]] = {}
+        row: Any
         for row in session.scalars(
             select(model).where(model.referral_id.in_(ids)).order_by(*order, model.id)
         ):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
@@ -124,7 +125,7 @@ def anonymise(
 
 
 def _erase_free_text(session: DbSession, referral_id: int) -> None:
-    def blank(model: type, column: str, value: object = None, *extra: object) -> None:
+    def blank(model: Any, column: str, value: object = None, *extra: Any) -> None:
         session.execute(
             update(model)
             .where(model.referral_id == referral_id, *extra)

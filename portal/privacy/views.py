@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -97,7 +98,7 @@ def access_log_csv() -> Any:
     entries = db.session.scalars(
         access_log_statement(_audit_filter(_filter_form())).limit(EXPORT_LIMIT)
     )
-    rows: list[list[object]] = [
+    rows: list[Sequence[object]] = [
         [_("Moment"), _("Gebruiker"), _("Wat"), _("Dossier"), _("Adres")],
         *(
             [
@@ -137,7 +138,7 @@ def admin_log_csv() -> Any:
     entries = db.session.scalars(
         admin_log_statement(_audit_filter(_filter_form())).limit(EXPORT_LIMIT)
     )
-    rows: list[list[object]] = [
+    rows: list[Sequence[object]] = [
         [_("Moment"), _("Door"), _("Actie"), _("Wat"), _("Wijzigingen"), _("Adres")],
         *(
             [
@@ -233,7 +234,7 @@ def erase(referral_id: int) -> Any:
                 action="person.erase",
                 target_kind="person",
                 target_id=referral.person_id,
-                target_label=", ".join(files),
+                target_label=", ".join(filter(None, files)),
                 at=clock.now(),
                 address=request.remote_addr,
             )

@@ -51,7 +51,7 @@ def _search_condition(text: str, region: str):  # type: ignore[no-untyped-def]
     return or_(*conditions) if conditions else Referral.id.is_(None)
 
 
-def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[tuple[Referral]]:
+def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[Referral]:
     """The queue as one query, ordered by priority: waiting time raised by the indicators."""
     municipality_ids = [m.id for m in user.municipalities]
     stmt = (

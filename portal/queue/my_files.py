@@ -82,7 +82,7 @@ class MyFiles:
     next_action: dict[int, NextAction]
 
 
-def my_files_statement(user: User, f: MyFilesFilter, region: str = "BE") -> Select[tuple[Referral]]:
+def my_files_statement(user: User, f: MyFilesFilter, region: str = "BE") -> Select[Referral]:
     stmt = (
         select(Referral)
         .join(Referral.person)

@@ -13,6 +13,7 @@ from .. import clock
 from ..access import Permission, requires
 from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..extensions import db
+from ..formtools import given
 from ..models import Appointment, ContactChannel, ContactOutcome, Referral
 from . import lifecycle
 from .actions import act, bp, item_of
@@ -74,8 +75,8 @@ def schedule(referral_id: int) -> Any:
             referral,
             current_user,
             referral.owner,
-            datetime.combine(form.day.data, form.start.data),
-            form.minutes.data,
+            datetime.combine(given(form.day.data), given(form.start.data)),
+            given(form.minutes.data),
             form.place.data or "",
             bool(form.interpreter.data),
             clock.now(),
@@ -135,8 +136,8 @@ def reschedule(referral_id: int, appointment_id: int) -> Any:
             db.session,
             appointment,
             current_user,
-            datetime.combine(form.day.data, form.start.data),
-            form.minutes.data,
+            datetime.combine(given(form.day.data), given(form.start.data)),
+            given(form.minutes.data),
             form.place.data or "",
             clock.now(),
             confirmed_outside=bool(form.confirm_outside.data),

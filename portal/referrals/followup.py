@@ -7,9 +7,11 @@ done by someone who may work on the file and lands on its timeline.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -121,7 +123,7 @@ def complete_task(session: DbSession, task: FollowUpTask, actor: User, at: datet
         .values(done_at=at)
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:
+    if cast("CursorResult[Any]", done).rowcount != 1:
         raise TransitionRefused(_l("Deze taak is al afgewerkt."))
     set_committed_value(task, "done_at", at)  # what the UPDATE wrote, without writing it again
     count_as_change(task.referral)

@@ -12,6 +12,7 @@ from .. import clock
 from ..access import Permission, requires
 from ..agenda.forms import AppointmentActionForm
 from ..extensions import db
+from ..formtools import given
 from ..models import (
     FollowUpTask,
     Milestone,
@@ -97,7 +98,7 @@ def add_partner_referral(referral_id: int) -> Any:
             current_user,
             db.session.get(Service, form.partner.data) or abort(404),
             db.session.get(Theme, form.theme.data) or abort(404),
-            form.referred_on.data,
+            given(form.referred_on.data),
             clock.now(),
         ),
     )
@@ -136,7 +137,12 @@ def add_task(referral_id: int) -> Any:
         "task",
         form,
         lambda r: followup.add_task(
-            db.session, r, current_user, form.description.data or "", form.due_on.data, clock.now()
+            db.session,
+            r,
+            current_user,
+            form.description.data or "",
+            given(form.due_on.data),
+            clock.now(),
         ),
     )
 
@@ -170,7 +176,7 @@ def add_milestone(referral_id: int) -> Any:
             current_user,
             form.description.data or "",
             form.priority.data,
-            form.target_on.data,
+            given(form.target_on.data),
             clock.now(),
         ),
     )

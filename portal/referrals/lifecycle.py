@@ -773,7 +773,9 @@ def reopen(
         .order_by(TimelineEvent.at.desc(), TimelineEvent.id.desc())
         .limit(1)
     )
-    state = S(closed_from) if closed_from in S._value2member_map_ else S.FOLLOWING_UP
+    state = (
+        S(closed_from) if closed_from and closed_from in S._value2member_map_ else S.FOLLOWING_UP
+    )
     if state is S.SCHEDULED:
         # Closing cancelled the planned conversation.
         state = S.CONTACTED

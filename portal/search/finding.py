@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select, true
 from sqlalchemy.ext.compiler import compiles
@@ -80,7 +80,7 @@ class StartsWith(ColumnElement[bool]):
     """
 
     # Not Boolean: SQLite would compare a boolean element with 1, and then use no index.
-    type = NullType()
+    type = NullType()  # type: ignore[assignment]
     inherit_cache = True
     _traverse_internals = [
         ("column", InternalTraversal.dp_clauseelement),
@@ -188,10 +188,10 @@ def rarest_first(session: DbSession, terms: Terms) -> Terms:
         .scalar_subquery()
         for part in parts
     ]
-    found = session.execute(select(*counts)).one()
+    found = cast("Sequence[int]", session.execute(select(*counts)).one())
     # Fewest keys first; among parts past the cap, the longest.
     count, lead = min(zip(found, parts, strict=True), key=lambda c: (c[0], -len(c[1])))
-    return replace(terms, lead=lead, lead_is_rare=count < RARITY_CAP)
+    return replace(terms, lead=lead, lead_is_rare=int(count) < RARITY_CAP)
 
 
 def matching_files(terms: Terms) -> ColumnElement[bool]:
@@ -205,7 +205,7 @@ def matching_files(terms: Terms) -> ColumnElement[bool]:
     return Referral.person_id.in_(select(person_id).where(condition))
 
 
-def search_statement(user: User, terms: Terms) -> Select[tuple[int]]:
+def search_statement(user: User, terms: Terms) -> Select[int]:
     """Ids of files the terms find among those the user may see; a person may come twice.
 
     Ids only, in no particular order, from the indexes on the keys and on (person,
