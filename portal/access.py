@@ -103,7 +103,7 @@ def requires(permission: Permission) -> Callable[[F], F]:
 
         guarded = login_required(wrapped)
         setattr(guarded, REQUIRED_ATTRIBUTE, permission)
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     return decorator
 
@@ -112,7 +112,7 @@ def requires_login(view: F) -> F:
     """Decorate a view that every signed-in user may call (their own account, for one)."""
     guarded = login_required(view)
     setattr(guarded, REQUIRED_ATTRIBUTE, SIGNED_IN)
-    return guarded  # type: ignore[return-value]
+    return guarded
 
 
 def may_use_second_factor(user: Any) -> bool:

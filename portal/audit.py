@@ -120,7 +120,7 @@ def log_admin_action(
 
 
 def decoded_changes(entry: AdminLogEntry) -> list[Change]:
-    return [tuple(c) for c in json.loads(entry.changes)] if entry.changes else []  # type: ignore[misc]
+    return [tuple(c) for c in json.loads(entry.changes)] if entry.changes else []
 
 
 @dataclass(frozen=True)

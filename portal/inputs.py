@@ -65,7 +65,7 @@ class PortalRequest(Request):
     LOGIN_ENDPOINTS = frozenset({"auth.login", "auth.login_code"})
 
     @property
-    def args(self) -> ImmutableMultiDict[str, str]:  # type: ignore[override]
+    def args(self) -> ImmutableMultiDict[str, str]:
         if "_clean_args" not in self.__dict__:
             self.__dict__["_clean_args"] = _cleaned(super().args, one_line=True)
         return self.__dict__["_clean_args"]
@@ -77,7 +77,7 @@ class PortalRequest(Request):
         self.__dict__["form"] = _cleaned(self.__dict__["form"], one_line=False)
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         limit = super().max_content_length
         if self.endpoint in self.LOGIN_ENDPOINTS:
             from flask import current_app

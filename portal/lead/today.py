@@ -41,7 +41,7 @@ class TodayCounts:
     letters_to_send: int
 
 
-def list_statement(kind: str, municipality_ids: Iterable[int], today: date, unclaimed_days: int):  # type: ignore[no-untyped-def]
+def list_statement(kind: str, municipality_ids: Iterable[int], today: date, unclaimed_days: int):
     """The referrals behind one number of the Today page."""
     ids = list(municipality_ids) or [-1]
     stmt = select(Referral).where(Referral.municipality_id.in_(ids))

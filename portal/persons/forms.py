@@ -28,7 +28,7 @@ class CorrectionForm(IntakeForm):
     # What the form was shown with: on a conflict it tells the user's changes from the rest.
     shown = HiddenField()
 
-    def prepare_for(  # type: ignore[override]
+    def prepare_for(
         self, *, languages: list[Language], today: date, intake_day: date, region: str
     ) -> CorrectionForm:
         self.languages = languages

@@ -35,7 +35,7 @@ class PersonMatch:
 
 def served_municipality_ids(session: DbSession) -> list[int]:
     """Every municipality an active toeleider of this installation works for."""
-    rows: Iterable[tuple[int, str]] = session.execute(  # type: ignore[assignment]
+    rows: Iterable[tuple[int, str]] = session.execute(
         select(user_municipalities.c.municipality_id, User.roles_text)
         .join(User, User.id == user_municipalities.c.user_id)
         .where(User.active.is_(True), User.roles_text.contains(Role.TOELEIDER.value))

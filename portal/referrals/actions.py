@@ -175,7 +175,7 @@ def act(
     except lifecycle.NeedsConfirmation as asked:
         db.session.rollback()
         db.session.refresh(referral)
-        form.confirmation_asked = asked.message  # type: ignore[attr-defined]
+        form.confirmation_asked = asked.message
         return render_file(referral, 409, conflict=asked.message, **{name: form})
     except lifecycle.TransitionRefused as refused:
         db.session.rollback()

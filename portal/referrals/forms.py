@@ -147,7 +147,7 @@ def conversation_form(
 
     `base` adds fields of its own (the walk-in's moment and place)."""
 
-    class ConversationForm(base or VersionedForm):  # type: ignore[misc,valid-type]
+    class ConversationForm(base or VersionedForm):  # type: ignore[misc]
         held_on = DayField(
             _l("Gesprek gehouden op"), validators=[InputRequired(_l("Vul een datum in."))]
         )
