@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from selectolax.parser import HTMLParser
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -203,3 +204,50 @@ def test_contact_attempt_needs_an_explicit_outcome(client, world):
     )
     assert response.status_code == 422
     assert "Kies een resultaat." in response.get_data(as_text=True)
+
+
+def test_only_the_letters_ticked_and_printed_are_marked_as_sent(client, world):
+    """Unticking a letter keeps it waiting: the sent button comes with the printed letters."""
+    client.login(world.toeleider.email)
+    files = []
+    for name in ("Rania Haddad", "Olga Ivanova", "Samir Haddad"):
+        referral = add_referral(db.session, world, full_name=name)
+        lifecycle.claim(db.session, referral.id, world.toeleider, AT)
+        for _ in range(3):
+            lifecycle.log_contact_attempt(
+                db.session,
+                referral,
+                world.toeleider,
+                ContactChannel.PHONE,
+                ContactOutcome.NO_ANSWER,
+                None,
+                AT,
+            )
+        files.append(referral)
+    db.session.commit()
+    listing = HTMLParser(client.get("/queue/letters").get_data(as_text=True))
+    ticked = [
+        box.attributes["value"]
+        for box in listing.css("#letters-form input[name=id]")
+        if "checked" in box.attributes
+    ]
+    assert sorted(ticked) == sorted(str(r.id) for r in files)  # all ticked at first
+    assert not listing.css('form[action="/queue/letters/sent"]')  # no "mark all" on the list
+    ticked.remove(str(files[1].id))  # the desk worker unticks Olga
+    printed = HTMLParser(
+        client.get("/queue/letters/print?" + "&".join(f"id={i}" for i in ticked)).get_data(
+            as_text=True
+        )
+    )
+    sent_form = printed.css_first('form[action="/queue/letters/sent"]')
+    posted = [field.attributes["value"] for field in sent_form.css("input[name=id]")]
+    assert sorted(posted) == sorted(ticked)
+    assert "Deze 2 brieven als verstuurd noteren" in sent_form.text()
+    client.post("/queue/letters/sent", [("id", value) for value in posted])
+    db.session.expire_all()
+    letters = db.session.scalars(
+        select(ContactAttempt.referral_id).where(ContactAttempt.channel == ContactChannel.LETTER)
+    ).all()
+    assert sorted(letters) == sorted(int(i) for i in ticked)
+    waiting = client.get("/queue/letters").get_data(as_text=True)
+    assert "Olga Ivanova" in waiting and "Rania Haddad" not in waiting

@@ -177,7 +177,9 @@ def print_letters() -> Any:
     """Printable invitation letters, one page each, in Dutch and the contact language."""
     chosen = _selected_referrals(request.args.getlist("id"))
     record_views(chosen, "letter")
-    return render_template("queue/letters_print.html", referrals=chosen, today=clock.today())
+    return render_template(
+        "queue/letters_print.html", referrals=chosen, today=clock.today(), form=CsrfForm()
+    )
 
 
 @bp.post("/letters/sent")
