@@ -210,8 +210,8 @@ def test_only_the_letters_ticked_and_printed_are_marked_as_sent(client, world):
     """Unticking a letter keeps it waiting: the sent button comes with the printed letters."""
     client.login(world.toeleider.email)
     files = []
-    for name in ("Rania Haddad", "Olga Ivanova", "Samir Haddad"):
-        referral = add_referral(db.session, world, full_name=name)
+    for n, name in enumerate(("Rania Haddad", "Olga Ivanova", "Samir Haddad"), start=1):
+        referral = add_referral(db.session, world, full_name=name, address=f"Kerkstraat {n}")
         lifecycle.claim(db.session, referral.id, world.toeleider, AT)
         for _ in range(3):
             lifecycle.log_contact_attempt(
@@ -251,3 +251,23 @@ def test_only_the_letters_ticked_and_printed_are_marked_as_sent(client, world):
     assert sorted(letters) == sorted(int(i) for i in ticked)
     waiting = client.get("/queue/letters").get_data(as_text=True)
     assert "Olga Ivanova" in waiting and "Rania Haddad" not in waiting
+
+
+def test_a_letter_without_an_address_is_listed_apart_and_not_ticked(client, world):
+    client.login(world.toeleider.email)
+    for name, address in (("Rania Haddad", "Kerkstraat 1, 9999 Lindeveld"), ("Olga Ivanova", "")):
+        referral = add_referral(db.session, world, full_name=name, address=address or None)
+        lifecycle.claim(db.session, referral.id, world.toeleider, AT)
+        referral.needs_letter = True
+    db.session.commit()
+    page = HTMLParser(client.get("/queue/letters").get_data(as_text=True))
+    ticked = {
+        box.attributes["aria-label"]: "checked" in box.attributes
+        for box in page.css("#letters-form input[name=id]")
+    }
+    assert ticked == {"Rania Haddad": True, "Olga Ivanova": False}
+    apart = page.css_first("#no-address").next
+    while apart is not None and apart.tag != "table":
+        apart = apart.next
+    assert "Olga Ivanova" in apart.text() and "Rania Haddad" not in apart.text()
+    assert apart.css_first("a").attributes["href"].endswith("/person")  # add the address

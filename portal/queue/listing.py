@@ -111,3 +111,10 @@ def letters_to_send(
         .order_by(Referral.claimed_at, Referral.id)
     )
     return list(session.scalars(stmt))
+
+
+def by_postal_address(referrals: list[Referral]) -> tuple[list[Referral], list[Referral]]:
+    """The letters that can be posted, and those whose resident has no address on record
+    (ask for one, or reach them another way)."""
+    postable = [r for r in referrals if (r.person.address or "").strip()]
+    return postable, [r for r in referrals if r not in postable]

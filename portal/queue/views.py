@@ -39,7 +39,7 @@ from ..referrals.lifecycle import TransitionRefused, claim, mark_letters_sent
 from ..search.finding import MAX_TEXT
 from ..templating import is_htmx
 from ..viewlog import record_views
-from .listing import QueueFilter, letters_to_send, queue_page
+from .listing import QueueFilter, by_postal_address, letters_to_send, queue_page
 from .my_files import SORT_LABELS, MyFilesFilter, my_files
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
@@ -168,7 +168,10 @@ def letters() -> Any:
     """Referrals that wait for an invitation letter."""
     waiting = letters_to_send(db.session, current_user, _lead_municipalities())
     record_views(waiting, "letters")
-    return render_template("queue/letters.html", referrals=waiting, form=CsrfForm())
+    postable, no_address = by_postal_address(waiting)
+    return render_template(
+        "queue/letters.html", referrals=postable, no_address=no_address, form=CsrfForm()
+    )
 
 
 @bp.get("/letters/print")
