@@ -101,6 +101,7 @@ from portal.models import (
     conversation_themes,
 )
 from portal.referrals.lifecycle import priority_at
+from portal.referrals.reach import refresh_all
 from portal.search.keys import keys_for
 from portal.settings import DEFAULTS, QueueWeights
 
@@ -1122,6 +1123,9 @@ def load_history(now: datetime, seed: int, lookup: Lookup) -> dict[str, int]:
         _group_work(rows, rng, sample, ctx)
         rows.flush()
         catch_up_sequences(connection, HISTORY_TABLES)
+        # Bulk inserts pass the ORM by, so the first reach is derived once here, as the
+        # migration does for existing data.
+        refresh_all(connection)
     return dict(rows.counts)
 
 

@@ -106,6 +106,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from . import auth
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .referrals import reach  # noqa: F401  (keeps the first reach up to date in every flush)
 
     db.init_app(app)
     migrate.init_app(

@@ -326,6 +326,13 @@ class Referral(Model):
     # The one-time token of the desk's intake form that created it: the same form sent again
     # (a double click, back and save) finds this referral instead of making a second one.
     intake_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    # The first contact attempt with outcome 'reached', derived from the attempts and kept
+    # up to date in every flush that changes them (portal/referrals/reach.py): the reports
+    # count from these instead of searching every referral's history. No foreign key to the
+    # attempt, so that the two tables do not depend on each other.
+    reached_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reached_via: Mapped[str | None] = mapped_column(String(10))
+    reached_attempt_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     person: Mapped[Person] = relationship(back_populates="referrals")
@@ -354,6 +361,7 @@ class Referral(Model):
         Index("ix_referral_owner_state", "owner_id", "state"),
         # The header search goes from persons to the files a user may see by this index alone.
         Index("ix_referral_person_municipality", "person_id", "municipality_id", "id"),
+        Index("ix_referral_reached", "reached_at", "municipality_id"),
     )
 
     @property

@@ -106,3 +106,46 @@ def test_upgrading_keeps_every_referral_its_children_and_its_person(empty_databa
         "ar",
     )
     assert new_id == 2
+
+
+ATTEMPTS_BEFORE_0024 = [
+    # (id, at, channel, outcome, struck)
+    (1, datetime(2026, 11, 2, 9), "phone", "no_answer", False),
+    (2, datetime(2026, 11, 3, 9), "letter", "call_back", False),
+    (3, datetime(2026, 11, 5, 9), "phone", "reached", True),  # struck: does not count
+    (4, datetime(2026, 11, 6, 10), "phone", "reached", False),
+    (5, datetime(2026, 11, 7, 10), "desk", "reached", False),
+]
+
+
+def test_upgrading_gives_every_reached_referral_its_first_reach(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        upgrade(_alembic_config(), "0001")
+        with db.engine.begin() as conn:
+            for statement, values in FIRST_SCHEMA_ROWS:
+                conn.execute(text(statement), values)
+        upgrade(_alembic_config(), "0023")
+        with db.engine.begin() as conn:
+            for attempt_id, at, channel, outcome, struck in ATTEMPTS_BEFORE_0024:
+                conn.execute(
+                    text(
+                        "INSERT INTO contact_attempt (id, referral_id, at, actor_id, channel, "
+                        "outcome, struck_at) VALUES (:id, 1, :at, 1, :channel, :outcome, :struck)"
+                    ),
+                    {
+                        "id": attempt_id,
+                        "at": at,
+                        "channel": channel,
+                        "outcome": outcome,
+                        "struck": at if struck else None,
+                    },
+                )
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            reach = conn.execute(
+                text("SELECT reached_at, reached_via, reached_attempt_id FROM referral")
+            ).one()
+        db.engine.dispose()
+    assert str(reach[0]).startswith("2026-11-06 10:00")
+    assert tuple(reach[1:]) == ("letter", 4)

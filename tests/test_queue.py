@@ -104,6 +104,18 @@ def test_search_by_name_start_phone_or_reference(client, world):
     assert names_in(client.get("/queue/?q=xyz").get_data(as_text=True)) == []
 
 
+def test_search_reads_the_text_as_the_header_search_does(client, world):
+    """Name parts in any order, an e-mail, a file number typed without its zeros: through
+    the persons' search keys, as the header search finds them."""
+    rania = add_referral(db.session, world, full_name="Rania Haddad", email="rania.h@voorbeeld.be")
+    add_referral(db.session, world, full_name="Rania Saleh")
+    year, number = rania.reference.split("-")
+    as_toeleider(client, world)
+    for query in ("had ra", "Haddad Rania", "rania.h@voorbeeld.be", f"{year}-{int(number)}"):
+        html = client.get("/queue/", query_string={"q": query}).get_data(as_text=True)
+        assert names_in(html) == ["Rania Haddad"], query
+
+
 def test_filters_for_newcomers_and_source(client, world):
     add_referral(
         db.session, world, full_name="Nieuw Hier", registered_on=datetime(2026, 6, 1).date()

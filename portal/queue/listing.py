@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..access import in_my_municipalities
-from ..desk.rules import PhoneError, name_key, normalise_phone
 from ..extensions import DbSession
-from ..models import Person, Referral, ReferralState, User
+from ..models import Referral, ReferralState, User
 from ..pagination import Page, paginate
+from ..search.finding import matching_files, read_terms
 
 PAGE_SIZE = 25
 
@@ -30,25 +29,13 @@ class QueueFilter:
     page: int = 1
 
 
-def _search_condition(text: str, region: str):  # type: ignore[no-untyped-def]
-    text = text.strip()
-    if not text:
+def _search_condition(text: str, region: str) -> ColumnElement[bool] | None:
+    """The header search's reading of the text (portal/search): a file number, a phone
+    number, an e-mail, or the start of each part of the name, in any order ('had ra' finds
+    'Rania Haddad'), looked up in the index of the persons' search keys."""
+    if not text.strip():
         return None
-    conditions = []
-    person_conditions = []
-    if any(ch.isdigit() for ch in text):
-        conditions.append(Referral.reference == text)
-        with contextlib.suppress(PhoneError):
-            person_conditions.append(Person.phone == normalise_phone(text, region))
-    key = name_key(text)
-    if key and not text.replace("-", "").replace(" ", "").replace("+", "").isdigit():
-        # The start of any word of the name: 'had' finds 'Rania Haddad'.
-        person_conditions.append(
-            or_(Person.name_key.like(f"{key}%"), Person.name_key.like(f"% {key}%"))
-        )
-    if person_conditions:
-        conditions.append(Referral.person_id.in_(select(Person.id).where(or_(*person_conditions))))
-    return or_(*conditions) if conditions else Referral.id.is_(None)
+    return matching_files(read_terms(text, region))
 
 
 def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[Referral]:

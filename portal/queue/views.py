@@ -66,13 +66,15 @@ def _filter_from_request() -> QueueFilter:
 def index() -> Any:
     """The queue; htmx asks for the list alone when a filter changes or it refreshes."""
     f = _filter_from_request()
-    page = queue_page(db.session, current_user, f, current_app.config["PORTAL_DEFAULT_REGION"])
+    user = current_user._get_current_object()
+    page = queue_page(db.session, user, f, current_app.config["PORTAL_DEFAULT_REGION"])
     context = {
         "page": page,
         "f": f,
         "claim_form": CsrfForm(),
         "today": clock.today(),
-        "may_claim": lambda r: may_claim(current_user, r),
+        # Decided once per row here, not through the request-local proxy in the template.
+        "claimable": {r.id for r in page.items if may_claim(user, r)},
     }
     record_views(page.items, "queue_search" if f.search else "queue")
     if is_htmx() and request.headers.get("HX-Target") in ("queue-list", "queue-count"):

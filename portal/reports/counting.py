@@ -9,21 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, extract, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, case, extract, func, select
 
 from ..extensions import DbSession
-from ..models import (
-    Appointment,
-    AppointmentStatus,
-    ContactAttempt,
-    ContactChannel,
-    ContactOutcome,
-    Referral,
-    Service,
-)
+from ..models import Appointment, AppointmentStatus, Referral, Service
+from ..referrals.reach import VIA_DESK, VIA_LETTER
 
 REACHED_HOW = ("desk", "letter", "partner", "phone")
 REACHED_HOW_LABELS = {
@@ -76,39 +69,13 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), datetime(year + 1, 1, 1)
 
 
-def _before(earlier, later):  # type: ignore[no-untyped-def]
-    """`earlier` happened before `later`; of two at the same moment, the one recorded first.
+def first_reached_in(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """The referrals whose first 'reached' contact attempt happened in [start, end).
 
-    Attempts recorded afterwards carry the moment they happened, so the order of the ids is
-    not the order of the moments.
+    The referral carries that moment (portal/referrals/reach.py keeps it from its attempts:
+    the first by the moment it happened, struck attempts left out).
     """
-    return or_(earlier.at < later.at, and_(earlier.at == later.at, earlier.id < later.id))
-
-
-def first_reached_in(start: datetime, end: datetime):  # type: ignore[no-untyped-def]
-    """The contact attempts made in [start, end) that were their referral's first 'reached'.
-
-    Returns the attempts' alias and the condition that selects them. Only attempts in the
-    period are read: an earlier 'reached' attempt of the same referral rules an attempt out,
-    so the rule stays "the first reached attempt, by the moment it happened". Attempts struck
-    through as logged by mistake do not count, and do not rule others out.
-    """
-    reaching = aliased(ContactAttempt, name="reaching")
-    earlier = aliased(ContactAttempt, name="earlier_reached")
-    reached = ContactOutcome.REACHED.value
-    first = ~exists().where(
-        earlier.referral_id == reaching.referral_id,
-        earlier.outcome == reached,
-        earlier.struck_at.is_(None),
-        _before(earlier, reaching),
-    )
-    return reaching, and_(
-        reaching.outcome == reached,
-        reaching.struck_at.is_(None),
-        reaching.at >= start,
-        reaching.at < end,
-        first,
-    )
+    return and_(Referral.reached_at >= start, Referral.reached_at < end)
 
 
 ANSWER_TO_OFFER = case(
@@ -118,45 +85,33 @@ ANSWER_TO_OFFER = case(
 ).label("answer")
 
 
-def reached_statement(  # type: ignore[no-untyped-def]
+def reached_statement(
     municipality_ids: Iterable[int],
     start: datetime,
     end: datetime,
     by_year: bool = False,
     by_answer: bool = False,
-):
+) -> Select[*tuple[Any, ...]]:
     """(month, how, n) of referrals first reached in [start, end); by_year puts the year first,
     by_answer adds the answer to the offer of a conversation ('accepted', 'declined', 'open')
     after how."""
     ids = list(municipality_ids) or [-1]
-    reaching, first_in_period = first_reached_in(start, end)
-    earlier_letter = aliased(ContactAttempt, name="earlier_letter")
-    letter_before = exists().where(
-        and_(
-            earlier_letter.referral_id == reaching.referral_id,
-            earlier_letter.channel == ContactChannel.LETTER.value,
-            earlier_letter.struck_at.is_(None),
-            _before(earlier_letter, reaching),
-        )
-    )
     how = case(
-        (reaching.channel == ContactChannel.DESK.value, "desk"),
-        (reaching.channel == ContactChannel.LETTER.value, "letter"),
-        (letter_before, "letter"),
+        (Referral.reached_via == VIA_DESK, "desk"),
+        (Referral.reached_via == VIA_LETTER, "letter"),
         (Service.is_partner.is_(True), "partner"),
         else_="phone",
     ).label("how")
-    month = extract("month", reaching.at).label("month")
-    groups = [extract("year", reaching.at).label("year"), month] if by_year else [month]
+    month = extract("month", Referral.reached_at).label("month")
+    groups = [extract("year", Referral.reached_at).label("year"), month] if by_year else [month]
     groups.append(how)
     if by_answer:
         groups.append(ANSWER_TO_OFFER)
     return (
         select(*groups, func.count().label("n"))
-        .select_from(reaching)
-        .join(Referral, Referral.id == reaching.referral_id)
+        .select_from(Referral)
         .join(Service, Service.id == Referral.source_service_id)
-        .where(first_in_period, Referral.municipality_id.in_(ids))
+        .where(first_reached_in(start, end), Referral.municipality_id.in_(ids))
         .group_by(*groups)
     )
 
@@ -168,16 +123,17 @@ def monthly_figures(
     ids = list(municipality_ids)
     start, end = _year_bounds(year)
     rows = {m: MonthRow(month=m) for m in range(1, 13)}
-    for month, how, n in session.execute(reached_statement(ids, start, end)):
+    reached: list[Any] = list(session.execute(reached_statement(ids, start, end)))
+    for month, how, n in reached:
         rows[int(month)].reached[how] += n
     for _year, month, n in session.execute(held_statement(ids, start, end)):
         rows[int(month)].conversations = n
     return MonthlyFigures(year=year, rows=[rows[m] for m in range(1, 13)])
 
 
-def held_statement(  # type: ignore[no-untyped-def]
+def held_statement(
     municipality_ids: Iterable[int], start: datetime, end: datetime
-):
+) -> Select[int, int, int]:
     """(year, month, n) of conversations held in [start, end): RULE_CONVERSATIONS."""
     ids = list(municipality_ids) or [-1]
     year, month = extract("year", Appointment.starts_at), extract("month", Appointment.starts_at)

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any, cast
 
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import Select, case, exists, func, select
 
 from ..calendar_names import MONTH_ABBREVIATIONS
 from ..extensions import DbSession
@@ -62,7 +63,7 @@ class Table:
             if index in self.total_cells:
                 sums.append(self.total_cells[index])
             else:
-                sums.append(sum(int(row[index]) for row in self.rows))  # type: ignore[call-overload]
+                sums.append(sum(cast(int, row[index]) for row in self.rows))
         return sums
 
 
@@ -123,10 +124,8 @@ class _Scope:
         table and the answers to the offer count the same people, in one pass."""
         start, end = self.period.bounds
         stmt = reached_statement(self.ids, start, end, by_year=True, by_answer=True)
-        return [
-            (int(year), int(month), how, answer, n)
-            for year, month, how, answer, n in self.session.execute(stmt)
-        ]
+        rows: list[Any] = list(self.session.execute(stmt))
+        return [(int(year), int(month), how, answer, n) for year, month, how, answer, n in rows]
 
     @cached_property
     def profile(self) -> _Profile:
@@ -179,8 +178,8 @@ def _reached_by_month(scope: _Scope) -> Table:
 
 
 def _grouped(
-    session: DbSession, key: str, title: object, label: object, stmt, rule: object
-) -> Table:  # type: ignore[no-untyped-def]
+    session: DbSession, key: str, title: object, label: object, stmt: Select[str, int], rule: object
+) -> Table:
     rows: list[list[object]] = [[str(name), n] for name, n in session.execute(stmt)]
     return Table(key, str(title), [str(label), str(_l("Aantal"))], rows, str(rule))
 
@@ -277,7 +276,7 @@ def _partner_referrals(scope: _Scope) -> Table:
             str(_l("Toeleidingen")),
             str(PARTNER_STATUS_LABELS["arrived"]).capitalize(),
         ],
-        [[name, n, int(a or 0)] for name, n, a in partner_rows],
+        [[name, n, int(cast(int | None, a) or 0)] for name, n, a in partner_rows],
         str(
             _l(
                 "Elke toeleiding met een datum in de periode; aangekomen volgens de "
@@ -408,7 +407,7 @@ def _dutch_share(scope: _Scope) -> Table:
     people, to_dutch = scope.session.execute(
         select(func.count(), func.coalesce(func.sum(case((led, 1), else_=0)), 0)).select_from(held)
     ).one()
-    people, to_dutch = int(people), int(to_dutch)
+    people, to_dutch = cast(int, people), cast(int, to_dutch)
     return Table(
         "nederlands",
         str(_l("Toegeleid naar Nederlands leren of oefenen")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
@@ -21,9 +22,11 @@ from ..extensions import DbSession
 from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
 from ..models import (
     Activity,
+    ActivityKind,
     Appointment,
     AppointmentStatus,
     Channel,
+    ContactAttempt,
     HouseholdChild,
     Kpi,
     KpiRule,
@@ -72,13 +75,16 @@ class KpiProgress:
         return round(100 * self.total / self.kpi.target) if self.kpi.target > 0 else 0
 
 
-def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select:  # type: ignore[type-arg]
+def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select[int, int | None]:
     """(referral_id, channel_id): per referral, the first event of the rule within the period."""
     start, end = period.bounds
     if rule is KpiRule.REACHED:
         # The first reached attempt ever (the reports' rule), when it falls in the period.
-        reaching, first_in_period = first_reached_in(start, end)
-        return select(reaching.referral_id, reaching.kpi_channel_id).where(first_in_period)
+        return (
+            select(Referral.id, ContactAttempt.kpi_channel_id)
+            .join(ContactAttempt, ContactAttempt.id == Referral.reached_attempt_id)
+            .where(first_reached_in(start, end))
+        )
     if rule is KpiRule.CONVERSATION_HELD:
         first = (
             select(func.min(Appointment.id).label("id"))
@@ -134,7 +140,8 @@ def _people_counts(
         stmt = stmt.join(HouseholdChild, HouseholdChild.referral_id == Referral.id).add_columns(
             func.count()
         )
-    return {cid: int(n or 0) for cid, n in session.execute(stmt)}
+    counts: list[Any] = list(session.execute(stmt))
+    return {cid: int(n or 0) for cid, n in counts}
 
 
 def _activity_counts(
@@ -176,7 +183,12 @@ def rule_text(kpi: Kpi, period: Period) -> str:
             else _l("elke deelnemer telt als één oefenkans")
         )
         kind = (
-            str(_l(" van de soort '%(kind)s'", kind=ACTIVITY_KIND_LABELS[kpi.activity_kind]))
+            str(
+                _l(
+                    " van de soort '%(kind)s'",
+                    kind=ACTIVITY_KIND_LABELS[ActivityKind(kpi.activity_kind)],
+                )
+            )
             if kpi.activity_kind
             else ""
         )
@@ -296,7 +308,7 @@ def export_rows(progress: Iterable[KpiProgress]) -> list[list[object]]:
     rows = [header]
     for p in progress:
         start, end = p.period.start.isoformat(), p.period.last_day.isoformat()
-        unit = str(UNIT_LABELS[p.kpi.unit])
+        unit = str(UNIT_LABELS[KpiUnit(p.kpi.unit)])
         for channel, n in p.by_channel:
             rows.append([p.kpi.name, start, end, unit, p.kpi.target, channel, n, ""])
         rows.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -107,7 +107,7 @@ def tasks_due(session: DbSession, user: User, day: date) -> list[FollowUpTask]:
 WORKED_STATES = [s for s in OPEN_STATES if s != ReferralState.NEW.value]
 
 
-def _mine(user: User):  # type: ignore[no-untyped-def]
+def _mine(user: User) -> ColumnElement[bool]:
     return and_(
         Referral.owner_id == user.id,
         Referral.state.in_(WORKED_STATES),
@@ -152,7 +152,7 @@ def letters_due(session: DbSession, user: User) -> list[Referral]:
     return list(session.scalars(stmt))
 
 
-def _new_statement(user: User, since: datetime | None):  # type: ignore[no-untyped-def]
+def _new_statement(user: User, since: datetime | None) -> Select[Referral]:
     stmt = select(Referral).where(
         Referral.state == ReferralState.NEW.value, in_my_municipalities(user)
     )
