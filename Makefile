@@ -43,6 +43,7 @@ serve: migrate
 lint: install-dev
 	$(BIN)/ruff check portal tests benchmarks
 	$(BIN)/ruff format --check portal tests benchmarks
+	$(BIN)/mypy
 
 # Known vulnerabilities in the installed dependencies, from PyPI's advisory data. The portal
 # itself is installed editable and is not on PyPI: skipped.
