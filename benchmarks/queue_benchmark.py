@@ -159,7 +159,8 @@ def main() -> None:
                     queue_statement(user, QueueFilter()).order_by(None).subquery()
                 )
             )
-            top = db.session.scalars(queue_statement(user, QueueFilter()).limit(PAGE_SIZE)).all()
+            rows = db.session.execute(queue_statement(user, QueueFilter()).limit(PAGE_SIZE))
+            top = [db.session.get(Referral, row.id) for row in rows]
             with_phone = [r for r in top if r.person.phone]
             if not with_phone:
                 raise SystemExit("the toeleider's queue is empty: use more --referrals")

@@ -10,7 +10,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
 from flask import abort
@@ -75,9 +75,13 @@ def permissions_of(user: Any) -> frozenset[Permission]:
     Admins configure and do not read files: an account that holds admin next to another role
     (only possible in data from before that rule) gets the admin's permissions alone.
     """
-    roles = set(user.roles)
+    return _permissions_of_roles(frozenset(user.roles))
+
+
+@lru_cache(maxsize=64)
+def _permissions_of_roles(roles: frozenset[Role]) -> frozenset[Permission]:
     if Role.ADMIN in roles:
-        roles = {Role.ADMIN}
+        roles = frozenset({Role.ADMIN})
     return frozenset().union(*(ROLE_PERMISSIONS[role] for role in roles))
 
 
@@ -219,7 +223,12 @@ def may_act_as(who: Who, user: User, referral: Referral) -> bool:
 
 def may_claim(user: User, referral: Referral) -> bool:
     """Toeleiders of the referral's municipality take it from the queue; leads assign it."""
-    return user.has_role(Role.TOELEIDER) and works_in(user, referral.municipality_id)
+    return may_claim_in(user, referral.municipality_id)
+
+
+def may_claim_in(user: User, municipality_id: int) -> bool:
+    """may_claim for a referral known only by its municipality (a row of the queue)."""
+    return user.has_role(Role.TOELEIDER) and works_in(user, municipality_id)
 
 
 def may_own(user: User, referral: Referral) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from sqlalchemy import (
     Boolean,
@@ -156,6 +157,12 @@ class Theme(Model):
         return self.name
 
 
+@lru_cache(maxsize=64)
+def _roles_of(text: str) -> frozenset[Role]:
+    """The roles a stored list names; a page asks this for every menu item and row."""
+    return frozenset(Role(r) for r in text.split(",") if r)
+
+
 class User(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -190,7 +197,7 @@ class User(Model):
 
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(Role(r) for r in self.roles_text.split(",") if r)
+        return _roles_of(self.roles_text)
 
     @roles.setter
     def roles(self, value: set[Role] | frozenset[Role] | list[Role]) -> None:

@@ -39,3 +39,14 @@ def paginate(session: DbSession, stmt: Select[Any], number: int, size: int) -> P
     number = min(max(1, number), pages)
     items = list(session.scalars(stmt.limit(size).offset((number - 1) * size)).unique())
     return Page(items=items, total=total, number=number, size=size)
+
+
+def paginate_rows(
+    session: DbSession, stmt: Select[*tuple[Any, ...]], number: int, size: int
+) -> Page[Any]:
+    """The same for a statement of columns: a page of rows, no ORM objects."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // size))
+    number = min(max(1, number), pages)
+    items = list(session.execute(stmt.limit(size).offset((number - 1) * size)).all())
+    return Page(items=items, total=total, number=number, size=size)

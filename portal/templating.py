@@ -83,7 +83,12 @@ def register_per_request(app: Flask) -> None:
 
     @app.context_processor
     def per_request() -> dict[str, Any]:
-        return {**_bound_gettext(get_translations()), "csrf_token": _first_call_kept(generate_csrf)}
+        user = current_user._get_current_object()
+        return {
+            **_bound_gettext(get_translations()),
+            "csrf_token": _first_call_kept(generate_csrf),
+            "can": lambda permission: can(user, permission),
+        }
 
 
 @lru_cache(maxsize=32)

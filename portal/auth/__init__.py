@@ -10,7 +10,7 @@ from flask import current_app, redirect, request, session, url_for
 from flask_login import LoginManager
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..extensions import db
@@ -78,7 +78,7 @@ def configure_login(manager: LoginManager) -> None:
         user = db.session.get(
             User,
             number,
-            options=[selectinload(User.municipalities), selectinload(User.languages)],
+            options=[joinedload(User.municipalities), joinedload(User.languages)],
         )
         return user if user is not None and user.active else None
 

@@ -26,7 +26,7 @@ from ..access import (
     Permission,
     can_view_referral,
     led_municipality_ids,
-    may_claim,
+    may_claim_in,
     may_work_on,
     municipality_ids,
     requires,
@@ -74,9 +74,9 @@ def index() -> Any:
         "claim_form": CsrfForm(),
         "today": clock.today(),
         # Decided once per row here, not through the request-local proxy in the template.
-        "claimable": {r.id for r in page.items if may_claim(user, r)},
+        "claimable": {r.id for r in page.items if may_claim_in(user, r.municipality_id)},
     }
-    record_views(page.items, "queue_search" if f.search else "queue")
+    record_views([r.id for r in page.items], "queue_search" if f.search else "queue")
     if is_htmx() and request.headers.get("HX-Target") in ("queue-list", "queue-count"):
         response = make_response(render_template("queue/_list.html", **context))
         # The filter form outside the list shows which languages it holds.
