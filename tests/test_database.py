@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select, text
 
@@ -82,3 +82,16 @@ def test_languages_most_registered_in_the_municipality_come_first(app, world):
     codes = [lang.code for lang in languages_by_use(db.session, [world.municipality.id])]
     assert codes[:2] == ["ti", "uk"]
     assert codes[2:] == ["ar", "en", "fr", "nl"]  # the rest by Dutch name: Arabisch, Engels, ...
+
+
+def test_the_language_order_follows_the_latest_registrations(app, world, monkeypatch):
+    monkeypatch.setattr("portal.desk.intake.RECENT_USES", 3)
+    early = {"registered_on": date(2024, 6, 1)}
+    ti, uk = {"contact_language_code": "ti"}, {"contact_language_code": "uk"}
+    for day in range(1, 5):  # Tigrinya four times long ago...
+        add_referral(db.session, world, at=datetime(2025, 1, day, 9), **ti, **early)
+    for day in range(1, 3):  # ...Ukrainian in the latest three, with one Tigrinya
+        add_referral(db.session, world, at=datetime(2026, 11, day, 9), **uk, **early)
+    add_referral(db.session, world, at=datetime(2026, 11, 3, 9), **ti, **early)
+    codes = [lang.code for lang in languages_by_use(db.session, [world.municipality.id])]
+    assert codes[:2] == ["uk", "ti"]

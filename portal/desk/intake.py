@@ -179,13 +179,29 @@ def registered_recently_by(
     return list(session.scalars(stmt))
 
 
+# How many of the latest referrals the intake form's language order is counted from.
+RECENT_USES = 1_000
+
+
 def languages_by_use(session: DbSession, municipality_ids: Iterable[int]) -> list[Language]:
-    """Active languages, those most registered in these municipalities first, then by name."""
+    """Active languages, those most registered lately in these municipalities first (in the
+    last RECENT_USES referrals), then by name.
+
+    Counting every referral ever made the intake form cost 0.2 s at a million; the latest
+    ones are read backwards from the registration-time index and say as well who comes to
+    the desk now.
+    """
     ids = list(municipality_ids) or [-1]
-    uses = (
-        select(Referral.contact_language_code, func.count().label("uses"))
+    latest = (
+        select(Referral.contact_language_code)
         .where(Referral.municipality_id.in_(ids))
-        .group_by(Referral.contact_language_code)
+        .order_by(Referral.created_at.desc())
+        .limit(RECENT_USES)
+        .subquery()
+    )
+    uses = (
+        select(latest.c.contact_language_code, func.count().label("uses"))
+        .group_by(latest.c.contact_language_code)
         .subquery()
     )
     stmt = (
