@@ -340,6 +340,8 @@ class Referral(Model):
     reached_at: Mapped[datetime | None] = mapped_column(DateTime)
     reached_via: Mapped[str | None] = mapped_column(String(10))
     reached_attempt_id: Mapped[int | None] = mapped_column(Integer)
+    # Set while the last contact attempt recorded asked to call back (Vandaag lists these).
+    call_back_since: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     person: Mapped[Person] = relationship(back_populates="referrals")

@@ -114,3 +114,26 @@ def test_removing_an_attempt_removes_the_reach(app, world):
     db.session.commit()
     assert db.session.get(Referral, referral.id).reached_at is None
     assert db.session.scalar(select(ContactAttempt.id)) is None
+
+
+def test_a_call_back_waits_until_a_later_attempt_and_returns_when_that_one_is_struck(app, world):
+    referral = _claimed(world)
+    asked = datetime(2026, 11, 26, 14)
+    _log(referral, world, ContactChannel.PHONE, ContactOutcome.CALL_BACK, asked)
+    assert referral.call_back_since == asked
+    reached = _log(
+        referral, world, ContactChannel.PHONE, ContactOutcome.REACHED, datetime(2026, 11, 27, 9)
+    )
+    assert referral.call_back_since is None
+    event = db.session.scalars(
+        select(TimelineEvent).where(TimelineEvent.contact_attempt_id == reached.id)
+    ).one()
+    strike_event(db.session, referral, event, world.toeleider, reason="verkeerd dossier", at=NOW)
+    db.session.commit()
+    assert referral.call_back_since == asked
+
+
+def test_a_letter_asks_the_resident_to_call_not_the_toeleider(app, world):
+    referral = _claimed(world)
+    _log(referral, world, ContactChannel.LETTER, ContactOutcome.CALL_BACK)
+    assert referral.call_back_since is None

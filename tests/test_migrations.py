@@ -115,6 +115,7 @@ ATTEMPTS_BEFORE_0024 = [
     (3, datetime(2026, 11, 5, 9), "phone", "reached", True),  # struck: does not count
     (4, datetime(2026, 11, 6, 10), "phone", "reached", False),
     (5, datetime(2026, 11, 7, 10), "desk", "reached", False),
+    (6, datetime(2026, 11, 8, 10), "phone", "call_back", False),
 ]
 
 
@@ -144,8 +145,12 @@ def test_upgrading_gives_every_reached_referral_its_first_reach(empty_database):
         upgrade(_alembic_config(), "head")
         with db.engine.connect() as conn:
             reach = conn.execute(
-                text("SELECT reached_at, reached_via, reached_attempt_id FROM referral")
+                text(
+                    "SELECT reached_at, reached_via, reached_attempt_id, call_back_since "
+                    "FROM referral"
+                )
             ).one()
         db.engine.dispose()
     assert str(reach[0]).startswith("2026-11-06 10:00")
-    assert tuple(reach[1:]) == ("letter", 4)
+    assert tuple(reach[1:3]) == ("letter", 4)
+    assert str(reach[3]).startswith("2026-11-08 10:00")

@@ -1,11 +1,14 @@
-"""When and how a referral was first reached, kept on the referral as it happens.
+"""What a referral's contact attempts say, kept on the referral as it happens: when and how
+it was first reached, and whether it waits for a call back.
 
 The reports count a referral once, in the month of its first contact attempt with outcome
 'reached' (by the moment it happened; a struck attempt does not count). Finding that attempt
 among all attempts of every referral made the reports grow with the whole history, so the
 referral carries it: `reached_at`, `reached_via` and `reached_attempt_id`, derived from the
 contact attempts and refreshed in the same flush whenever an attempt is added, struck,
-moved or removed, whichever code path does it.
+moved or removed, whichever code path does it. `call_back_since` is set while the last
+attempt recorded (struck ones left out) asked to call back: Vandaag lists those files
+without reading the attempts of every file a toeleider holds.
 
 `reached_via` is what the attempts say of how: 'desk' when that attempt was at the desk,
 'letter' when it was a letter or an invitation letter went out before it, else 'other'. The
@@ -16,6 +19,7 @@ correction of the source moves the figure too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, event, select, update
@@ -25,45 +29,57 @@ from sqlalchemy.orm import Session, attributes
 from ..models import ContactAttempt, ContactChannel, ContactOutcome, Referral
 
 VIA_DESK, VIA_LETTER, VIA_OTHER = "desk", "letter", "other"
-REACH_COLUMNS = ("reached_at", "reached_via", "reached_attempt_id")
+REACH_COLUMNS = ("reached_at", "reached_via", "reached_attempt_id", "call_back_since")
 _CHUNK = 500
 
 
-def _first_reach(connection: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Per referral id, the values of REACH_COLUMNS the attempts give (None when unreached)."""
-    values: dict[int, dict[str, Any]] = {rid: dict.fromkeys(REACH_COLUMNS) for rid in ids}
-    live = (
-        ContactAttempt.referral_id.in_(ids),
-        ContactAttempt.struck_at.is_(None),
-    )
-    first: dict[int, tuple[Any, int, str]] = {}
-    for rid, attempt_id, at, channel in connection.execute(
-        select(
-            ContactAttempt.referral_id, ContactAttempt.id, ContactAttempt.at, ContactAttempt.channel
-        )
-        .where(*live, ContactAttempt.outcome == ContactOutcome.REACHED.value)
-        .order_by(ContactAttempt.referral_id, ContactAttempt.at, ContactAttempt.id)
+def _derived(rows: list[tuple[int, datetime, str, str]]) -> dict[str, Any]:
+    """What one referral's live attempts (id, at, channel, outcome), ordered by (at, id),
+    say: its first reach, and since when it waits for a call back."""
+    values: dict[str, Any] = dict.fromkeys(REACH_COLUMNS)
+    letter_before = False
+    for attempt_id, at, channel, outcome in rows:
+        if outcome == ContactOutcome.REACHED.value:
+            if channel == ContactChannel.DESK.value:
+                via = VIA_DESK
+            elif channel == ContactChannel.LETTER.value or letter_before:
+                via = VIA_LETTER
+            else:
+                via = VIA_OTHER
+            values.update(reached_at=at, reached_via=via, reached_attempt_id=attempt_id)
+            break
+        if channel == ContactChannel.LETTER.value:
+            letter_before = True
+    # The last attempt recorded asked to call back later (a letter is recorded with that
+    # outcome too, but then the resident is the one to call).
+    last_id, last_at, last_channel, last_outcome = max(rows, key=lambda row: row[0])
+    if (
+        last_outcome == ContactOutcome.CALL_BACK.value
+        and last_channel != ContactChannel.LETTER.value
     ):
-        first.setdefault(rid, (at, attempt_id, channel))
-    letters: dict[int, tuple[Any, int]] = {}
-    for rid, attempt_id, at in connection.execute(
-        select(ContactAttempt.referral_id, ContactAttempt.id, ContactAttempt.at)
-        .where(*live, ContactAttempt.channel == ContactChannel.LETTER.value)
-        .where(ContactAttempt.referral_id.in_(list(first)))
-        .order_by(ContactAttempt.referral_id, ContactAttempt.at, ContactAttempt.id)
-    ):
-        letters.setdefault(rid, (at, attempt_id))
-    for rid, (at, attempt_id, channel) in first.items():
-        if channel == ContactChannel.DESK.value:
-            via = VIA_DESK
-        elif channel == ContactChannel.LETTER.value or (
-            rid in letters and letters[rid] < (at, attempt_id)
-        ):
-            via = VIA_LETTER
-        else:
-            via = VIA_OTHER
-        values[rid] = {"reached_at": at, "reached_via": via, "reached_attempt_id": attempt_id}
+        values["call_back_since"] = last_at
     return values
+
+
+def _attempt_values(connection: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per referral id, the values of REACH_COLUMNS its live attempts give."""
+    by_referral: dict[int, list[tuple[int, datetime, str, str]]] = {}
+    for rid, attempt_id, at, channel, outcome in connection.execute(
+        select(
+            ContactAttempt.referral_id,
+            ContactAttempt.id,
+            ContactAttempt.at,
+            ContactAttempt.channel,
+            ContactAttempt.outcome,
+        )
+        .where(ContactAttempt.referral_id.in_(ids), ContactAttempt.struck_at.is_(None))
+        .order_by(ContactAttempt.referral_id, ContactAttempt.at, ContactAttempt.id)
+    ):
+        by_referral.setdefault(rid, []).append((attempt_id, at, channel, outcome))
+    return {
+        rid: _derived(by_referral[rid]) if rid in by_referral else dict.fromkeys(REACH_COLUMNS)
+        for rid in ids
+    }
 
 
 def refresh_reach(connection: Connection, referral_ids: Iterable[int]) -> int:
@@ -76,7 +92,9 @@ def refresh_reach(connection: Connection, referral_ids: Iterable[int]) -> int:
     )
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        rows = [{"rid": rid, **values} for rid, values in _first_reach(connection, chunk).items()]
+        rows = [
+            {"rid": rid, **values} for rid, values in _attempt_values(connection, chunk).items()
+        ]
         if rows:
             connection.execute(stmt, rows)
     return len(ids)

@@ -15,9 +15,6 @@ from ..models import (
     OPEN_STATES,
     Appointment,
     AppointmentStatus,
-    ContactAttempt,
-    ContactChannel,
-    ContactOutcome,
     FollowUpTask,
     PageVisit,
     Referral,
@@ -120,22 +117,13 @@ def call_backs(session: DbSession, user: User) -> list[Referral]:
 
     A letter is recorded with that outcome too, but then the resident is the one to call.
     """
-    # The last attempt of each of the user's own files only, not of every file in the table.
-    last = (
-        select(ContactAttempt.referral_id, func.max(ContactAttempt.id).label("last_id"))
-        .where(ContactAttempt.referral_id.in_(select(Referral.id).where(_mine(user))))
-        .group_by(ContactAttempt.referral_id)
-        .subquery()
-    )
+    # Kept on the referral from its attempts (portal/referrals/reach.py): the own open
+    # files' index alone, not the attempts of every file the user holds.
     stmt = (
         select(Referral)
-        .join(last, last.c.referral_id == Referral.id)
-        .join(ContactAttempt, ContactAttempt.id == last.c.last_id)
         .options(joinedload(Referral.person), joinedload(Referral.contact_language))
-        .where(_mine(user))
-        .where(ContactAttempt.outcome == ContactOutcome.CALL_BACK.value)
-        .where(ContactAttempt.channel != ContactChannel.LETTER.value)
-        .order_by(ContactAttempt.at, Referral.id)
+        .where(_mine(user), Referral.call_back_since.is_not(None))
+        .order_by(Referral.call_back_since, Referral.id)
     )
     return list(session.scalars(stmt))
 

@@ -1,4 +1,4 @@
-"""first reach on the referral: the reports count it without reading every history
+"""first reach and call-back on the referral: reports and Vandaag read no histories
 
 Revision ID: 0024
 Revises: 0023
@@ -21,6 +21,7 @@ def upgrade():
     op.add_column('referral', sa.Column('reached_at', sa.DateTime(), nullable=True))
     op.add_column('referral', sa.Column('reached_via', sa.String(length=10), nullable=True))
     op.add_column('referral', sa.Column('reached_attempt_id', sa.Integer(), nullable=True))
+    op.add_column('referral', sa.Column('call_back_since', sa.DateTime(), nullable=True))
     op.create_index(
         'ix_referral_reached', 'referral', ['reached_at', 'municipality_id'], unique=False
     )
@@ -46,6 +47,7 @@ def _backfill(connection):
         sa.column('reached_at', sa.DateTime),
         sa.column('reached_via', sa.String),
         sa.column('reached_attempt_id', sa.Integer),
+        sa.column('call_back_since', sa.DateTime),
     )
     order = (attempt.c.referral_id, attempt.c.at, attempt.c.id)
     first, letter = {}, {}
@@ -62,15 +64,35 @@ def _backfill(connection):
         .order_by(*order)
     ):
         letter.setdefault(rid, (at, aid))
+    last = {}
+    for rid, aid, at, channel, outcome in connection.execute(
+        sa.select(
+            attempt.c.referral_id, attempt.c.id, attempt.c.at, attempt.c.channel,
+            attempt.c.outcome,
+        )
+        .where(live)
+        .order_by(attempt.c.referral_id, attempt.c.id.desc())
+    ):
+        last.setdefault(rid, (at, channel, outcome))
+    call_back = {
+        rid: at
+        for rid, (at, channel, outcome) in last.items()
+        if outcome == 'call_back' and channel != 'letter'
+    }
     rows = []
-    for rid, (at, aid, channel) in first.items():
+    for rid in set(first) | set(call_back):
+        if rid not in first:
+            rows.append({'rid': rid, 'at': None, 'via': None, 'aid': None,
+                         'cb': call_back[rid]})
+            continue
+        at, aid, channel = first[rid]
         if channel == 'desk':
             via = 'desk'
         elif channel == 'letter' or (rid in letter and letter[rid] < (at, aid)):
             via = 'letter'
         else:
             via = 'other'
-        rows.append({'rid': rid, 'at': at, 'via': via, 'aid': aid})
+        rows.append({'rid': rid, 'at': at, 'via': via, 'aid': aid, 'cb': call_back.get(rid)})
     stmt = (
         referral.update()
         .where(referral.c.id == sa.bindparam('rid'))
@@ -78,6 +100,7 @@ def _backfill(connection):
             reached_at=sa.bindparam('at'),
             reached_via=sa.bindparam('via'),
             reached_attempt_id=sa.bindparam('aid'),
+            call_back_since=sa.bindparam('cb'),
         )
     )
     for start in range(0, len(rows), 1000):
@@ -87,6 +110,7 @@ def _backfill(connection):
 def downgrade():
     op.drop_index('ix_referral_reached', table_name='referral')
     with op.batch_alter_table('referral', schema=None) as batch_op:
+        batch_op.drop_column('call_back_since')
         batch_op.drop_column('reached_attempt_id')
         batch_op.drop_column('reached_via')
         batch_op.drop_column('reached_at')
