@@ -7,7 +7,7 @@ is the sum of its rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any, cast
@@ -128,19 +128,49 @@ class _Scope:
         return [(int(year), int(month), how, answer, n) for year, month, how, answer, n in rows]
 
     @cached_property
+    def registrations(self) -> list[tuple[str, str, _Profile]]:
+        """(source, language, profile) of the referrals registered in the period: the
+        sources, the languages and the profile tables count the same referrals, in one pass."""
+        rows: list[Any] = list(
+            self.session.execute(
+                select(
+                    Service.name,
+                    Language.name,
+                    func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
+                    func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
+                    func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
+                    func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
+                    func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
+                    func.count(),
+                )
+                .join(Service, Service.id == Referral.source_service_id)
+                .join(Language, Language.code == Referral.contact_language_code)
+                .where(*self.registered)
+                .group_by(Service.name, Language.name)
+            )
+        )
+        return [
+            (source, language, _Profile(*(int(v or 0) for v in counts)))
+            for source, language, *counts in rows
+        ]
+
+    @cached_property
     def profile(self) -> _Profile:
         """The referrals registered in the period: newcomers, long-term, each indicator."""
-        row = self.session.execute(
-            select(
-                func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
-                func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
-                func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
-                func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
-                func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
-                func.count(),
-            ).where(*self.registered)
-        ).one()
-        return _Profile(*(int(v or 0) for v in row))
+        totals = [0] * 6
+        for _source, _language, profile in self.registrations:
+            for index, value in enumerate(astuple(profile)):
+                totals[index] += value
+        return _Profile(*totals)
+
+    def registered_by(self, which: int) -> list[list[object]]:
+        """[name, n] of the registrations by source (0) or language (1), most first."""
+        counts: dict[str, int] = {}
+        for source, language, profile in self.registrations:
+            name = language if which else source
+            counts[name] = counts.get(name, 0) + profile.count
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return [[name, n] for name, n in ranked]
 
 
 def _reached_by_month(scope: _Scope) -> Table:
@@ -210,19 +240,16 @@ def _offer_answers(scope: _Scope) -> Table:
 
 
 def _sources(scope: _Scope) -> Table:
-    return _grouped(
-        scope.session,
+    return Table(
         "bronnen",
-        _l("Doorverwijzingen per bron"),
-        _l("Dienst of partner"),
-        select(Service.name, func.count())
-        .join(Referral, Referral.source_service_id == Service.id)
-        .where(*scope.registered)
-        .group_by(Service.name)
-        .order_by(func.count().desc(), Service.name),
-        _l(
-            "Elke doorverwijzing die in de periode geregistreerd werd, bij de dienst of "
-            "partner die doorverwees."
+        str(_l("Doorverwijzingen per bron")),
+        [str(_l("Dienst of partner")), str(_l("Aantal"))],
+        scope.registered_by(0),
+        str(
+            _l(
+                "Elke doorverwijzing die in de periode geregistreerd werd, bij de dienst of "
+                "partner die doorverwees."
+            )
         ),
     )
 
@@ -306,17 +333,12 @@ def _needs(scope: _Scope) -> Table:
 
 
 def _languages(scope: _Scope) -> Table:
-    return _grouped(
-        scope.session,
+    return Table(
         "talen",
-        _l("Contacttalen"),
-        _l("Taal"),
-        select(Language.name, func.count())
-        .join(Referral, Referral.contact_language_code == Language.code)
-        .where(*scope.registered)
-        .group_by(Language.name)
-        .order_by(func.count().desc(), Language.name),
-        _l("Elke doorverwijzing die in de periode geregistreerd werd, bij haar contacttaal."),
+        str(_l("Contacttalen")),
+        [str(_l("Taal")), str(_l("Aantal"))],
+        scope.registered_by(1),
+        str(_l("Elke doorverwijzing die in de periode geregistreerd werd, bij haar contacttaal.")),
     )
 
 
