@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .auth.passwords import hash_password
 from .extensions import DbSession
-from .models import Language, Municipality, Role, User, user_municipalities
+from .models import Language, Municipality, Role, User, UserRole, user_municipalities
 
 
 class AccountError(ValueError):
@@ -161,13 +161,12 @@ def toeleiders_of(session: DbSession, municipality_ids: Iterable[int]) -> list[U
         select(User)
         .join(user_municipalities)
         .where(user_municipalities.c.municipality_id.in_(ids), User.active.is_(True))
-        # A cheap prefilter; has_role below decides, roles being a comma-separated list.
-        .where(User.roles_text.contains(Role.TOELEIDER.value))
+        .where(User.role_rows.any(UserRole.role == Role.TOELEIDER))
         .options(selectinload(User.languages))
         .distinct()
         .order_by(User.full_name)
     )
-    return [u for u in people if u.has_role(Role.TOELEIDER)]
+    return list(people)
 
 
 SYSTEM_EMAIL = "systeem@onthaalportaal.invalid"

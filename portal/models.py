@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime, time
-from functools import lru_cache
 
 from sqlalchemy import (
     Boolean,
@@ -22,6 +21,7 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import Model, db
@@ -157,10 +157,27 @@ class Theme(Model):
         return self.name
 
 
-@lru_cache(maxsize=64)
-def _roles_of(text: str) -> frozenset[Role]:
-    """The roles a stored list names; a page asks this for every menu item and row."""
-    return frozenset(Role(r) for r in text.split(",") if r)
+def _stored_as_value(enum_class: type[enum.Enum], length: int = 20) -> SAEnum:
+    """An enum column holding the members' values ('toeleider'), checked by the database."""
+    return SAEnum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        name=f"ck_{enum_class.__name__.lower()}",
+    )
+
+
+class UserRole(Model):
+    """One role a user holds: a row each, so that 'who is a toeleider' is an indexed join."""
+
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(_stored_as_value(Role), primary_key=True, index=True)
 
 
 class User(Model):
@@ -168,7 +185,6 @@ class User(Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(160))
     password_hash: Mapped[str] = mapped_column(String(255))
-    roles_text: Mapped[str] = mapped_column("roles", String(80), default="")
     service_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
@@ -192,16 +208,22 @@ class User(Model):
     languages: Mapped[list[Language]] = relationship(
         secondary=user_languages, order_by=Language.name
     )
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def roles(self) -> frozenset[Role]:
-        return _roles_of(self.roles_text)
+        return frozenset(row.role for row in self.role_rows)
 
     @roles.setter
     def roles(self, value: set[Role] | frozenset[Role] | list[Role]) -> None:
-        self.roles_text = ",".join(sorted(Role(r).value for r in value))
+        wanted = {Role(r) for r in value}
+        kept = [row for row in self.role_rows if row.role in wanted]
+        held = {row.role for row in kept}
+        self.role_rows = kept + [UserRole(role=r) for r in sorted(wanted - held)]
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles

@@ -47,7 +47,7 @@ FIRST_SCHEMA_ROWS = [
     ("INSERT INTO language (code, name, active) VALUES ('ar', 'Arabisch', :t)", T),
     (
         'INSERT INTO "user" (id, email, full_name, password_hash, roles, active, version, '
-        "created_at) VALUES (1, 'a@b.be', 'A', 'x', 'desk', :t, 1, :at)",
+        "created_at) VALUES (1, 'a@b.be', 'A', 'x', 'toeleider,desk', :t, 1, :at)",
         T | {"at": datetime(2026, 1, 1)},
     ),
     (
@@ -75,6 +75,7 @@ def test_upgrading_keeps_every_referral_its_children_and_its_person(empty_databa
             children = conn.execute(text("SELECT birth_year FROM household_child")).scalars().all()
             priority = conn.execute(text("SELECT priority_at FROM referral")).scalar()
             events = conn.execute(text("SELECT kind FROM timeline_event")).scalars().all()
+            roles = conn.execute(text("SELECT user_id, role FROM user_role ORDER BY role")).all()
             person = conn.execute(
                 text(
                     "SELECT p.full_name, p.name_key, p.birth_year, p.phone, p.email, p.address, "
@@ -95,6 +96,7 @@ def test_upgrading_keeps_every_referral_its_children_and_its_person(empty_databa
     assert children == [2015]  # a table rebuild on SQLite must not cascade-delete children
     assert str(priority).startswith("2026-11-01 10:00")
     assert events == ["registered"]
+    assert [tuple(r) for r in roles] == [(1, "desk"), (1, "toeleider")]  # the comma-separated roles became rows
     assert tuple(person) == (
         "X Y",
         "x y",

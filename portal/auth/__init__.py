@@ -78,7 +78,11 @@ def configure_login(manager: LoginManager) -> None:
         user = db.session.get(
             User,
             number,
-            options=[joinedload(User.municipalities), joinedload(User.languages)],
+            options=[
+                joinedload(User.municipalities),
+                joinedload(User.languages),
+                joinedload(User.role_rows),
+            ],
         )
         return user if user is not None and user.active else None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
@@ -10,7 +9,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..desk.rules import name_key
 from ..extensions import DbSession
-from ..models import Person, Referral, Role, User, user_municipalities
+from ..models import Person, Referral, Role, User, UserRole, user_municipalities
 
 
 @dataclass(frozen=True)
@@ -35,14 +34,14 @@ class PersonMatch:
 
 def served_municipality_ids(session: DbSession) -> list[int]:
     """Every municipality an active toeleider of this installation works for."""
-    rows: Iterable[tuple[int, str]] = session.execute(
-        select(user_municipalities.c.municipality_id, User.roles_text)
+    ids: Iterable[int] = session.scalars(
+        select(user_municipalities.c.municipality_id)
         .join(User, User.id == user_municipalities.c.user_id)
-        .where(User.active.is_(True), User.roles_text.contains(Role.TOELEIDER.value))
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.active.is_(True), UserRole.role == Role.TOELEIDER)
+        .distinct()
     )
-    return sorted(
-        {int(mid) for mid, roles in rows if Role.TOELEIDER.value in str(roles).split(",")}
-    )
+    return sorted(int(mid) for mid in ids)
 
 
 def matching_persons(
