@@ -96,7 +96,8 @@ def test_upgrading_keeps_every_referral_its_children_and_its_person(empty_databa
     assert children == [2015]  # a table rebuild on SQLite must not cascade-delete children
     assert str(priority).startswith("2026-11-01 10:00")
     assert events == ["registered"]
-    assert [tuple(r) for r in roles] == [(1, "desk"), (1, "toeleider")]  # the comma-separated roles became rows
+    # The comma-separated roles became rows.
+    assert [tuple(r) for r in roles] == [(1, "desk"), (1, "toeleider")]
     assert tuple(person) == (
         "X Y",
         "x y",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ScalarResult, and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from ..desk.rules import name_key
@@ -34,7 +34,7 @@ class PersonMatch:
 
 def served_municipality_ids(session: DbSession) -> list[int]:
     """Every municipality an active toeleider of this installation works for."""
-    ids: Iterable[int] = session.scalars(
+    ids: ScalarResult[int] = session.scalars(
         select(user_municipalities.c.municipality_id)
         .join(User, User.id == user_municipalities.c.user_id)
         .join(UserRole, UserRole.user_id == User.id)
