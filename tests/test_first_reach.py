@@ -10,6 +10,7 @@ from portal.extensions import db
 from portal.models import ContactAttempt, ContactChannel, ContactOutcome, Referral, TimelineEvent
 from portal.referrals.corrections import strike_event
 from portal.referrals.lifecycle import claim, log_contact_attempt
+from portal.referrals.reach import refresh_all
 from portal.reports.counting import reached_between
 
 from .factories import add_referral
@@ -137,3 +138,30 @@ def test_a_letter_asks_the_resident_to_call_not_the_toeleider(app, world):
     referral = _claimed(world)
     _log(referral, world, ContactChannel.LETTER, ContactOutcome.CALL_BACK)
     assert referral.call_back_since is None
+
+
+def test_a_bulk_refresh_gives_what_the_flushes_gave(app, world):
+    """Loads that pass the ORM by derive the same values in one pass (refresh_all)."""
+    referral = _claimed(world)
+    _log(
+        referral, world, ContactChannel.LETTER, ContactOutcome.CALL_BACK, datetime(2026, 11, 26, 10)
+    )
+    _log(referral, world, ContactChannel.PHONE, ContactOutcome.REACHED, datetime(2026, 11, 26, 11))
+    other = _claimed(world)
+    _log(other, world, ContactChannel.PHONE, ContactOutcome.CALL_BACK, datetime(2026, 11, 26, 12))
+    flushed = {r.id: _reach(r) + (r.call_back_since,) for r in (referral, other)}
+    db.session.execute(
+        Referral.__table__.update().values(
+            reached_at=None, reached_via=None, reached_attempt_id=None, call_back_since=None
+        )
+    )
+    db.session.commit()
+    with db.engine.begin() as connection:
+        assert refresh_all(connection) == 2
+    db.session.expire_all()
+    refreshed = {
+        r.id: _reach(r) + (r.call_back_since,)
+        for r in db.session.scalars(select(Referral).where(Referral.id.in_(flushed)))
+    }
+    assert refreshed == flushed
+    assert flushed[referral.id][1] == "letter" and flushed[other.id][3] is not None
