@@ -40,24 +40,21 @@ def _derived(rows: list[tuple[int, datetime, str, str]]) -> dict[str, Any]:
     values: dict[str, Any] = dict.fromkeys(REACH_COLUMNS)
     letter_before = False
     for attempt_id, at, channel, outcome in rows:
-        if outcome == ContactOutcome.REACHED.value:
-            if channel == ContactChannel.DESK.value:
+        if outcome == ContactOutcome.REACHED:
+            if channel == ContactChannel.DESK:
                 via = VIA_DESK
-            elif channel == ContactChannel.LETTER.value or letter_before:
+            elif channel == ContactChannel.LETTER or letter_before:
                 via = VIA_LETTER
             else:
                 via = VIA_OTHER
             values.update(reached_at=at, reached_via=via, reached_attempt_id=attempt_id)
             break
-        if channel == ContactChannel.LETTER.value:
+        if channel == ContactChannel.LETTER:
             letter_before = True
     # The last attempt recorded asked to call back later (a letter is recorded with that
     # outcome too, but then the resident is the one to call).
     last_id, last_at, last_channel, last_outcome = max(rows, key=lambda row: row[0])
-    if (
-        last_outcome == ContactOutcome.CALL_BACK.value
-        and last_channel != ContactChannel.LETTER.value
-    ):
+    if last_outcome == ContactOutcome.CALL_BACK and last_channel != ContactChannel.LETTER:
         values["call_back_since"] = last_at
     return values
 
@@ -112,7 +109,7 @@ def refresh_all(connection: Connection) -> int:
     stmt = _update_statement()
     rows: list[dict[str, Any]] = []
     count = 0
-    attempts = connection.execution_options(stream_results=True, yield_per=10_000).execute(
+    attempts = connection.execute(
         select(
             ContactAttempt.referral_id,
             ContactAttempt.id,
@@ -122,6 +119,8 @@ def refresh_all(connection: Connection) -> int:
         )
         .where(ContactAttempt.struck_at.is_(None))
         .order_by(ContactAttempt.referral_id, ContactAttempt.at, ContactAttempt.id)
+        # Streamed, on the statement alone: the UPDATEs in between run as usual.
+        .execution_options(stream_results=True, yield_per=10_000)
     )
     for rid, group in groupby(attempts, key=lambda row: row[0]):
         rows.append({"rid": rid, **_derived([(r[1], r[2], r[3], r[4]) for r in group])})
