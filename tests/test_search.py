@@ -238,7 +238,9 @@ def _search_statement_work(user, text: str) -> int:
         find(db.session, user, text)
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
-    statement, parameters = next((s, p) for s, p in seen if "JOIN referral" in s)
+    # The statement with the LIMIT: the one that finds the files (from the search keys, or
+    # from the persons a rare name part gave).
+    statement, parameters = next((s, p) for s, p in seen if "LIMIT" in s and "referral" in s)
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         sql = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}"
@@ -319,9 +321,15 @@ def test_a_rare_name_is_read_first_even_when_the_statistics_predate_a_load(world
     before = [_search_statement_work(world.toeleider, t) for t in ("Li", "Mohammed Li")]
     _gather_statistics()
     after = _search_statement_work(world.toeleider, "Li")
-    # The stale plan may still read the files table once (about 60 buffers here), never a
-    # look-up per Mohammed.
-    assert max(before) <= 3 * after + 100, (before, after)
+    # The stale plan may still read the files table once (its pages), never a look-up per
+    # Mohammed (about 4,000 buffers here).
+    files_once = 0
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        files_once = connection.exec_driver_sql(
+            "SELECT pg_relation_size('referral') / current_setting('block_size')::int"
+        ).scalar_one()
+    assert max(before) <= 3 * after + files_once + 100, (before, after, files_once)
 
 
 def test_the_database_knows_how_many_keys_start_with_a_prefix_that_is_not_among_the_commonest(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -46,6 +46,8 @@ class Terms:
     # whether fewer than RARITY_CAP keys start with it.
     lead: str | None = None
     lead_is_rare: bool = False
+    # When the lead is rare: the persons whose names it starts, read before the files.
+    lead_persons: tuple[int, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -138,19 +140,16 @@ def _key_condition(terms: Terms) -> tuple[Any, Any, ColumnElement[bool]] | None:
     others = list(terms.name_parts)
     others.remove(first)
     if terms.lead_is_rare:
-        # Fewer than RARITY_CAP keys start with the lead: read them first, whatever the
-        # planner's statistics say. PostgreSQL orders a join from its estimates, and with
-        # estimates from before a load it read every file to find one 'Li', or started from
-        # every 'Mohammed' to find one 'Mohammed Li'.
-        lead_keys = (
-            select(SearchKey.person_id)
-            .where(_in_range(SearchKey, SearchKeyKind.NAME, first))
-            .cte("lead_keys")
-            .prefix_with("MATERIALIZED")
+        # Fewer than RARITY_CAP keys start with the lead: their persons were read first
+        # (rarest_first), and the files are looked up by those persons, whatever the planner's
+        # statistics say. PostgreSQL orders a join from its estimates, and with estimates from
+        # before a load it read every file to find one 'Li', or started from every 'Mohammed'
+        # to find one 'Mohammed Li'.
+        source: Any = Referral
+        person_id: Any = Referral.person_id
+        condition: ColumnElement[bool] = (
+            Referral.person_id.in_(terms.lead_persons) if terms.lead_persons else false()
         )
-        source: Any = lead_keys
-        person_id: Any = lead_keys.c.person_id
-        condition: ColumnElement[bool] = true()
     else:
         source, person_id = key, key.person_id
         condition = _in_range(key, SearchKeyKind.NAME, first)
@@ -191,7 +190,15 @@ def rarest_first(session: DbSession, terms: Terms) -> Terms:
     found = cast("Sequence[int]", session.execute(select(*counts)).one())
     # Fewest keys first; among parts past the cap, the longest.
     count, lead = min(zip(found, parts, strict=True), key=lambda c: (c[0], -len(c[1])))
-    return replace(terms, lead=lead, lead_is_rare=int(count) < RARITY_CAP)
+    if int(count) >= RARITY_CAP:
+        return replace(terms, lead=lead)
+    persons = session.scalars(
+        select(SearchKey.person_id)
+        .where(_in_range(SearchKey, SearchKeyKind.NAME, lead))
+        .distinct()
+        .order_by(SearchKey.person_id)
+    )
+    return replace(terms, lead=lead, lead_is_rare=True, lead_persons=tuple(persons))
 
 
 def matching_files(terms: Terms) -> ColumnElement[bool]:
@@ -201,7 +208,9 @@ def matching_files(terms: Terms) -> ColumnElement[bool]:
     match = _key_condition(terms)
     if match is None:
         return Referral.id.is_(None)
-    _, person_id, condition = match
+    source, person_id, condition = match
+    if source is Referral:
+        return condition
     return Referral.person_id.in_(select(person_id).where(condition))
 
 
@@ -217,6 +226,8 @@ def search_statement(user: User, terms: Terms) -> Select[int]:
     if terms.reference or match is None:
         return select(Referral.id).where(mine, matching_files(terms))
     source, person_id, condition = match
+    if source is Referral:
+        return select(Referral.id).where(condition, mine)
     return (
         select(Referral.id)
         .select_from(source)
