@@ -963,7 +963,7 @@ def _planned_start(rng: random.Random, reached_at: datetime, today: date) -> dat
 
 def _history(rows: Rows, rng: random.Random, r: Any, ctx: dict) -> None:
     """The events, contact attempts, appointments and conversations of one file."""
-    rows.event(r, r.created_at, r.created_by_id, "registered", from_state="", to_state="new")
+    rows.event(r, r.created_at, r.created_by_id, "registered", from_state=None, to_state="new")
     if r.owner_id is None:
         return
     rows.event(r, r.claimed_at, r.owner_id, "claimed", from_state="new", to_state="claimed")

@@ -250,7 +250,7 @@ def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
                     weekday=day,
                     starts=time(9),
                     ends=time(12),
-                    kind=AvailabilityKind.CONVERSATIONS.value,
+                    kind=AvailabilityKind.CONVERSATIONS,
                 )
                 for day in range(4)
             )
@@ -260,7 +260,7 @@ def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
                     weekday=4,
                     starts=time(9),
                     ends=time(12),
-                    kind=AvailabilityKind.DESK_DUTY.value,
+                    kind=AvailabilityKind.DESK_DUTY,
                 )
             )
     channels = _seed_channels(session, partners, users)
@@ -349,13 +349,13 @@ def _seed_follow_up_and_group_work(
     followed = session.scalars(
         select(Referral)
         .where(
-            Referral.state.in_([ReferralState.FOLLOWING_UP.value, ReferralState.CLOSED.value]),
+            Referral.state.in_([ReferralState.FOLLOWING_UP, ReferralState.CLOSED]),
             Referral.owner_id.is_not(None),
         )
         .order_by(Referral.id)
     ).all()
     # Only open files hold a place or wait for one: closing a file releases its places.
-    following = [r for r in followed if r.state == ReferralState.FOLLOWING_UP.value]
+    following = [r for r in followed if r.state == ReferralState.FOLLOWING_UP]
     by_name = {p.name: p for p in partners}
     offers = [("Huis van het Nederlands", 0), ("VDAB", 2), ("Basisschool De Linde", 3)]
     today = now.date()
@@ -444,7 +444,7 @@ def _seed_follow_up_and_group_work(
                 partner_id=huis,
                 theme_id=themes[0].id,
                 referred_on=since(referral).date(),
-                status=PartnerReferralStatus.ARRIVED.value,
+                status=PartnerReferralStatus.ARRIVED,
                 created_by_id=referral.owner_id,
                 updated_at=now,
                 kpi_channel_id=channel_for(session, referral, owners[given(referral.owner_id)]),
@@ -564,7 +564,7 @@ def _seed_referrals(
                 at=created,
                 actor_id=desk.id,
                 kind="registered",
-                from_state="",
+                from_state=None,
                 to_state="new",
             )
         )
@@ -584,7 +584,7 @@ def _seed_referrals(
         if owner is not None and state not in (ReferralState.CLAIMED, ReferralState.CONTACTED):
             _demo_appointment(session, referral, owner, state, now, next_free)
             referral.conversation_accepted = True
-        if referral.outcome == ClosingOutcome.DECLINED.value:
+        if referral.outcome == ClosingOutcome.DECLINED:
             referral.conversation_accepted = False
         if owner is not None and state == ReferralState.CLAIMED and rng.random() < 0.25:
             _demo_unreached(session, referral, owner, now)

@@ -157,15 +157,21 @@ class Theme(Model):
         return self.name
 
 
-def _stored_as_value(enum_class: type[enum.Enum], length: int = 20) -> SAEnum:
-    """An enum column holding the members' values ('toeleider'), checked by the database."""
+def _stored_as_value(
+    enum_class: type[enum.Enum], column: str | None = None, length: int = 20
+) -> SAEnum:
+    """An enum column holding the members' values ('toeleider'), checked by the database.
+
+    The CHECK constraint is named after the column (`column`, default the enum's name in
+    lower case) within its table, by the metadata's naming convention.
+    """
     return SAEnum(
         enum_class,
         native_enum=False,
         create_constraint=True,
         length=length,
         values_callable=lambda members: [m.value for m in members],
-        name=f"ck_{enum_class.__name__.lower()}",
+        name=column or enum_class.__name__.lower(),
     )
 
 
@@ -308,8 +314,10 @@ class Referral(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
-    state: Mapped[str] = mapped_column(String(20), default=ReferralState.NEW.value)
-    outcome: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[ReferralState] = mapped_column(
+        _stored_as_value(ReferralState), default=ReferralState.NEW
+    )
+    outcome: Mapped[ClosingOutcome | None] = mapped_column(_stored_as_value(ClosingOutcome))
 
     # The three indicators.
     dutch_difficult: Mapped[bool] = mapped_column(Boolean)
@@ -497,8 +505,12 @@ class TimelineEvent(Model):
     at: Mapped[datetime] = mapped_column(DateTime)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     kind: Mapped[str] = mapped_column(String(40))
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str | None] = mapped_column(String(20))
+    from_state: Mapped[ReferralState | None] = mapped_column(
+        _stored_as_value(ReferralState, "from_state")
+    )
+    to_state: Mapped[ReferralState | None] = mapped_column(
+        _stored_as_value(ReferralState, "to_state")
+    )
     detail: Mapped[str | None] = mapped_column(Text)
     # `at` is when it was recorded; `happened_at` when it happened, if that was earlier.
     happened_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -530,8 +542,8 @@ class ContactAttempt(Model):
     )
     at: Mapped[datetime] = mapped_column(DateTime)
     actor_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    channel: Mapped[str] = mapped_column(String(20))
-    outcome: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[ContactChannel] = mapped_column(_stored_as_value(ContactChannel))
+    outcome: Mapped[ContactOutcome] = mapped_column(_stored_as_value(ContactOutcome))
     note: Mapped[str | None] = mapped_column(Text)
     # The KPI channel at the time of the attempt (see portal/referrals/channels.py).
     kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
@@ -574,7 +586,7 @@ class AvailabilitySlot(Model):
     weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
     starts: Mapped[time] = mapped_column(Time)
     ends: Mapped[time] = mapped_column(Time)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[AvailabilityKind] = mapped_column(_stored_as_value(AvailabilityKind))
 
 
 class Absence(Model):
@@ -604,12 +616,14 @@ class Appointment(Model):
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
     )
     toeleider_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[AppointmentKind] = mapped_column(_stored_as_value(AppointmentKind))
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(String(200))
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.PLANNED.value)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _stored_as_value(AppointmentStatus), default=AppointmentStatus.PLANNED
+    )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The KPI channel of the toeleider's work (see portal/referrals/channels.py).
@@ -763,7 +777,9 @@ class Signal(Model):
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default=SignalStatus.NEW.value)
+    status: Mapped[SignalStatus] = mapped_column(
+        _stored_as_value(SignalStatus), default=SignalStatus.NEW
+    )
     answer: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -789,7 +805,9 @@ class PartnerReferral(Model):
     partner_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
     referred_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default=PartnerReferralStatus.PROPOSED.value)
+    status: Mapped[PartnerReferralStatus] = mapped_column(
+        _stored_as_value(PartnerReferralStatus), default=PartnerReferralStatus.PROPOSED
+    )
     feedback: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -831,7 +849,9 @@ class Milestone(Model):
     description: Mapped[str] = mapped_column(String(300))
     priority: Mapped[int] = mapped_column(Integer)  # 1 = highest
     target_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default=MilestoneStatus.OPEN.value)
+    status: Mapped[MilestoneStatus] = mapped_column(
+        _stored_as_value(MilestoneStatus), default=MilestoneStatus.OPEN
+    )
 
 
 class KpiUnit(enum.StrEnum):
@@ -863,12 +883,14 @@ class Kpi(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
     target: Mapped[int] = mapped_column(Integer)
-    unit: Mapped[str] = mapped_column(String(20))
-    rule: Mapped[str] = mapped_column(String(30))
+    unit: Mapped[KpiUnit] = mapped_column(_stored_as_value(KpiUnit))
+    rule: Mapped[KpiRule] = mapped_column(_stored_as_value(KpiRule, length=30))
     # Only partner referrals in this theme (rules led/arrived); None: every theme.
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
     # Only activities of this kind (rule activity); None: every kind.
-    activity_kind: Mapped[str | None] = mapped_column(String(30))
+    activity_kind: Mapped[ActivityKind | None] = mapped_column(
+        _stored_as_value(ActivityKind, length=30)
+    )
     # The month the project year starts in (1 = January, 10 = October).
     start_month: Mapped[int] = mapped_column(Integer, default=1)
     # None: counted over every municipality the lead answers for.
@@ -891,7 +913,7 @@ class Activity(Model):
     held_on: Mapped[date] = mapped_column(Date)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channel.id"))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("service.id"))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[ActivityKind] = mapped_column(_stored_as_value(ActivityKind, length=30))
     title: Mapped[str] = mapped_column(String(200))
     participants: Mapped[int] = mapped_column(Integer)
     # Of the participants, how many are children and young people.
@@ -936,7 +958,7 @@ class ProgrammePlace(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id"))
     referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[PlaceStatus] = mapped_column(_stored_as_value(PlaceStatus))
     waiting_since: Mapped[datetime] = mapped_column(DateTime)
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
     left_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -188,13 +188,13 @@ class KpiForm(FlaskForm):
 
     def validate_theme_id(self, field: SelectField) -> None:
         if field.data and self.rule.data not in (
-            KpiRule.LED_TO_PARTNER.value,
-            KpiRule.ARRIVED_AT_PARTNER.value,
+            KpiRule.LED_TO_PARTNER,
+            KpiRule.ARRIVED_AT_PARTNER,
         ):
             raise ValidationError(_l("Een thema geldt alleen voor telregels over toeleidingen."))
 
     def validate_activity_kind(self, field: SelectField) -> None:
-        if field.data and self.rule.data != KpiRule.ACTIVITY.value:
+        if field.data and self.rule.data != KpiRule.ACTIVITY:
             raise ValidationError(_l("Een soort activiteit geldt alleen voor groepswerk."))
 
 

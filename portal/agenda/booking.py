@@ -31,7 +31,7 @@ def overlapping(
     stmt = (
         select(Appointment)
         .where(Appointment.toeleider_id == toeleider_id)
-        .where(Appointment.status == AppointmentStatus.PLANNED.value)
+        .where(Appointment.status == AppointmentStatus.PLANNED)
         .where(Appointment.starts_at < ends, Appointment.ends_at > starts)
         .order_by(Appointment.starts_at)
     )
@@ -104,7 +104,7 @@ def free_slots(
     booked = session.scalars(
         select(Appointment).where(
             Appointment.toeleider_id.in_(people),
-            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.status == AppointmentStatus.PLANNED,
             Appointment.starts_at < datetime.combine(last_day, datetime.min.time()),
             Appointment.ends_at > datetime.combine(first_day, datetime.min.time()),
         )

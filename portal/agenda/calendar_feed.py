@@ -14,7 +14,7 @@ from ..extensions import DbSession
 from ..labels import APPOINTMENT_KIND_LABELS
 from ..models import Appointment, AppointmentStatus, User
 
-SHOWN = (AppointmentStatus.PLANNED.value, AppointmentStatus.HELD.value)
+SHOWN = (AppointmentStatus.PLANNED, AppointmentStatus.HELD)
 
 
 def new_token() -> str:

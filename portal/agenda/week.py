@@ -21,9 +21,9 @@ from ..models import (
 FIRST_HOUR, LAST_HOUR = 8, 18  # rows shown even on an empty week
 WORKING_DAYS = 5  # Saturday and Sunday only show when something happens on them
 SHOWN_STATUSES = (
-    AppointmentStatus.PLANNED.value,
-    AppointmentStatus.HELD.value,
-    AppointmentStatus.NO_SHOW.value,
+    AppointmentStatus.PLANNED,
+    AppointmentStatus.HELD,
+    AppointmentStatus.NO_SHOW,
 )
 
 

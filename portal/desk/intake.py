@@ -108,7 +108,7 @@ def register_referral(
     referral = Referral(
         person=person,
         municipality_id=data.municipality_id,
-        state=ReferralState.NEW.value,
+        state=ReferralState.NEW,
         dutch_difficult=data.dutch_difficult,
         has_work=data.has_work,
         has_children=data.has_children,

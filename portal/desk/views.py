@@ -336,7 +336,7 @@ def slip(referral_id: int) -> Any:
     appointment = db.session.scalars(
         select(Appointment).where(
             Appointment.referral_id == referral.id,
-            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.status == AppointmentStatus.PLANNED,
         )
     ).first()
     return render_template(

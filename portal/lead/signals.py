@@ -30,5 +30,5 @@ def update_signal(signal: Signal, actor: User, status: SignalStatus, answer: str
     answer = (answer or "").strip() or None
     if status is SignalStatus.ANSWERED and not answer:
         raise TransitionRefused(_l("Noteer het antwoord van het beleid."))
-    signal.status = status.value
+    signal.status = status
     signal.answer = answer

@@ -52,7 +52,7 @@ def list_statement(kind: str, municipality_ids: Iterable[int], today: date, uncl
     if kind == "unclaimed":
         cutoff = _start(working_days_before(today, unclaimed_days))
         return stmt.where(
-            Referral.state == ReferralState.NEW.value, Referral.created_at < cutoff
+            Referral.state == ReferralState.NEW, Referral.created_at < cutoff
         ).order_by(Referral.created_at, Referral.id)
     if kind == "letters":
         return stmt.where(Referral.needs_letter.is_(True), Referral.state.in_(OPEN)).order_by(
@@ -65,7 +65,7 @@ def list_statement(kind: str, municipality_ids: Iterable[int], today: date, uncl
         return stmt.where(Referral.id.in_(overdue), Referral.state.in_(OPEN)).order_by(Referral.id)
     if kind == "overdue_milestones":
         overdue = select(Milestone.referral_id).where(
-            Milestone.status == MilestoneStatus.OPEN.value, Milestone.target_on < today
+            Milestone.status == MilestoneStatus.OPEN, Milestone.target_on < today
         )
         return stmt.where(Referral.id.in_(overdue), Referral.state.in_(OPEN)).order_by(Referral.id)
     raise KeyError(kind)
@@ -89,11 +89,7 @@ def today_counts(
             .select_from(Appointment)
             .join(Referral, Referral.id == Appointment.referral_id)
             .where(Referral.municipality_id.in_(ids))
-            .where(
-                Appointment.status.in_(
-                    [AppointmentStatus.PLANNED.value, AppointmentStatus.HELD.value]
-                )
-            )
+            .where(Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.HELD]))
             .where(
                 Appointment.starts_at >= _start(today),
                 Appointment.starts_at < _start(today + timedelta(days=1)),
@@ -124,9 +120,7 @@ def appointments_today(
         )
         .join(Referral, Referral.id == Appointment.referral_id)
         .where(Referral.municipality_id.in_(ids))
-        .where(
-            Appointment.status.in_([AppointmentStatus.PLANNED.value, AppointmentStatus.HELD.value])
-        )
+        .where(Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.HELD]))
         .where(
             Appointment.starts_at >= _start(today),
             Appointment.starts_at < _start(today + timedelta(days=1)),
@@ -163,7 +157,7 @@ def workload(session: DbSession, municipality_ids: Iterable[int], today: date) -
     monday = today - timedelta(days=today.weekday())
     this_week, next_week = _start(monday), _start(monday + timedelta(days=7))
     after_next = _start(monday + timedelta(days=14))
-    planned = Appointment.status == AppointmentStatus.PLANNED.value
+    planned = Appointment.status == AppointmentStatus.PLANNED
     weeks = {
         row[0]: (row[1] or 0, row[2] or 0)
         for row in session.execute(
@@ -218,7 +212,7 @@ def workload(session: DbSession, municipality_ids: Iterable[int], today: date) -
             select(Referral.owner_id, func.count())
             .join(Milestone, Milestone.referral_id == Referral.id)
             .where(Referral.owner_id.in_(person_ids), Referral.state.in_(OPEN))
-            .where(Milestone.status == MilestoneStatus.OPEN.value)
+            .where(Milestone.status == MilestoneStatus.OPEN)
             .where(Milestone.target_on < today)
             .group_by(Referral.owner_id)
         ).all()

@@ -69,7 +69,7 @@ def due_for_anonymisation(session: DbSession, at: datetime) -> Due:
     closed = session.scalars(
         select(Referral.id).where(
             pending,
-            Referral.state == ReferralState.CLOSED.value,
+            Referral.state == ReferralState.CLOSED,
             Referral.closed_at < closed_before,
         )
     ).all()
@@ -79,13 +79,13 @@ def due_for_anonymisation(session: DbSession, at: datetime) -> Due:
             Referral.created_at < intake_before,
             ~exists().where(
                 ContactAttempt.referral_id == Referral.id,
-                ContactAttempt.outcome == ContactOutcome.REACHED.value,
+                ContactAttempt.outcome == ContactOutcome.REACHED,
                 ContactAttempt.struck_at.is_(None),
             ),
             ~exists().where(Conversation.referral_id == Referral.id),
             ~exists().where(
                 Appointment.referral_id == Referral.id,
-                Appointment.status == AppointmentStatus.HELD.value,
+                Appointment.status == AppointmentStatus.HELD,
             ),
         )
     ).all()
@@ -107,10 +107,10 @@ def anonymise(
         )
     ).all()
     for referral in referrals:
-        if referral.state != ReferralState.CLOSED.value:
+        if referral.state != ReferralState.CLOSED:
             before = referral.state
-            referral.state = ReferralState.CLOSED.value
-            referral.outcome = ClosingOutcome.UNREACHABLE.value
+            referral.state = ReferralState.CLOSED
+            referral.outcome = ClosingOutcome.UNREACHABLE
             referral.closed_at = at
             referral.needs_letter = False
             record_event(session, referral, actor, at, "closed", reason, from_state=before)
@@ -229,10 +229,10 @@ def withdraw_consent(session: DbSession, referral: Referral, *, actor: User, at:
     referral.consent_withdrawn_at = at
     referral.needs_letter = False
     record_event(session, referral, actor, at, "consent_withdrawn")
-    if referral.state == ReferralState.NEW.value:
+    if referral.state == ReferralState.NEW:
         # Still waiting in the queue: nobody is to call, so the offer counts as declined.
-        referral.state = ReferralState.CLOSED.value
-        referral.outcome = ClosingOutcome.DECLINED.value
+        referral.state = ReferralState.CLOSED
+        referral.outcome = ClosingOutcome.DECLINED
         referral.closed_at = at
         record_event(
             session,
@@ -240,8 +240,8 @@ def withdraw_consent(session: DbSession, referral: Referral, *, actor: User, at:
             actor,
             at,
             "closed",
-            f"{ClosingOutcome.DECLINED.value}: {_l('akkoord ingetrokken')}",
-            from_state=ReferralState.NEW.value,
+            f"{ClosingOutcome.DECLINED}: {_l('akkoord ingetrokken')}",
+            from_state=ReferralState.NEW,
         )
 
 

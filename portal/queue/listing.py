@@ -78,7 +78,7 @@ def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[*t
         .join(Language, Language.code == Referral.contact_language_code)
         .join(Municipality, Municipality.id == Referral.municipality_id)
         .join(Service, Service.id == Referral.source_service_id)
-        .where(Referral.state == ReferralState.NEW.value)
+        .where(Referral.state == ReferralState.NEW)
         .where(Referral.municipality_id.in_(municipality_ids or [-1]))
     )
     spoken = [lang.code for lang in user.languages]
@@ -123,7 +123,7 @@ def letters_to_send(
             joinedload(Referral.owner),
         )
         .where(Referral.needs_letter.is_(True), Referral.consent_withdrawn_at.is_(None))
-        .where(Referral.state != ReferralState.CLOSED.value)
+        .where(Referral.state != ReferralState.CLOSED)
         .where(condition)
         .order_by(Referral.claimed_at, Referral.id)
     )

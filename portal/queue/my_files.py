@@ -51,11 +51,11 @@ SORT_LABELS = {
 
 # What usually comes next in each state, when no appointment or task says otherwise.
 NEXT_STEP_BY_STATE = {
-    ReferralState.CLAIMED.value: _l("Contact opnemen"),
-    ReferralState.CONTACTED.value: _l("Gesprek plannen"),
-    ReferralState.SCHEDULED.value: _l("Gesprek voeren"),
-    ReferralState.HELD.value: _l("Toeleiden naar partners"),
-    ReferralState.FOLLOWING_UP.value: _l("Opvolging nagaan"),
+    ReferralState.CLAIMED: _l("Contact opnemen"),
+    ReferralState.CONTACTED: _l("Gesprek plannen"),
+    ReferralState.SCHEDULED: _l("Gesprek voeren"),
+    ReferralState.HELD: _l("Toeleiden naar partners"),
+    ReferralState.FOLLOWING_UP: _l("Opvolging nagaan"),
 }
 
 
@@ -88,7 +88,7 @@ def my_files_statement(user: User, f: MyFilesFilter, region: str = "BE") -> Sele
         .join(Referral.person)
         .options(contains_eager(Referral.person), joinedload(Referral.contact_language))
         .where(Referral.owner_id == user.id, in_my_municipalities(user))
-        .where(Referral.state.not_in([ReferralState.CLOSED.value, ReferralState.NEW.value]))
+        .where(Referral.state.not_in([ReferralState.CLOSED, ReferralState.NEW]))
     )
     if f.search.strip():
         stmt = stmt.where(matching_files(read_terms(f.search, region)))
@@ -106,7 +106,7 @@ def next_actions(
             select(Appointment.referral_id, func.min(Appointment.starts_at))
             .where(
                 Appointment.referral_id.in_(ids or [-1]),
-                Appointment.status == AppointmentStatus.PLANNED.value,
+                Appointment.status == AppointmentStatus.PLANNED,
             )
             .group_by(Appointment.referral_id)
         ).all()

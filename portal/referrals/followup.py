@@ -51,7 +51,7 @@ def refer_to_partner(
         partner_id=partner.id,
         theme_id=theme.id,
         referred_on=referred_on,
-        status=PartnerReferralStatus.PROPOSED.value,
+        status=PartnerReferralStatus.PROPOSED,
         created_by_id=actor.id,
         updated_at=at,
         kpi_channel_id=channel_for(session, referral, actor),
@@ -77,7 +77,7 @@ def follow_up_partner_referral(
     """Note whether the person arrived at the partner, and what came of it; also once closed."""
     check(Action.PARTNER_FEEDBACK, referral, actor)
     count_as_change(referral)
-    item.status = status.value
+    item.status = status
     item.feedback = (feedback or "").strip() or item.feedback
     item.updated_at = at
     record_event(
@@ -150,7 +150,7 @@ def add_milestone(
         description=description.strip(),
         priority=priority,
         target_on=target_on,
-        status=MilestoneStatus.OPEN.value,
+        status=MilestoneStatus.OPEN,
     )
     session.add(milestone)
     record_event(session, referral, actor, at, "milestone_added", description.strip())
@@ -167,7 +167,7 @@ def set_milestone_status(
 ) -> None:
     check(Action.MILESTONE, referral, actor)
     count_as_change(referral)
-    milestone.status = status.value
+    milestone.status = status
     record_event(
         session, referral, actor, at, "milestone_status", f"{milestone.description}: {status.value}"
     )

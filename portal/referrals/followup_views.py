@@ -220,7 +220,7 @@ def sign_up_for_programme(referral_id: int) -> Any:
 
 
 def _signed_up_message(place: ProgrammePlace) -> str:
-    if place.status == PlaceStatus.ENROLLED.value:
+    if place.status == PlaceStatus.ENROLLED:
         return _("Ingeschreven: %(name)s heeft een plaats.", name=place.programme.name)
     row = programmes.place_row(db.session, place)
     if row.full:

@@ -33,7 +33,7 @@ from .lifecycle import TransitionRefused, hand_over_appointments, record_event
 S = ReferralState
 # Files not yet past the first contact can wait in the queue again; further ones have a
 # conversation planned or held, and someone must carry them on.
-QUEUEABLE_STATES = (S.CLAIMED.value, S.CONTACTED.value)
+QUEUEABLE_STATES = (S.CLAIMED, S.CONTACTED)
 
 
 @dataclass
@@ -80,7 +80,7 @@ def holdings(
         .join(Referral, Appointment.referral_id == Referral.id)
         .where(
             Appointment.toeleider_id == user.id,
-            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.status == AppointmentStatus.PLANNED,
             Appointment.starts_at >= at,
             Referral.municipality_id.in_(ids),
         )
@@ -127,7 +127,7 @@ def hand_over(
     for referral in held.referrals:
         before = referral.state
         if to is None:
-            referral.state = S.NEW.value
+            referral.state = S.NEW
             referral.owner_id = None
             referral.claimed_at = None
             record_event(session, referral, actor, at, "unclaimed", reason, from_state=before)

@@ -259,15 +259,19 @@ def record_event(
     at: datetime,
     kind: str,
     detail: str | None = None,
-    from_state: str | None = None,
+    from_state: ReferralState | None = None,
+    *,
+    entered: bool = False,
 ) -> TimelineEvent:
+    """One entry on the file's timeline; a state change gives the state before (or, for the
+    registration, `entered`: the file enters its first state) and the state after."""
     event = TimelineEvent(
         referral_id=referral.id,
         at=at,
         actor_id=actor.id,
         kind=kind,
         from_state=from_state,
-        to_state=referral.state if from_state is not None else None,
+        to_state=referral.state if from_state is not None or entered else None,
         detail=detail,
     )
     session.add(event)
@@ -293,7 +297,7 @@ def _require_reason(reason: str | None) -> str:
 
 def record_intake(session: DbSession, referral: Referral, actor: User, at: datetime) -> None:
     """The first event on every timeline: the desk registered the referral."""
-    record_event(session, referral, actor, at, "registered", from_state="", detail=None)
+    record_event(session, referral, actor, at, "registered", entered=True)
 
 
 def claim(session: DbSession, referral_id: int, actor: User, at: datetime) -> Referral:
@@ -306,11 +310,9 @@ def claim(session: DbSession, referral_id: int, actor: User, at: datetime) -> Re
     # match 'state = new', whatever the number of processes or hosts.
     result = session.execute(
         update(Referral)
-        .where(
-            Referral.id == referral_id, Referral.state == S.NEW.value, Referral.owner_id.is_(None)
-        )
+        .where(Referral.id == referral_id, Referral.state == S.NEW, Referral.owner_id.is_(None))
         .values(
-            state=S.CLAIMED.value,
+            state=S.CLAIMED,
             owner_id=actor.id,
             claimed_at=at,
             version=Referral.version + 1,
@@ -326,7 +328,7 @@ def claim(session: DbSession, referral_id: int, actor: User, at: datetime) -> Re
             raise AlreadyClaimed(current.owner.full_name)
         raise TransitionRefused(_l("Deze doorverwijzing staat niet meer in de wachtrij."))
     session.refresh(referral)
-    record_event(session, referral, actor, at, "claimed", from_state=S.NEW.value)
+    record_event(session, referral, actor, at, "claimed", from_state=S.NEW)
     return referral
 
 
@@ -337,7 +339,7 @@ def unclaim(
     check(Action.UNCLAIM, referral, actor)
     reason = _require_reason(reason)
     before = referral.state
-    referral.state = S.NEW.value
+    referral.state = S.NEW
     referral.owner_id = None
     referral.claimed_at = None
     record_event(session, referral, actor, at, "unclaimed", reason, from_state=before)
@@ -374,8 +376,8 @@ def reassign(
     before = referral.state
     previous = referral.owner
     referral.owner_id = new_owner.id
-    if referral.state == S.NEW.value:
-        referral.state = S.CLAIMED.value
+    if referral.state == S.NEW:
+        referral.state = S.CLAIMED
         referral.claimed_at = at
     detail = f"{previous.full_name if previous else '—'} → {new_owner.full_name}: {reason}"
     record_event(session, referral, actor, at, "reassigned", detail, from_state=before)
@@ -392,7 +394,7 @@ def reassign(
         select(Appointment)
         .where(
             Appointment.referral_id == referral.id,
-            Appointment.status == AppointmentStatus.PLANNED.value,
+            Appointment.status == AppointmentStatus.PLANNED,
             Appointment.starts_at >= at,
             Appointment.toeleider_id != new_owner.id,
         )
@@ -440,10 +442,10 @@ def hand_over_appointments(
             record_event(session, referral, actor, at, "appointment_moved", detail)
             moved += 1
         else:
-            appointment.status = AppointmentStatus.CANCELLED.value
+            appointment.status = AppointmentStatus.CANCELLED
             before = referral.state
-            if referral.state == S.SCHEDULED.value:
-                referral.state = S.CONTACTED.value
+            if referral.state == S.SCHEDULED:
+                referral.state = S.CONTACTED
             record_event(
                 session, referral, actor, at, "appointment_cancelled", reason, from_state=before
             )
@@ -489,8 +491,8 @@ def log_contact_attempt(
         referral.unreached_attempts += 1
     elif outcome in (ContactOutcome.REACHED, ContactOutcome.DECLINED):
         referral.needs_letter = False
-        if referral.state == S.CLAIMED.value:
-            referral.state = S.CONTACTED.value
+        if referral.state == S.CLAIMED:
+            referral.state = S.CONTACTED
     if outcome is ContactOutcome.DECLINED:
         referral.conversation_accepted = False
     event = record_event(
@@ -549,8 +551,8 @@ def mark_letter_sent(session: DbSession, referral: Referral, actor: User, at: da
         at=at,
         recorded_at=at,
         actor_id=actor.id,
-        channel=ContactChannel.LETTER.value,
-        outcome=ContactOutcome.CALL_BACK.value,
+        channel=ContactChannel.LETTER,
+        outcome=ContactOutcome.CALL_BACK,
         note=None,
         kpi_channel_id=channel_for(session, referral, actor),
     )
@@ -620,14 +622,14 @@ class OpenItems:
         return cls(
             [p for p in partner_referrals if p.status in PARTNER_OPEN],
             [t for t in tasks if t.done_at is None],
-            [m for m in milestones if m.status == MilestoneStatus.OPEN.value],
-            [a for a in appointments if a.status == AppointmentStatus.PLANNED.value],
+            [m for m in milestones if m.status == MilestoneStatus.OPEN],
+            [a for a in appointments if a.status == AppointmentStatus.PLANNED],
             [p for p in places if p.status in PLACE_OPEN],
         )
 
 
-PARTNER_OPEN = (PartnerReferralStatus.PROPOSED.value, PartnerReferralStatus.CONTACTED_PARTNER.value)
-PLACE_OPEN = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
+PARTNER_OPEN = (PartnerReferralStatus.PROPOSED, PartnerReferralStatus.CONTACTED_PARTNER)
+PLACE_OPEN = (PlaceStatus.WAITING, PlaceStatus.ENROLLED)
 
 
 def open_items(session: DbSession, referral: Referral) -> OpenItems:
@@ -650,7 +652,7 @@ def open_items(session: DbSession, referral: Referral) -> OpenItems:
         list(
             session.scalars(
                 select(Milestone).where(
-                    Milestone.referral_id == rid, Milestone.status == MilestoneStatus.OPEN.value
+                    Milestone.referral_id == rid, Milestone.status == MilestoneStatus.OPEN
                 )
             )
         ),
@@ -658,7 +660,7 @@ def open_items(session: DbSession, referral: Referral) -> OpenItems:
             session.scalars(
                 select(Appointment).where(
                     Appointment.referral_id == rid,
-                    Appointment.status == AppointmentStatus.PLANNED.value,
+                    Appointment.status == AppointmentStatus.PLANNED,
                 )
             )
         ),
@@ -706,8 +708,8 @@ def close(
     settle = settle or {}
     items = open_items(session, referral)
     before = referral.state
-    referral.state = S.CLOSED.value
-    referral.outcome = outcome.value
+    referral.state = S.CLOSED
+    referral.outcome = outcome
     referral.closed_at = at
     referral.needs_letter = False
     detail = outcome.value + (f": {note.strip()}" if note and note.strip() else "")
@@ -722,7 +724,7 @@ def close(
 
     for item in items.partner_referrals:
         if choice("partner", item.id) is Settle.NOT_ARRIVED:
-            item.status = PartnerReferralStatus.NOT_ARRIVED.value
+            item.status = PartnerReferralStatus.NOT_ARRIVED
             item.updated_at = at
             record_event(
                 session,
@@ -743,18 +745,18 @@ def close(
     for milestone in items.milestones:
         chosen = choice("milestone", milestone.id)
         status = MilestoneStatus.ACHIEVED if chosen is Settle.DONE else MilestoneStatus.STOPPED
-        milestone.status = status.value
+        milestone.status = status
         record_event(
             session, referral, actor, at, "milestone_status", f"{milestone.description}: {status}"
         )
         result.milestones_settled += 1
     reason = str(_l("Dossier afgesloten."))
     for appointment in items.appointments:
-        appointment.status = AppointmentStatus.CANCELLED.value
+        appointment.status = AppointmentStatus.CANCELLED
         record_event(session, referral, actor, at, "appointment_cancelled", reason)
         result.appointments_cancelled += 1
     for place in items.places:
-        place.status = PlaceStatus.LEFT.value
+        place.status = PlaceStatus.LEFT
         place.left_at = at
         record_event(session, referral, actor, at, "programme_left", place.programme.name)
         result.places_freed += 1
@@ -781,10 +783,10 @@ def reopen(
         state = S.CONTACTED
     if state is not S.NEW and referral.owner_id is None:
         state = S.NEW
-    referral.state = state.value
+    referral.state = state
     referral.outcome = None
     referral.closed_at = None
-    record_event(session, referral, actor, at, "reopened", reason, from_state=S.CLOSED.value)
+    record_event(session, referral, actor, at, "reopened", reason, from_state=S.CLOSED)
 
 
 def timeline(session: DbSession, referral: Referral) -> list[TimelineEvent]:
@@ -862,7 +864,7 @@ def schedule_conversation(
 
     A moment outside the toeleider's weekly availability needs `confirmed_outside`.
     """
-    if referral.state == S.NEW.value:
+    if referral.state == S.NEW:
         check(Action.DESK_BOOKING, referral, actor)
     else:
         check(Action.SCHEDULE, referral, actor)
@@ -885,14 +887,14 @@ def schedule_conversation(
         ends_at=ends_at,
         place=place.strip(),
         interpreter_needed=interpreter_needed,
-        status=AppointmentStatus.PLANNED.value,
+        status=AppointmentStatus.PLANNED,
         created_by_id=actor.id,
         created_at=at,
         kpi_channel_id=channel_for(session, referral, toeleider),
     )
     session.add(appointment)
     before = referral.state
-    if referral.state == S.NEW.value:
+    if referral.state == S.NEW:
         referral.owner_id = toeleider.id
         referral.claimed_at = at
         # Booked in person at the desk: that is how this resident was reached.
@@ -901,14 +903,14 @@ def schedule_conversation(
                 referral=referral,
                 at=at,
                 actor_id=actor.id,
-                channel=ContactChannel.DESK.value,
-                outcome=ContactOutcome.REACHED.value,
+                channel=ContactChannel.DESK,
+                outcome=ContactOutcome.REACHED,
                 note=None,
                 # The toeleider on desk duty reached the person, not the desk worker.
                 kpi_channel_id=channel_for(session, referral, toeleider),
             )
         )
-    referral.state = S.SCHEDULED.value
+    referral.state = S.SCHEDULED
     referral.conversation_accepted = True
     record_event(
         session,
@@ -923,7 +925,7 @@ def schedule_conversation(
 
 
 def _planned(appointment: Appointment) -> None:
-    if appointment.status != AppointmentStatus.PLANNED.value:
+    if appointment.status != AppointmentStatus.PLANNED:
         raise TransitionRefused(_l("Deze afspraak is niet meer gepland."))
 
 
@@ -935,9 +937,9 @@ def conversation_held(
     check(Action.APPOINTMENT_OUTCOME, referral, actor)
     if appointment.starts_at > at:
         raise TransitionRefused(_l("Dit gesprek is nog niet begonnen."))
-    appointment.status = AppointmentStatus.HELD.value
-    referral.state = S.HELD.value
-    record_event(session, referral, actor, at, "conversation_held", from_state=S.SCHEDULED.value)
+    appointment.status = AppointmentStatus.HELD
+    referral.state = S.HELD
+    record_event(session, referral, actor, at, "conversation_held", from_state=S.SCHEDULED)
 
 
 def no_show(session: DbSession, appointment: Appointment, actor: User, at: datetime) -> None:
@@ -945,9 +947,9 @@ def no_show(session: DbSession, appointment: Appointment, actor: User, at: datet
     referral = appointment.referral
     _planned(appointment)
     check(Action.APPOINTMENT_OUTCOME, referral, actor)
-    appointment.status = AppointmentStatus.NO_SHOW.value
-    referral.state = S.CONTACTED.value
-    record_event(session, referral, actor, at, "no_show", from_state=S.SCHEDULED.value)
+    appointment.status = AppointmentStatus.NO_SHOW
+    referral.state = S.CONTACTED
+    record_event(session, referral, actor, at, "no_show", from_state=S.SCHEDULED)
 
 
 def cancel_appointment(
@@ -957,10 +959,10 @@ def cancel_appointment(
     _planned(appointment)
     check(Action.CHANGE_APPOINTMENT, referral, actor)
     reason = _require_reason(reason)
-    appointment.status = AppointmentStatus.CANCELLED.value
+    appointment.status = AppointmentStatus.CANCELLED
     before = referral.state
-    if referral.state == S.SCHEDULED.value:
-        referral.state = S.CONTACTED.value
+    if referral.state == S.SCHEDULED:
+        referral.state = S.CONTACTED
     record_event(session, referral, actor, at, "appointment_cancelled", reason, from_state=before)
 
 
@@ -989,7 +991,7 @@ def reschedule(
         appointment.id,
         confirmed_outside=confirmed_outside,
     )
-    appointment.status = AppointmentStatus.RESCHEDULED.value
+    appointment.status = AppointmentStatus.RESCHEDULED
     moved = Appointment(
         referral=referral,
         toeleider=appointment.toeleider,
@@ -998,7 +1000,7 @@ def reschedule(
         ends_at=ends_at,
         place=place.strip(),
         interpreter_needed=appointment.interpreter_needed,
-        status=AppointmentStatus.PLANNED.value,
+        status=AppointmentStatus.PLANNED,
         created_by_id=actor.id,
         created_at=at,
         kpi_channel_id=appointment.kpi_channel_id,
@@ -1041,7 +1043,7 @@ def record_conversation(
         select(Appointment)
         .where(
             Appointment.referral_id == referral.id,
-            Appointment.status == AppointmentStatus.HELD.value,
+            Appointment.status == AppointmentStatus.HELD,
         )
         .order_by(Appointment.starts_at.desc())
     ).first()
@@ -1068,20 +1070,18 @@ def record_conversation(
                 created_at=at,
             )
         )
-    referral.state = S.FOLLOWING_UP.value
+    referral.state = S.FOLLOWING_UP
     detail = ", ".join(t.name for t in themes)
     if signals:
         detail += " · " + ngettext("%(num)d signaal", "%(num)d signalen", len(signals))
-    record_event(
-        session, referral, actor, at, "conversation_recorded", detail, from_state=S.HELD.value
-    )
+    record_event(session, referral, actor, at, "conversation_recorded", detail, from_state=S.HELD)
     return conversation
 
 
 def reprioritise_queue(session: DbSession) -> int:
     """After the weights change, recompute the order of the referrals waiting in the queue."""
     weights = queue_weights(session)
-    waiting = session.scalars(select(Referral).where(Referral.state == S.NEW.value)).all()
+    waiting = session.scalars(select(Referral).where(Referral.state == S.NEW)).all()
     for referral in waiting:
         referral.priority_at = priority_at(referral.created_at, referral, weights)
     return len(waiting)

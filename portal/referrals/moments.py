@@ -109,7 +109,7 @@ def record_walk_in(
         raise TransitionRefused(_l("Geef een plaats op."))
     if not themes:
         raise TransitionRefused(_l("Kies minstens één thema dat aan bod kwam."))
-    if referral.state == S.NEW.value:
+    if referral.state == S.NEW:
         lifecycle.claim(session, referral.id, actor, at)
     toeleider = referral.owner or actor
     channel = channel_for(session, referral, toeleider)
@@ -118,8 +118,8 @@ def record_walk_in(
         at=happened_at,
         recorded_at=at,
         actor_id=actor.id,
-        channel=ContactChannel.DESK.value,
-        outcome=ContactOutcome.REACHED.value,
+        channel=ContactChannel.DESK,
+        outcome=ContactOutcome.REACHED,
         note=None,
         kpi_channel_id=channel,
     )
@@ -135,14 +135,14 @@ def record_walk_in(
             ends_at=happened_at + timedelta(minutes=minutes),
             place=place,
             interpreter_needed=False,
-            status=AppointmentStatus.HELD.value,
+            status=AppointmentStatus.HELD,
             created_by_id=actor.id,
             created_at=at,
             kpi_channel_id=channel,
         )
     )
     before = referral.state
-    referral.state = S.HELD.value
+    referral.state = S.HELD
     referral.needs_letter = False
     referral.conversation_accepted = True
     event = lifecycle.record_event(

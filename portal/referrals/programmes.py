@@ -19,7 +19,7 @@ from ..extensions import DbSession
 from ..models import PlaceStatus, Programme, ProgrammePlace, Referral, User
 from .lifecycle import Action, TransitionRefused, check, record_event
 
-ACTIVE = (PlaceStatus.WAITING.value, PlaceStatus.ENROLLED.value)
+ACTIVE = (PlaceStatus.WAITING, PlaceStatus.ENROLLED)
 
 
 def _lock(session: DbSession, programme: Programme) -> None:
@@ -40,7 +40,7 @@ def enrolled_count(session: DbSession, programme_id: int) -> int:
             .select_from(ProgrammePlace)
             .where(
                 ProgrammePlace.programme_id == programme_id,
-                ProgrammePlace.status == PlaceStatus.ENROLLED.value,
+                ProgrammePlace.status == PlaceStatus.ENROLLED,
             )
         )
         or 0
@@ -54,7 +54,7 @@ def _waiting_ids(session: DbSession, programme_id: int) -> list[int]:
             select(ProgrammePlace.id)
             .where(
                 ProgrammePlace.programme_id == programme_id,
-                ProgrammePlace.status == PlaceStatus.WAITING.value,
+                ProgrammePlace.status == PlaceStatus.WAITING,
             )
             .order_by(ProgrammePlace.waiting_since, ProgrammePlace.id)
         )
@@ -129,7 +129,7 @@ def grant_place(
     programme = place.programme
     _lock(session, programme)
     session.refresh(place)
-    if place.status != PlaceStatus.WAITING.value:
+    if place.status != PlaceStatus.WAITING:
         raise TransitionRefused(_l("Deze persoon staat niet meer op de wachtlijst."))
     if enrolled_count(session, programme.id) >= programme.capacity:
         raise TransitionRefused(
@@ -144,7 +144,7 @@ def grant_place(
                 n=waiting.index(place.id) + 1,
             )
         )
-    place.status = PlaceStatus.ENROLLED.value
+    place.status = PlaceStatus.ENROLLED
     place.enrolled_at = at
     record_event(session, referral, actor, at, "programme_enrolled", str(programme))
 
@@ -158,7 +158,7 @@ def leave(
     session.refresh(place)
     if place.status not in ACTIVE:
         raise TransitionRefused(_l("Deze persoon staat al niet meer op dit programma."))
-    place.status = PlaceStatus.LEFT.value
+    place.status = PlaceStatus.LEFT
     place.left_at = at
     record_event(session, referral, actor, at, "programme_left", str(place.programme))
 
@@ -187,7 +187,7 @@ class PlaceRow:
 
 def place_row(session: DbSession, place: ProgrammePlace) -> PlaceRow:
     """One place, with its position in line and whether a place is free for it."""
-    if place.status != PlaceStatus.WAITING.value:
+    if place.status != PlaceStatus.WAITING:
         return PlaceRow(place, None, False, False)
     position = _waiting_ids(session, place.programme_id).index(place.id) + 1
     full = enrolled_count(session, place.programme_id) >= place.programme.capacity
@@ -229,7 +229,7 @@ def waiting_lists(session: DbSession, municipality_ids: Iterable[int]) -> list[W
     enrolled = dict(
         session.execute(
             select(ProgrammePlace.programme_id, func.count())
-            .where(ProgrammePlace.status == PlaceStatus.ENROLLED.value)
+            .where(ProgrammePlace.status == PlaceStatus.ENROLLED)
             .group_by(ProgrammePlace.programme_id)
         ).all()
     )
@@ -238,7 +238,7 @@ def waiting_lists(session: DbSession, municipality_ids: Iterable[int]) -> list[W
         select(ProgrammePlace)
         .options(joinedload(ProgrammePlace.referral).joinedload(Referral.person))
         .where(
-            ProgrammePlace.status == PlaceStatus.WAITING.value,
+            ProgrammePlace.status == PlaceStatus.WAITING,
             ProgrammePlace.programme_id.in_(list(queues)),
         )
         .order_by(ProgrammePlace.waiting_since, ProgrammePlace.id)

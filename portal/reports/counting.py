@@ -141,7 +141,7 @@ def held_statement(
         select(year, month, func.count())
         .join(Referral, Referral.id == Appointment.referral_id)
         .where(Referral.municipality_id.in_(ids))
-        .where(Appointment.status == AppointmentStatus.HELD.value)
+        .where(Appointment.status == AppointmentStatus.HELD)
         .where(Appointment.starts_at >= start, Appointment.starts_at < end)
         .group_by(year, month)
     )

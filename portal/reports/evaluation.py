@@ -271,7 +271,7 @@ def _outcomes(scope: _Scope) -> Table:
         "resultaten",
         str(_l("Afgesloten dossiers per resultaat")),
         [str(_l("Resultaat")), str(_l("Aantal"))],
-        [[str(CLOSING_OUTCOME_LABELS[o]), outcome_rows.get(o.value, 0)] for o in ClosingOutcome],
+        [[str(CLOSING_OUTCOME_LABELS[o]), outcome_rows.get(o, 0)] for o in ClosingOutcome],
         str(
             _l(
                 "Elk dossier dat in de periode afgesloten werd, bij het resultaat waarmee "
@@ -412,7 +412,7 @@ def _dutch_share(scope: _Scope) -> Table:
         select(Appointment.referral_id)
         .join(Referral, Referral.id == Appointment.referral_id)
         .where(
-            Appointment.status == AppointmentStatus.HELD.value,
+            Appointment.status == AppointmentStatus.HELD,
             Appointment.starts_at >= start,
             Appointment.starts_at < end,
             Referral.municipality_id.in_(scope.ids),

@@ -89,7 +89,7 @@ def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select[int, int | 
         first = (
             select(func.min(Appointment.id).label("id"))
             .where(
-                Appointment.status == AppointmentStatus.HELD.value,
+                Appointment.status == AppointmentStatus.HELD,
                 Appointment.starts_at >= start,
                 Appointment.starts_at < end,
             )
@@ -106,7 +106,7 @@ def _first_events(rule: KpiRule, kpi: Kpi, period: Period) -> Select[int, int | 
     if kpi.theme_id is not None:
         conditions.append(PartnerReferral.theme_id == kpi.theme_id)
     if rule is KpiRule.ARRIVED_AT_PARTNER:
-        conditions.append(PartnerReferral.status == PartnerReferralStatus.ARRIVED.value)
+        conditions.append(PartnerReferral.status == PartnerReferralStatus.ARRIVED)
     first = (
         select(func.min(PartnerReferral.id).label("id"))
         .where(*conditions)

@@ -76,9 +76,7 @@ def appointments_on(session: DbSession, user: User, day: date) -> list[Appointme
         .join(Appointment.referral)
         .options(contains_eager(Appointment.referral).joinedload(Referral.person))
         .where(Appointment.toeleider_id == user.id, in_my_municipalities(user))
-        .where(
-            Appointment.status.in_([AppointmentStatus.PLANNED.value, AppointmentStatus.HELD.value])
-        )
+        .where(Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.HELD]))
         .where(Appointment.starts_at >= _start(day))
         .where(Appointment.starts_at < _start(day + timedelta(days=1)))
         .order_by(Appointment.starts_at)
@@ -101,7 +99,7 @@ def tasks_due(session: DbSession, user: User, day: date) -> list[FollowUpTask]:
 
 # Listed rather than "not closed, not new", so that the owner and state index reads only
 # the open files and skips the years of closed ones.
-WORKED_STATES = [s for s in OPEN_STATES if s != ReferralState.NEW.value]
+WORKED_STATES = [s for s in OPEN_STATES if s != ReferralState.NEW]
 
 
 def _mine(user: User) -> ColumnElement[bool]:
@@ -141,9 +139,7 @@ def letters_due(session: DbSession, user: User) -> list[Referral]:
 
 
 def _new_statement(user: User, since: datetime | None) -> Select[Referral]:
-    stmt = select(Referral).where(
-        Referral.state == ReferralState.NEW.value, in_my_municipalities(user)
-    )
+    stmt = select(Referral).where(Referral.state == ReferralState.NEW, in_my_municipalities(user))
     spoken = [lang.code for lang in user.languages]
     if spoken:
         stmt = stmt.where(Referral.contact_language_code.in_(spoken))

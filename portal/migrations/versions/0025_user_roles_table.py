@@ -20,7 +20,7 @@ ROLES = ('desk', 'toeleider', 'lead', 'admin')
 
 def _role_type():
     return sa.Enum(
-        *ROLES, name='ck_role', native_enum=False, create_constraint=True, length=20
+        *ROLES, name='role', native_enum=False, create_constraint=True, length=20
     )
 
 
