@@ -498,3 +498,31 @@ def test_two_joins_of_one_record_at_once_let_exactly_one_win(world):
     db.session.expire_all()
     assert db.session.get(Referral, three.id).person_id == one.person_id
     assert db.session.scalars(select(PersonJoin)).one().kept_id == one.person_id
+
+
+def test_an_address_added_from_the_letter_list_returns_to_the_letter_list(client, world):
+    referral = add_referral(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, datetime(2026, 11, 26, 10, 0))
+    referral.needs_letter = True
+    db.session.commit()
+    client.login(world.toeleider.email)
+    letters = client.get("/queue/letters").get_data(as_text=True)
+    link = re.search(r'href="([^"]*/person\?back=letters)"', letters)
+    assert link, "the letter list links to the correction with the way back"
+    page = client.get(link.group(1)).get_data(as_text=True)
+    assert "Terug naar de brieven" in page
+    form = _correction_form(client, referral, address="Kerkstraat 1, 9999 Lindeveld")
+    saved = client.post(link.group(1), data=form)
+    assert saved.status_code == 303 and saved.headers["Location"].endswith("/queue/letters")
+    after = client.get("/queue/letters").get_data(as_text=True)
+    assert "Kerkstraat 1, 9999 Lindeveld" in after
+
+
+def test_an_unknown_way_back_returns_to_the_file(client, world):
+    referral = add_referral(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, datetime(2026, 11, 26, 10, 0))
+    db.session.commit()
+    client.login(world.toeleider.email)
+    form = _correction_form(client, referral, address="Kerkstraat 1")
+    saved = client.post(f"/referrals/{referral.id}/person?back=https://example.org", data=form)
+    assert saved.headers["Location"].endswith(f"/referrals/{referral.id}")

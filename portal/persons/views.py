@@ -99,7 +99,23 @@ def _show(form: CorrectionForm, details: PersonDetails, version: int) -> None:
 def _render_correction(
     referral: Referral, form: CorrectionForm, status: int = 200, **extra: Any
 ) -> Any:
-    return render_template("persons/correct.html", referral=referral, form=form, **extra), status
+    return (
+        render_template(
+            "persons/correct.html", referral=referral, form=form, back=_back(), **extra
+        ),
+        status,
+    )
+
+
+def _back() -> str | None:
+    """Where the correction was opened from, if not the file: only a known list."""
+    return "letters" if request.args.get("back") == "letters" else None
+
+
+def _back_url(referral: Referral) -> str:
+    if _back() == "letters":
+        return url_for("queue.letters")
+    return url_for("referrals.detail", referral_id=referral.id)
 
 
 @bp.route("/<int:referral_id>/person", methods=["GET", "POST"])
@@ -142,7 +158,7 @@ def correct(referral_id: int) -> Any:
         flash(ngettext("%(num)d gegeven verbeterd.", "%(num)d gegevens verbeterd.", len(changes)))
     else:
         flash(_("Er was niets gewijzigd."))
-    return redirect(url_for("referrals.detail", referral_id=referral.id), code=303)
+    return redirect(_back_url(referral), code=303)
 
 
 def _conflict(
