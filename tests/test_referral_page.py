@@ -270,4 +270,4 @@ def test_a_letter_without_an_address_is_listed_apart_and_not_ticked(client, worl
     while apart is not None and apart.tag != "table":
         apart = apart.next
     assert "Olga Ivanova" in apart.text() and "Rania Haddad" not in apart.text()
-    assert apart.css_first("a").attributes["href"].endswith("/person")  # add the address
+    assert apart.css_first("a").attributes["href"].endswith("/person?back=letters")  # add it
