@@ -166,6 +166,20 @@ def test_letters_due_are_my_open_files_that_wait_for_one(client, world, colleagu
     assert _heading(html, "letters") == "1 brief te versturen"
 
 
+def test_many_letters_due_list_the_longest_waiting_and_count_them_all(client, world, monkeypatch):
+    monkeypatch.setattr("portal.today.overview.NEW_SHOWN", 2)
+    for n, name in enumerate(("Anna Eerst", "Bart Tweede", "Cora Derde")):
+        referral = _owned(world, world.toeleider, name, f"+3247012345{n}")
+        referral.claimed_at = datetime(2026, 11, 20 + n, 9, 0)
+        referral.needs_letter = True
+    db.session.commit()
+    client.login(world.toeleider.email)
+    html = client.get("/today/").get_data(as_text=True)
+    assert _heading(html, "letters") == "3 brieven te versturen"
+    assert _section(html, "letters") == ["Anna Eerst", "Bart Tweede"]
+    assert "Hierboven de 2 die het langst wachten." in html
+
+
 def test_new_referrals_are_those_in_my_languages_since_my_last_visit(client, world, monkeypatch):
     moment = {"now": NOW}
     monkeypatch.setattr(clock, "now", lambda: moment["now"])

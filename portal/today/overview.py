@@ -51,6 +51,8 @@ class MyDay:
     tasks: list[FollowUpTask]
     call_backs: list[Referral]
     letters: list[Referral]
+    # How many letters wait in all: the page lists the NEW_SHOWN that waited longest.
+    letters_count: int
     new_referrals: list[Referral]
     new_count: int
     since: datetime | None
@@ -126,16 +128,21 @@ def call_backs(session: DbSession, user: User) -> list[Referral]:
     return list(session.scalars(stmt))
 
 
-def letters_due(session: DbSession, user: User) -> list[Referral]:
-    """Own open files that wait for an invitation letter."""
+def letters_due(session: DbSession, user: User) -> tuple[list[Referral], int]:
+    """Own open files that wait for an invitation letter: the NEW_SHOWN that waited longest,
+    and how many in all (the letter list has every one)."""
     stmt = (
         select(Referral)
-        .options(joinedload(Referral.person), joinedload(Referral.contact_language))
         .where(_mine(user))
         .where(Referral.needs_letter.is_(True), Referral.consent_withdrawn_at.is_(None))
-        .order_by(Referral.claimed_at, Referral.id)
     )
-    return list(session.scalars(stmt))
+    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    shown = session.scalars(
+        stmt.options(joinedload(Referral.person), joinedload(Referral.contact_language))
+        .order_by(Referral.claimed_at, Referral.id)
+        .limit(NEW_SHOWN)
+    )
+    return list(shown), count
 
 
 def _new_statement(user: User, since: datetime | None) -> Select[Referral]:
@@ -165,11 +172,13 @@ def new_referrals(
 def my_day(session: DbSession, user: User, day: date, since: datetime | None) -> MyDay:
     """Everything of the Vandaag page for one user."""
     shown, count = new_referrals(session, user, since)
+    letters, letters_count = letters_due(session, user)
     return MyDay(
         appointments=appointments_on(session, user, day),
         tasks=tasks_due(session, user, day),
         call_backs=call_backs(session, user),
-        letters=letters_due(session, user),
+        letters=letters,
+        letters_count=letters_count,
         new_referrals=shown,
         new_count=count,
         since=since,
