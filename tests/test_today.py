@@ -166,6 +166,26 @@ def test_letters_due_are_my_open_files_that_wait_for_one(client, world, colleagu
     assert _heading(html, "letters") == "1 brief te versturen"
 
 
+def test_many_tasks_due_list_the_oldest_and_count_them_all(client, world, monkeypatch):
+    monkeypatch.setattr("portal.today.overview.NEW_SHOWN", 1)
+    for days, name in ((1, "Anna Recent"), (5, "Bart Oud")):
+        referral = _owned(world, world.toeleider, name, f"+3247012340{days}")
+        db.session.add(
+            FollowUpTask(
+                referral_id=referral.id,
+                owner_id=world.toeleider.id,
+                description="Bellen",
+                due_on=NOW.date() - timedelta(days=days),
+            )
+        )
+    db.session.commit()
+    client.login(world.toeleider.email)
+    html = client.get("/today/").get_data(as_text=True)
+    assert _heading(html, "tasks") == "2 opvolgtaken te doen"
+    assert _section(html, "tasks") == ["Bart Oud"]
+    assert "Hierboven de 1 die het langst openstaan" in html
+
+
 def test_many_letters_due_list_the_longest_waiting_and_count_them_all(client, world, monkeypatch):
     monkeypatch.setattr("portal.today.overview.NEW_SHOWN", 2)
     for n, name in enumerate(("Anna Eerst", "Bart Tweede", "Cora Derde")):

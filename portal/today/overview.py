@@ -49,6 +49,7 @@ class MyDay:
 
     appointments: list[Appointment]
     tasks: list[FollowUpTask]
+    tasks_count: int
     call_backs: list[Referral]
     letters: list[Referral]
     # How many letters wait in all: the page lists the NEW_SHOWN that waited longest.
@@ -86,17 +87,22 @@ def appointments_on(session: DbSession, user: User, day: date) -> list[Appointme
     return list(session.scalars(stmt))
 
 
-def tasks_due(session: DbSession, user: User, day: date) -> list[FollowUpTask]:
-    """The user's open follow-up tasks due on the day or earlier, the oldest first."""
+def tasks_due(session: DbSession, user: User, day: date) -> tuple[list[FollowUpTask], int]:
+    """The user's open follow-up tasks due on the day or earlier: the NEW_SHOWN oldest,
+    and how many in all."""
     stmt = (
         select(FollowUpTask)
         .join(FollowUpTask.referral)
-        .options(contains_eager(FollowUpTask.referral).joinedload(Referral.person))
         .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
         .where(FollowUpTask.due_on <= day, in_my_municipalities(user))
-        .order_by(FollowUpTask.due_on, FollowUpTask.id)
     )
-    return list(session.scalars(stmt))
+    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    shown = session.scalars(
+        stmt.options(contains_eager(FollowUpTask.referral).joinedload(Referral.person))
+        .order_by(FollowUpTask.due_on, FollowUpTask.id)
+        .limit(NEW_SHOWN)
+    )
+    return list(shown), count
 
 
 # Listed rather than "not closed, not new", so that the owner and state index reads only
@@ -173,9 +179,11 @@ def my_day(session: DbSession, user: User, day: date, since: datetime | None) ->
     """Everything of the Vandaag page for one user."""
     shown, count = new_referrals(session, user, since)
     letters, letters_count = letters_due(session, user)
+    tasks, tasks_count = tasks_due(session, user, day)
     return MyDay(
         appointments=appointments_on(session, user, day),
-        tasks=tasks_due(session, user, day),
+        tasks=tasks,
+        tasks_count=tasks_count,
         call_backs=call_backs(session, user),
         letters=letters,
         letters_count=letters_count,
