@@ -55,11 +55,11 @@ from harness import (
     timed,
 )
 from reports_benchmark import report_pages
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Municipality, Referral, ReferralState, Service, User
+from portal.models import Municipality, Person, Referral, ReferralState, Service, User
 
 # Targets for the p95, in ms: (scenario prefix, backend or None for both, size from which on).
 TARGETS: list[tuple[str, str | None, int, float]] = [
@@ -165,7 +165,9 @@ def scenarios(app: Any, toeleider_id: int, seed: int) -> list[Scenario]:
     lead = logged_in_client(app, LEAD_EMAIL)
     desk, token = desk_client(app)
     anonymous = app.test_client()
-    counter = itertools.count(1)
+    # New persons each run: a reused database keeps the intakes of the runs before.
+    with app.app_context():
+        counter = itertools.count(1 + (db.session.scalar(select(func.max(Person.id))) or 0))
 
     def post_intake(_n: int) -> Any:
         return desk.post("/desk/", data=intake_form(token, municipality, service, next(counter)))

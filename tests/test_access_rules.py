@@ -138,6 +138,20 @@ def _entries(action: str) -> list[AdminLogEntry]:
     return list(db.session.scalars(select(AdminLogEntry).where(AdminLogEntry.action == action)))
 
 
+def test_saving_a_user_unchanged_logs_no_change(client, world):
+    """Two municipalities come back from the form in another order than they were shown:
+    that is no change for the admin log."""
+    client.login(world.admin.email)
+    version = _version(client, world.lead.id)
+    ids = [m.id for m in world.lead.municipalities]
+    response = client.post(
+        f"/admin/users/{world.lead.id}",
+        _user_form(world.lead, version, municipalities=list(reversed(ids))),
+    )
+    assert response.status_code == 303
+    assert _entries("user.update") == []
+
+
 def test_admin_changes_are_logged_with_old_and_new_values(client, world):
     client.login(world.admin.email)
     version = _version(client, world.toeleider.id)

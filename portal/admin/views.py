@@ -468,8 +468,9 @@ def _user_snapshot(user: User) -> dict[str, Any]:
         "email": user.email,
         "full_name": user.full_name,
         "roles": ", ".join(sorted(r.value for r in user.roles)),
-        "municipalities": ", ".join(m.name for m in user.municipalities),
-        "languages": ", ".join(lang.code for lang in user.languages),
+        # Sorted: the order the lists were loaded or assigned in is no change.
+        "municipalities": ", ".join(sorted(m.name for m in user.municipalities)),
+        "languages": ", ".join(sorted(lang.code for lang in user.languages)),
         "service": user.service.name if user.service else None,
         "channel": user.channel.name if user.channel else None,
         "active": user.active,
@@ -622,13 +623,9 @@ def user_edit(user_id: int) -> Any:
                 error = AccountError(error.message, field="handover")
             _refused(form, error)
         else:
-            _log(
-                "user.update",
-                "user",
-                person.id,
-                person.full_name,
-                changes_between(before, _user_snapshot(person)),
-            )
+            changes = changes_between(before, _user_snapshot(person))
+            if changes:
+                _log("user.update", "user", person.id, person.full_name, changes)
             db.session.commit()
             if held:
                 flash(_handover_message(handed))
