@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
@@ -63,7 +63,7 @@ class Table:
             if index in self.total_cells:
                 sums.append(self.total_cells[index])
             else:
-                sums.append(sum(cast(int, row[index]) for row in self.rows))
+                sums.append(sum(int(cast(int, row[index])) for row in self.rows))
         return sums
 
 
@@ -163,11 +163,11 @@ class _Scope:
                 totals[index] += value
         return _Profile(*totals)
 
-    def registered_by(self, which: int) -> list[list[object]]:
-        """[name, n] of the registrations by source (0) or language (1), most first."""
+    def registered_by(self, which: Literal["source", "language"]) -> list[list[object]]:
+        """[name, n] of the registrations by source or by language, most first."""
         counts: dict[str, int] = {}
         for source, language, profile in self.registrations:
-            name = language if which else source
+            name = language if which == "language" else source
             counts[name] = counts.get(name, 0) + profile.count
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return [[name, n] for name, n in ranked]
@@ -244,7 +244,7 @@ def _sources(scope: _Scope) -> Table:
         "bronnen",
         str(_l("Doorverwijzingen per bron")),
         [str(_l("Dienst of partner")), str(_l("Aantal"))],
-        scope.registered_by(0),
+        scope.registered_by("source"),
         str(
             _l(
                 "Elke doorverwijzing die in de periode geregistreerd werd, bij de dienst of "
@@ -337,7 +337,7 @@ def _languages(scope: _Scope) -> Table:
         "talen",
         str(_l("Contacttalen")),
         [str(_l("Taal")), str(_l("Aantal"))],
-        scope.registered_by(1),
+        scope.registered_by("language"),
         str(_l("Elke doorverwijzing die in de periode geregistreerd werd, bij haar contacttaal.")),
     )
 
@@ -429,7 +429,7 @@ def _dutch_share(scope: _Scope) -> Table:
     people, to_dutch = scope.session.execute(
         select(func.count(), func.coalesce(func.sum(case((led, 1), else_=0)), 0)).select_from(held)
     ).one()
-    people, to_dutch = cast(int, people), cast(int, to_dutch)
+    people, to_dutch = int(cast(int, people)), int(cast(int, to_dutch))
     return Table(
         "nederlands",
         str(_l("Toegeleid naar Nederlands leren of oefenen")),
