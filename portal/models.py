@@ -558,11 +558,9 @@ class ContactAttempt(Model):
     referral: Mapped[Referral] = relationship()
 
     __table_args__ = (
-        # The reports read only the 'reached' attempts of their period, and for each one
-        # look up an earlier 'reached' attempt or letter of the same referral.
-        Index("ix_contact_attempt_outcome_at", "outcome", "at"),
+        # Retention asks whether a referral was ever reached. The reports read the first
+        # reach from the referral (portal/referrals/reach.py), not from here.
         Index("ix_contact_attempt_referral_outcome", "referral_id", "outcome", "id"),
-        Index("ix_contact_attempt_referral_channel", "referral_id", "channel", "id"),
     )
 
 
