@@ -60,7 +60,7 @@ from urllib.parse import urlencode, urlsplit
 import harness
 from flask_migrate import stamp
 from sqlalchemy import func, select
-from throughput import SECRET, _cookie_header, _cookies, free_port, gunicorn, log_in
+from throughput import cookie_header, free_port, gunicorn, keep_cookies, log_in, portal_env
 
 from portal import clock
 from portal.extensions import db
@@ -141,7 +141,7 @@ class Browser:
     def request(
         self, method: str, path: str, form: dict[str, str] | None = None, htmx: str = ""
     ) -> Answer:
-        headers = {"Cookie": _cookie_header(self.jar)}
+        headers = {"Cookie": cookie_header(self.jar)}
         body = None
         if form is not None:
             body = urlencode(form)
@@ -159,7 +159,7 @@ class Browser:
             ms = (time.perf_counter() - start) * 1000
         finally:
             connection.close()
-        _cookies(response, self.jar)
+        keep_cookies(response, self.jar)
         return Answer(response.status, response.headers, text, ms)
 
 
@@ -674,17 +674,14 @@ def main() -> None:
             db.engine.dispose()
 
         port = free_port()
-        env = {
-            "PORTAL_ENV": "production",
-            "PORTAL_DATABASE_URL": url,
-            "PORTAL_SECRET_KEY": SECRET,
-            "PORTAL_BIND": f"127.0.0.1:{port}",
-            "PORTAL_WORKERS": str(args.workers),
-            "PORTAL_LOG_LEVEL": "WARNING",
-            # Three logins per client at the start, from one address.
-            "PORTAL_LOGIN_LIMIT": "1000 per minute",
-            "PORTAL_LOGIN_ADDRESS_LIMIT": "1000 per minute",
-        }
+        # Three logins per client at the start, from one address.
+        env = portal_env(
+            url,
+            port,
+            args.workers,
+            PORTAL_LOGIN_LIMIT="1000 per minute",
+            PORTAL_LOGIN_ADDRESS_LIMIT="1000 per minute",
+        )
         with gunicorn(["-c", "gunicorn.conf.py"], env, port, "/healthz"):
             recorder, samples = soak(port, plan, args)
     if not report(recorder, samples, args):

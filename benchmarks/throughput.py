@@ -65,6 +65,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def portal_env(url: str, port: int, workers: int, **extra: str) -> dict[str, str]:
+    """The environment `make serve` runs the portal with, on this database and port."""
+    return {
+        "PORTAL_ENV": "production",
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_SECRET_KEY": SECRET,
+        "PORTAL_BIND": f"127.0.0.1:{port}",
+        "PORTAL_WORKERS": str(workers),
+        "PORTAL_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
 @contextmanager
 def gunicorn(
     args: list[str], env: dict[str, str], port: int, probe: str, cwd: Path = ROOT
@@ -102,13 +115,13 @@ def gunicorn(
                 process.wait()
 
 
-def _cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
+def keep_cookies(response: http.client.HTTPResponse, jar: dict[str, str]) -> None:
     for header in response.headers.get_all("Set-Cookie") or []:
         name, _, rest = header.partition("=")
         jar[name.strip()] = rest.split(";", 1)[0]
 
 
-def _cookie_header(jar: dict[str, str]) -> str:
+def cookie_header(jar: dict[str, str]) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
@@ -119,7 +132,7 @@ def log_in(port: int, email: str) -> str:
     connection.request("GET", "/login")
     response = connection.getresponse()
     page = response.read().decode()
-    _cookies(response, jar)
+    keep_cookies(response, jar)
     match = harness.CSRF_RE.search(page)
     if not match:
         raise SystemExit("no CSRF token on /login")
@@ -130,15 +143,15 @@ def log_in(port: int, email: str) -> str:
         body=body,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": _cookie_header(jar),
+            "Cookie": cookie_header(jar),
         },
     )
     response = connection.getresponse()
     response.read()
     if response.status != 303:
         raise SystemExit(f"login as {email} failed: {response.status}")
-    _cookies(response, jar)
-    return _cookie_header(jar)
+    keep_cookies(response, jar)
+    return cookie_header(jar)
 
 
 def check_page(port: int, path: str, cookie: str, expect: str) -> None:
@@ -197,15 +210,9 @@ def main() -> None:
 
         results = []
         port = free_port()
-        env = {
-            "PORTAL_ENV": "production",
-            "PORTAL_DATABASE_URL": url,
-            "PORTAL_SECRET_KEY": SECRET,
-            "PORTAL_BIND": f"127.0.0.1:{port}",
-            "PORTAL_WORKERS": str(args.workers),
-            "PORTAL_LOG_LEVEL": "WARNING",
-        }
-        with gunicorn(["-c", "gunicorn.conf.py"], env, port, "/healthz"):
+        with gunicorn(
+            ["-c", "gunicorn.conf.py"], portal_env(url, port, args.workers), port, "/healthz"
+        ):
             cookie = log_in(port, harness.TOELEIDER_EMAIL)
             check_page(port, "/queue/", cookie, "queue-row-")
             results.append(wrk("GET /queue/", f"http://127.0.0.1:{port}/queue/", cookie, args))

@@ -63,13 +63,18 @@ FIRST_SCHEMA_ROWS = [
 ]
 
 
+def _first_schema_with_rows() -> None:
+    """The schema of the first migration, holding FIRST_SCHEMA_ROWS."""
+    upgrade(_alembic_config(), "0001")
+    with db.engine.begin() as conn:
+        for statement, values in FIRST_SCHEMA_ROWS:
+            conn.execute(text(statement), values)
+
+
 def test_upgrading_keeps_every_referral_its_children_and_its_person(empty_database):
     app = create_app(app_config(empty_database))
     with app.app_context():
-        upgrade(_alembic_config(), "0001")
-        with db.engine.begin() as conn:
-            for statement, values in FIRST_SCHEMA_ROWS:
-                conn.execute(text(statement), values)
+        _first_schema_with_rows()
         upgrade(_alembic_config(), "head")
         with db.engine.connect() as conn:
             children = conn.execute(text("SELECT birth_year FROM household_child")).scalars().all()
@@ -125,10 +130,7 @@ ATTEMPTS_BEFORE_0024 = [
 def test_upgrading_gives_every_reached_referral_its_first_reach(empty_database):
     app = create_app(app_config(empty_database))
     with app.app_context():
-        upgrade(_alembic_config(), "0001")
-        with db.engine.begin() as conn:
-            for statement, values in FIRST_SCHEMA_ROWS:
-                conn.execute(text(statement), values)
+        _first_schema_with_rows()
         upgrade(_alembic_config(), "0023")
         with db.engine.begin() as conn:
             for attempt_id, at, channel, outcome, struck in ATTEMPTS_BEFORE_0024:

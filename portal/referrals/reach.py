@@ -23,7 +23,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import Select, bindparam, event, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 
@@ -59,10 +59,9 @@ def _derived(rows: list[tuple[int, datetime, str, str]]) -> dict[str, Any]:
     return values
 
 
-def _attempt_values(connection: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Per referral id, the values of REACH_COLUMNS its live attempts give."""
-    by_referral: dict[int, list[tuple[int, datetime, str, str]]] = {}
-    for rid, attempt_id, at, channel, outcome in connection.execute(
+def _live_attempts() -> Select[int, int, datetime, ContactChannel, ContactOutcome]:
+    """(referral, id, at, channel, outcome) of the attempts not struck, per referral by moment."""
+    return (
         select(
             ContactAttempt.referral_id,
             ContactAttempt.id,
@@ -70,8 +69,16 @@ def _attempt_values(connection: Connection, ids: list[int]) -> dict[int, dict[st
             ContactAttempt.channel,
             ContactAttempt.outcome,
         )
-        .where(ContactAttempt.referral_id.in_(ids), ContactAttempt.struck_at.is_(None))
+        .where(ContactAttempt.struck_at.is_(None))
         .order_by(ContactAttempt.referral_id, ContactAttempt.at, ContactAttempt.id)
+    )
+
+
+def _attempt_values(connection: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per referral id, the values of REACH_COLUMNS its live attempts give."""
+    by_referral: dict[int, list[tuple[int, datetime, str, str]]] = {}
+    for rid, attempt_id, at, channel, outcome in connection.execute(
+        _live_attempts().where(ContactAttempt.referral_id.in_(ids))
     ):
         by_referral.setdefault(rid, []).append((attempt_id, at, channel, outcome))
     return {
@@ -110,15 +117,7 @@ def refresh_all(connection: Connection) -> int:
     rows: list[dict[str, Any]] = []
     count = 0
     attempts = connection.execute(
-        select(
-            ContactAttempt.referral_id,
-            ContactAttempt.id,
-            ContactAttempt.at,
-            ContactAttempt.channel,
-            ContactAttempt.outcome,
-        )
-        .where(ContactAttempt.struck_at.is_(None))
-        .order_by(ContactAttempt.referral_id, ContactAttempt.at, ContactAttempt.id)
+        _live_attempts()
         # Streamed, on the statement alone: the UPDATEs in between run as usual.
         .execution_options(stream_results=True, yield_per=10_000)
     )
@@ -168,6 +167,7 @@ def _expire_refreshed(session: Session, _context: Any) -> None:
     ids = session.info.pop("reach_refreshed", None)
     if not ids:
         return
-    for obj in list(session.identity_map.values()):
-        if isinstance(obj, Referral) and obj.id in ids:
-            session.expire(obj, list(REACH_COLUMNS))
+    for rid in ids:
+        referral = session.identity_map.get(session.identity_key(Referral, rid))
+        if referral is not None:
+            session.expire(referral, list(REACH_COLUMNS))

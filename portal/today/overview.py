@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
 
@@ -21,6 +22,7 @@ from ..models import (
     ReferralState,
     User,
 )
+from ..pagination import paginate
 
 # Visits closer together than this belong to one sitting: reloading the page keeps its list.
 SITTING = timedelta(minutes=30)
@@ -87,6 +89,12 @@ def appointments_on(session: DbSession, user: User, day: date) -> list[Appointme
     return list(session.scalars(stmt))
 
 
+def _first_shown(session: DbSession, stmt: Select[Any]) -> tuple[list[Any], int]:
+    """The first NEW_SHOWN a list gives, and how many it holds in all."""
+    page = paginate(session, stmt, 1, NEW_SHOWN)
+    return page.items, page.total
+
+
 def tasks_due(session: DbSession, user: User, day: date) -> tuple[list[FollowUpTask], int]:
     """The user's open follow-up tasks due on the day or earlier: the NEW_SHOWN oldest,
     and how many in all."""
@@ -96,13 +104,12 @@ def tasks_due(session: DbSession, user: User, day: date) -> tuple[list[FollowUpT
         .where(FollowUpTask.owner_id == user.id, FollowUpTask.done_at.is_(None))
         .where(FollowUpTask.due_on <= day, in_my_municipalities(user))
     )
-    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    shown = session.scalars(
-        stmt.options(contains_eager(FollowUpTask.referral).joinedload(Referral.person))
-        .order_by(FollowUpTask.due_on, FollowUpTask.id)
-        .limit(NEW_SHOWN)
+    return _first_shown(
+        session,
+        stmt.options(contains_eager(FollowUpTask.referral).joinedload(Referral.person)).order_by(
+            FollowUpTask.due_on, FollowUpTask.id
+        ),
     )
-    return list(shown), count
 
 
 # Listed rather than "not closed, not new", so that the owner and state index reads only
@@ -142,13 +149,12 @@ def letters_due(session: DbSession, user: User) -> tuple[list[Referral], int]:
         .where(_mine(user))
         .where(Referral.needs_letter.is_(True), Referral.consent_withdrawn_at.is_(None))
     )
-    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    shown = session.scalars(
-        stmt.options(joinedload(Referral.person), joinedload(Referral.contact_language))
-        .order_by(Referral.claimed_at, Referral.id)
-        .limit(NEW_SHOWN)
+    return _first_shown(
+        session,
+        stmt.options(joinedload(Referral.person), joinedload(Referral.contact_language)).order_by(
+            Referral.claimed_at, Referral.id
+        ),
     )
-    return list(shown), count
 
 
 def _new_statement(user: User, since: datetime | None) -> Select[Referral]:
@@ -166,13 +172,12 @@ def new_referrals(
 ) -> tuple[list[Referral], int]:
     """Unclaimed referrals in the user's languages registered since `since`, and how many."""
     stmt = _new_statement(user, since)
-    count = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    shown = session.scalars(
-        stmt.options(joinedload(Referral.person), joinedload(Referral.contact_language))
-        .order_by(Referral.created_at.desc(), Referral.id.desc())
-        .limit(NEW_SHOWN)
+    return _first_shown(
+        session,
+        stmt.options(joinedload(Referral.person), joinedload(Referral.contact_language)).order_by(
+            Referral.created_at.desc(), Referral.id.desc()
+        ),
     )
-    return list(shown), count
 
 
 def my_day(session: DbSession, user: User, day: date, since: datetime | None) -> MyDay:
