@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import date, datetime, time
 
 from sqlalchemy import (
@@ -608,6 +609,11 @@ class AppointmentStatus(enum.StrEnum):
     RESCHEDULED = "rescheduled"
 
 
+def new_calendar_uid() -> str:
+    """A fresh iCalendar UID: random, so it says nothing about the file."""
+    return f"{uuid.uuid4()}@onthaalportaal"
+
+
 class Appointment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(
@@ -626,6 +632,12 @@ class Appointment(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The KPI channel of the toeleider's work (see portal/referrals/channels.py).
     kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    # The event in subscribed calendars. A moved appointment is a new row that keeps the UID
+    # with a higher sequence, so calendar programs move the event instead of adding one.
+    calendar_uid: Mapped[str] = mapped_column(String(80), default=new_calendar_uid, index=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When it was last moved or cancelled; None while it stands as it was made.
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     referral: Mapped[Referral] = relationship()
     toeleider: Mapped[User] = relationship(foreign_keys=[toeleider_id])
@@ -639,6 +651,12 @@ class Appointment(Model):
     @property
     def duration_minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    def cancel(self, at: datetime) -> None:
+        """Cancelled: a new revision of the event, which subscribed calendars then drop."""
+        self.status = AppointmentStatus.CANCELLED
+        self.sequence = (self.sequence or 0) + 1  # unset until the row is flushed
+        self.changed_at = at
 
 
 class ParameterKind(enum.StrEnum):

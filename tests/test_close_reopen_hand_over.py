@@ -340,14 +340,20 @@ def test_a_toeleider_cannot_reopen_a_file(client, world):
     assert response.status_code == 403
 
 
-def _feed_summaries(client, user) -> list[str]:
+def _feed_events(client, user) -> list[tuple[str, str]]:
+    """(summary, status) of each event in the user's calendar feed."""
     client.login(user.email)
     client.post("/agenda/feed", {})
     db.session.refresh(user)
     token = user.calendar_token
     client.post("/logout", {})
     calendar = icalendar.Calendar.from_ical(client.get(f"/agenda/feed/{token}.ics").data)
-    return [str(e["summary"]) for e in calendar.walk("VEVENT")]
+    return [(str(e["summary"]), str(e["status"])) for e in calendar.walk("VEVENT")]
+
+
+def _feed_summaries(client, user) -> list[str]:
+    """The events a subscribed calendar shows: those not cancelled."""
+    return [summary for summary, status in _feed_events(client, user) if status != "CANCELLED"]
 
 
 def scheduled_for_monday(world):
@@ -424,7 +430,10 @@ def test_reassigning_can_cancel_the_appointments_instead(client, world, colleagu
     assert db.session.get(Appointment, appointment.id).status == AppointmentStatus.CANCELLED
     assert db.session.get(type(referral), referral.id).state == ReferralState.CONTACTED
     client.post("/logout", {})
-    assert _feed_summaries(client, world.toeleider) == []
+    # Still in the feed, cancelled, so that subscribed calendars drop it.
+    assert _feed_events(client, world.toeleider) == [
+        (f"Onthaalgesprek {referral.reference}", "CANCELLED")
+    ]
     assert _feed_summaries(client, colleague) == []
 
 

@@ -159,3 +159,64 @@ def test_upgrading_gives_every_reached_referral_its_first_reach(empty_database):
     assert str(reach[0]).startswith("2026-11-06 10:00")
     assert tuple(reach[1:3]) == ("letter", 4)
     assert str(reach[3]).startswith("2026-11-08 10:00")
+
+
+APPOINTMENTS_BEFORE_0028 = [
+    # (id, status, created_at)
+    (1, "planned", datetime(2026, 11, 2, 9)),
+    (2, "rescheduled", datetime(2026, 11, 3, 9)),
+    (3, "planned", datetime(2026, 11, 4, 9)),  # what 2 was moved to
+    (4, "cancelled", datetime(2026, 11, 5, 9)),
+    (5, "cancelled", datetime(2026, 11, 9, 9)),  # its timeline says nothing after it was made
+]
+# (at, kind): the file's timeline next to them.
+EVENTS_BEFORE_0028 = [
+    (datetime(2026, 11, 4, 9), "rescheduled"),
+    (datetime(2026, 11, 6, 14), "appointment_cancelled"),
+    (datetime(2026, 11, 7, 8), "appointment_cancelled"),
+]
+
+
+def test_upgrading_gives_appointments_their_feed_uid_and_when_they_were_withdrawn(
+    empty_database,
+):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0027")
+        with db.engine.begin() as conn:
+            for appointment_id, status, made in APPOINTMENTS_BEFORE_0028:
+                conn.execute(
+                    text(
+                        "INSERT INTO appointment (id, referral_id, toeleider_id, kind, starts_at, "
+                        "ends_at, place, interpreter_needed, status, created_by_id, created_at) "
+                        "VALUES (:id, 1, 1, 'welcome', :starts, :ends, 'Bib', :f, :status, 1, "
+                        ":made)"
+                    ),
+                    F
+                    | {
+                        "id": appointment_id,
+                        "status": status,
+                        "made": made,
+                        "starts": datetime(2026, 12, 1, 9 + appointment_id),
+                        "ends": datetime(2026, 12, 1, 10 + appointment_id),
+                    },
+                )
+            for event_at, kind in EVENTS_BEFORE_0028:
+                conn.execute(
+                    text(
+                        "INSERT INTO timeline_event (referral_id, at, actor_id, kind) "
+                        "VALUES (1, :at, 1, :kind)"
+                    ),
+                    {"at": event_at, "kind": kind},
+                )
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, calendar_uid, sequence, changed_at FROM appointment ORDER BY id")
+            ).all()
+        db.engine.dispose()
+    # The UIDs the feed already gave them: subscribed calendars keep their events.
+    assert [(r[1], r[2]) for r in rows] == [(f"appointment-{r[0]}@onthaalportaal", 0) for r in rows]
+    changed = [None if r[3] is None else str(r[3])[:16] for r in rows]
+    assert changed == [None, "2026-11-04 09:00", None, "2026-11-06 14:00", "2026-11-09 09:00"]

@@ -209,10 +209,15 @@ def revoke_feed() -> Any:
 
 @bp.get("/feed/<token>.ics")
 def feed(token: str) -> Any:
-    """The iCalendar feed: the secret address is the only key, so an unknown one is a 404."""
+    """The iCalendar feed: the secret address is the only key, so an unknown one is a 404.
+
+    So is the address of someone who no longer keeps an agenda (deactivated, or no longer a
+    toeleider): a subscription must not go on copying files into their calendar.
+    """
     user = calendar_feed.user_for_token(db.session, token)
     if user is None:
         abort(404)
-    body, shown = calendar_feed.feed(db.session, user, current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    body, shown = calendar_feed.feed(db.session, user, zone, clock.now())
     record_views(shown, "calendar_feed", user=user)
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})

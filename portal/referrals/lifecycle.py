@@ -442,7 +442,7 @@ def hand_over_appointments(
             record_event(session, referral, actor, at, "appointment_moved", detail)
             moved += 1
         else:
-            appointment.status = AppointmentStatus.CANCELLED
+            appointment.cancel(at)
             before = referral.state
             if referral.state == S.SCHEDULED:
                 referral.state = S.CONTACTED
@@ -752,7 +752,7 @@ def close(
         result.milestones_settled += 1
     reason = str(_l("Dossier afgesloten."))
     for appointment in items.appointments:
-        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancel(at)
         record_event(session, referral, actor, at, "appointment_cancelled", reason)
         result.appointments_cancelled += 1
     for place in items.places:
@@ -959,7 +959,7 @@ def cancel_appointment(
     _planned(appointment)
     check(Action.CHANGE_APPOINTMENT, referral, actor)
     reason = _require_reason(reason)
-    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancel(at)
     before = referral.state
     if referral.state == S.SCHEDULED:
         referral.state = S.CONTACTED
@@ -976,7 +976,11 @@ def reschedule(
     at: datetime,
     confirmed_outside: bool = False,
 ) -> Appointment:
-    """Move a planned conversation; the old appointment stays on record as rescheduled."""
+    """Move a planned conversation; the old appointment stays on record as rescheduled.
+
+    The new appointment is the next revision of the same calendar event, so a subscribed
+    calendar shows it at the new moment and nothing at the old one.
+    """
     referral = appointment.referral
     _planned(appointment)
     check(Action.CHANGE_APPOINTMENT, referral, actor)
@@ -992,6 +996,7 @@ def reschedule(
         confirmed_outside=confirmed_outside,
     )
     appointment.status = AppointmentStatus.RESCHEDULED
+    appointment.changed_at = at
     moved = Appointment(
         referral=referral,
         toeleider=appointment.toeleider,
@@ -1004,6 +1009,9 @@ def reschedule(
         created_by_id=actor.id,
         created_at=at,
         kpi_channel_id=appointment.kpi_channel_id,
+        calendar_uid=appointment.calendar_uid,
+        sequence=appointment.sequence + 1,
+        changed_at=at,
     )
     session.add(moved)
     record_event(
