@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 
 from .accounts import create_user
+from .demo_texts import DEMO_LETTERHEADS, DEMO_TEXTS
 from .desk.intake import reference_for
 from .desk.rules import name_key, residence
 from .extensions import DbSession
@@ -28,6 +29,7 @@ from .models import (
     HouseholdChild,
     Kpi,
     Language,
+    MessageText,
     MonitoringParameter,
     Municipality,
     NeedCategory,
@@ -115,24 +117,6 @@ LANGUAGE_WEIGHTS = {
     "pt": 2,
     "fa": 2,
 }
-NEXT_STEPS = {
-    "en": "Within a few weeks an outreach worker will contact you, in your language if "
-    "possible. Together you will look at what you need: learning Dutch, work, school and "
-    "childcare, housing, leisure. The conversation is free. Please bring this slip.",
-    "fr": "Dans les prochaines semaines, un accompagnateur vous contactera, si possible dans "
-    "votre langue. Ensemble, vous verrez ce dont vous avez besoin : apprendre le néerlandais, "
-    "le travail, l'école et l'accueil des enfants, le logement, les loisirs. L'entretien est "
-    "gratuit. Apportez ce ticket.",
-    "ar": "خلال الأسابيع القادمة سيتصل بك مرشد، بلغتك إن أمكن. ستنظران معًا فيما تحتاجه: "
-    "تعلم اللغة الهولندية، العمل، المدرسة ورعاية الأطفال، السكن، أوقات الفراغ. "
-    "المحادثة مجانية. أحضر هذه الورقة معك.",
-    "uk": "Протягом кількох тижнів з вами зв'яжеться консультант, по можливості вашою мовою. "
-    "Разом ви з'ясуєте, що вам потрібно: вивчення нідерландської, робота, школа та догляд "
-    "за дітьми, житло, дозвілля. Розмова безкоштовна. Візьміть цей талон із собою.",
-    "tr": "Birkaç hafta içinde bir rehber, mümkünse sizin dilinizde, sizinle iletişime "
-    "geçecek. Birlikte neye ihtiyacınız olduğuna bakacaksınız: Hollandaca öğrenmek, iş, okul "
-    "ve çocuk bakımı, konut, boş zaman. Görüşme ücretsizdir. Bu fişi yanınızda getirin.",
-}
 GIVEN = {
     "ar": ["Mohammed", "Fatima", "Ahmad", "Rania", "Omar", "Layla", "Yusuf", "Noor"],
     "uk": ["Olena", "Andrii", "Iryna", "Oleksandr", "Natalia", "Dmytro"],
@@ -195,7 +179,9 @@ def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
     if session.scalar(select(Municipality).where(Municipality.nis_code == MUNICIPALITIES[0][1])):
         return False
     rng = random.Random(seed)  # noqa: S311 -- seeded for repeatable demo data, not for secrets
-    municipalities = [Municipality(name=n, nis_code=c) for n, c in MUNICIPALITIES]
+    municipalities = [
+        Municipality(name=n, nis_code=c, **DEMO_LETTERHEADS.get(c, {})) for n, c in MUNICIPALITIES
+    ]
     session.add_all(municipalities)
     services = {
         (m.nis_code, name): Service(name=name, municipality=m)
@@ -213,10 +199,11 @@ def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
     )
     for code in LANGUAGE_WEIGHTS:
         if session.get(Language, code) is None:
-            session.add(
-                Language(code=code, name=dutch_name(code), next_steps_text=NEXT_STEPS.get(code))
-            )
+            session.add(Language(code=code, name=dutch_name(code)))
     session.flush()
+    for code, messages in DEMO_TEXTS.items():
+        for kind, body in messages.items():
+            session.add(MessageText(kind=kind, language_code=code, body=body, updated_at=now))
 
     users: list[User] = []
     for local, full_name, roles, languages, municipality_index in DEMO_USERS:

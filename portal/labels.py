@@ -281,6 +281,7 @@ ACTIVITY_KIND_LABELS = {
 ACCESS_ACTION_LABELS = {
     "view": _l("dossier geopend"),
     "slip": _l("strookje getoond"),
+    "reminder": _l("herinnering aan een afspraak afgedrukt"),
     "booking": _l("afspraak maken aan het loket"),
     "duplicate_warning": _l("getoond als mogelijke dubbele registratie"),
     "registered_today": _l("in 'vandaag geregistreerd' aan het loket"),

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -97,6 +98,15 @@ class Municipality(Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     nis_code: Mapped[str] = mapped_column(String(5), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The letterhead of the slip and the letters: who sends them and how to answer.
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(254))
+    opening_hours: Mapped[str | None] = mapped_column(String(300))
+    contact_person: Mapped[str | None] = mapped_column(String(120))
+    # A sanitised PNG or SVG (portal/messages/logo.py), at most LOGO_MAX_BYTES.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(20))
 
     def __str__(self) -> str:
         return self.name
@@ -139,8 +149,6 @@ class Language(Model):
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # "What happens next", written by an admin in this language for the slip and letters.
-    next_steps_text: Mapped[str | None] = mapped_column(Text)
 
     def __str__(self) -> str:
         return self.name
@@ -570,6 +578,32 @@ class Setting(Model):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class MessageKind(enum.StrEnum):
+    """A text that reaches the resident on paper (portal/messages/texts.py)."""
+
+    SLIP = "slip"  # the desk's slip, no appointment yet
+    SLIP_APPOINTMENT = "slip_appointment"  # the desk's slip with the booked appointment
+    LETTER_NEWCOMER = "letter_newcomer"  # invitation letter after unanswered calls
+    LETTER_LONG_TERM = "letter_long_term"
+    REMINDER = "reminder"  # reminder of a planned appointment
+
+
+class MessageText(Model):
+    """An admin's text of one message in one language, with {placeholders}."""
+
+    kind: Mapped[MessageKind] = mapped_column(
+        _stored_as_value(MessageKind, "kind"), primary_key=True
+    )
+    language_code: Mapped[str] = mapped_column(
+        ForeignKey("language.code", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    # Known to the unit of work, so that a new language is written before its texts.
+    language: Mapped[Language] = relationship()
 
 
 class AvailabilityKind(enum.StrEnum):

@@ -65,6 +65,8 @@ def register(app: Flask) -> None:
         day=lambda d: format_date(d, "d MMMM y") if d else "",
         short_day=lambda d: format_date(d, "dd/MM/y") if d else "",
         moment=lambda d: format_datetime(d, "d MMM y, HH:mm", rebase=False) if d else "",
+        # With the weekday, for what a resident reads: "donderdag 10 december 2026, 14:30".
+        full_moment=lambda d: format_datetime(d, "EEEE d MMMM y, HH:mm", rebase=False) if d else "",
         role_names=lambda roles: ", ".join(sorted(role_label(r) for r in roles)),
         phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
     )

@@ -16,6 +16,8 @@ from portal.languages import dutch_name
 from portal.models import (
     Appointment,
     Language,
+    MessageKind,
+    MessageText,
     Municipality,
     PartnerReferral,
     Person,
@@ -48,9 +50,16 @@ class World:
     outsider: User
 
 
-def add_language(session: Session, code: str, next_steps: str | None = None) -> Language:
-    language = Language(code=code, name=dutch_name(code) or code, next_steps_text=next_steps)
+def add_language(session: Session, code: str, slip_text: str | None = None) -> Language:
+    """A contact language; with `slip_text`, its text of the slip without an appointment."""
+    language = Language(code=code, name=dutch_name(code) or code)
     session.add(language)
+    if slip_text is not None:
+        session.add(
+            MessageText(
+                kind=MessageKind.SLIP, language_code=code, body=slip_text, updated_at=datetime.now()
+            )
+        )
     return language
 
 

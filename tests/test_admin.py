@@ -220,11 +220,11 @@ def test_languages_come_from_cldr_with_dutch_names(client, world):
     assert '<option value="Dari (fa-AF)">' in page
     response = client.post(
         "/admin/c/languages/new",
-        {"code": "Dari (fa-AF)", "active": "y", "next_steps_text": "متن دری"},
+        {"code": "Dari (fa-AF)", "active": "y"},
     )
     assert response.status_code == 303
     dari = db.session.get(Language, "fa-AF")
-    assert (dari.name, dari.next_steps_text) == ("Dari", "متن دری")
+    assert (dari.name, dari.active) == ("Dari", True)
     by_name = client.post("/admin/c/languages/new", {"code": "pasjtoe", "active": "y"})
     assert by_name.status_code == 303
     assert db.session.get(Language, "ps").name == "Pasjtoe"
@@ -235,16 +235,6 @@ def test_unknown_language_is_refused(client, world):
     response = client.post("/admin/c/languages/new", {"code": "Elfentaal", "active": "y"})
     assert response.status_code == 422
     assert "Onbekende taal" in response.get_data(as_text=True)
-
-
-def test_slip_text_for_a_language_is_edited(client, world):
-    as_admin(client, world)
-    client.post(
-        "/admin/c/languages/fr",
-        {"active": "y", "next_steps_text": "Un accompagnateur vous contactera."},
-    )
-    db.session.expire_all()
-    assert db.session.get(Language, "fr").next_steps_text == "Un accompagnateur vous contactera."
 
 
 def test_inactive_language_is_not_offered_at_the_desk(client, world):

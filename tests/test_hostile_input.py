@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 import portal
 from portal.extensions import db
-from portal.models import Channel, Kpi, Language, Theme, User
+from portal.models import Channel, Kpi, MessageKind, MessageText, Theme, User
 
 from .factories import add_partner_referral, add_referral, csv_rows
 
@@ -61,12 +61,13 @@ def test_nul_byte_in_a_query_argument_is_ignored(client, world):
 
 def test_text_areas_keep_their_lines_but_lose_control_characters(client, world):
     client.login(world.admin.email)
-    client.post(
-        "/admin/c/languages/ar",
-        {"next_steps_text": "Eerst\r\n\tdan\x1b[31m rood\x00", "active": "y"},
-    )
+    client.post("/admin/texts/slip/ar", {"body": "Eerst\r\n\tdan\x1b[31m rood\x00"})
     db.session.expire_all()
-    text = db.session.scalar(select(Language.next_steps_text).where(Language.code == "ar"))
+    text = db.session.scalar(
+        select(MessageText.body).where(
+            MessageText.language_code == "ar", MessageText.kind == MessageKind.SLIP
+        )
+    )
     assert text == "Eerst\r\n\tdan[31m rood"
 
 

@@ -364,7 +364,8 @@ def test_referring_service_defaults_to_the_desk_workers_own(as_desk, world):
 def test_slip_writes_arabic_right_to_left_and_dutch_left_to_right(as_desk, world):
     response = as_desk.post("/desk/", valid_intake(world))
     slip = as_desk.get(response.headers["Location"]).get_data(as_text=True)
-    assert re.search(r'<p class="translated" lang="ar" dir="rtl">', slip)
+    assert re.search(r'<p class="pre" lang="ar" dir="rtl">خلال الأسابيع', slip)
+    assert re.search(r'<section class="message" lang="nl">', slip)
     assert "Bewaard. De doorverwijzing staat in de wachtrij" in slip  # said once, after saving
     again = as_desk.get(response.headers["Location"]).get_data(as_text=True)
     assert "Bewaard. De doorverwijzing staat in de wachtrij" not in again

@@ -220,3 +220,28 @@ def test_upgrading_gives_appointments_their_feed_uid_and_when_they_were_withdraw
     assert [(r[1], r[2]) for r in rows] == [(f"appointment-{r[0]}@onthaalportaal", 0) for r in rows]
     changed = [None if r[3] is None else str(r[3])[:16] for r in rows]
     assert changed == [None, "2026-11-04 09:00", None, "2026-11-06 14:00", "2026-11-09 09:00"]
+
+
+def test_upgrading_keeps_a_languages_slip_text_as_its_text_of_the_slip_only(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0028")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO language (code, name, active, next_steps_text) VALUES "
+                    "('uk', 'Oekraïens', :t, 'Консультант зв''яжеться з вами.'), "
+                    "('fr', 'Frans', :t, '  '), ('ti', 'Tigrinya', :t, NULL)"
+                ),
+                {"t": True},
+            )
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT kind, language_code, body FROM message_text ORDER BY language_code")
+            ).all()
+        db.engine.dispose()
+    # The old text said "a toeleider will contact you": the slip without an appointment. The
+    # letters, which used to repeat it, print in Dutch only until an admin writes them.
+    assert [tuple(r) for r in rows] == [("slip", "uk", "Консультант зв'яжеться з вами.")]

@@ -222,10 +222,6 @@ class LanguageForm(FlaskForm):
     # Required when adding; a language's code never changes afterwards.
     code = StringField(_l("Taal"), validators=[Optional()])
     active = BooleanField(_l("Actief"), default=True)
-    next_steps_text = TextAreaField(
-        _l("Tekst 'Wat gebeurt er nu?' in deze taal (voor strookjes en brieven)"),
-        validators=[Optional(), Length(max=2000)],
-    )
 
 
 class NeedCategoryForm(FlaskForm):

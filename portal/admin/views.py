@@ -170,7 +170,6 @@ def _apply_language(form: LanguageForm, language: Language) -> None:
         language.code = _language_code_from(form.code.data or "")
         language.name = language_catalogue()[language.code]
     language.active = form.active.data
-    language.next_steps_text = (form.next_steps_text.data or "").strip() or None
 
 
 def _load_language(form: LanguageForm, language: Language) -> None:
@@ -224,10 +223,6 @@ CATALOGUES = {
             [
                 (_l("Taal"), lambda lang: lang.name),
                 (_l("Code"), lambda lang: lang.code),
-                (
-                    _l("Tekst voor strookje"),
-                    lambda lang: _("ja") if lang.next_steps_text else _("nee"),
-                ),
             ],
             Language.name,
             apply=_apply_language,
@@ -334,7 +329,10 @@ def _catalogue(slug: str) -> Catalogue:
 @requires(Permission.ADMINISTER)
 def index() -> Any:
     """The admin's start page."""
-    return render_template("admin/index.html", catalogues=CATALOGUES.values())
+    municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
+    return render_template(
+        "admin/index.html", catalogues=CATALOGUES.values(), municipalities=municipalities
+    )
 
 
 @bp.get("/c/<slug>/")

@@ -27,9 +27,11 @@ from ..agenda.booking import free_moments_by_day, speakers_of
 from ..extensions import db
 from ..formtools import first_error, given, options
 from ..inputs import ascii_int
+from ..messages.texts import message_for
 from ..models import (
     Appointment,
     AppointmentStatus,
+    MessageKind,
     Referral,
     ReferralState,
     Service,
@@ -345,6 +347,13 @@ def slip(referral_id: int) -> Any:
         appointment=appointment,
         may_book=lifecycle.Action.DESK_BOOKING in lifecycle.allowed_actions(referral, current_user),
         privacy_notice=get_text(db.session, "privacy_notice"),
+        message=message_for(
+            db.session,
+            MessageKind.SLIP_APPOINTMENT if appointment else MessageKind.SLIP,
+            referral,
+            appointment,
+            current_app.config["PORTAL_DEFAULT_REGION"],
+        ),
     )
 
 

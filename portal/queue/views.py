@@ -33,6 +33,7 @@ from ..access import (
 )
 from ..extensions import db
 from ..formtools import CsrfForm, record_id
+from ..messages.texts import letters_for
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
 from ..referrals.lifecycle import TransitionRefused, claim, mark_letters_sent
@@ -183,7 +184,11 @@ def print_letters() -> Any:
     chosen = _selected_referrals(request.args.getlist("id"))
     record_views(chosen, "letter")
     return render_template(
-        "queue/letters_print.html", referrals=chosen, today=clock.today(), form=CsrfForm()
+        "queue/letters_print.html",
+        referrals=chosen,
+        letters=letters_for(db.session, chosen, current_app.config["PORTAL_DEFAULT_REGION"]),
+        today=clock.today(),
+        form=CsrfForm(),
     )
 
 

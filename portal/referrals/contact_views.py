@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,9 +14,18 @@ from ..access import Permission, requires
 from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
 from ..extensions import db
 from ..formtools import given
-from ..models import Appointment, ContactChannel, ContactOutcome, Referral
+from ..messages.texts import message_for
+from ..models import (
+    Appointment,
+    AppointmentStatus,
+    ContactChannel,
+    ContactOutcome,
+    MessageKind,
+    Referral,
+)
+from ..viewlog import record_view
 from . import lifecycle
-from .actions import act, bp, item_of
+from .actions import act, bp, item_of, visible_referral
 from .forms import ContactAttemptForm, OfferForm
 
 
@@ -141,5 +150,28 @@ def reschedule(referral_id: int, appointment_id: int) -> Any:
             form.place.data or "",
             clock.now(),
             confirmed_outside=bool(form.confirm_outside.data),
+        ),
+    )
+
+
+@bp.get("/<int:referral_id>/appointments/<int:appointment_id>/reminder")
+@requires(Permission.INTAKE)
+def reminder(referral_id: int, appointment_id: int) -> Any:
+    """A printable reminder of a planned conversation, in Dutch and the contact language."""
+    referral = visible_referral(referral_id)
+    appointment = _appointment_of(referral_id, appointment_id)
+    if appointment.status != AppointmentStatus.PLANNED:
+        abort(404)
+    record_view(referral, "reminder")
+    return render_template(
+        "referrals/reminder.html",
+        referral=referral,
+        appointment=appointment,
+        message=message_for(
+            db.session,
+            MessageKind.REMINDER,
+            referral,
+            appointment,
+            current_app.config["PORTAL_DEFAULT_REGION"],
         ),
     )

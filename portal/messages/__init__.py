@@ -1,0 +1,1 @@
+"""What reaches the resident on paper: the texts of slips, letters and reminders."""
