@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -170,6 +171,19 @@ def register(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
+
+    @app.cli.command("send-mail")
+    @click.option("--loop", is_flag=True, help="Keep going, a run every --interval seconds.")
+    @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
+    def send_mail_command(loop: bool, interval: int) -> None:
+        """Send the e-mails in the outbox that are due, and make the daily digests."""
+        from .notifications.worker import run_once
+
+        while True:
+            click.echo(run_once(current_app._get_current_object(), clock.now()))  # type: ignore[attr-defined]
+            if not loop:
+                return
+            time.sleep(interval)
 
 
 def _in_production() -> bool:
