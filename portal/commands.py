@@ -177,12 +177,22 @@ def register(app: Flask) -> None:
     @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
     def send_mail_command(loop: bool, interval: int) -> None:
         """Send the e-mails in the outbox that are due, and make the daily digests."""
+        from sqlalchemy.exc import DBAPIError
+
         from .notifications.worker import run_once
 
+        app_object = current_app._get_current_object()  # type: ignore[attr-defined]
         while True:
-            click.echo(run_once(current_app._get_current_object(), clock.now()))  # type: ignore[attr-defined]
             if not loop:
+                click.echo(run_once(app_object, clock.now()))
                 return
+            try:
+                click.echo(run_once(app_object, clock.now()))
+            except DBAPIError as exc:
+                # A worker outlives a database restart: the e-mails wait in the outbox.
+                db.session.rollback()
+                click.echo(f"Database unavailable ({type(exc.orig).__name__}); retrying.", err=True)
+            db.session.remove()
             time.sleep(interval)
 
 

@@ -321,3 +321,23 @@ def test_without_a_mail_server_the_command_says_the_mail_waits(app, world, monke
     result = app.test_cli_runner().invoke(args=["send-mail"])
     assert result.exit_code == 0, result.output
     assert "PORTAL_SMTP_HOST is not set: 1 e-mails wait in the outbox." in result.output
+
+
+def test_the_worker_loop_keeps_going_every_interval(app, world, smtp_server, monkeypatch):
+    _colleague(world, MailPreference.DIGEST)
+    add_referral(db.session, world)
+    monkeypatch.setitem(app.config, "PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "PORTAL_SMTP_PORT", smtp_server.port)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            raise SystemExit(0)
+
+    monkeypatch.setattr("portal.commands.time.sleep", sleep)
+    result = app.test_cli_runner().invoke(args=["send-mail", "--loop", "--interval", "5"])
+    assert result.exit_code == 0, result.output
+    assert waits == [5, 5]
+    # The second run found nothing new: one digest a day.
+    assert len(smtp_server.inbox.messages) == 1

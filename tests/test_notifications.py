@@ -12,6 +12,7 @@ from portal import clock
 from portal.extensions import db
 from portal.lead.signals import update_signal
 from portal.models import (
+    ClosingOutcome,
     LoginSession,
     Notification,
     NotificationKind,
@@ -160,6 +161,46 @@ def test_a_place_freed_in_a_programme_tells_the_toeleider_of_the_first_in_line(w
     db.session.commit()
     assert _kinds(world.toeleider)[-1] == (K.PLACE_FREED, first.id)
     assert all(kind is not K.PLACE_FREED for kind, _ in _kinds(colleague))
+
+
+def _full_programme_with_one_waiting(world, colleague):
+    """A programme of one place, held by the colleague's person; the toeleider's waits."""
+    holder = _claimed(world, owner=colleague)
+    waiting = _claimed(world)
+    programme = Programme(partner_id=world.partner.id, name="Taalcafé", capacity=1)
+    db.session.add(programme)
+    db.session.flush()
+    programmes.sign_up(db.session, programme, holder, colleague, NOW)
+    programmes.sign_up(db.session, programme, waiting, world.toeleider, NOW)
+    db.session.commit()
+    return programme, holder, waiting
+
+
+def test_closing_a_file_that_held_a_place_tells_the_first_in_line(world):
+    colleague = _colleague(world)
+    _programme, holder, waiting = _full_programme_with_one_waiting(world, colleague)
+    lifecycle.close(db.session, holder, colleague, ClosingOutcome.MOVED_AWAY, None, NOW)
+    db.session.commit()
+    assert _kinds(world.toeleider)[-1] == (K.PLACE_FREED, waiting.id)
+    # Told once per spot in line, however often the line is looked at again.
+    programmes.offer_free_place(db.session, _programme, colleague, NOW)
+    db.session.commit()
+    assert [k for k, _ in _kinds(world.toeleider)].count(K.PLACE_FREED) == 1
+
+
+def test_an_admin_adding_places_tells_the_first_in_line(client, world):
+    colleague = _colleague(world)
+    programme, _holder, waiting = _full_programme_with_one_waiting(world, colleague)
+    client.login(world.admin.email)
+    form = {
+        "name": "Taalcafé",
+        "partner_id": str(world.partner.id),
+        "capacity": "2",
+        "municipality_id": "0",
+        "active": "y",
+    }
+    assert client.post(f"/admin/c/programmes/{programme.id}", form).status_code == 303
+    assert _kinds(world.toeleider)[-1] == (K.PLACE_FREED, waiting.id)
 
 
 def test_a_task_due_today_is_told_once_to_its_owner(world):
