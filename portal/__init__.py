@@ -144,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
     from .lead.views import bp as lead_bp
     from .messages.views import bp as messages_bp
+    from .notifications.views import bp as notifications_bp
     from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(persons_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(today_bp)
+    app.register_blueprint(notifications_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(messages_bp)
 

@@ -119,6 +119,14 @@ def requires_login(view: F) -> F:
     return guarded
 
 
+def receives_notifications(user: Any) -> bool:
+    """Toeleiders and leads get notifications about files; desk workers and admins do not.
+
+    The notification routes require the same permission.
+    """
+    return can(user, Permission.VIEW_REFERRALS)
+
+
 def may_use_second_factor(user: Any) -> bool:
     """Leads and admins may protect their account with a second factor (an app's codes)."""
     return bool(getattr(user, "is_authenticated", False)) and bool(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -170,6 +171,29 @@ def register(app: Flask) -> None:
             db.session.rollback()
         else:
             db.session.commit()
+
+    @app.cli.command("send-mail")
+    @click.option("--loop", is_flag=True, help="Keep going, a run every --interval seconds.")
+    @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
+    def send_mail_command(loop: bool, interval: int) -> None:
+        """Send the e-mails in the outbox that are due, and make the daily digests."""
+        from sqlalchemy.exc import DBAPIError
+
+        from .notifications.worker import run_once
+
+        app_object = current_app._get_current_object()  # type: ignore[attr-defined]
+        while True:
+            if not loop:
+                click.echo(run_once(app_object, clock.now()))
+                return
+            try:
+                click.echo(run_once(app_object, clock.now()))
+            except DBAPIError as exc:
+                # A worker outlives a database restart: the e-mails wait in the outbox.
+                db.session.rollback()
+                click.echo(f"Database unavailable ({type(exc.orig).__name__}); retrying.", err=True)
+            db.session.remove()
+            time.sleep(interval)
 
 
 def _in_production() -> bool:

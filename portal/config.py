@@ -104,6 +104,19 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # The same on PostgreSQL (its lock_timeout): without it a save waits for a lock
         # forever, and the user with it.
         "PORTAL_PG_LOCK_TIMEOUT_MS": int(os.environ.get("PORTAL_PG_LOCK_TIMEOUT_MS", "10000")),
+        # Where the portal is reached, for the links in e-mails (no request to read it from).
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:5000"),
+        # The mail server `flask send-mail` delivers the outbox to; no host: nothing is sent
+        # and the e-mails wait in the outbox.
+        "PORTAL_SMTP_HOST": os.environ.get("PORTAL_SMTP_HOST", ""),
+        "PORTAL_SMTP_PORT": int(os.environ.get("PORTAL_SMTP_PORT", "25")),
+        "PORTAL_SMTP_USER": os.environ.get("PORTAL_SMTP_USER", ""),
+        "PORTAL_SMTP_PASSWORD": os.environ.get("PORTAL_SMTP_PASSWORD", ""),
+        "PORTAL_SMTP_STARTTLS": os.environ.get("PORTAL_SMTP_STARTTLS", "0") == "1",
+        "PORTAL_SMTP_TIMEOUT": int(os.environ.get("PORTAL_SMTP_TIMEOUT", "10")),
+        "PORTAL_MAIL_FROM": os.environ.get("PORTAL_MAIL_FROM", "onthaalportaal@localhost"),
+        # The daily digest goes out at the first run of `flask send-mail` from this hour.
+        "PORTAL_DIGEST_HOUR": int(os.environ.get("PORTAL_DIGEST_HOUR", "7")),
     }
 
 

@@ -14,6 +14,8 @@ from .models import (
     ContactOutcome,
     KpiRule,
     KpiUnit,
+    MailPreference,
+    NotificationKind,
     ParameterKind,
     ReferralState,
     Role,
@@ -27,6 +29,23 @@ STATE_LABELS = {
     ReferralState.HELD: _l("gesprek gehouden"),
     ReferralState.FOLLOWING_UP: _l("opvolging"),
     ReferralState.CLOSED: _l("afgesloten"),
+}
+
+NOTIFICATION_KIND_LABELS = {
+    NotificationKind.NEW_REFERRAL: _l("Nieuwe doorverwijzing in uw talen"),
+    NotificationKind.APPOINTMENT_BOOKED: _l("Afspraak voor u ingepland"),
+    NotificationKind.REASSIGNED: _l("Dossier aan u toegewezen"),
+    NotificationKind.SIGNAL_ANSWERED: _l("Antwoord op uw signaal"),
+    NotificationKind.PLACE_FREED: _l("Plaats vrij in een programma"),
+    NotificationKind.TASK_DUE: _l("Opvolgtaak voor vandaag"),
+}
+
+MAIL_PREFERENCE_LABELS = {
+    MailPreference.NONE: _l("Geen e-mails"),
+    MailPreference.IMMEDIATE: _l(
+        "Meteen bij een afspraak of toewijzing, de rest in één e-mail per dag"
+    ),
+    MailPreference.DIGEST: _l("Alles in één e-mail per dag"),
 }
 
 ROLE_LABELS = {
@@ -320,6 +339,7 @@ ADMIN_ACTION_LABELS = {
     "account.sessions_revoked": _l("zelf afgemeld op alle toestellen"),
     "account.totp_enable": _l("tweede stap ingeschakeld"),
     "account.totp_disable": _l("tweede stap zelf uitgeschakeld"),
+    "account.mail_preference": _l("eigen meldingen per e-mail gewijzigd"),
     "catalogue.create": _l("toegevoegd aan een lijst"),
     "catalogue.update": _l("gewijzigd in een lijst"),
     "settings.update": _l("instellingen gewijzigd"),

@@ -38,6 +38,15 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class MailPreference(enum.StrEnum):
+    """Which notifications a user also gets by e-mail."""
+
+    NONE = "none"
+    # Bookings and reassignments at once, everything else in the daily digest.
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+
+
 class ReferralState(enum.StrEnum):
     """The lifecycle states of DESIGN.md."""
 
@@ -214,6 +223,11 @@ class User(Model):
     )
     # The second factor's shared secret, encrypted (portal.auth.secrets); None: no second factor.
     totp_secret: Mapped[str | None] = mapped_column(String(255))
+    mail_preference: Mapped[MailPreference] = mapped_column(
+        _stored_as_value(MailPreference),
+        default=MailPreference.NONE,
+        server_default=MailPreference.NONE.value,
+    )
 
     service: Mapped[Service | None] = relationship()
     channel: Mapped[Channel | None] = relationship()
@@ -1064,3 +1078,78 @@ class PageVisit(Model):
     page: Mapped[str] = mapped_column(String(40), primary_key=True)
     visited_at: Mapped[datetime] = mapped_column(DateTime)
     since: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class NotificationKind(enum.StrEnum):
+    """What a notification tells its user (portal/notifications/records.py makes them)."""
+
+    NEW_REFERRAL = "new_referral"
+    APPOINTMENT_BOOKED = "appointment_booked"
+    REASSIGNED = "reassigned"
+    SIGNAL_ANSWERED = "signal_answered"
+    PLACE_FREED = "place_freed"
+    TASK_DUE = "task_due"
+
+
+class Notification(Model):
+    """Something new for one user about one file, until they open it.
+
+    It names the file by reference (through the referral) and never the resident; `detail`
+    holds only a moment, a programme's or a theme's name.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(_stored_as_value(NotificationKind, length=30))
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When it went out by e-mail, at once or in a digest; None: not (yet) mailed.
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Set for what must be told once only (a task due on a day, a place for one waiting spot).
+    once_key: Mapped[str | None] = mapped_column(String(60))
+
+    referral: Mapped[Referral] = relationship()
+
+    __table_args__ = (
+        # The header's counter on every page: one COUNT over this index.
+        Index("ix_notification_user_read", "user_id", "read_at"),
+        Index("ix_notification_user_created", "user_id", "created_at"),
+        Index("ix_notification_referral", "referral_id"),
+        UniqueConstraint("user_id", "once_key", name="uq_notification_user_once_key"),
+    )
+
+
+class OutboxMail(Model):
+    """One e-mail to send, written in the transaction of what it tells.
+
+    `flask send-mail` sends what is due; a failure waits longer each time (next_attempt_at),
+    and `last_error` says what went wrong without any personal data.
+    """
+
+    __tablename__ = "outbox_mail"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # None once sent, or once given up after too many attempts.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_outbox_mail_due", "next_attempt_at"),)
+
+
+class MailDigest(Model):
+    """The day a user's last daily digest was made, so that each day gets one at most."""
+
+    __tablename__ = "mail_digest"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_day: Mapped[date] = mapped_column(Date)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_translations
@@ -25,6 +25,7 @@ from .labels import (
     CLOSING_OUTCOME_LABELS,
     LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
+    NOTIFICATION_KIND_LABELS,
     PARTNER_STATUS_LABELS,
     PERSON_FIELD_LABELS,
     PLACE_STATUS_LABELS,
@@ -60,6 +61,7 @@ def register(app: Flask) -> None:
         action_label=lambda a: str(ACTION_LABELS[str(a)]),
         legal_basis_label=lambda code: str(LEGAL_BASIS_LABELS.get(code, code)),
         person_field_label=lambda name: str(PERSON_FIELD_LABELS[name]),
+        notification_kind_label=lambda k: str(NOTIFICATION_KIND_LABELS[k]),
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",
@@ -83,6 +85,8 @@ def register_per_request(app: Flask) -> None:
     context keep the global ones, which give the same results.
     """
 
+    from .notifications.views import header_count
+
     @app.context_processor
     def per_request() -> dict[str, Any]:
         user = current_user._get_current_object()
@@ -90,6 +94,8 @@ def register_per_request(app: Flask) -> None:
             **_bound_gettext(get_translations()),
             "csrf_token": _first_call_kept(generate_csrf),
             "can": lambda permission: can(user, permission),
+            # Counted when the header shows it, once per page, not for every partial.
+            "notification_count": _first_call_kept(lambda: header_count(user)),
         }
 
 
@@ -115,11 +121,14 @@ def _bound_gettext(translations: Any) -> dict[str, Callable[..., str]]:
     return {"_": gettext, "gettext": gettext, "ngettext": ngettext}
 
 
-def _first_call_kept(produce: Callable[[], str]) -> Callable[[], str]:
-    """`produce`, called at most once; a page without forms does not create a token."""
-    kept: list[str] = []
+Kept = TypeVar("Kept")
 
-    def once() -> str:
+
+def _first_call_kept(produce: Callable[[], Kept]) -> Callable[[], Kept]:
+    """`produce`, called at most once; a page without forms does not create a token."""
+    kept: list[Kept] = []
+
+    def once() -> Kept:
         if not kept:
             kept.append(produce())
         return kept[0]

@@ -153,7 +153,11 @@ def test_polling_does_not_keep_an_unattended_desk_logged_in(client, world, monke
 
 @pytest.mark.parametrize(
     ("who", "path", "element"),
-    [("toeleider", "/queue/", "queue-list"), ("lead", "/lead/", "today-panel")],
+    [
+        ("toeleider", "/queue/", "queue-list"),
+        ("lead", "/lead/", "today-panel"),
+        ("toeleider", "/today/", "notification-count"),
+    ],
 )
 def test_the_polling_elements_name_themselves_in_the_poll_header(client, world, who, path, element):
     client.login(getattr(world, who).email)

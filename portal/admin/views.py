@@ -56,7 +56,7 @@ from ..models import (
 )
 from ..referrals.handover import HandoverResult, Holdings, hand_over, holdings
 from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
-from ..referrals.programmes import capacity_refusal
+from ..referrals.programmes import capacity_refusal, offer_free_place
 from ..settings import DEFAULTS, get_int, get_text, set_int, set_text
 from .forms import (
     SETTING_LABELS,
@@ -149,6 +149,13 @@ def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
     if refusal:
         form.capacity.errors = [refusal]
     return refusal is None
+
+
+def _apply_programme(form: ProgrammeForm, programme: Programme) -> None:
+    _apply_choices(form, programme)
+    if programme.id is not None:
+        # More places, or the programme active again: the first in line may now have one.
+        offer_free_place(db.session, programme, current_user, clock.now())
 
 
 def _programme_form_choices(form: ProgrammeForm) -> None:
@@ -311,7 +318,7 @@ CATALOGUES = {
             ],
             Programme.name,
             prepare=_programme_form_choices,
-            apply=_apply_choices,
+            apply=_apply_programme,
             load=_load_choices,
             check=_check_programme,
         ),

@@ -4,9 +4,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from ..formtools import options
+from ..labels import MAIL_PREFERENCE_LABELS
 from .passwords import password_problem
 
 
@@ -84,4 +86,12 @@ class DisableSecondFactorForm(FlaskForm):
     password = PasswordField(
         _l("Wachtwoord"),
         validators=[InputRequired(_l("Vul uw wachtwoord in.")), Length(max=500)],
+    )
+
+
+class MailPreferenceForm(FlaskForm):
+    preference = RadioField(
+        _l("Meldingen per e-mail"),
+        choices=options((value.value, label) for value, label in MAIL_PREFERENCE_LABELS.items()),
+        validators=[InputRequired(_l("Kies hoe u meldingen per e-mail wilt krijgen."))],
     )

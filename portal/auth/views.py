@@ -22,16 +22,24 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from .. import clock, recovery, throttle
-from ..access import home_endpoint, may_use_second_factor, requires_login
+from ..access import (
+    Permission,
+    home_endpoint,
+    may_use_second_factor,
+    receives_notifications,
+    requires,
+    requires_login,
+)
 from ..audit import log_admin_action
 from ..extensions import db, limiter
-from ..models import LoginSession, User
+from ..models import LoginSession, MailPreference, User
 from . import LOGIN_TOKEN_KEY, login_limits, logins, second_factor
 from .forms import (
     DisableSecondFactorForm,
     EnrolSecondFactorForm,
     LoginForm,
     LogoutForm,
+    MailPreferenceForm,
     PasswordChangeForm,
     SecondFactorForm,
 )
@@ -302,6 +310,7 @@ def _log_own(action: str) -> None:
 def _render_account(
     password_form: PasswordChangeForm | None = None,
     enrol_form: EnrolSecondFactorForm | None = None,
+    mail_form: MailPreferenceForm | None = None,
     status: int = 200,
     **extra: Any,
 ) -> Any:
@@ -317,6 +326,9 @@ def _render_account(
         password_form=password_form or PasswordChangeForm(formdata=None),
         enrol_form=enrol_form or EnrolSecondFactorForm(formdata=None),
         disable_form=DisableSecondFactorForm(formdata=None),
+        mail_form=mail_form
+        or MailPreferenceForm(formdata=None, preference=user.mail_preference.value),
+        mail_offered=receives_notifications(user),
         plain_form=LogoutForm(formdata=None),
         offered=offered,
         enrolment=enrolment,
@@ -379,6 +391,22 @@ def account_password() -> Any:
             return redirect(url_for("auth.account") if not forced else _home(), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/password.html", form=form, forced=forced), status
+
+
+@bp.post("/account/mail")
+@requires(Permission.VIEW_REFERRALS)
+def mail_preference() -> Any:
+    """Choose which notifications also come by e-mail, and when."""
+    form = MailPreferenceForm()
+    if not form.validate():
+        return _render_account(mail_form=form, status=422)
+    chosen = MailPreference(form.preference.data)
+    if chosen != current_user.mail_preference:
+        current_user.mail_preference = chosen
+        _log_own("account.mail_preference")
+        db.session.commit()
+    flash(_("Uw keuze voor meldingen per e-mail is bewaard."))
+    return redirect(url_for("auth.account"), code=303)
 
 
 @bp.post("/account/logout-everywhere")

@@ -20,6 +20,7 @@ from ..models import (
     ReferralState,
     User,
 )
+from ..notifications import records as notifications
 from ..referrals.lifecycle import priority_at, record_intake
 from ..search.finding import matching_files, read_terms
 from ..search.keys import refresh_search_keys
@@ -136,6 +137,7 @@ def register_referral(
     if is_new_person:
         refresh_search_keys(person, session)
     record_intake(session, referral, actor, at)
+    notifications.new_referral(session, referral, actor, at)
     return referral
 
 

@@ -222,7 +222,14 @@ def update_signal_status(signal_id: int) -> Any:
     if form.validate():
         try:
             before = {"status": signal.status, "answer": signal.answer}
-            update_signal(signal, current_user, SignalStatus(form.status.data), form.answer.data)
+            update_signal(
+                db.session,
+                signal,
+                current_user,
+                SignalStatus(form.status.data),
+                form.answer.data,
+                clock.now(),
+            )
             log_admin_action(
                 db.session,
                 actor=current_user,

@@ -28,6 +28,7 @@ from ..models import (
     Role,
     User,
 )
+from ..notifications import records as notifications
 from .lifecycle import TransitionRefused, hand_over_appointments, record_event
 
 S = ReferralState
@@ -143,6 +144,7 @@ def hand_over(
                 f"{leaving.full_name} → {to.full_name}: {reason}",
                 from_state=before,
             )
+            notifications.reassigned(session, referral, to, actor, at)
             result.handed_over += 1
     if to is not None:
         for task in session.scalars(

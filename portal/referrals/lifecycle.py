@@ -54,6 +54,7 @@ from ..models import (
     TimelineEvent,
     User,
 )
+from ..notifications import records as notifications
 from ..settings import QueueWeights, get_int, queue_weights
 from .channels import channel_for
 
@@ -275,6 +276,9 @@ def record_event(
         detail=detail,
     )
     session.add(event)
+    if from_state is S.NEW and referral.state != S.NEW:
+        # Whoever was told of it as new need not look any more.
+        notifications.no_longer_new(session, referral.id, at)
     return event
 
 
@@ -381,6 +385,8 @@ def reassign(
         referral.claimed_at = at
     detail = f"{previous.full_name if previous else '—'} → {new_owner.full_name}: {reason}"
     record_event(session, referral, actor, at, "reassigned", detail, from_state=before)
+    if previous is None or previous.id != new_owner.id:
+        notifications.reassigned(session, referral, new_owner, actor, at)
     if previous is not None:
         for task in session.scalars(
             select(FollowUpTask).where(
@@ -760,6 +766,12 @@ def close(
         place.left_at = at
         record_event(session, referral, actor, at, "programme_left", place.programme.name)
         result.places_freed += 1
+    if items.places:
+        # programmes.py builds on this module, so it is imported when needed.
+        from .programmes import offer_free_place
+
+        for programme in {place.programme_id: place.programme for place in items.places}.values():
+            offer_free_place(session, programme, actor, at)
     return result
 
 
@@ -921,6 +933,7 @@ def schedule_conversation(
         f"{starts_at:%d/%m/%Y %H:%M}, {minutes} min, {place.strip()} · {toeleider.full_name}",
         from_state=before,
     )
+    notifications.appointment_booked(session, appointment, actor, at)
     return appointment
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import DbSession
 from ..models import PlaceStatus, Programme, ProgrammePlace, Referral, User
+from ..notifications import records as notifications
 from .lifecycle import Action, TransitionRefused, check, record_event
 
 ACTIVE = (PlaceStatus.WAITING, PlaceStatus.ENROLLED)
@@ -147,6 +148,8 @@ def grant_place(
     place.status = PlaceStatus.ENROLLED
     place.enrolled_at = at
     record_event(session, referral, actor, at, "programme_enrolled", str(programme))
+    # Another place may still be free, now for the next in line.
+    offer_free_place(session, programme, actor, at)
 
 
 def leave(
@@ -161,6 +164,22 @@ def leave(
     place.status = PlaceStatus.LEFT
     place.left_at = at
     record_event(session, referral, actor, at, "programme_left", str(place.programme))
+    offer_free_place(session, place.programme, actor, at)
+
+
+def offer_free_place(session: DbSession, programme: Programme, actor: User, at: datetime) -> None:
+    """When a place is free and people wait, the toeleider of the first in line hears of it.
+
+    Called wherever a place may have come free or the line moved on; each waiting spot is
+    told once.
+    """
+    if not programme.active or enrolled_count(session, programme.id) >= programme.capacity:
+        return
+    waiting = _waiting_ids(session, programme.id)
+    if waiting:
+        first = session.get(ProgrammePlace, waiting[0])
+        if first is not None:
+            notifications.place_free(session, first, actor, at)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from .. import clock
 from ..access import Permission, requires
 from ..extensions import db
 from ..models import ClosingOutcome, User
+from ..notifications import records as notifications
 from ..viewlog import record_view
 from . import contact_views, followup_views, lifecycle
 from .actions import act, bp, render_file, visible_referral
@@ -32,6 +33,7 @@ def detail(referral_id: int) -> Any:
     """One referral with everything recorded on it."""
     referral = visible_referral(referral_id)
     record_view(referral, "view")
+    notifications.file_opened(db.session, current_user, referral.id, clock.now())
     return render_file(referral)
 
 

@@ -73,4 +73,5 @@ def test_the_desk_books_a_moment_on_the_day_the_resident_chooses(page: Page, wor
     expect(page.get_by_label("Plaats")).to_be_focused()
     page.keyboard.press("Enter")
     page.wait_for_url("**/slip")
-    expect(page.locator("main")).to_contain_text("9 dec 2026, 10:00")
+    # With the weekday, as the resident reads it on the slip.
+    expect(page.locator("main")).to_contain_text("woensdag 9 december 2026, 10:00")
