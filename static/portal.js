@@ -46,3 +46,70 @@ function markScrollingTables(root) {
 document.addEventListener("DOMContentLoaded", () => markScrollingTables(document));
 window.addEventListener("resize", () => markScrollingTables(document));
 document.body.addEventListener("htmx:afterSettle", (event) => markScrollingTables(event.target));
+
+// Lists that refresh themselves (data-poll-seconds): htmx asks for them again, unless the
+// user turned it off (WCAG 2.2.2), the tab is hidden, the keyboard focus is inside the list,
+// or it shows a confirmation the user may still act on (data-keep): a refresh never takes
+// the focus or the "Open dossier" link away (WCAG 2.4.3). Without a script, nothing polls.
+const POLL_CHOICE = "portal.autoRefresh.";
+document.querySelectorAll("[data-poll-toggle]").forEach((box) => {
+  box.checked = localStorage.getItem(POLL_CHOICE + box.id) !== "off";
+  box.addEventListener("change", () => {
+    localStorage.setItem(POLL_CHOICE + box.id, box.checked ? "on" : "off");
+  });
+  const wrapper = box.closest("[data-needs-script]");
+  if (wrapper) {
+    wrapper.hidden = false;
+  }
+});
+
+function mayRefresh(list) {
+  const toggle = document.getElementById(list.dataset.pollControl || "");
+  if (toggle && !toggle.checked) {
+    return false;
+  }
+  if (document.hidden || list.querySelector("[data-keep]")) {
+    return false;
+  }
+  return !list.contains(document.activeElement);
+}
+
+setInterval(() => {
+  const now = Date.now();
+  document.querySelectorAll("[data-poll-seconds]").forEach((list) => {
+    const since = Number(list.dataset.polledAt || 0);
+    if (!since) {
+      list.dataset.polledAt = String(now);
+    } else if (now - since >= Number(list.dataset.pollSeconds) * 1000) {
+      list.dataset.polledAt = String(now);
+      if (mayRefresh(list) && window.htmx) {
+        window.htmx.trigger(list, "poll");
+      }
+    }
+  });
+}, 1000);
+
+// An inline check answered: the field says whether it is in error, as the page would after
+// saving (aria-invalid), so a screen reader tells it when the field has the focus again.
+document.body.addEventListener("htmx:afterSwap", (event) => {
+  const answer = event.detail && event.detail.elt;
+  const content = answer && answer.id && answer.id.endsWith("-feedback-content")
+    ? answer : document.getElementById((event.detail.target || {}).id || "");
+  if (!content || !content.dataset || content.dataset.invalid === undefined) {
+    return;
+  }
+  const region = content.closest(".feedback");
+  const field = region && document.querySelector(`[aria-describedby~="${region.id}"]`);
+  if (!field) {
+    return;
+  }
+  if (content.dataset.invalid === "true") {
+    field.setAttribute("aria-invalid", "true");
+  } else {
+    field.removeAttribute("aria-invalid");
+  }
+  const wrapper = field.closest(".field");
+  if (wrapper) {
+    wrapper.classList.toggle("has-error", content.dataset.invalid === "true");
+  }
+});

@@ -247,7 +247,8 @@ def test_inline_check_answers_with_the_feedback_of_one_field(as_desk, world):
         "/desk/check/phone", valid_intake(world, phone="0470 12"), headers={"HX-Request": "true"}
     )
     html = response.get_data(as_text=True)
-    assert html.strip().startswith('<div class="feedback" id="phone-feedback"')
+    # The content of the field's live region, which stays on the page.
+    assert html.strip().startswith('<div id="phone-feedback-content" data-invalid="true"')
     assert "Dit is geen geldig telefoonnummer" in html
     assert "<form" not in html
 

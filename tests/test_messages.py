@@ -271,8 +271,11 @@ def test_an_unknown_placeholder_is_an_error_next_to_the_field_and_the_text_stays
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Onbekende invulplaats {datum}" in html
-    field = re.search(r'<div class="field has-error" id="field-body">(.*?)</div>', html, re.S)
-    assert field and "Onbekende invulplaats {datum}" in field.group(1)
+    field = re.search(
+        r'<div class="field has-error" id="field-body">(.*?)id="body-error"', html, re.S
+    )
+    assert field and 'aria-invalid="true"' in field.group(1)
+    assert re.search(r'id="body-error">Onbekende invulplaats \{datum\}', html)
     assert "موعدك {datum} {nummer}</textarea>" in html
     assert db.session.get(MessageText, (MessageKind.LETTER_NEWCOMER, "ar")) is None
 

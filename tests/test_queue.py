@@ -147,7 +147,7 @@ def test_htmx_refresh_returns_the_list_alone(client, world):
         .get_data(as_text=True)
     )
     assert html.lstrip().startswith('<div id="queue-list"')
-    assert 'hx-trigger="every 30s"' in html
+    assert 'data-poll-seconds="30"' in html and 'hx-trigger="poll"' in html
     assert "<html" not in html
 
 

@@ -78,8 +78,12 @@ def index() -> Any:
         "claimable": {r.id for r in page.items if may_claim_in(user, r.municipality_id)},
     }
     record_views([r.id for r in page.items], "queue_search" if f.search else "queue")
-    if is_htmx() and request.headers.get("HX-Target") in ("queue-list", "queue-count"):
-        response = make_response(render_template("queue/_list.html", **context))
+    if is_htmx() and request.headers.get("HX-Target") == "queue-count":
+        return render_template("queue/_count.html", **context)
+    if is_htmx() and request.headers.get("HX-Target") == "queue-list":
+        response = make_response(
+            render_template("queue/_list.html", count_out_of_band=True, **context)
+        )
         # The filter form outside the list shows which languages it holds.
         response.headers["HX-Trigger"] = json.dumps(
             {"queue-filtered": {"allLanguages": f.all_languages and not f.language}}
