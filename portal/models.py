@@ -304,7 +304,11 @@ class Person(Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_person_name_key_birth_year", "name_key", "birth_year"),)
+    __table_args__ = (
+        Index("ix_person_name_key_birth_year", "name_key", "birth_year"),
+        # Removing persons (an undone import) checks that none was joined into them.
+        Index("ix_person_merged_into_id", "merged_into_id"),
+    )
 
     def __str__(self) -> str:
         return self.full_name
@@ -1247,9 +1251,11 @@ class RegisterImportRow(Model):
     full_name: Mapped[str | None] = mapped_column(String(160))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     registered_on: Mapped[date | None] = mapped_column(Date)
-    # The person it matched, and after the import the referral it made.
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="SET NULL"))
+    # The person it matched, and after the import the referral it made. No foreign keys:
+    # removing 10,000 referrals at an undo would otherwise search this table for each one;
+    # the undo clears them itself.
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    referral_id: Mapped[int | None] = mapped_column(Integer)
     created_person: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_register_import_row_import_line", "import_id", "line"),)

@@ -669,6 +669,16 @@ def undo_import(
         session.execute(
             delete(Person).where(Person.id.in_(chunk)).execution_options(synchronize_session=False)
         )
+    # What the rows name is gone now (the files they matched stay named).
+    session.execute(
+        update(RegisterImportRow)
+        .where(
+            RegisterImportRow.import_id == register_import.id,
+            RegisterImportRow.outcome.in_([RowOutcome.NEW_PERSON, RowOutcome.EXISTING_PERSON]),
+        )
+        .values(referral_id=None, person_id=None)
+        .execution_options(synchronize_session=False)
+    )
     session.expire_all()
     return len(ids)
 

@@ -27,6 +27,7 @@ def upgrade():
             batch_op.alter_column(column, existing_type=sa.Boolean(), nullable=True)
     with op.batch_alter_table('access_log_entry', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reference', sa.String(length=20), nullable=True))
+    op.create_index('ix_person_merged_into_id', 'person', ['merged_into_id'], unique=False)
     op.create_table(
         'register_mapping',
         sa.Column('municipality_id', sa.Integer(), nullable=False),
@@ -116,14 +117,6 @@ def upgrade():
             ['import_id'], ['register_import.id'],
             name='fk_register_import_row_import_id_register_import', ondelete='CASCADE',
         ),
-        sa.ForeignKeyConstraint(
-            ['person_id'], ['person.id'],
-            name='fk_register_import_row_person_id_person', ondelete='SET NULL',
-        ),
-        sa.ForeignKeyConstraint(
-            ['referral_id'], ['referral.id'],
-            name='fk_register_import_row_referral_id_referral', ondelete='SET NULL',
-        ),
         sa.PrimaryKeyConstraint('id', name='pk_register_import_row'),
     )
     op.create_index(
@@ -140,6 +133,7 @@ def downgrade():
     op.drop_index('ix_register_import_municipality_created', table_name='register_import')
     op.drop_table('register_import')
     op.drop_table('register_mapping')
+    op.drop_index('ix_person_merged_into_id', table_name='person')
     with op.batch_alter_table('access_log_entry', schema=None) as batch_op:
         batch_op.drop_column('reference')
     # Unknown indicators cannot be told afterwards; the referrals that have them keep 'nee'.
