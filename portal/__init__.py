@@ -150,6 +150,7 @@ def register_blueprints(app: Flask) -> None:
     from .queue.views import bp as queue_bp
     from .referrals.record_views import bp as records_bp
     from .referrals.views import bp as referrals_bp
+    from .register.views import bp as register_bp
     from .reports.views import bp as reports_bp
     from .search.views import bp as search_bp
     from .today.views import bp as today_bp
@@ -171,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(register_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

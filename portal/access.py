@@ -147,6 +147,12 @@ def is_lead_for(user: User, municipality_id: int) -> bool:
     return can(user, Permission.LEAD_TEAM) and works_in(user, municipality_id)
 
 
+def may_import_register(user: User, municipality_id: int) -> bool:
+    """A lead of the municipality imports its population register's new registrations: the
+    referrals land in the queue the lead answers for. Admins read no files, so they do not."""
+    return is_lead_for(user, municipality_id)
+
+
 def led_municipalities(user: User) -> list[Municipality]:
     """The municipalities this user leads, by name."""
     return [m for m in user.municipalities if is_lead_for(user, m.id)]

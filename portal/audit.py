@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from .extensions import DbSession
@@ -185,3 +185,19 @@ def files_with_reference(session: DbSession, reference: str) -> list[int]:
     """Every file of the person whose file has this reference (none when it is unknown)."""
     person = select(Referral.person_id).where(Referral.reference == reference.strip().upper())
     return list(session.scalars(select(Referral.id).where(Referral.person_id.in_(person))))
+
+
+def detach_removed_files(session: DbSession, referral_ids: Sequence[int]) -> None:
+    """Before files are removed (an undone import): their entries keep naming them, by the
+    file's number instead of its row. Nothing else about an entry changes."""
+    number = (
+        select(Referral.reference)
+        .where(Referral.id == AccessLogEntry.referral_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(AccessLogEntry)
+        .where(AccessLogEntry.referral_id.in_(list(referral_ids)))
+        .values(reference=number, referral_id=None)
+        .execution_options(synchronize_session=False)
+    )

@@ -74,6 +74,9 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "PORTAL_LOGIN_MAX_CONTENT_LENGTH": int(
             os.environ.get("PORTAL_LOGIN_MAX_CONTENT_LENGTH", str(64 * 1024))
         ),
+        # The population register's export (portal/register): a 10 MB file and the form
+        # around it. Only that route gets more than MAX_CONTENT_LENGTH.
+        "PORTAL_UPLOAD_MAX_CONTENT_LENGTH": 10 * 1024 * 1024 + 64 * 1024,
         "BABEL_DEFAULT_LOCALE": "nl_BE",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("PORTAL_TIMEZONE", "Europe/Brussels"),
         "PORTAL_DEFAULT_REGION": os.environ.get("PORTAL_DEFAULT_REGION", "BE"),

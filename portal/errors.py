@@ -67,6 +67,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error: Exception) -> Any:
+        if request.endpoint == "register.upload" and current_user.is_authenticated:
+            from .register.views import file_too_large
+
+            return file_too_large()
         return _page(413, _("Wat u verstuurde is te groot. Maak de tekst korter."))
 
     @app.errorhandler(DBAPIError)

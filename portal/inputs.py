@@ -63,6 +63,8 @@ class PortalRequest(Request):
     """
 
     LOGIN_ENDPOINTS = frozenset({"auth.login", "auth.login_code"})
+    # The one form that carries a file: the population register's export.
+    UPLOAD_ENDPOINTS = frozenset({"register.upload"})
 
     @property
     def args(self) -> ImmutableMultiDict[str, str]:
@@ -79,6 +81,12 @@ class PortalRequest(Request):
     @property
     def max_content_length(self) -> int | None:
         limit = super().max_content_length
+        if self.endpoint in self.UPLOAD_ENDPOINTS:
+            from flask import current_app
+
+            # Raised for this route alone; werkzeug refuses a larger body by its announced
+            # length, before reading it.
+            return int(current_app.config["PORTAL_UPLOAD_MAX_CONTENT_LENGTH"])
         if self.endpoint in self.LOGIN_ENDPOINTS:
             from flask import current_app
 

@@ -304,7 +304,11 @@ class Person(Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (Index("ix_person_name_key_birth_year", "name_key", "birth_year"),)
+    __table_args__ = (
+        Index("ix_person_name_key_birth_year", "name_key", "birth_year"),
+        # Removing persons (an undone import) checks that none was joined into them.
+        Index("ix_person_merged_into_id", "merged_into_id"),
+    )
 
     def __str__(self) -> str:
         return self.full_name
@@ -342,10 +346,11 @@ class Referral(Model):
     )
     outcome: Mapped[ClosingOutcome | None] = mapped_column(_stored_as_value(ClosingOutcome))
 
-    # The three indicators.
-    dutch_difficult: Mapped[bool] = mapped_column(Boolean)
-    has_work: Mapped[bool] = mapped_column(Boolean)
-    has_children: Mapped[bool] = mapped_column(Boolean)
+    # The three indicators; None: not known (a referral from the population register, whose
+    # list does not answer them), which the queue weighs as neither and the reports count apart.
+    dutch_difficult: Mapped[bool | None] = mapped_column(Boolean)
+    has_work: Mapped[bool | None] = mapped_column(Boolean)
+    has_children: Mapped[bool | None] = mapped_column(Boolean)
 
     contact_language_code: Mapped[str] = mapped_column(ForeignKey("language.code"))
     home_language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"))
@@ -446,12 +451,16 @@ class AccessLogEntry(Model):
 
     Append-only: no route or command changes or deletes an entry. An entry names the file,
     never the resident, so that it survives the file's anonymisation as a pseudonymous record.
+    The one exception: undoing an import of the population register removes the files it
+    made, and their entries then name the removed file by `reference` instead of by row.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     # None for a search or list that showed nobody: that it was asked is logged all the same.
     referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id"))
+    # The number of a file that no longer exists (an undone import), kept to name it.
+    reference: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(DateTime)
     address: Mapped[str | None] = mapped_column(String(64))
@@ -1153,3 +1162,100 @@ class MailDigest(Model):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     last_day: Mapped[date] = mapped_column(Date)
+
+
+class RegisterMapping(Model):
+    """Which column of the population register's export holds what, per municipality.
+
+    `columns` (JSON) maps each field of portal/register/rows.py to a header of the file; the
+    next import pre-fills its choices from here.
+    """
+
+    __tablename__ = "register_mapping"
+
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipality.id", ondelete="CASCADE"), primary_key=True
+    )
+    columns: Mapped[str] = mapped_column(Text)
+    default_language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"))
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ImportStatus(enum.StrEnum):
+    UPLOADED = "uploaded"  # read, waiting for the columns to be chosen
+    PREVIEWED = "previewed"  # every row has its outcome; waiting for confirmation
+    IMPORTED = "imported"
+    UNDONE = "undone"
+
+
+class RowOutcome(enum.StrEnum):
+    NEW_PERSON = "new_person"
+    EXISTING_PERSON = "existing_person"  # a new referral for a person known before
+    ALREADY_OPEN = "already_open"  # the person has an open file here: nothing added
+    REFUSED = "refused"
+
+
+class RegisterImport(Model):
+    """One file of new registrations from the population register, from upload to undo.
+
+    Its rows stage the file's content until it is imported; the import then keeps, per row,
+    only what it made (no personal data), so that undoing knows what to remove.
+    """
+
+    __tablename__ = "register_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    status: Mapped[ImportStatus] = mapped_column(_stored_as_value(ImportStatus, "status"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    # How the file was read: "UTF-8", "Windows-1252" or "XLSX".
+    encoding: Mapped[str] = mapped_column(String(20))
+    # JSON: the header row, as the columns to choose from.
+    header: Mapped[str] = mapped_column(Text)
+    row_count: Mapped[int] = mapped_column(Integer)
+    default_language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    undone_at: Mapped[datetime | None] = mapped_column(DateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    municipality: Mapped[Municipality] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    imported_by: Mapped[User | None] = relationship(foreign_keys=[imported_by_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
+
+    __table_args__ = (
+        Index("ix_register_import_municipality_created", "municipality_id", "created_at"),
+    )
+
+
+class RegisterImportRow(Model):
+    """One data row of an imported file: its line number, its values and what became of it."""
+
+    __tablename__ = "register_import_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("register_import.id", ondelete="CASCADE"))
+    line: Mapped[int] = mapped_column(Integer)
+    # JSON: the row's cells as read, until the import is made (then None).
+    cells: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[RowOutcome | None] = mapped_column(
+        _stored_as_value(RowOutcome, "outcome", length=20)
+    )
+    # Why the row was refused, in Dutch; or what else the preview should say about it.
+    reason: Mapped[str | None] = mapped_column(String(300))
+    # The values read with the mapping, for the preview; None once the import is made.
+    full_name: Mapped[str | None] = mapped_column(String(160))
+    birth_year: Mapped[int | None] = mapped_column(Integer)
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    # The person it matched, and after the import the referral it made. No foreign keys:
+    # removing 10,000 referrals at an undo would otherwise search this table for each one;
+    # the undo clears them itself.
+    person_id: Mapped[int | None] = mapped_column(Integer)
+    referral_id: Mapped[int | None] = mapped_column(Integer)
+    created_person: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_register_import_row_import_line", "import_id", "line"),)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_translations
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
@@ -39,6 +40,13 @@ from .languages import text_direction
 HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
 
 
+def yes_no_unknown(answer: bool | None) -> str:
+    """An indicator's answer; None: the question was not asked (the population register)."""
+    if answer is None:
+        return _("onbekend")
+    return _("ja") if answer else _("nee")
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda permission: can(current_user, permission),
@@ -62,6 +70,7 @@ def register(app: Flask) -> None:
         legal_basis_label=lambda code: str(LEGAL_BASIS_LABELS.get(code, code)),
         person_field_label=lambda name: str(PERSON_FIELD_LABELS[name]),
         notification_kind_label=lambda k: str(NOTIFICATION_KIND_LABELS[k]),
+        yes_no_unknown=yes_no_unknown,
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",

@@ -112,4 +112,19 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   if (wrapper) {
     wrapper.classList.toggle("has-error", content.dataset.invalid === "true");
   }
+
+// A long step (reading a file, importing thousands of rows) shows that it is working; the
+// button is disabled after the form is on its way, so a second click sends nothing twice.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches || !form.matches("form[data-progress]") || event.defaultPrevented) {
+    return;
+  }
+  const bar = form.querySelector("progress");
+  if (bar) {
+    bar.hidden = false;
+  }
+  window.setTimeout(() => {
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+  }, 0);
 });

@@ -158,9 +158,9 @@ def test_every_table_of_the_interim_report(half_year, world):
     assert t["talen"].rows == [["Arabisch", 2], ["Oekraïens", 1]]
     assert t["profiel"].rows == [["nieuwkomers", 2], ["oudkomers", 1]]
     assert t["indicatoren"].rows == [
-        ["Nederlands moeilijk of tolk", 2],
-        ["Geen werk", 2],
-        ["Kinderen in het gezin", 1],
+        ["Nederlands moeilijk of tolk", 2, 0],
+        ["Geen werk", 2, 0],
+        ["Kinderen in het gezin", 1, 0],
     ]
     assert t["signalen"].rows == [["Werk", 1]]
     # One person had a conversation (Een A, 3 March) and was led to work, not to Dutch.

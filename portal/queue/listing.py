@@ -47,9 +47,10 @@ class QueueRow(NamedTuple):
     id: int
     created_at: datetime
     municipality_id: int
-    dutch_difficult: bool
-    has_work: bool
-    has_children: bool
+    # None: not known (from the population register).
+    dutch_difficult: bool | None
+    has_work: bool | None
+    has_children: bool | None
     is_newcomer: bool
     full_name: str
     language: str

@@ -242,11 +242,14 @@ class AlreadyClaimed(TransitionRefused):
 
 
 def priority_at(created_at: datetime, referral: Referral, weights: QueueWeights) -> datetime:
-    """Registration time moved earlier by a number of days per indicator that weighs."""
+    """Registration time moved earlier by a number of days per indicator that weighs.
+
+    An indicator not known (None, a referral from the population register) weighs nothing.
+    """
     days = 0
     if referral.dutch_difficult:
         days += weights.dutch_difficult_days
-    if not referral.has_work:
+    if referral.has_work is False:
         days += weights.no_work_days
     if referral.has_children:
         days += weights.children_days

@@ -7,7 +7,7 @@ is the sum of its rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any, Literal, cast
@@ -103,6 +103,10 @@ class _Profile:
     dutch: int
     no_work: int
     children: int
+    # Not asked: a referral from the population register answers no indicator question.
+    dutch_unknown: int
+    work_unknown: int
+    children_unknown: int
     count: int
 
 
@@ -141,6 +145,9 @@ class _Scope:
                     func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
                     func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
                     func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
+                    func.sum(case((Referral.dutch_difficult.is_(None), 1), else_=0)),
+                    func.sum(case((Referral.has_work.is_(None), 1), else_=0)),
+                    func.sum(case((Referral.has_children.is_(None), 1), else_=0)),
                     func.count(),
                 )
                 .join(Service, Service.id == Referral.source_service_id)
@@ -157,7 +164,7 @@ class _Scope:
     @cached_property
     def profile(self) -> _Profile:
         """The referrals registered in the period: newcomers, long-term, each indicator."""
-        totals = [0] * 6
+        totals = [0] * len(fields(_Profile))
         for _source, _language, profile in self.registrations:
             for index, value in enumerate(astuple(profile)):
                 totals[index] += value
@@ -364,20 +371,21 @@ def _indicators(scope: _Scope) -> Table:
     return Table(
         "indicatoren",
         str(_l("Indicatoren (van %(n)d doorverwijzingen)", n=counts.count)),
-        [str(_l("Indicator")), str(_l("Ja"))],
+        [str(_l("Indicator")), str(_l("Ja")), str(_l("Onbekend"))],
         [
-            [str(_l("Nederlands moeilijk of tolk")), counts.dutch],
-            [str(_l("Geen werk")), counts.no_work],
-            [str(_l("Kinderen in het gezin")), counts.children],
+            [str(_l("Nederlands moeilijk of tolk")), counts.dutch, counts.dutch_unknown],
+            [str(_l("Geen werk")), counts.no_work, counts.work_unknown],
+            [str(_l("Kinderen in het gezin")), counts.children, counts.children_unknown],
         ],
         str(
             _l(
                 "Per indicator het aantal doorverwijzingen uit de periode met 'ja' "
                 "(voor werk: 'nee'). Eén persoon kan bij meer indicatoren tellen, dus de "
-                "getallen tellen niet op tot een totaal."
+                "getallen tellen niet op tot een totaal. Onbekend: de vraag werd niet "
+                "gesteld (doorverwijzingen uit het bevolkingsregister)."
             )
         ),
-        total_cells={1: "–"},
+        total_cells={1: "–", 2: "–"},
     )
 
 

@@ -1,0 +1,1 @@
+"""Importing the population register's list of new registrations into the queue."""
