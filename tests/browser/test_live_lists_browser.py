@@ -91,9 +91,11 @@ def test_the_waiting_count_is_announced_from_a_region_that_stays(page: Page, wor
 
 def test_the_leads_figures_can_be_paused_too(page: Page, world):
     sign_in(page, world.lead.email, "**/lead/")
+    page.wait_for_load_state("networkidle")
+    page.locator("body").focus()
     toggle = page.get_by_label("De cijfers elke minuut vernieuwen")
     expect(toggle).to_be_checked()
     quick_refresh(page, "#today-panel")
-    assert polls(page, 2.5) >= 1
+    assert polls(page, 4) >= 1
     toggle.uncheck()
     assert polls(page, 2.5) == 0
