@@ -47,7 +47,7 @@ DEMO_TEXTS: dict[str, dict[MessageKind, str]] = {
         "робота, школа та догляд за дітьми, житло, дозвілля. Розмова безкоштовна. Візьміть цей "
         "талон із собою.\n"
         "Є питання? Повідомте нас і назвіть свій номер {nummer}.\n" + _UK_TAIL,
-        MessageKind.SLIP_APPOINTMENT: "У вас зустріч {datum} о {uur}.\n"
+        MessageKind.SLIP_APPOINTMENT: "У вас зустріч у {datum} о {uur}.\n"
         "Місце: {plaats}\n"
         "Ви говоритимете з {toeleider}.\n"
         "Буде перекладач: {tolk}.\n"
@@ -64,7 +64,7 @@ DEMO_TEXTS: dict[str, dict[MessageKind, str]] = {
         "та догляд за дітьми, житло, дозвілля. Ми намагалися зв'язатися з вами, але поки що це "
         "не вдалося.\n"
         "Зателефонуйте нам або приходьте на рецепцію і назвіть свій номер {nummer}.\n" + _UK_TAIL,
-        MessageKind.REMINDER: "Нагадуємо про вашу зустріч {datum} о {uur}.\n"
+        MessageKind.REMINDER: "Нагадуємо про вашу зустріч у {datum} о {uur}.\n"
         "Місце: {plaats}\n"
         "Ви говоритимете з {toeleider}.\n"
         "Буде перекладач: {tolk}.\n"

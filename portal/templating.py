@@ -36,6 +36,7 @@ from .labels import (
     state_label,
 )
 from .languages import text_direction
+from .messages.texts import postal_lines
 
 HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
 
@@ -74,10 +75,12 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",
+        full_day=lambda d: format_date(d, "EEEE d MMMM y") if d else "",
         short_day=lambda d: format_date(d, "dd/MM/y") if d else "",
         moment=lambda d: format_datetime(d, "d MMM y, HH:mm", rebase=False) if d else "",
         # With the weekday, for what a resident reads: "donderdag 10 december 2026, 14:30".
         full_moment=lambda d: format_datetime(d, "EEEE d MMMM y, HH:mm", rebase=False) if d else "",
+        postal_lines=postal_lines,
         role_names=lambda roles: ", ".join(sorted(role_label(r) for r in roles)),
         phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
     )

@@ -85,10 +85,34 @@ def arabic_part(html: str) -> str:
 
 
 def test_an_unknown_placeholder_is_named_with_the_ones_this_message_has():
-    (error,) = placeholder_errors(MessageKind.LETTER_NEWCOMER, "Kom op {datum} om {uur}.")
+    error, *_more = placeholder_errors(MessageKind.LETTER_NEWCOMER, "Kom op {datum} om {uur}.")
     assert "{datum}, {uur}" in error
     assert "{nummer}" in error and "{telefoon}" in error
-    assert placeholder_errors(MessageKind.REMINDER, "Op {datum} om {uur}, {nummer}.") == []
+    assert placeholder_errors(MessageKind.REMINDER, "Op {datum} om {uur} in {plaats}.") == []
+
+
+def test_an_appointment_text_must_give_the_moment_and_the_place():
+    """A translation saved without them told the resident nothing of the appointment."""
+    (error,) = placeholder_errors(MessageKind.SLIP_APPOINTMENT, "Привіт! Ласкаво просимо.")
+    assert "{datum}, {uur}, {plaats}" in error
+    (error,) = placeholder_errors(MessageKind.REMINDER, "Op {{datum}} om {uur} in {plaats}")
+    assert "{datum}" in error and "{uur}" not in error
+    (error,) = placeholder_errors(MessageKind.LETTER_LONG_TERM, "Bel ons.")
+    assert "{nummer}" in error
+    for kind, body in texts.DEFAULTS.items():
+        assert placeholder_errors(kind, str(body)) == [], kind
+
+
+def test_a_stored_text_that_lacks_the_moment_prints_dutch_only(world):
+    municipality = db.session.get(Municipality, world.municipality.id)
+    message = texts.compose(
+        MessageKind.SLIP_APPOINTMENT,
+        Details("R", municipality, datetime(2026, 12, 3, 14, 30), "Onthaal"),
+        db.session.get(Language, "uk"),
+        {(MessageKind.SLIP_APPOINTMENT, "uk"): "Привіт!"},
+    )
+    assert message.translated is None
+    assert "donderdag 3 december 2026" in message.dutch.text
 
 
 @pytest.mark.parametrize(
@@ -212,7 +236,7 @@ def test_the_letter_is_the_letter_text_not_the_slip_text_and_says_whom_to_call(c
     assert "Telefoon: 050 12 34 56" in page  # "Bel ons" comes with a number
     assert "Openingsuren: ma–vr 9–12 u" in page
     assert "Team Onthaal" in page  # a sender, and a signature
-    assert "Kerkstraat 1, 9999 Lindeveld" in page  # the resident's address
+    assert "Kerkstraat 1<br>9999 Lindeveld" in page  # the resident's address
 
 
 def test_a_long_term_resident_gets_the_long_term_letter(client, world):
@@ -234,7 +258,7 @@ def test_a_long_term_resident_gets_the_long_term_letter(client, world):
 
 
 def test_a_planned_appointment_has_a_printable_reminder_in_both_languages(client, world):
-    write(MessageKind.REMINDER, "ar", "نذكرك بموعدك يوم {datum} الساعة {uur}.")
+    write(MessageKind.REMINDER, "ar", "نذكرك بموعدك يوم {datum} الساعة {uur}.\nالمكان: {plaats}")
     referral = add_referral(db.session, world, by=world.desk)
     book_at_desk(client, world, referral)
     appointment = db.session.get(Referral, referral.id)
@@ -282,10 +306,12 @@ def test_an_unknown_placeholder_is_an_error_next_to_the_field_and_the_text_stays
 
 def test_an_admin_writes_clears_and_is_logged(client, world):
     client.login(world.admin.email)
-    response = client.post("/admin/texts/reminder/uk", {"body": "  Нагадуємо: {datum} {uur}  "})
+    response = client.post(
+        "/admin/texts/reminder/uk", {"body": "  Нагадуємо: {datum} {uur}, {plaats}  "}
+    )
     assert response.status_code == 303
     stored = db.session.get(MessageText, (MessageKind.REMINDER, "uk"))
-    assert stored.body == "Нагадуємо: {datum} {uur}"
+    assert stored.body == "Нагадуємо: {datum} {uur}, {plaats}"
     log = client.get("/privacy/admin-log").get_data(as_text=True)
     assert "Herinnering aan een afspraak – Oekraïens" in log
     assert client.post("/admin/texts/reminder/uk", {"body": ""}).status_code == 303
@@ -313,7 +339,11 @@ def test_the_overview_shows_which_languages_in_use_fall_back_to_dutch(client, wo
 def test_the_preview_uses_made_up_details_and_the_letterhead(client, world):
     add_referral(db.session, world)
     db.session.commit()
-    write(MessageKind.SLIP_APPOINTMENT, "ar", "موعدك {datum} مع {toeleider}\nمترجم: {tolk}")
+    write(
+        MessageKind.SLIP_APPOINTMENT,
+        "ar",
+        "موعدك {datum} {uur} {plaats} مع {toeleider}\nمترجم: {tolk}",
+    )
     letterhead(world)
     client.login(world.admin.email)
     html = client.get(
@@ -391,6 +421,15 @@ def test_a_wrong_phone_or_e_mail_is_said_next_to_the_field_and_nothing_is_lost(c
     assert db.session.get(Municipality, world.municipality.id).phone is None
 
 
+def test_a_logo_chosen_with_a_wrong_phone_number_is_asked_for_again(client, world):
+    client.login(world.admin.email)
+    response = post_letterhead(client, world, logo=("logo.png", png_with_text_chunk()), phone="12")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Kies het logo opnieuw" in html
+    assert db.session.get(Municipality, world.municipality.id).logo_type is None
+
+
 def test_a_png_logo_is_written_anew_without_its_text_or_trailing_bytes(client, world):
     client.login(world.admin.email)
     assert (
@@ -447,6 +486,20 @@ def test_an_upload_that_is_no_usable_logo_is_refused_next_to_the_field(
     assert db.session.get(Municipality, world.municipality.id).logo_type is None
 
 
+def test_a_new_logo_is_shown_at_once_and_an_unchanged_one_is_not_sent_again(client, world):
+    client.login(world.admin.email)
+    post_letterhead(client, world, logo=("logo.png", png_with_text_chunk()))
+    url = f"/letterhead/{world.municipality.id}/logo"
+    first = client.get(url)
+    assert "no-cache" in first.headers["Cache-Control"]
+    tag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": tag}).status_code == 304
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>'
+    post_letterhead(client, world, logo=("logo.svg", svg))
+    again = client.get(url, headers={"If-None-Match": tag})
+    assert again.status_code == 200 and again.mimetype == "image/svg+xml"
+
+
 def test_the_logo_is_served_only_to_signed_in_staff(client, world):
     client.login(world.admin.email)
     post_letterhead(client, world, logo=("logo.png", png_with_text_chunk()))
@@ -501,3 +554,25 @@ def test_the_demo_translations_carry_the_same_placeholders_as_the_dutch(app):
                 code,
                 kind,
             )
+
+
+@pytest.mark.parametrize(
+    ("typed", "lines"),
+    [
+        ("Dorpsstraat 14 bus 2, 9999 Lindeveld", ["Dorpsstraat 14 bus 2", "9999 Lindeveld"]),
+        ("Kerkstraat 1\n9999 Lindeveld", ["Kerkstraat 1", "9999 Lindeveld"]),
+        (
+            "Residentie Zon, Kerkstraat 1, 9999 Lindeveld",
+            ["Residentie Zon, Kerkstraat 1", "9999 Lindeveld"],
+        ),
+        (None, []),
+    ],
+)
+def test_the_address_is_set_out_as_the_post_expects(typed, lines):
+    assert texts.postal_lines(typed) == lines
+
+
+def test_the_letter_puts_postcode_and_place_under_the_street(client, world):
+    referral = owned_referral(world, address="Dorpsstraat 14 bus 2, 9999 Lindeveld")
+    page = letters_page(client, world, referral)
+    assert "Rania Haddad<br>Dorpsstraat 14 bus 2<br>9999 Lindeveld</p>" in page

@@ -252,6 +252,24 @@ def test_the_header_counts_the_unread_notifications_for_screen_readers_too(clien
     assert "2 nieuwe meldingen" in refreshed.get_data(as_text=True)
 
 
+def test_the_counter_answers_only_when_its_number_changed(client, world):
+    """Its live region would otherwise be read out every minute, changed or not."""
+    add_referral(db.session, world)
+    client.login(world.toeleider.email)
+    page = HTMLParser(client.get("/today/").get_data(as_text=True))
+    counter = page.css_first("#notification-count")
+    assert counter.parent.attributes["aria-live"] == "polite"  # a region that stays
+    asked = counter.attributes["hx-get"]
+    assert asked.endswith("shown=1")
+    unchanged = client.get(asked, headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204 and unchanged.get_data() == b""
+    add_referral(db.session, world)
+    changed = client.get(asked, headers={"HX-Request": "true"})
+    html = changed.get_data(as_text=True)
+    assert changed.status_code == 200 and "2 nieuwe meldingen" in html
+    assert 'shown=2"' in html  # the next question is about the new number
+
+
 def test_opening_a_notification_marks_it_read_and_goes_to_its_file(client, world):
     referral = add_referral(db.session, world)
     add_referral(db.session, world)

@@ -277,7 +277,9 @@ def test_two_admins_saving_one_user_at_once_one_is_kept_the_other_refused(app, w
 
 
 def waiting_for_letter(world, full_name: str) -> Referral:
-    referral = add_referral(db.session, world, full_name=full_name)
+    referral = add_referral(
+        db.session, world, full_name=full_name, address="Kerkstraat 1, 9999 Lindeveld"
+    )
     lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
     referral.needs_letter = True
     db.session.commit()

@@ -9,6 +9,7 @@ that a resident never reads a translation that says something else than the Dutc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +50,16 @@ PLACEHOLDERS: dict[str, object] = {
     "tolk": _l("de taal van de tolk (alleen als er een tolk is)"),
 }
 _EVERY = ("nummer", "gemeente", "telefoon", "openingsuren")
+# What a message must say: an appointment text without its moment and place, or a letter
+# without the number to quote, would leave the resident without what the Dutch gives.
+_WHEN_AND_WHERE = ("datum", "uur", "plaats")
+REQUIRED: dict[MessageKind, tuple[str, ...]] = {
+    MessageKind.SLIP: ("nummer",),
+    MessageKind.SLIP_APPOINTMENT: _WHEN_AND_WHERE,
+    MessageKind.LETTER_NEWCOMER: ("nummer",),
+    MessageKind.LETTER_LONG_TERM: ("nummer",),
+    MessageKind.REMINDER: _WHEN_AND_WHERE,
+}
 _APPOINTMENT = ("datum", "uur", "plaats", "toeleider", "tolk")
 ALLOWED: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.SLIP: _EVERY,
@@ -120,9 +131,11 @@ def placeholder_errors(kind: MessageKind, body: str) -> list[str]:
         ]
     allowed = ALLOWED[kind]
     unknown: list[str] = []
+    used: set[str] = set()
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
+        used.add(name)
         if spec or conversion or name not in allowed:
             shown = (
                 "{"
@@ -133,15 +146,25 @@ def placeholder_errors(kind: MessageKind, body: str) -> list[str]:
             )
             if shown not in unknown:
                 unknown.append(shown)
-    if not unknown:
-        return []
-    return [
-        _(
-            "Onbekende invulplaats %(unknown)s. In dit bericht kunnen: %(allowed)s.",
-            unknown=", ".join(unknown),
-            allowed=", ".join("{" + name + "}" for name in allowed),
+    errors = []
+    if unknown:
+        errors.append(
+            _(
+                "Onbekende invulplaats %(unknown)s. In dit bericht kunnen: %(allowed)s.",
+                unknown=", ".join(unknown),
+                allowed=", ".join("{" + name + "}" for name in allowed),
+            )
         )
-    ]
+    missing = [name for name in REQUIRED[kind] if name not in used]
+    if missing:
+        errors.append(
+            _(
+                "De tekst moet %(missing)s bevatten, zoals de Nederlandse: anders mist de "
+                "bewoner wat het Nederlands wel zegt.",
+                missing=", ".join("{" + name + "}" for name in missing),
+            )
+        )
+    return errors
 
 
 def fill(body: str, values: Mapping[str, str]) -> str:
@@ -361,7 +384,7 @@ def coverage(session: DbSession, since: datetime) -> list[Coverage]:
     return sorted(rows, key=lambda c: (c.language.code != DUTCH, -c.referrals, c.language.name))
 
 
-SAMPLE_REFERENCE = "2026-00042"
+SAMPLE_REFERENCE = "2026-000042"
 
 
 def sample_details(municipality: Municipality, moment: datetime) -> Details:
@@ -374,3 +397,15 @@ def sample_details(municipality: Municipality, moment: datetime) -> Details:
         toeleider_first_name="Sara",
         interpreter=True,
     )
+
+
+_BEFORE_POSTCODE = re.compile(r",\s*(?=\d{4}\s)")
+
+
+def postal_lines(address: str | None) -> list[str]:
+    """The address as a letter's window shows it: the street on one line, the postcode and
+    place on the next ('Dorpsstraat 14 bus 2, 9999 Lindeveld' is typed on one line)."""
+    lines: list[str] = []
+    for line in (address or "").splitlines():
+        lines.extend(part.strip() for part in _BEFORE_POSTCODE.split(line) if part.strip())
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -78,7 +79,8 @@ def edit(kind_slug: str, code: str) -> Any:
     )
     if request.method == "POST" and form.validate():
         body = (form.body.data or "").strip()
-        errors = texts.placeholder_errors(kind, body)
+        # Empty: the message goes back to Dutch only (or to the built-in Dutch).
+        errors = texts.placeholder_errors(kind, body) if body else []
         if errors:
             form.body.errors = errors
         else:
@@ -177,6 +179,14 @@ def letterhead(municipality_id: int) -> Any:
         except LogoError as error:
             form.logo.errors = [str(error)]
     if form.errors or first_error(form):
+        if logo is not None:
+            # A browser never keeps a chosen file across a page: say so, next to the field.
+            form.logo.errors = [
+                _(
+                    "Kies het logo opnieuw: een gekozen bestand blijft niet bewaard zolang "
+                    "het formulier een fout heeft."
+                )
+            ]
         return _letterhead_page(form, municipality, 422)
     before = _letterhead_snapshot(municipality)
     municipality.address = (form.address.data or "").strip() or None
@@ -235,5 +245,7 @@ def logo(municipality_id: str) -> Any:
     # Even if a drawing slipped through, nothing in it may run or load.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    # Asked again each time (a 304 while it is the same), so a new logo prints at once.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(hashlib.sha256(municipality.logo).hexdigest()[:32])
+    return response.make_conditional(request)

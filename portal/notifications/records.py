@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from babel.dates import format_date, format_datetime
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -33,6 +34,8 @@ from ..pagination import Page, paginate
 from . import mail
 
 K = NotificationKind
+# The details are stored as text when the event happens, in the portal's language.
+DETAIL_LOCALE = "nl_BE"
 # What a user who asked for it gets by e-mail at once; the rest waits for the daily digest.
 IMMEDIATE_KINDS = frozenset({K.APPOINTMENT_BOOKED, K.REASSIGNED})
 
@@ -151,7 +154,8 @@ def appointment_booked(
         K.APPOINTMENT_BOOKED,
         appointment.referral,
         at,
-        detail=f"{appointment.starts_at:%d/%m/%Y %H:%M}",
+        # Written as the rest of the portal writes moments ("3 dec. 2026, 12:15").
+        detail=format_datetime(appointment.starts_at, "d MMM y, HH:mm", locale=DETAIL_LOCALE),
     )
 
 
@@ -243,7 +247,7 @@ def tasks_due(session: DbSession, at: datetime, user: User | None = None) -> int
             K.TASK_DUE,
             task.referral,
             at,
-            detail=f"{day:%d/%m/%Y}",
+            detail=format_date(day, "d MMMM y", locale=DETAIL_LOCALE),
             once_key=keys[task.id],
         )
         made += notice is not None

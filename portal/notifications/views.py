@@ -46,10 +46,12 @@ def index() -> Any:
 @bp.get("/count")
 @requires(Permission.VIEW_REFERRALS)
 def count() -> Any:
-    """The header's counter, for its refresh every minute."""
-    return render_template(
-        "notifications/_count.html", count=records.unread_count(db.session, current_user.id)
-    )
+    """The header's counter, for its refresh every minute: nothing (204) while the number it
+    shows is still right, so that a screen reader hears only a change."""
+    count = records.unread_count(db.session, current_user.id)
+    if request.args.get("shown") == str(count):
+        return "", 204
+    return render_template("notifications/_counter.html", count=count)
 
 
 @bp.get("/<int:notification_id>")

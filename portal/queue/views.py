@@ -185,11 +185,13 @@ def letters() -> Any:
 @requires(Permission.WORK_QUEUE)
 def print_letters() -> Any:
     """Printable invitation letters, one page each, in Dutch and the contact language."""
-    chosen = _selected_referrals(request.args.getlist("id"))
+    # A letter without an address cannot be posted: it is neither printed nor noted as sent.
+    chosen, no_address = by_postal_address(_selected_referrals(request.args.getlist("id")))
     record_views(chosen, "letter")
     return render_template(
         "queue/letters_print.html",
         referrals=chosen,
+        left_out=len(no_address),
         letters=letters_for(db.session, chosen, current_app.config["PORTAL_DEFAULT_REGION"]),
         today=clock.today(),
         form=CsrfForm(),
@@ -203,9 +205,8 @@ def letters_sent() -> Any:
     if not CsrfForm().validate():
         flash(_("Het formulier was verlopen. Probeer opnieuw."))
         return redirect(url_for("queue.letters"), code=303)
-    chosen = [
-        r for r in _selected_referrals(request.form.getlist("id")) if may_work_on(current_user, r)
-    ]
+    postable, _no_address = by_postal_address(_selected_referrals(request.form.getlist("id")))
+    chosen = [r for r in postable if may_work_on(current_user, r)]
     done, already = mark_letters_sent(db.session, chosen, current_user, clock.now())
     db.session.commit()
     flash(

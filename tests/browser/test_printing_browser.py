@@ -100,9 +100,10 @@ def test_each_letter_prints_on_its_own_page_with_sender_and_address(page: Page, 
     for index, (referral, name, address) in enumerate(people):
         assert page_size(reader, index) == A4_POINTS
         text = reader.pages[index].extract_text()
+        street, place = address.split(", ")
         for expected in (
             name,
-            address,
+            f"{street}\n{place}",  # the street, then postcode and place under it
             referral.reference,
             "Uitnodiging voor een gesprek",
             "Telefoon: 050 12 34 56",
@@ -114,3 +115,53 @@ def test_each_letter_prints_on_its_own_page_with_sender_and_address(page: Page, 
         assert other not in text
         assert not [word for word in SCREEN_ONLY if word in text]
         assert re.search(r"Lindeveld, \d+ \w+ 2026", text)
+
+
+PRIVACY = (
+    "De gemeente Lindeveld verwerkt uw gegevens om u een onthaalgesprek aan te bieden en u "
+    "naar de juiste diensten te leiden (taak van algemeen belang, decreet integratie- en "
+    "inburgeringsbeleid). Alleen de toeleiders en de teamverantwoordelijke van de gemeente "
+    "zien ze. We bewaren ze tot twee jaar na het afsluiten van uw dossier. U mag uw gegevens "
+    "inkijken, laten verbeteren of laten wissen: vraag het aan het onthaal of mail naar "
+    "privacy@lindeveld.example. Een klacht kunt u indienen bij de Vlaamse Toezichtcommissie."
+)
+
+
+def test_the_slip_with_an_appointment_in_two_languages_fits_one_page(page: Page, world):
+    from datetime import time
+
+    from portal.demo_texts import DEMO_TEXTS
+    from portal.models import AvailabilityKind, AvailabilitySlot, Setting
+
+    with_letterhead(world)
+    db.session.merge(
+        MessageText(
+            kind=MessageKind.SLIP_APPOINTMENT,
+            language_code="ar",
+            body=DEMO_TEXTS["ar"][MessageKind.SLIP_APPOINTMENT],
+            updated_at=NOW,
+        )
+    )
+    db.session.add(Setting(key="privacy_notice", value=PRIVACY))
+    db.session.add(
+        AvailabilitySlot(
+            user_id=world.toeleider.id,
+            weekday=0,
+            starts=time(9),
+            ends=time(11),
+            kind=AvailabilityKind.CONVERSATIONS.value,
+        )
+    )
+    referral = add_referral(db.session, world, by=world.desk)
+    db.session.commit()
+    log_in(page, world.desk.email)
+    page.goto(f"/desk/referrals/{referral.id}/book")
+    page.locator("input[name=slot]").first.check()
+    page.get_by_label("Tolk nodig").check()
+    page.get_by_role("button", name="Afspraak vastleggen").click()
+    page.wait_for_url("**/slip")
+    reader = printed(page)
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "U hebt een afspraak op maandag 30 november 2026 om 09:00." in text
+    assert "Vlaamse Toezichtcommissie" in text
+    assert len(reader.pages) == 1
