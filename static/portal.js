@@ -129,3 +129,23 @@ document.addEventListener("submit", (event) => {
     form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
   }, 0);
 });
+
+// Enter in a field with a list of choices (the contact language) picks the choice that
+// begins with what was typed, instead of sending the half-filled form.
+document.addEventListener("keydown", (event) => {
+  const input = event.target;
+  if (event.key !== "Enter" || !input.matches || !input.matches("input[list]") || !input.list) {
+    return;
+  }
+  event.preventDefault();
+  const typed = input.value.trim().toLocaleLowerCase();
+  const choices = [...input.list.options].map((o) => o.value);
+  if (!typed || choices.some((c) => c.toLocaleLowerCase() === typed)) {
+    return;
+  }
+  const picked = choices.find((c) => c.toLocaleLowerCase().startsWith(typed));
+  if (picked) {
+    input.value = picked;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+});

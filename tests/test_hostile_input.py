@@ -61,14 +61,14 @@ def test_nul_byte_in_a_query_argument_is_ignored(client, world):
 
 def test_text_areas_keep_their_lines_but_lose_control_characters(client, world):
     client.login(world.admin.email)
-    client.post("/admin/texts/slip/ar", {"body": "Eerst {nummer}\r\n\tdan\x1b[31m rood\x00"})
+    client.post("/admin/texts/slip/ar", {"body": "Eerst\r\n\tdan\x1b[31m rood\x00"})
     db.session.expire_all()
     text = db.session.scalar(
         select(MessageText.body).where(
             MessageText.language_code == "ar", MessageText.kind == MessageKind.SLIP
         )
     )
-    assert text == "Eerst {nummer}\r\n\tdan[31m rood"
+    assert text == "Eerst\r\n\tdan[31m rood"
 
 
 # Numbers: 32-bit ids, ASCII digits only -------------------------------------------------

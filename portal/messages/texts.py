@@ -50,14 +50,15 @@ PLACEHOLDERS: dict[str, object] = {
     "tolk": _l("de taal van de tolk (alleen als er een tolk is)"),
 }
 _EVERY = ("nummer", "gemeente", "telefoon", "openingsuren")
-# What a message must say: an appointment text without its moment and place, or a letter
-# without the number to quote, would leave the resident without what the Dutch gives.
+# What a message must say: an appointment text without its moment and place would leave the
+# resident without what the Dutch gives. (The number is printed above every text already, so
+# the texts of languages written before placeholders existed stay valid.)
 _WHEN_AND_WHERE = ("datum", "uur", "plaats")
 REQUIRED: dict[MessageKind, tuple[str, ...]] = {
-    MessageKind.SLIP: ("nummer",),
+    MessageKind.SLIP: (),
     MessageKind.SLIP_APPOINTMENT: _WHEN_AND_WHERE,
-    MessageKind.LETTER_NEWCOMER: ("nummer",),
-    MessageKind.LETTER_LONG_TERM: ("nummer",),
+    MessageKind.LETTER_NEWCOMER: (),
+    MessageKind.LETTER_LONG_TERM: (),
     MessageKind.REMINDER: _WHEN_AND_WHERE,
 }
 _APPOINTMENT = ("datum", "uur", "plaats", "toeleider", "tolk")

@@ -143,6 +143,8 @@ def render_file(
             A=lifecycle.Action,
             forms=_forms(file, **posted),
             posted=next((a for a, name in page.ACTION_FORMS.items() if name in posted), None),
+            # The form that was sent and refused: its errors are summed up at the top.
+            refused_form=next(iter(posted.values()), None) if status >= 400 else None,
             conflict=conflict,
             rights=rights_actions(current_user, referral),
             person_section=file_section(referral),

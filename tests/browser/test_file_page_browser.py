@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -75,3 +76,20 @@ def test_a_lead_reopens_a_closed_file_and_partner_feedback_stays_possible(page: 
     expect(page.locator(".file-state .badge")).to_have_text("opgenomen")
     expect(page.locator(".timeline")).to_contain_text("Nieuwe vraag over wonen")
     assert page.console_problems == []  # type: ignore[attr-defined]
+
+
+def test_after_a_refused_action_the_focus_is_on_what_went_wrong(page: Page, world):
+    """It used to land at the top of the page with no word of what failed (WCAG 2.4.3, 3.3.1)."""
+    referral = add_referral(db.session, world, full_name="Rania Haddad")
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    db.session.commit()
+    _sign_in(page, world.toeleider.email)
+    page.goto(f"/referrals/{referral.id}")
+    page.locator("#contact summary", has_text="Teruggeven aan de wachtrij").click()
+    page.get_by_role("button", name="Teruggeven").click()  # without a reason
+    summary = page.locator("#action-refused")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_attribute("role", "alert")
+    link = summary.get_by_role("link", name=re.compile("Waarom geeft u deze persoon terug"))
+    link.click()
+    expect(page.get_by_label("Waarom geeft u deze persoon terug?")).to_be_focused()
