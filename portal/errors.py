@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -100,8 +101,23 @@ def register(app: Flask) -> None:
         return server_error_page()
 
 
+# A title that says which error it is, in the tab and the history, not just "error".
+STATUS_TITLES = {
+    400: _l("Formulier verlopen"),
+    403: _l("Geen toegang"),
+    404: _l("Niet gevonden"),
+    405: _l("Actie niet mogelijk"),
+    409: _l("Intussen gewijzigd"),
+    413: _l("Te groot"),
+    429: _l("Te veel verzoeken"),
+    500: _l("Er liep iets mis"),
+    503: _l("Tijdelijk niet beschikbaar"),
+}
+
+
 def _page(status: int, message: str) -> Any:
-    return render_template("error.html", status=status, message=message), status
+    title = str(STATUS_TITLES.get(status, _l("Foutmelding")))
+    return render_template("error.html", status=status, message=message, title=title), status
 
 
 def database_unavailable(error: DBAPIError) -> bool:
@@ -162,7 +178,11 @@ def server_error_page() -> Response:
 def standalone_page(status: int, message: str) -> Response:
     """A Dutch error page rendered without the database, the user or any context processor."""
     template = current_app.jinja_env.get_template("error_standalone.html")
-    html = template.render(message=message, request_id=request.environ.get(REQUEST_ID_KEY))
+    html = template.render(
+        message=message,
+        title=str(STATUS_TITLES.get(status, _l("Foutmelding"))),
+        request_id=request.environ.get(REQUEST_ID_KEY),
+    )
     return current_app.response_class(html, status=status, mimetype="text/html")
 
 
