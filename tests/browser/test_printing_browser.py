@@ -165,3 +165,29 @@ def test_the_slip_with_an_appointment_in_two_languages_fits_one_page(page: Page,
     assert "U hebt een afspraak op maandag 30 november 2026 om 09:00." in text
     assert "Vlaamse Toezichtcommissie" in text
     assert len(reader.pages) == 1
+
+
+def test_the_evaluation_report_prints_on_a4_with_its_tables_and_without_the_screen(
+    page: Page, world
+):
+    for n in range(4):
+        add_referral(db.session, world, full_name=f"Persoon {n}")
+    db.session.commit()
+    log_in(page, world.lead.email)
+    page.goto(f"/reports/evaluation?year={NOW.year}&part=final")
+    page.wait_for_load_state("networkidle")
+    reader = printed(page)
+    assert all(page_size(reader, i) == A4_POINTS for i in range(len(reader.pages)))
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "Evaluatierapport" in text and "Indicatoren" in text
+    for screen_only in ("Afmelden", "Afdrukken", "CSV van deze tabel", "Een andere periode"):
+        assert screen_only not in text, screen_only
+    # No table is cut at the paper's right edge: each fits the printable width of A4
+    # (210 mm less the margins, 174 mm: 658 CSS px).
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 658, "height": 900})
+    overflow = page.evaluate(
+        "() => [...document.querySelectorAll('main .table-scroll, main table')]"
+        ".map(b => b.scrollWidth - b.clientWidth)"
+    )
+    assert overflow and max(overflow) <= 0
