@@ -189,3 +189,77 @@ def test_person_pages_and_the_same_person_question_have_no_violations(page: Page
     page.get_by_label("Telefoon").press_sequentially("0470123456")
     page.wait_for_selector("input[name=same_person]")
     assert violations(page) == []
+
+
+def test_the_resident_message_pages_and_notifications_have_no_violations(page: Page, world):
+    """The pages of this round: texts, letterhead, reminder, letters, notifications, and the
+    states that matter (a refused text, a refused action, a small screen)."""
+    from datetime import time
+
+    from portal.models import AvailabilityKind, AvailabilitySlot
+    from portal.referrals import lifecycle
+
+    from ..conftest import NOW
+
+    db.session.add(
+        AvailabilitySlot(
+            user_id=world.toeleider.id,
+            weekday=0,
+            starts=time(9),
+            ends=time(11),
+            kind=AvailabilityKind.CONVERSATIONS.value,
+        )
+    )
+    mine = add_referral(db.session, world, full_name="Al Opgenomen", address="Kerkstraat 1")
+    lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
+    appointment = lifecycle.schedule_conversation(
+        db.session,
+        mine,
+        world.toeleider,
+        world.toeleider,
+        NOW.replace(day=30, hour=9),
+        60,
+        "Onthaal",
+        False,
+        NOW,
+    )
+    mine.needs_letter = True
+    add_referral(db.session, world, full_name="Zonder Adres").needs_letter = True
+    claimed = add_referral(db.session, world, full_name="Net Opgenomen")
+    lifecycle.claim(db.session, claimed.id, world.toeleider, NOW)
+    db.session.commit()
+    sign_in(page, world.toeleider.email, "**/today/")
+    for path in (
+        "/notifications/",
+        f"/referrals/{mine.id}/appointments/{appointment.id}/reminder",
+        "/queue/letters",
+        f"/queue/letters/print?id={mine.id}",
+    ):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert violations(page) == [], path
+    page.goto(f"/referrals/{claimed.id}")
+    page.locator("#contact summary", has_text="Teruggeven aan de wachtrij").click()
+    page.get_by_role("button", name="Teruggeven").click()
+    page.wait_for_selector("#action-refused")
+    assert violations(page) == [], "refused action"
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto("/queue/")
+    page.wait_for_load_state("networkidle")
+    assert violations(page) == [], "queue at 320 px"
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_role("button", name="Afmelden").click()
+    sign_in(page, world.admin.email, "**/admin/")
+    for path in (
+        "/admin/texts/",
+        "/admin/texts/slip_appointment/ar",
+        "/admin/texts/slip_appointment/ar/preview",
+        f"/admin/letterhead/{world.municipality.id}",
+    ):
+        page.goto(path)
+        assert violations(page) == [], path
+    page.goto("/admin/texts/reminder/uk")
+    page.get_by_label("Tekst").fill("Нагадуємо {naam}")
+    page.get_by_role("button", name="Bewaren").click()
+    page.wait_for_selector(".error")
+    assert violations(page) == [], "refused text"
