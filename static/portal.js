@@ -112,6 +112,7 @@ document.body.addEventListener("htmx:afterSwap", (event) => {
   if (wrapper) {
     wrapper.classList.toggle("has-error", content.dataset.invalid === "true");
   }
+});
 
 // A long step (reading a file, importing thousands of rows) shows that it is working; the
 // button is disabled after the form is on its way, so a second click sends nothing twice.
