@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 PORT ?= 5000
 
-.PHONY: run serve test test-pg lint audit install install-dev migrate messages clean
+.PHONY: run serve test test-pg lint audit install install-dev migrate messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ test-pg: install-dev
 messages: install
 	mkdir -p portal/translations
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location -o portal/translations/messages.pot portal templates
+
+# The README's screenshots, from the demo data at a fixed moment, in Chromium (small PNGs).
+screenshots: install-dev
+	$(BIN)/python -m tests.screenshots static/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

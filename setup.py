@@ -12,6 +12,9 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 SHIPPED = ("templates", "static")
+# The README's screenshots live in static/ beside the portal's files; an installation has no use
+# for them.
+NOT_SHIPPED = shutil.ignore_patterns("__pycache__", "screenshots")
 
 
 class BuildWithPages(build_py):
@@ -24,7 +27,7 @@ class BuildWithPages(build_py):
             target = Path(self.build_lib) / "portal" / name
             # A stale copy from an earlier build would carry deleted files along.
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(name, target, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(name, target, ignore=NOT_SHIPPED)
 
 
 setup(cmdclass={"build_py": BuildWithPages})

@@ -77,6 +77,9 @@ def test_the_built_wheel_serves_the_portal_outside_the_checkout(tmp_path):
     } | {"PORTAL_WORKERS": "1"}
     where = run(python, "-c", "import portal; print(portal.__file__)", cwd=served_from, env=env)
     assert Path(where.strip()).is_relative_to(venv)
+    shipped = Path(where.strip()).parent / "static"
+    assert (shipped / "portal.css").is_file()
+    assert not (shipped / "screenshots").exists()  # the README's pictures stay in the checkout
 
     run(python, "-m", "flask", "--app", "portal", "db", "upgrade", cwd=served_from, env=env)
     # The instance folder is ./instance where the portal runs, not inside the installation.
