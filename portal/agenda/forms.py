@@ -93,7 +93,9 @@ class InterpreterForm(VersionedForm):
     """The interpreter of one appointment: ask, note the service's answer, or cancel."""
 
     language = SelectField(_l("Taal van de tolk"), choices=[], validate_choice=False)
-    mode = SelectField(_l("Hoe"), choices=options(INTERPRETER_MODE_LABELS.items()))
+    mode = SelectField(
+        _l("Hoe neemt de tolk deel?"), choices=options(INTERPRETER_MODE_LABELS.items())
+    )
     status = SelectField(_l("Status"), choices=options(INTERPRETER_STATUS_LABELS.items()))
     service_reference = StringField(
         _l("Referentie van de tolkendienst"), validators=[Optional(), Length(max=60)]
