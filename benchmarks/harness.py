@@ -840,7 +840,6 @@ def _appointment(rows: Rows, r: Any, starts: datetime, status: str, channel_id: 
         starts_at=starts,
         ends_at=starts + timedelta(hours=1),
         place="Gemeentehuis, onthaal",
-        interpreter_needed=False,
         status=status,
         created_by_id=r.owner_id,
         created_at=r.claimed_at or r.created_at,

@@ -637,7 +637,6 @@ def _demo_appointment(
             starts_at=starts,
             ends_at=starts + timedelta(hours=1),
             place="Gemeentehuis, onthaal",
-            interpreter_needed=False,
             status=status.value,
             created_by_id=owner.id,
             created_at=referral.claimed_at or referral.created_at,

@@ -12,6 +12,9 @@ from .models import (
     ClosingOutcome,
     ContactChannel,
     ContactOutcome,
+    InterpreterMode,
+    InterpreterRequest,
+    InterpreterStatus,
     KpiRule,
     KpiUnit,
     MailPreference,
@@ -112,6 +115,11 @@ EVENT_LABELS = {
     "appointment_cancelled": _l("Afspraak geannuleerd"),
     "rescheduled": _l("Afspraak verplaatst"),
     "appointment_moved": _l("Afspraak overgedragen"),
+    "interpreter_requested": _l("Tolk aangevraagd"),
+    "interpreter_confirmed": _l("Tolk bevestigd"),
+    "interpreter_cancelled": _l("Tolk geannuleerd"),
+    "interpreter_changed": _l("Tolkaanvraag gewijzigd"),
+    "interpreter_moved": _l("Tolkaanvraag verplaatst met de afspraak"),
     "anonymised": _l("Geanonimiseerd"),
     "consent_withdrawn": _l("Akkoord om gecontacteerd te worden ingetrokken"),
     "conversation_recorded": _l("Verslag van het gesprek"),
@@ -165,6 +173,38 @@ APPOINTMENT_STATUS_LABELS = {
     "cancelled": _l("geannuleerd"),
     "rescheduled": _l("verplaatst"),
 }
+
+INTERPRETER_MODE_LABELS = {
+    InterpreterMode.ON_SITE: _l("ter plaatse"),
+    InterpreterMode.PHONE: _l("telefonisch"),
+    InterpreterMode.VIDEO: _l("via video"),
+}
+
+INTERPRETER_STATUS_LABELS = {
+    InterpreterStatus.REQUESTED: _l("aangevraagd"),
+    InterpreterStatus.CONFIRMED: _l("bevestigd"),
+    InterpreterStatus.CANCELLED: _l("geannuleerd"),
+}
+
+
+def interpreter_summary(request: InterpreterRequest, with_status: bool = True) -> str:
+    """'Arabisch, telefonisch, bevestigd': the language, how, and where the request stands."""
+    parts = [request.language.name, str(INTERPRETER_MODE_LABELS[request.mode])]
+    if with_status:
+        parts.append(str(INTERPRETER_STATUS_LABELS[request.status]))
+    return ", ".join(parts)
+
+
+def interpreter_tag(request: InterpreterRequest) -> str:
+    """'tolk Arabisch (telefonisch, bevestigd)': the interpreter in a list of appointments."""
+    return str(
+        _l(
+            "tolk %(language)s (%(mode)s, %(status)s)",
+            language=request.language.name,
+            mode=INTERPRETER_MODE_LABELS[request.mode],
+            status=INTERPRETER_STATUS_LABELS[request.status],
+        )
+    )
 
 
 def event_label(kind: str) -> str:

@@ -681,7 +681,6 @@ class Appointment(Model):
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     place: Mapped[str] = mapped_column(String(200))
-    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[AppointmentStatus] = mapped_column(
         _stored_as_value(AppointmentStatus), default=AppointmentStatus.PLANNED
     )
@@ -698,6 +697,10 @@ class Appointment(Model):
 
     referral: Mapped[Referral] = relationship()
     toeleider: Mapped[User] = relationship(foreign_keys=[toeleider_id])
+    # The interpreter asked for it, in whatever status; a moved appointment takes it along.
+    interpreter_request: Mapped[InterpreterRequest | None] = relationship(
+        back_populates="appointment", passive_deletes=True
+    )
 
     __table_args__ = (
         Index("ix_appointment_toeleider_starts", "toeleider_id", "starts_at"),
@@ -714,6 +717,59 @@ class Appointment(Model):
         self.status = AppointmentStatus.CANCELLED
         self.sequence = (self.sequence or 0) + 1  # unset until the row is flushed
         self.changed_at = at
+
+    @property
+    def interpreter(self) -> InterpreterRequest | None:
+        """The interpreter still asked for or confirmed; None without one or once cancelled."""
+        request = self.interpreter_request
+        if request is None or request.status == InterpreterStatus.CANCELLED:
+            return None
+        return request
+
+
+class InterpreterMode(enum.StrEnum):
+    """How the interpreter takes part in the conversation."""
+
+    ON_SITE = "on_site"
+    PHONE = "phone"
+    VIDEO = "video"
+
+
+class InterpreterStatus(enum.StrEnum):
+    REQUESTED = "requested"  # asked of the interpreting service, not yet confirmed
+    CONFIRMED = "confirmed"  # the service confirmed an interpreter for the moment
+    CANCELLED = "cancelled"
+
+
+class InterpreterRequest(Model):
+    """An interpreter asked of the interpreting service for one appointment.
+
+    One per calendar event: when the appointment is moved (a new row), the request moves
+    to the new row; when it is cancelled, so is the request.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment.id", ondelete="CASCADE"), unique=True
+    )
+    language_code: Mapped[str] = mapped_column(ForeignKey("language.code"))
+    mode: Mapped[InterpreterMode] = mapped_column(
+        _stored_as_value(InterpreterMode, "mode"), default=InterpreterMode.ON_SITE
+    )
+    status: Mapped[InterpreterStatus] = mapped_column(
+        _stored_as_value(InterpreterStatus, "status"), default=InterpreterStatus.REQUESTED
+    )
+    # The interpreting service's own reference of the booking, to quote when calling it.
+    service_reference: Mapped[str | None] = mapped_column(String(60))
+    # The interpreter's planned time, in whole quarters of an hour: what the reports add up.
+    minutes: Mapped[int] = mapped_column(Integer)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="interpreter_request")
+    language: Mapped[Language] = relationship()
 
 
 class ParameterKind(enum.StrEnum):

@@ -32,6 +32,8 @@ from .labels import (
     PLACE_STATUS_LABELS,
     event_detail,
     event_label,
+    interpreter_summary,
+    interpreter_tag,
     role_label,
     state_label,
 )
@@ -72,6 +74,8 @@ def register(app: Flask) -> None:
         person_field_label=lambda name: str(PERSON_FIELD_LABELS[name]),
         notification_kind_label=lambda k: str(NOTIFICATION_KIND_LABELS[k]),
         yes_no_unknown=yes_no_unknown,
+        interpreter_summary=interpreter_summary,
+        interpreter_tag=interpreter_tag,
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",

@@ -23,6 +23,7 @@ from portal.models import (
     User,
 )
 from portal.referrals import lifecycle
+from portal.referrals.interpreters import InterpreterWish
 from portal.referrals.lifecycle import TransitionRefused
 
 from .concurrency import at_once
@@ -55,7 +56,7 @@ def plan(world, referral, start, minutes=60, by=None):
         start,
         minutes,
         "Gemeentehuis",
-        False,
+        None,
         NOW,
     )
 
@@ -195,7 +196,15 @@ def test_calendar_feed_parses_back_with_only_my_appointments(client, world):
     theirs = add_referral(db.session, world, full_name="Van Collega")
     lifecycle.claim(db.session, theirs.id, colleague, NOW)
     lifecycle.schedule_conversation(
-        db.session, theirs, colleague, colleague, MONDAY.replace(hour=10), 60, "Bib", True, NOW
+        db.session,
+        theirs,
+        colleague,
+        colleague,
+        MONDAY.replace(hour=10),
+        60,
+        "Bib",
+        InterpreterWish(),
+        NOW,
     )
     db.session.commit()
     client.login(world.toeleider.email)
@@ -319,7 +328,7 @@ def test_eight_desks_booking_one_hour_at_once_give_exactly_one_appointment(app, 
                 MONDAY.replace(hour=10),
                 60,
                 "Onthaal",
-                False,
+                None,
                 NOW,
             )
             db.session.commit()

@@ -110,7 +110,7 @@ def test_moving_an_appointment_outside_the_availability_asks_too(app, world):
         datetime(2026, 12, 1, 9),
         60,
         "Gemeentehuis",
-        False,
+        None,
         NOW,
     )
     db.session.commit()

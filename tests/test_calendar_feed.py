@@ -27,7 +27,7 @@ def planned(world, start=MONDAY_TEN, **changes):
     referral = add_referral(db.session, world, **changes)
     lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
     appointment = lifecycle.schedule_conversation(
-        db.session, referral, world.toeleider, world.toeleider, start, 60, "Bib", False, NOW
+        db.session, referral, world.toeleider, world.toeleider, start, 60, "Bib", None, NOW
     )
     db.session.commit()
     return appointment

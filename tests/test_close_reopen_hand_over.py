@@ -49,7 +49,7 @@ def following_up(world, **changes):
         datetime(2026, 11, 26, 11),
         60,
         "Gemeentehuis",
-        False,
+        None,
         NOW,
     )
     lifecycle.conversation_held(db.session, appointment, toeleider, datetime(2026, 11, 26, 12))
@@ -360,7 +360,7 @@ def scheduled_for_monday(world):
     referral = add_referral(db.session, world)
     lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
     appointment = lifecycle.schedule_conversation(
-        db.session, referral, world.toeleider, world.toeleider, MONDAY_TEN, 60, "Bib", False, NOW
+        db.session, referral, world.toeleider, world.toeleider, MONDAY_TEN, 60, "Bib", None, NOW
     )
     db.session.commit()
     return referral, appointment

@@ -63,7 +63,7 @@ def file_with_history(world, theme, size: int):
         datetime(2026, 11, 26, 11),
         60,
         "Gemeentehuis",
-        False,
+        None,
         NOW,
     )
     lifecycle.conversation_held(

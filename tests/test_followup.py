@@ -39,7 +39,7 @@ def held(world, **changes):
         datetime(2026, 11, 26, 11, 0),
         60,
         "Gemeentehuis",
-        False,
+        None,
         NOW,
     )
     lifecycle.conversation_held(

@@ -91,7 +91,7 @@ def _day_of_work(world):
         datetime(2026, 11, 26, 14, 0),
         60,
         "Onthaal",
-        False,
+        None,
         NOW,
     )
     owned.needs_letter = True

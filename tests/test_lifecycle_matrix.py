@@ -101,7 +101,7 @@ def in_state(world, state: ReferralState):
             datetime(2026, 11, 26, 11),
             60,
             "Gemeentehuis",
-            False,
+            None,
             NOW,
         )
         if state is not S.SCHEDULED:
@@ -194,10 +194,10 @@ PERFORM = {
     ),
     Action.LETTER_SENT: _letter,
     Action.SCHEDULE: lambda r, a, w: lifecycle.schedule_conversation(
-        db.session, r, a, w.toeleider, MONDAY_TEN, 60, "Gemeentehuis", False, NOW
+        db.session, r, a, w.toeleider, MONDAY_TEN, 60, "Gemeentehuis", None, NOW
     ),
     Action.DESK_BOOKING: lambda r, a, w: lifecycle.schedule_conversation(
-        db.session, r, a, w.toeleider, MONDAY_TEN, 60, "Onthaal", False, NOW
+        db.session, r, a, w.toeleider, MONDAY_TEN, 60, "Onthaal", None, NOW
     ),
     Action.APPOINTMENT_OUTCOME: lambda r, a, w: lifecycle.no_show(
         db.session, _planned(r, w), a, NOW

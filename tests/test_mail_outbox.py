@@ -108,7 +108,7 @@ def _colleague(world, preference: MailPreference) -> User:
 
 def _book(world, referral: Referral, toeleider: User) -> None:
     lifecycle.schedule_conversation(
-        db.session, referral, world.desk, toeleider, LATER, 60, "Onthaal", False, NOW
+        db.session, referral, world.desk, toeleider, LATER, 60, "Onthaal", None, NOW
     )
     db.session.commit()
 

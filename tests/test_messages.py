@@ -65,7 +65,7 @@ def book_at_desk(client, world, referral, interpreter=False):
     slot = re.search(r'name="slot"[^>]*value="([^"]+)"', page).group(1)
     form = {"slot": slot, "place": "Gemeentehuis, lokaal 2"}
     if interpreter:
-        form["interpreter_needed"] = "y"
+        form["interpreter"] = "y"
     response = client.post(f"/desk/referrals/{referral.id}/book", form)
     assert response.status_code == 303
     return client.get(response.headers["Location"]).get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -177,6 +177,33 @@ EVENTS_BEFORE_0028 = [
 ]
 
 
+def _old_appointment(
+    conn, appointment_id, status, made, interpreter=False, minutes=60, uid=False
+) -> None:
+    """An appointment as the schema before 0033 held it, with its 'interpreter needed' flag;
+    `uid`: with the calendar UID that 0028 made required."""
+    starts = datetime(2026, 12, 1, 9 + appointment_id)
+    columns = (
+        "id, referral_id, toeleider_id, kind, starts_at, ends_at, place, interpreter_needed, "
+        "status, created_by_id, created_at"
+    )
+    values = ":id, 1, 1, 'welcome', :starts, :ends, 'Bib', :interpreter, :status, 1, :made"
+    if uid:
+        columns, values = "calendar_uid, " + columns, ":uid, " + values
+    conn.execute(
+        text(f"INSERT INTO appointment ({columns}) VALUES ({values})"),  # noqa: S608 - fixed text
+        {
+            "id": appointment_id,
+            "uid": f"appointment-{appointment_id}@onthaalportaal",
+            "status": status,
+            "made": made,
+            "interpreter": interpreter,
+            "starts": starts,
+            "ends": starts + timedelta(minutes=minutes),
+        },
+    )
+
+
 def test_upgrading_gives_appointments_their_feed_uid_and_when_they_were_withdrawn(
     empty_database,
 ):
@@ -186,22 +213,7 @@ def test_upgrading_gives_appointments_their_feed_uid_and_when_they_were_withdraw
         upgrade(_alembic_config(), "0027")
         with db.engine.begin() as conn:
             for appointment_id, status, made in APPOINTMENTS_BEFORE_0028:
-                conn.execute(
-                    text(
-                        "INSERT INTO appointment (id, referral_id, toeleider_id, kind, starts_at, "
-                        "ends_at, place, interpreter_needed, status, created_by_id, created_at) "
-                        "VALUES (:id, 1, 1, 'welcome', :starts, :ends, 'Bib', :f, :status, 1, "
-                        ":made)"
-                    ),
-                    F
-                    | {
-                        "id": appointment_id,
-                        "status": status,
-                        "made": made,
-                        "starts": datetime(2026, 12, 1, 9 + appointment_id),
-                        "ends": datetime(2026, 12, 1, 10 + appointment_id),
-                    },
-                )
+                _old_appointment(conn, appointment_id, status, made)
             for event_at, kind in EVENTS_BEFORE_0028:
                 conn.execute(
                     text(
@@ -245,3 +257,38 @@ def test_upgrading_keeps_a_languages_slip_text_as_its_text_of_the_slip_only(empt
     # The old text said "a toeleider will contact you": the slip without an appointment. The
     # letters, which used to repeat it, print in Dutch only until an admin writes them.
     assert [tuple(r) for r in rows] == [("slip", "uk", "Консультант зв'яжеться з вами.")]
+
+
+def test_upgrading_turns_interpreter_flags_into_requests_in_the_contact_language(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0032")
+        made = datetime(2026, 11, 2, 9)
+        with db.engine.begin() as conn:
+            for appointment_id, status, interpreter, minutes in [
+                (1, "planned", True, 50),
+                (2, "planned", False, 60),
+                (3, "rescheduled", True, 60),
+                (4, "planned", True, 60),  # what 3 was moved to
+                (5, "cancelled", True, 60),
+                (6, "held", True, 90),
+            ]:
+                _old_appointment(conn, appointment_id, status, made, interpreter, minutes, True)
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT appointment_id, language_code, mode, status, minutes, "
+                    "service_reference, created_by_id FROM interpreter_request "
+                    "ORDER BY appointment_id"
+                )
+            ).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [
+        (1, "ar", "on_site", "requested", 60, None, 1),  # 50 minutes: booked as an hour
+        # The moved appointment's old row has none: the new row carries the request.
+        (4, "ar", "on_site", "requested", 60, None, 1),
+        (5, "ar", "on_site", "cancelled", 60, None, 1),
+        (6, "ar", "on_site", "requested", 90, None, 1),
+    ]

@@ -89,7 +89,7 @@ def test_an_appointment_booked_at_the_desk_tells_the_toeleider_it_is_booked_for(
     referral = add_referral(db.session, world, contact_language_code="fr")
     records.mark_all_read(db.session, colleague, NOW)
     lifecycle.schedule_conversation(
-        db.session, referral, world.desk, colleague, LATER, 60, "Onthaal", False, NOW
+        db.session, referral, world.desk, colleague, LATER, 60, "Onthaal", None, NOW
     )
     db.session.commit()
     assert _kinds(colleague)[-1] == (K.APPOINTMENT_BOOKED, referral.id)
@@ -102,7 +102,7 @@ def test_planning_ones_own_conversation_tells_nobody(world):
     referral = _claimed(world)
     before = _kinds(world.toeleider)
     lifecycle.schedule_conversation(
-        db.session, referral, world.toeleider, world.toeleider, LATER, 60, "Onthaal", False, NOW
+        db.session, referral, world.toeleider, world.toeleider, LATER, 60, "Onthaal", None, NOW
     )
     db.session.commit()
     assert _kinds(world.toeleider) == before

@@ -67,7 +67,7 @@ def in_follow_up(world, **changes):
         datetime(2026, 11, 26, 11, 0),
         60,
         "Gemeentehuis",
-        False,
+        None,
         NOW,
     )
     lifecycle.conversation_held(db.session, appointment, world.toeleider, LATER)

@@ -102,7 +102,7 @@ def test_desk_booking_counts_as_reached_at_the_desk(app, world):
         datetime(2026, 11, 30, 10),
         60,
         "Onthaal",
-        False,
+        None,
         datetime(2026, 11, 26, 10, 15),
     )
     db.session.commit()

@@ -6,14 +6,15 @@ import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from icalendar import Calendar, Event
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from ..access import Permission, can, in_my_municipalities
 from ..extensions import DbSession
-from ..labels import APPOINTMENT_KIND_LABELS
-from ..models import Appointment, AppointmentStatus, User
+from ..labels import APPOINTMENT_KIND_LABELS, interpreter_summary
+from ..models import Appointment, AppointmentStatus, InterpreterRequest, User
 
 CONFIRMED = (AppointmentStatus.PLANNED, AppointmentStatus.HELD)
 WITHDRAWN = (AppointmentStatus.CANCELLED, AppointmentStatus.RESCHEDULED)
@@ -55,7 +56,10 @@ def feed(session: DbSession, user: User, zone: str, at: datetime) -> tuple[bytes
     appointments = session.scalars(
         select(Appointment)
         .join(Appointment.referral)
-        .options(contains_eager(Appointment.referral))
+        .options(
+            contains_eager(Appointment.referral),
+            selectinload(Appointment.interpreter_request).joinedload(InterpreterRequest.language),
+        )
         .where(Appointment.toeleider_id == user.id, in_my_municipalities(user))
         .where(
             or_(
@@ -86,8 +90,10 @@ def feed(session: DbSession, user: User, zone: str, at: datetime) -> tuple[bytes
         kind = str(APPOINTMENT_KIND_LABELS[appointment.kind]).capitalize()
         event.add("summary", f"{kind} {appointment.referral.reference}")
         event.add("location", appointment.place)
-        if appointment.interpreter_needed:
-            event.add("description", "Tolk nodig")
+        if appointment.interpreter_request is not None:
+            # The language, how and the status only: nothing about the resident.
+            summary = interpreter_summary(appointment.interpreter_request)
+            event.add("description", _("Tolk: %(summary)s", summary=summary))
         calendar.add_component(event)
     # Each TZID the events name needs its VTIMEZONE (RFC 5545 §3.2.19).
     calendar.add_missing_timezones()

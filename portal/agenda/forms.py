@@ -1,4 +1,4 @@
-"""Agenda forms: availability, absences, planning and moving conversations."""
+"""Agenda forms: availability, absences, planning and moving conversations, interpreters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from ..calendar_names import DAY_NAMES
 from ..desk.forms import DayField
 from ..formtools import options
+from ..labels import INTERPRETER_MODE_LABELS, INTERPRETER_STATUS_LABELS
+from ..models import InterpreterMode
 from ..referrals.forms import VersionedForm
+from ..referrals.interpreters import InterpreterWish
 
 WEEKDAYS = DAY_NAMES
 
@@ -39,7 +42,29 @@ class AbsenceForm(FlaskForm):
             raise ValidationError(_l("De laatste dag ligt niet voor de eerste."))
 
 
-class ScheduleForm(VersionedForm):
+class InterpreterWishFields:
+    """'Tolk nodig?' where a conversation is planned; the view fills in the languages."""
+
+    interpreter = BooleanField(_l("Tolk nodig?"))
+    # Checked by the domain (an active language), so that a language made inactive meanwhile
+    # gets a Dutch message instead of WTForms' own.
+    interpreter_language = SelectField(_l("Taal van de tolk"), choices=[], validate_choice=False)
+    interpreter_mode = SelectField(
+        _l("Hoe neemt de tolk deel?"),
+        choices=options(INTERPRETER_MODE_LABELS.items()),
+        default=InterpreterMode.ON_SITE.value,
+    )
+
+    def interpreter_wish(self) -> InterpreterWish | None:
+        if not self.interpreter.data:
+            return None
+        return InterpreterWish(
+            language_code=self.interpreter_language.data or None,
+            mode=InterpreterMode(self.interpreter_mode.data),
+        )
+
+
+class RescheduleForm(VersionedForm):
     day = DayField(_l("Datum"), validators=[InputRequired(_l("Vul een datum in."))])
     start = TimeField(_l("Uur"), validators=[InputRequired(_l("Vul een uur in."))])
     minutes = IntegerField(
@@ -55,10 +80,35 @@ class ScheduleForm(VersionedForm):
         default="Gemeentehuis, onthaal",
         validators=[InputRequired(_l("Geef een plaats op.")), Length(max=200)],
     )
-    interpreter = BooleanField(_l("Tolk nodig"))
     confirm_outside = BooleanField(_l("Toch inplannen buiten de beschikbaarheid"))
     # Set by the view when the moment lies outside the availability: the checkbox shows.
     confirmation_asked: str | None = None
+
+
+class ScheduleForm(RescheduleForm, InterpreterWishFields):
+    """Plan the conversation, with an interpreter if needed."""
+
+
+class InterpreterForm(VersionedForm):
+    """The interpreter of one appointment: ask, note the service's answer, or cancel."""
+
+    language = SelectField(_l("Taal van de tolk"), choices=[], validate_choice=False)
+    mode = SelectField(
+        _l("Hoe neemt de tolk deel?"), choices=options(INTERPRETER_MODE_LABELS.items())
+    )
+    status = SelectField(_l("Status"), choices=options(INTERPRETER_STATUS_LABELS.items()))
+    service_reference = StringField(
+        _l("Referentie van de tolkendienst"), validators=[Optional(), Length(max=60)]
+    )
+    minutes = IntegerField(
+        _l("Duur van de tolk (minuten)"),
+        validators=[
+            Optional(),
+            NumberRange(15, 240, _l("Tussen %(min)s en %(max)s minuten.")),
+        ],
+    )
+    # The appointment a posted form was for: the page gives what was typed back there.
+    item_id: int | None = None
 
 
 class AppointmentActionForm(VersionedForm):

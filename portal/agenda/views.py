@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from .. import clock
 from ..access import (
@@ -33,7 +33,7 @@ from ..access import (
 from ..accounts import toeleiders_of
 from ..extensions import db
 from ..formtools import CsrfForm, record_id
-from ..models import Absence, Appointment, AvailabilitySlot, Referral
+from ..models import Absence, Appointment, AvailabilitySlot, InterpreterRequest, Referral
 from ..viewlog import record_views
 from . import calendar_feed
 from .forms import WEEKDAYS, AbsenceForm, SlotForm
@@ -63,7 +63,10 @@ def index() -> Any:
     appointments = db.session.scalars(
         select(Appointment)
         .join(Appointment.referral)
-        .options(contains_eager(Appointment.referral).joinedload(Referral.person))
+        .options(
+            contains_eager(Appointment.referral).joinedload(Referral.person),
+            selectinload(Appointment.interpreter_request).joinedload(InterpreterRequest.language),
+        )
         .where(Appointment.toeleider_id == current_user.id, in_my_municipalities(current_user))
         .where(Appointment.starts_at >= datetime.combine(first, datetime.min.time()))
         .where(Appointment.starts_at < datetime.combine(last, datetime.min.time()))

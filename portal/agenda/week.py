@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..extensions import DbSession
 from ..models import (
     Appointment,
     AppointmentStatus,
     AvailabilitySlot,
+    InterpreterRequest,
     Referral,
     User,
 )
@@ -69,6 +70,9 @@ def week_grid(
             .options(
                 contains_eager(Appointment.referral).joinedload(Referral.person),
                 contains_eager(Appointment.toeleider),
+                selectinload(Appointment.interpreter_request).joinedload(
+                    InterpreterRequest.language
+                ),
             )
             .join(Appointment.toeleider)
             .where(Appointment.toeleider_id.in_(people))

@@ -17,13 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, RadioField, StringField
+from wtforms import RadioField, StringField
 from wtforms.validators import InputRequired, Length
 
 from .. import clock, recovery, throttle
 from ..access import Permission, can_view_referral, may_reprint_slip, municipality_ids, requires
 from ..accounts import toeleiders_of
 from ..agenda.booking import free_moments_by_day, speakers_of
+from ..agenda.forms import InterpreterWishFields
 from ..extensions import db
 from ..formtools import first_error, given, options
 from ..inputs import ascii_int
@@ -39,7 +40,7 @@ from ..models import (
 )
 from ..persons.join import final_person, join_returning_person
 from ..persons.matching import PersonMatch, matching_persons, served_municipality_ids
-from ..referrals import lifecycle
+from ..referrals import interpreters, lifecycle
 from ..search.finding import MAX_TEXT
 from ..settings import get_int, get_text
 from ..viewlog import can_record_views, record_view, record_views
@@ -360,14 +361,13 @@ def slip(referral_id: int) -> Any:
 BOOKING_DAYS, BOOKING_MINUTES = 14, 60
 
 
-class BookingForm(FlaskForm):
+class BookingForm(FlaskForm, InterpreterWishFields):
     slot = RadioField(_l("Moment"), validators=[InputRequired(_l("Kies een moment."))])
     place = StringField(
         _l("Plaats"),
         default="Gemeentehuis, onthaal",
         validators=[InputRequired(_l("Geef een plaats op.")), Length(max=200)],
     )
-    interpreter = BooleanField(_l("Tolk nodig"))
 
 
 def _booking_moments(referral: Referral) -> dict[date, list[tuple[User, datetime]]]:
@@ -421,7 +421,12 @@ def book(referral_id: int) -> Any:
         abort(404)
     if request.method == "GET":
         record_view(referral, "booking")
-    form = BookingForm() if request.method == "POST" else BookingForm(formdata=None)
+    form = (
+        BookingForm()
+        if request.method == "POST"
+        else BookingForm(formdata=None, interpreter_language=referral.contact_language_code)
+    )
+    form.interpreter_language.choices = options(interpreters.language_choices(db.session))
     moments = _booking_moments(referral)
     # Any free moment of the two weeks may be chosen, not only those of the day shown.
     form.slot.choices = options(
@@ -445,7 +450,7 @@ def book(referral_id: int) -> Any:
                 datetime.fromisoformat(start),
                 BOOKING_MINUTES,
                 form.place.data or "",
-                bool(form.interpreter.data),
+                form.interpreter_wish(),
                 clock.now(),
             )
             db.session.commit()

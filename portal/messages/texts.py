@@ -207,6 +207,20 @@ def own_name(code: str) -> str:
         return dutch_name(code) or code
 
 
+def name_in(language_code: str, code: str) -> str:
+    """The name of a language as the part in language `code` writes it: 'Arabisch' in
+    Dutch, 'العربية' in Arabic, 'arabe' in French."""
+    if code == DUTCH:
+        return dutch_name(language_code) or language_code
+    if language_code == code:
+        return own_name(code)
+    try:
+        named = Locale.parse(language_code.replace("-", "_")).get_display_name(locale_of(code))
+    except (ValueError, UnknownLocaleError):
+        named = None
+    return named or dutch_name(language_code) or language_code
+
+
 @dataclass(frozen=True)
 class Details:
     """What the placeholders are filled with, before formatting for a language."""
@@ -216,8 +230,11 @@ class Details:
     starts_at: datetime | None = None
     place: str = ""
     toeleider_first_name: str = ""
+    # Requested or confirmed: the municipality arranges it once asked (a cancelled one is not
+    # printed); the language is the one asked, by default the contact language.
     interpreter: bool = False
     region: str = "BE"
+    interpreter_language: str | None = None
 
     @classmethod
     def of(cls, referral: Referral, appointment: Appointment | None, region: str = "BE") -> Details:
@@ -229,8 +246,11 @@ class Details:
             starts_at=appointment.starts_at,
             place=appointment.place,
             toeleider_first_name=appointment.toeleider.full_name.split()[0],
-            interpreter=appointment.interpreter_needed,
+            interpreter=appointment.interpreter is not None,
             region=region,
+            interpreter_language=(
+                appointment.interpreter.language_code if appointment.interpreter else None
+            ),
         )
 
     def values(self, code: str, contact_code: str) -> dict[str, str]:
@@ -252,8 +272,7 @@ class Details:
             values["datum"] = format_date(self.starts_at.date(), "full", locale=locale)
             values["uur"] = format_time(self.starts_at.time(), "short", locale=locale)
         if self.interpreter:
-            language = dutch_name(contact_code) or contact_code
-            values["tolk"] = language if code == DUTCH else own_name(contact_code)
+            values["tolk"] = name_in(self.interpreter_language or contact_code, code)
         return values
 
 

@@ -17,10 +17,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..access import can_view_referral, rights_actions
-from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
+from ..agenda.forms import (
+    AppointmentActionForm,
+    CancelForm,
+    InterpreterForm,
+    RescheduleForm,
+    ScheduleForm,
+)
 from ..extensions import db
 from ..formtools import options
-from ..models import Referral
+from ..models import Appointment, InterpreterMode, InterpreterStatus, Referral
 from ..persons.views import file_section
 from . import lifecycle, page
 from .forms import (
@@ -52,6 +58,8 @@ FORM_MENUS = {
     "reassign": lifecycle.Action.REASSIGN,
     "partner": lifecycle.Action.REFER_TO_PARTNER,
     "programme": lifecycle.Action.PROGRAMME,
+    "schedule": lifecycle.Action.SCHEDULE,
+    "interpreter": lifecycle.Action.CHANGE_APPOINTMENT,
 }
 
 
@@ -95,6 +103,40 @@ def fill_choices(name: str, form: Any, choices: page.Choices) -> None:
         form.theme.choices = options(choices.themes)
     if name == "programme":
         form.programme.choices = options([(0, _("Kies een programma"))] + choices.programmes)
+    if name == "schedule":
+        form.interpreter_language.choices = options(choices.languages)
+    if name == "interpreter":
+        form.language.choices = options(choices.languages)
+
+
+def interpreter_form(
+    referral: Referral, appointment: Appointment, choices: page.Choices
+) -> InterpreterForm:
+    """The interpreter form of one appointment, filled in with its request as it stands."""
+    request = appointment.interpreter_request
+    if request is None:
+        values: dict[str, Any] = {
+            "language": referral.contact_language_code,
+            "mode": InterpreterMode.ON_SITE.value,
+            "status": InterpreterStatus.REQUESTED.value,
+        }
+    else:
+        values = {
+            "language": request.language_code,
+            "mode": request.mode.value,
+            "status": request.status.value,
+            "service_reference": request.service_reference,
+            "minutes": request.minutes,
+        }
+    values["version"] = str(referral.version)
+    form = InterpreterForm(formdata=None, prefix=interpreter_prefix(appointment.id), data=values)
+    fill_choices("interpreter", form, choices)
+    return form
+
+
+def interpreter_prefix(appointment_id: int) -> str:
+    """Each appointment's interpreter form has its own field names and ids on the page."""
+    return f"interpreter-{appointment_id}"
 
 
 def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
@@ -108,7 +150,8 @@ def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
         "reopen": ReopenForm(formdata=None, prefix="reopen"),
         "reassign": ReassignForm(formdata=None, prefix="reassign"),
         "schedule": ScheduleForm(formdata=None, prefix="schedule"),
-        "reschedule": ScheduleForm(formdata=None, prefix="reschedule"),
+        "reschedule": RescheduleForm(formdata=None, prefix="reschedule"),
+        "interpreter": InterpreterForm(formdata=None, prefix="interpreter"),
         "appointment": AppointmentActionForm(formdata=None, prefix="appointment"),
         "cancel": CancelForm(formdata=None, prefix="cancel"),
         "partner": PartnerReferralForm(formdata=None, prefix="partner", referred_on=clock.today()),
@@ -126,6 +169,15 @@ def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
     for name, form in forms.items():
         fill_choices(name, form, file.choices)
         form.version.data = str(referral.version)
+    forms["schedule"].interpreter_language.data = referral.contact_language_code
+    forms["interpreters"] = {
+        ap.id: interpreter_form(referral, ap, file.choices)
+        for ap in file.appointments
+        if file.interpreter_changeable(ap)
+    }
+    typed = posted.pop("interpreter", None)
+    if typed is not None and typed.item_id in forms["interpreters"]:
+        forms["interpreters"][typed.item_id] = typed
     forms.update(posted)
     return forms
 

@@ -11,7 +11,13 @@ from flask_login import current_user
 
 from .. import clock
 from ..access import Permission, requires
-from ..agenda.forms import AppointmentActionForm, CancelForm, ScheduleForm
+from ..agenda.forms import (
+    AppointmentActionForm,
+    CancelForm,
+    InterpreterForm,
+    RescheduleForm,
+    ScheduleForm,
+)
 from ..extensions import db
 from ..formtools import given
 from ..messages.texts import message_for
@@ -20,12 +26,14 @@ from ..models import (
     AppointmentStatus,
     ContactChannel,
     ContactOutcome,
+    InterpreterMode,
+    InterpreterStatus,
     MessageKind,
     Referral,
 )
 from ..viewlog import record_view
-from . import lifecycle
-from .actions import act, bp, item_of, visible_referral
+from . import interpreters, lifecycle
+from .actions import act, bp, interpreter_prefix, item_of, visible_referral
 from .forms import ContactAttemptForm, OfferForm
 
 
@@ -87,7 +95,7 @@ def schedule(referral_id: int) -> Any:
             datetime.combine(given(form.day.data), given(form.start.data)),
             given(form.minutes.data),
             form.place.data or "",
-            bool(form.interpreter.data),
+            form.interpreter_wish(),
             clock.now(),
             confirmed_outside=bool(form.confirm_outside.data),
         )
@@ -136,7 +144,7 @@ def cancel_appointment(referral_id: int, appointment_id: int) -> Any:
 def reschedule(referral_id: int, appointment_id: int) -> Any:
     """Move a planned conversation to another moment."""
     appointment = _appointment_of(referral_id, appointment_id)
-    form = ScheduleForm(prefix="reschedule")
+    form = RescheduleForm(prefix="reschedule")
     return act(
         referral_id,
         "reschedule",
@@ -150,6 +158,31 @@ def reschedule(referral_id: int, appointment_id: int) -> Any:
             form.place.data or "",
             clock.now(),
             confirmed_outside=bool(form.confirm_outside.data),
+        ),
+    )
+
+
+@bp.post("/<int:referral_id>/appointments/<int:appointment_id>/interpreter")
+@requires(Permission.WORK_QUEUE)
+def interpreter(referral_id: int, appointment_id: int) -> Any:
+    """Ask for an interpreter, note the service's answer and reference, or cancel."""
+    appointment = _appointment_of(referral_id, appointment_id)
+    form = InterpreterForm(prefix=interpreter_prefix(appointment.id))
+    form.item_id = appointment.id
+    return act(
+        referral_id,
+        "interpreter",
+        form,
+        lambda r: interpreters.change(
+            db.session,
+            appointment,
+            current_user,
+            clock.now(),
+            language_code=form.language.data,
+            mode=InterpreterMode(form.mode.data),
+            status=InterpreterStatus(form.status.data),
+            service_reference=form.service_reference.data,
+            minutes=form.minutes.data,
         ),
     )
 

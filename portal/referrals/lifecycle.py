@@ -11,6 +11,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -57,6 +58,9 @@ from ..models import (
 from ..notifications import records as notifications
 from ..settings import QueueWeights, get_int, queue_weights
 from .channels import channel_for
+
+if TYPE_CHECKING:
+    from .interpreters import InterpreterWish
 
 S = ReferralState
 # Conversations happen in working hours; a 03:00 appointment is a typing error.
@@ -434,6 +438,8 @@ def hand_over_appointments(
     Returns (moved, cancelled). A file whose conversation is cancelled goes back to
     'contacted', to plan again.
     """
+    from . import interpreters  # it builds on this module: imported when needed
+
     if to is not None:
         lock_agenda(session, to.id)
     moved = cancelled = 0
@@ -458,6 +464,7 @@ def hand_over_appointments(
             record_event(
                 session, referral, actor, at, "appointment_cancelled", reason, from_state=before
             )
+            interpreters.cancel_with(session, appointment, actor, at)
             cancelled += 1
         # The next appointment's overlap check must see this one in its new agenda.
         session.flush()
@@ -711,6 +718,8 @@ def close(
     becomes of it; items it does not name get SETTLE_DEFAULTS. Planned appointments are
     cancelled and programme places given up: nothing stays open in someone's lists.
     """
+    from . import interpreters  # it builds on this module: imported when needed
+
     check(Action.CLOSE, referral, actor)
     if outcome is None:
         raise TransitionRefused(_l("Kies een resultaat om af te sluiten."))
@@ -763,6 +772,7 @@ def close(
     for appointment in items.appointments:
         appointment.cancel(at)
         record_event(session, referral, actor, at, "appointment_cancelled", reason)
+        interpreters.cancel_with(session, appointment, actor, at)
         result.appointments_cancelled += 1
     for place in items.places:
         place.status = PlaceStatus.LEFT
@@ -871,14 +881,17 @@ def schedule_conversation(
     starts_at: datetime,
     minutes: int,
     place: str,
-    interpreter_needed: bool,
+    interpreter: InterpreterWish | None,
     at: datetime,
     confirmed_outside: bool = False,
 ) -> Appointment:
     """Plan the welcome or integration conversation; a desk may book one at intake.
 
-    A moment outside the toeleider's weekly availability needs `confirmed_outside`.
+    A moment outside the toeleider's weekly availability needs `confirmed_outside`; with
+    `interpreter`, an interpreter is asked for it.
     """
+    from . import interpreters  # it builds on this module: imported when needed
+
     if referral.state == S.NEW:
         check(Action.DESK_BOOKING, referral, actor)
     else:
@@ -901,7 +914,6 @@ def schedule_conversation(
         starts_at=starts_at,
         ends_at=ends_at,
         place=place.strip(),
-        interpreter_needed=interpreter_needed,
         status=AppointmentStatus.PLANNED,
         created_by_id=actor.id,
         created_at=at,
@@ -936,6 +948,8 @@ def schedule_conversation(
         f"{starts_at:%d/%m/%Y %H:%M}, {minutes} min, {place.strip()} · {toeleider.full_name}",
         from_state=before,
     )
+    if interpreter is not None:
+        interpreters.ask_for(session, appointment, interpreter, actor, at)
     notifications.appointment_booked(session, appointment, actor, at)
     return appointment
 
@@ -971,6 +985,8 @@ def no_show(session: DbSession, appointment: Appointment, actor: User, at: datet
 def cancel_appointment(
     session: DbSession, appointment: Appointment, actor: User, reason: str | None, at: datetime
 ) -> None:
+    from . import interpreters  # it builds on this module: imported when needed
+
     referral = appointment.referral
     _planned(appointment)
     check(Action.CHANGE_APPOINTMENT, referral, actor)
@@ -980,6 +996,7 @@ def cancel_appointment(
     if referral.state == S.SCHEDULED:
         referral.state = S.CONTACTED
     record_event(session, referral, actor, at, "appointment_cancelled", reason, from_state=before)
+    interpreters.cancel_with(session, appointment, actor, at)
 
 
 def reschedule(
@@ -997,6 +1014,8 @@ def reschedule(
     The new appointment is the next revision of the same calendar event, so a subscribed
     calendar shows it at the new moment and nothing at the old one.
     """
+    from . import interpreters  # it builds on this module: imported when needed
+
     referral = appointment.referral
     _planned(appointment)
     check(Action.CHANGE_APPOINTMENT, referral, actor)
@@ -1020,7 +1039,6 @@ def reschedule(
         starts_at=starts_at,
         ends_at=ends_at,
         place=place.strip(),
-        interpreter_needed=appointment.interpreter_needed,
         status=AppointmentStatus.PLANNED,
         created_by_id=actor.id,
         created_at=at,
@@ -1038,6 +1056,7 @@ def reschedule(
         "rescheduled",
         f"{appointment.starts_at:%d/%m %H:%M} → {starts_at:%d/%m/%Y %H:%M}, {place.strip()}",
     )
+    interpreters.move_along(session, appointment, moved, actor, at)
     return moved
 
 

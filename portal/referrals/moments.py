@@ -134,7 +134,6 @@ def record_walk_in(
             starts_at=happened_at,
             ends_at=happened_at + timedelta(minutes=minutes),
             place=place,
-            interpreter_needed=False,
             status=AppointmentStatus.HELD,
             created_by_id=actor.id,
             created_at=at,

@@ -19,6 +19,7 @@ from ..models import (
     Appointment,
     Conversation,
     FollowUpTask,
+    InterpreterRequest,
     Milestone,
     MonitoringParameter,
     Need,
@@ -32,7 +33,7 @@ from ..models import (
     TimelineEvent,
     User,
 )
-from . import programmes
+from . import interpreters, programmes
 from .feed import FeedItem, build_feed, feed_events
 from .lifecycle import (
     SETTLE_CHOICES,
@@ -90,6 +91,7 @@ class Choices:
     programmes: list[tuple[int, str]] = field(default_factory=list)
     parameters: list[MonitoringParameter] = field(default_factory=list)
     need_categories: list[tuple[int, str]] = field(default_factory=list)
+    languages: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -114,6 +116,10 @@ class FilePage:
 
     def may(self, action: Action | str) -> bool:
         return Action(action) in self.allowed
+
+    def interpreter_changeable(self, appointment: Appointment) -> bool:
+        """Whether the viewer may ask for or update this appointment's interpreter."""
+        return self.may(Action.CHANGE_APPOINTMENT) and interpreters.changeable(appointment)
 
     def in_section(self, section: str) -> list[Action]:
         """The actions of a section the viewer may take that are not already at the top."""
@@ -169,7 +175,12 @@ def build(session: DbSession, referral: Referral, user: User) -> FilePage:
     appointments = list(
         session.scalars(
             select(Appointment)
-            .options(joinedload(Appointment.toeleider))
+            .options(
+                joinedload(Appointment.toeleider),
+                selectinload(Appointment.interpreter_request).joinedload(
+                    InterpreterRequest.language
+                ),
+            )
             .where(Appointment.referral_id == rid)
             .order_by(Appointment.starts_at)
         )
@@ -241,6 +252,8 @@ def menus(
     choices = Choices()
     if allowed & {Action.REFER_TO_PARTNER, Action.RECORD_CONVERSATION}:
         choices.themes = active_themes(session)
+    if allowed & {Action.SCHEDULE, Action.CHANGE_APPOINTMENT}:
+        choices.languages = interpreters.language_choices(session)
     if Action.REASSIGN in allowed:
         choices.toeleiders = [
             (u.id, u.full_name) for u in toeleiders_of(session, [referral.municipality_id])

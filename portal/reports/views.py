@@ -24,6 +24,8 @@ from .counting import (
     monthly_figures,
 )
 from .evaluation import MONTHS, Period, Table, evaluation_table, evaluation_tables, work_year_period
+from .interpreters import COLUMNS as INTERPRETER_COLUMNS
+from .interpreters import RULE_INTERPRETERS, interpreter_figures
 from .kpis import export_rows, progress_report
 from .sources import RULE_SOURCES, month_totals, referrals_by_source, shown_months
 from .workbook import workbook
@@ -94,6 +96,41 @@ def monthly_csv() -> Any:
         "",
     )
     return _csv_response(table, f"maandcijfers-{figures.year}.csv")
+
+
+@bp.get("/interpreters")
+@requires(Permission.LEAD_TEAM)
+def interpreters() -> Any:
+    """Interpreters asked for and confirmed, and their hours, per language and month."""
+    ids, chosen = _scope()
+    return render_template(
+        "reports/interpreters.html",
+        figures=interpreter_figures(db.session, ids, _year()),
+        columns=INTERPRETER_COLUMNS,
+        months=MONTHS,
+        rule=RULE_INTERPRETERS,
+        chosen=chosen,
+        municipalities=_led_municipalities(),
+    )
+
+
+@bp.get("/interpreters.csv")
+@requires(Permission.LEAD_TEAM)
+def interpreters_csv() -> Any:
+    """The same figures as CSV: one line per language and month, and the total."""
+    ids, chosen = _scope()
+    figures = interpreter_figures(db.session, ids, _year())
+    rows: list[list[object]] = [
+        [_("taal"), _("maand"), *[str(c) for c in INTERPRETER_COLUMNS]],
+        *(
+            [language.name, f"{figures.year}-{month:02d}", *count.cells()]
+            for language in figures.languages
+            for month, count in language.shown_months
+        ),
+        # From the same counts as the lines above: the total is their sum.
+        [_("Totaal"), str(figures.year), *figures.total.cells()],
+    ]
+    return csv_download(rows, f"tolken-{figures.year}{_where(chosen)}.csv")
 
 
 def _period() -> tuple[Period, str]:

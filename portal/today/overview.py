@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..access import in_my_municipalities
 from ..extensions import DbSession
@@ -17,6 +17,7 @@ from ..models import (
     Appointment,
     AppointmentStatus,
     FollowUpTask,
+    InterpreterRequest,
     PageVisit,
     Referral,
     ReferralState,
@@ -79,7 +80,10 @@ def appointments_on(session: DbSession, user: User, day: date) -> list[Appointme
     stmt = (
         select(Appointment)
         .join(Appointment.referral)
-        .options(contains_eager(Appointment.referral).joinedload(Referral.person))
+        .options(
+            contains_eager(Appointment.referral).joinedload(Referral.person),
+            selectinload(Appointment.interpreter_request).joinedload(InterpreterRequest.language),
+        )
         .where(Appointment.toeleider_id == user.id, in_my_municipalities(user))
         .where(Appointment.status.in_([AppointmentStatus.PLANNED, AppointmentStatus.HELD]))
         .where(Appointment.starts_at >= _start(day))
