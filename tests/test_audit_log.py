@@ -56,7 +56,7 @@ def test_a_search_is_logged_with_what_it_found_even_when_it_found_nobody(client,
 
 
 def test_lists_with_names_are_logged(client, world):
-    mine = _owned(world, full_name="Mijn Dossier")
+    mine = _owned(world, full_name="Mijn Dossier", address="Kerkstraat 1, 9999 Lindeveld")
     mine.needs_letter = True
     add_held_appointment(db.session, mine, world.toeleider, datetime(2026, 11, 26, 14, 0))
     db.session.commit()

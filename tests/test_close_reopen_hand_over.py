@@ -289,7 +289,7 @@ def test_a_task_posted_on_a_closed_file_is_refused_on_the_page(client, world):
     )
     assert response.status_code == 409
     notice = re.search(
-        r'<p class="notice" role="alert">([^<]+)</p>', response.get_data(as_text=True)
+        r'<p class="notice" role="alert"[^>]*>([^<]+)</p>', response.get_data(as_text=True)
     )
     assert "afgesloten" in notice.group(1)
 

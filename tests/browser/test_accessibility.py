@@ -220,7 +220,7 @@ def test_the_resident_message_pages_and_notifications_have_no_violations(page: P
         NOW.replace(day=30, hour=9),
         60,
         "Onthaal",
-        False,
+        None,
         NOW,
     )
     mine.needs_letter = True
