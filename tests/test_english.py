@@ -7,9 +7,12 @@ import re
 from selectolax.parser import HTMLParser
 
 from portal.extensions import db
-from portal.models import AdminLogEntry, MessageKind, UiLocale, User
+from portal.models import AdminLogEntry, MailPreference, MessageKind, UiLocale, User
+from portal.notifications import mail
 
+from .conftest import NOW
 from .factories import add_referral
+from .test_mail_outbox import _book, _colleague, _outbox
 from .test_messages import book_at_desk, letterhead, owned_referral, write
 
 
@@ -147,3 +150,25 @@ def test_the_slip_with_an_appointment_and_the_letter_stay_dutch_too(client, worl
     letter = letters.css_first("article.letter").text(separator=" ", strip=True)
     assert "Uitnodiging voor een gesprek" in letter and "Met vriendelijke groeten," in letter
     assert "Invitation" not in letter and "Kind regards" not in letter
+
+
+def test_each_mail_is_in_its_recipients_language_not_in_that_of_who_caused_it(app, world):
+    english = _colleague(world, MailPreference.IMMEDIATE)
+    speaking(english, UiLocale.ENGLISH)
+    dutch = world.toeleider
+    dutch.mail_preference = MailPreference.IMMEDIATE
+    db.session.commit()
+    for_english, for_dutch = add_referral(db.session, world), add_referral(db.session, world)
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        _book(world, for_english, english)
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        _book(world, for_dutch, dutch)
+    mails = {m.recipient: m for m in _outbox()}
+    assert mails[english.email].subject == f"Appointment booked for you: {for_english.reference}"
+    assert mails[english.email].body.startswith("New for you in the Onthaalportaal:")
+    assert mails[dutch.email].subject == f"Afspraak voor u ingepland: {for_dutch.reference}"
+    # The daily digest, made without a request, in the recipient's language too.
+    add_referral(db.session, world)  # new in the colleague's language: for the digest
+    assert mail.build_digests(db.session, NOW, 7) >= 1
+    digests = {m.recipient: m for m in _outbox()[2:]}
+    assert "new notification" in digests[english.email].subject
