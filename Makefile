@@ -62,10 +62,14 @@ test: install-dev lint audit
 test-pg: install-dev
 	PORTAL_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not browser and not servers"
 
-# Extract every UI text into a catalogue template, for translators of other languages.
+# Extract every UI text into the catalogue template, add the new ones to the English catalogue
+# (untranslated: tests/test_translations.py names them) and compile it. The compiled .mo is
+# committed, so that an installation needs no build step for it.
 messages: install
 	mkdir -p portal/translations
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location -o portal/translations/messages.pot portal templates
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -l en --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(BIN)/pybabel compile -d portal/translations -l en --statistics
 
 # The README's screenshots, from the demo data at a fixed moment, in Chromium (small PNGs).
 screenshots: install-dev

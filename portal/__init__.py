@@ -106,6 +106,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from . import auth
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
     from .referrals import reach  # noqa: F401  (keeps the first reach up to date in every flush)
 
     db.init_app(app)
@@ -113,7 +114,7 @@ def register_extensions(app: Flask) -> None:
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
     )
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "nl_BE")
+    babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     _init_limiter(app, limiter)
     auth.configure_login(login_manager)

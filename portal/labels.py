@@ -380,6 +380,7 @@ ADMIN_ACTION_LABELS = {
     "account.totp_enable": _l("tweede stap ingeschakeld"),
     "account.totp_disable": _l("tweede stap zelf uitgeschakeld"),
     "account.mail_preference": _l("eigen meldingen per e-mail gewijzigd"),
+    "account.interface_language": _l("eigen taal van het portaal gewijzigd"),
     "catalogue.create": _l("toegevoegd aan een lijst"),
     "catalogue.update": _l("gewijzigd in een lijst"),
     "settings.update": _l("instellingen gewijzigd"),

@@ -38,6 +38,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class UiLocale(enum.StrEnum):
+    """The language of the portal's own screens, per user (Babel locale identifiers)."""
+
+    DUTCH = "nl_BE"
+    ENGLISH = "en"
+
+
 class MailPreference(enum.StrEnum):
     """Which notifications a user also gets by e-mail."""
 
@@ -227,6 +234,12 @@ class User(Model):
         _stored_as_value(MailPreference),
         default=MailPreference.NONE,
         server_default=MailPreference.NONE.value,
+    )
+    # The screens' language; what is printed for residents stays Dutch whatever it is.
+    ui_locale: Mapped[UiLocale] = mapped_column(
+        _stored_as_value(UiLocale, length=8),
+        default=UiLocale.DUTCH,
+        server_default=UiLocale.DUTCH.value,
     )
 
     service: Mapped[Service | None] = relationship()

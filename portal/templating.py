@@ -6,8 +6,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from flask import Flask, request
-from flask_babel import format_date, format_datetime, get_translations
+from flask import Flask, render_template, request
+from flask_babel import force_locale, format_date, format_datetime, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -17,6 +17,8 @@ from markupsafe import Markup
 
 from .access import Permission, can
 from .desk.rules import display_phone
+from .i18n import DEFAULT as DEFAULT_LOCALE
+from .i18n import html_lang
 from .inputs import known_args
 from .labels import (
     ACTION_LABELS,
@@ -50,6 +52,13 @@ def yes_no_unknown(answer: bool | None) -> str:
     return _("ja") if answer else _("nee")
 
 
+def in_dutch(template: str, **context: Any) -> Markup:
+    """A part that reaches a resident (slip, letter, reminder), in Dutch whatever language the
+    screens of whoever prints it speak: its labels, dates and the message's Dutch part."""
+    with force_locale(DEFAULT_LOCALE.value):
+        return Markup(render_template(template, **context))  # noqa: S704 -- autoescaped by Jinja
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda permission: can(current_user, permission),
@@ -76,6 +85,8 @@ def register(app: Flask) -> None:
         yes_no_unknown=yes_no_unknown,
         interpreter_summary=interpreter_summary,
         interpreter_tag=interpreter_tag,
+        html_lang=html_lang,
+        in_dutch=in_dutch,
     )
     app.jinja_env.filters.update(
         day=lambda d: format_date(d, "d MMMM y") if d else "",

@@ -36,9 +36,10 @@ class Answer:
     body: str
 
 
-def fetch(url: str) -> Answer:
+def fetch(url: str, headers: dict[str, str] | None = None) -> Answer:
+    request = urllib.request.Request(url, headers=headers or {})  # noqa: S310 - loopback only
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return Answer(response.status, dict(response.headers), response.read().decode())
     except urllib.error.HTTPError as error:
         return Answer(error.code, dict(error.headers), error.read().decode())

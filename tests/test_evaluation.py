@@ -19,7 +19,7 @@ from portal.models import (
     Signal,
     Theme,
 )
-from portal.reports.evaluation import evaluation_tables, work_year_period
+from portal.reports.evaluation import Share, evaluation_tables, work_year_period
 
 from .factories import add_held_appointment, add_partner_referral, add_referral, csv_rows
 
@@ -164,11 +164,11 @@ def test_every_table_of_the_interim_report(half_year, world):
     ]
     assert t["signalen"].rows == [["Werk", 1]]
     # One person had a conversation (Een A, 3 March) and was led to work, not to Dutch.
-    assert t["nederlands"].rows == [
+    assert shown(t["nederlands"].rows) == [
         ["toegeleid naar Nederlands leren of oefenen", 0, "0,0 %"],
         ["niet toegeleid naar Nederlands", 1, "100,0 %"],
     ]
-    assert t["nederlands"].totals == ["Totaal", 1, "100,0 %"]
+    assert shown([t["nederlands"].totals]) == [["Totaal", 1, "100,0 %"]]
     # The same count is the same number on every table: registered in the period.
     assert t["bronnen"].totals[1] == t["talen"].totals[1] == t["profiel"].totals[1] == 3
 
@@ -203,11 +203,34 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
     for key, table in expected.items():
         sheet = [trimmed(r) for r in book[key].iter_rows(values_only=True)]
         assert sheet[3] == table.columns
-        assert sheet[4 : 4 + len(table.rows)] == table.rows
-        assert sheet[4 + len(table.rows)] == table.totals
+        assert sheet[4 : 4 + len(table.rows)] == [in_workbook(row) for row in table.rows]
+        assert sheet[4 + len(table.rows)] == in_workbook(table.totals)
         assert sheet[-1] == ["Zo wordt geteld:", table.rule]
         rows = csv_rows(client.get(f"/reports/evaluation/{key}.csv?year=2026&part=interim"))
         assert rows[-1] == [str(v) for v in table.totals], key
+
+
+def shown(rows: list[list[object]]) -> list[list[object]]:
+    """The rows as the page shows them: a share as its percentage in the reader's locale."""
+    return [[str(v) if isinstance(v, Share) else v for v in row] for row in rows]
+
+
+def in_workbook(row: list[object]) -> list[object]:
+    """The row as the workbook holds it: a share as its fraction."""
+    return [v.fraction if isinstance(v, Share) else v for v in row]
+
+
+def test_a_share_in_the_workbook_is_a_number_with_a_percent_format(client, half_year, world):
+    client.login(world.lead.email)
+    response = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["nederlands"]
+    shares = {row[0].value: row[2] for row in sheet.iter_rows(min_row=5, max_row=7)}
+    led, not_led = (
+        shares["toegeleid naar Nederlands leren of oefenen"],
+        shares["niet toegeleid naar Nederlands"],
+    )
+    assert (led.value, not_led.value, shares["Totaal"].value) == (0, 1, 1)
+    assert all(c.data_type == "n" and c.number_format == "0.0%" for c in shares.values())
 
 
 def test_csv_of_one_table_counts_that_table_only(client, half_year, world):
@@ -267,7 +290,7 @@ def test_share_led_to_dutch_counts_people_with_a_conversation_once(half_year, wo
     )
     db.session.commit()
     interim = tables_of(world, [world.municipality.id])["nederlands"]
-    assert interim.rows == [
+    assert shown(interim.rows) == [
         ["toegeleid naar Nederlands leren of oefenen", 1, "50,0 %"],
         ["niet toegeleid naar Nederlands", 1, "50,0 %"],
     ]

@@ -89,10 +89,13 @@ def test_the_built_wheel_serves_the_portal_outside_the_checkout(tmp_path):
     command = [str(python), "-m", "gunicorn", "-c", "python:portal.gunicorn_config"]
     with gunicorn(command, cwd=served_from, env=env, log=tmp_path / "gunicorn.log") as base:
         login = fetch(f"{base}/login")
+        # The English catalogue travels in the wheel, compiled.
+        english = fetch(f"{base}/login", headers={"Accept-Language": "en-GB,en;q=0.9"})
         stylesheet = fetch(f"{base}/static/portal.css")
         ready = fetch(f"{base}/readyz")
     assert login.status == 200
     assert "<h1>Aanmelden</h1>" in login.body and 'lang="nl-BE"' in login.body
+    assert "<h1>Log in</h1>" in english.body and '<html lang="en">' in english.body
     assert stylesheet.status == 200
     assert stylesheet.body == (CHECKOUT / "static" / "portal.css").read_text()
     assert ready.body == "ready\n"

@@ -8,6 +8,7 @@ from wtforms import HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from ..formtools import options
+from ..i18n import CHOICES as LOCALE_CHOICES
 from ..labels import MAIL_PREFERENCE_LABELS
 from .passwords import password_problem
 
@@ -86,6 +87,15 @@ class DisableSecondFactorForm(FlaskForm):
     password = PasswordField(
         _l("Wachtwoord"),
         validators=[InputRequired(_l("Vul uw wachtwoord in.")), Length(max=500)],
+    )
+
+
+class InterfaceLanguageForm(FlaskForm):
+    # In both languages: whoever picked the wrong one can still find the way back.
+    locale = RadioField(
+        _l("Taal van het portaal / Portal language"),
+        choices=options(LOCALE_CHOICES),
+        validators=[InputRequired(_l("Kies een taal."))],
     )
 
 

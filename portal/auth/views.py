@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -32,11 +33,12 @@ from ..access import (
 )
 from ..audit import log_admin_action
 from ..extensions import db, limiter
-from ..models import LoginSession, MailPreference, User
+from ..models import LoginSession, MailPreference, UiLocale, User
 from . import LOGIN_TOKEN_KEY, login_limits, logins, second_factor
 from .forms import (
     DisableSecondFactorForm,
     EnrolSecondFactorForm,
+    InterfaceLanguageForm,
     LoginForm,
     LogoutForm,
     MailPreferenceForm,
@@ -311,6 +313,7 @@ def _render_account(
     password_form: PasswordChangeForm | None = None,
     enrol_form: EnrolSecondFactorForm | None = None,
     mail_form: MailPreferenceForm | None = None,
+    locale_form: InterfaceLanguageForm | None = None,
     status: int = 200,
     **extra: Any,
 ) -> Any:
@@ -329,6 +332,8 @@ def _render_account(
         mail_form=mail_form
         or MailPreferenceForm(formdata=None, preference=user.mail_preference.value),
         mail_offered=receives_notifications(user),
+        locale_form=locale_form
+        or InterfaceLanguageForm(formdata=None, locale=user.ui_locale.value),
         plain_form=LogoutForm(formdata=None),
         offered=offered,
         enrolment=enrolment,
@@ -406,6 +411,24 @@ def mail_preference() -> Any:
         _log_own("account.mail_preference")
         db.session.commit()
     flash(_("Uw keuze voor meldingen per e-mail is bewaard."))
+    return redirect(url_for("auth.account"), code=303)
+
+
+@bp.post("/account/language")
+@requires_login
+def interface_language() -> Any:
+    """Choose the language of the portal's screens."""
+    form = InterfaceLanguageForm()
+    if not form.validate():
+        return _render_account(locale_form=form, status=422)
+    chosen = UiLocale(form.locale.data)
+    if chosen != current_user.ui_locale:
+        current_user.ui_locale = chosen
+        _log_own("account.interface_language")
+        db.session.commit()
+        # The confirmation already in the language just chosen.
+        refresh()
+    flash(_("De taal van het portaal is bewaard."))
     return redirect(url_for("auth.account"), code=303)
 
 

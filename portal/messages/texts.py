@@ -70,8 +70,10 @@ ALLOWED: dict[MessageKind, tuple[str, ...]] = {
     MessageKind.REMINDER: _EVERY + _APPOINTMENT,
 }
 
-DEFAULTS: dict[MessageKind, object] = {
-    MessageKind.SLIP: _l(
+# What a resident reads in Dutch, whoever prints it and in whichever language their screens
+# are: plain strings, not catalogue texts, so that no staff member's language translates them.
+DEFAULTS: dict[MessageKind, str] = {
+    MessageKind.SLIP: (
         "Binnen enkele weken neemt een toeleider contact met u op, zo mogelijk in uw taal. "
         "Samen bekijkt u in een gesprek wat u nodig hebt: Nederlands leren, werk, school en "
         "opvang voor de kinderen, wonen, vrije tijd. Het gesprek is gratis. "
@@ -80,7 +82,7 @@ DEFAULTS: dict[MessageKind, object] = {
         "Telefoon: {telefoon}\n"
         "Openingsuren: {openingsuren}"
     ),
-    MessageKind.SLIP_APPOINTMENT: _l(
+    MessageKind.SLIP_APPOINTMENT: (
         "U hebt een afspraak op {datum} om {uur}.\n"
         "Plaats: {plaats}\n"
         "U spreekt met {toeleider}.\n"
@@ -91,7 +93,7 @@ DEFAULTS: dict[MessageKind, object] = {
         "Telefoon: {telefoon}\n"
         "Openingsuren: {openingsuren}"
     ),
-    MessageKind.LETTER_NEWCOMER: _l(
+    MessageKind.LETTER_NEWCOMER: (
         "U schreef zich onlangs in bij de gemeente {gemeente}. We probeerden u te bereiken "
         "voor een gratis gesprek over wat u hier nodig hebt: Nederlands leren, werk, school "
         "en opvang voor de kinderen, wonen, vrije tijd. Dat lukte nog niet.\n"
@@ -99,7 +101,7 @@ DEFAULTS: dict[MessageKind, object] = {
         "Telefoon: {telefoon}\n"
         "Openingsuren: {openingsuren}"
     ),
-    MessageKind.LETTER_LONG_TERM: _l(
+    MessageKind.LETTER_LONG_TERM: (
         "U woont al een tijd in {gemeente}. Wij bieden u een gratis gesprek aan over wat u "
         "nog nodig hebt: Nederlands oefenen, werk, school en opvang voor de kinderen, wonen, "
         "vrije tijd. We probeerden u te bereiken, maar dat lukte nog niet.\n"
@@ -107,7 +109,7 @@ DEFAULTS: dict[MessageKind, object] = {
         "Telefoon: {telefoon}\n"
         "Openingsuren: {openingsuren}"
     ),
-    MessageKind.REMINDER: _l(
+    MessageKind.REMINDER: (
         "Wij herinneren u aan uw afspraak op {datum} om {uur}.\n"
         "Plaats: {plaats}\n"
         "U spreekt met {toeleider}.\n"
@@ -319,7 +321,7 @@ def compose(
     language: Language,
     texts: Mapping[tuple[MessageKind, str], str],
 ) -> Message:
-    dutch_body = usable(kind, texts.get((kind, DUTCH))) or str(DEFAULTS[kind])
+    dutch_body = usable(kind, texts.get((kind, DUTCH))) or DEFAULTS[kind]
     dutch_text = fill(dutch_body, details.values(DUTCH, language.code))
     dutch = Part(DUTCH, "Nederlands", "Nederlands", dutch_text, "ltr")
     translated = None

@@ -10,8 +10,8 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -51,14 +51,16 @@ def queue_immediate(
     at: datetime,
 ) -> OutboxMail:
     """The e-mail of one notification, sent by the next run of `flask send-mail`."""
-    label = str(NOTIFICATION_KIND_LABELS[notification.kind])
-    body = "\n\n".join(
-        [
-            _("Nieuw voor u in het Onthaalportaal:"),
-            _line(notification, referral),
-            _footer(),
-        ]
-    )
+    # In the recipient's language, not in that of whoever's action caused it.
+    with force_locale(user.ui_locale.value):
+        label = str(NOTIFICATION_KIND_LABELS[notification.kind])
+        body = "\n\n".join(
+            [
+                _("Nieuw voor u in het Onthaalportaal:"),
+                _line(notification, referral),
+                _footer(),
+            ]
+        )
     message = OutboxMail(
         recipient=user.email,
         subject=f"{label}: {referral.reference}",
@@ -121,33 +123,37 @@ def build_digests(session: DbSession, at: datetime, hour: int) -> int:
         ]
         if not waiting:
             continue
-        parts = [_("Nieuw voor u in het Onthaalportaal:")]
-        parts += [_line(n, r) for n, r in waiting[:DIGEST_LINES]]
-        if len(waiting) > DIGEST_LINES:
-            parts.append(
-                ngettext(
-                    "En nog %(num)d melding in het portaal.",
-                    "En nog %(num)d meldingen in het portaal.",
-                    len(waiting) - DIGEST_LINES,
-                )
-            )
-        parts.append(_("Alle meldingen: %(url)s", url=link("notifications.index")))
-        parts.append(_footer())
-        session.add(
-            OutboxMail(
-                recipient=user.email,
-                subject=ngettext(
-                    "Onthaalportaal: %(num)d nieuwe melding",
-                    "Onthaalportaal: %(num)d nieuwe meldingen",
-                    len(waiting),
-                ),
-                body="\n\n".join(parts) + "\n",
-                created_at=at,
-                attempts=0,
-                next_attempt_at=at,
-            )
-        )
+        with force_locale(user.ui_locale.value):
+            session.add(_digest(user, waiting, at))
         for notification, _referral in waiting:
             notification.mailed_at = at
         made += 1
     return made
+
+
+def _digest(user: User, waiting: list[tuple[Notification, Referral]], at: datetime) -> OutboxMail:
+    """One user's digest, in the current locale."""
+    parts = [_("Nieuw voor u in het Onthaalportaal:")]
+    parts += [_line(n, r) for n, r in waiting[:DIGEST_LINES]]
+    if len(waiting) > DIGEST_LINES:
+        parts.append(
+            ngettext(
+                "En nog %(num)d melding in het portaal.",
+                "En nog %(num)d meldingen in het portaal.",
+                len(waiting) - DIGEST_LINES,
+            )
+        )
+    parts.append(_("Alle meldingen: %(url)s", url=link("notifications.index")))
+    parts.append(_footer())
+    return OutboxMail(
+        recipient=user.email,
+        subject=ngettext(
+            "Onthaalportaal: %(num)d nieuwe melding",
+            "Onthaalportaal: %(num)d nieuwe meldingen",
+            len(waiting),
+        ),
+        body="\n\n".join(parts) + "\n",
+        created_at=at,
+        attempts=0,
+        next_attempt_at=at,
+    )

@@ -409,8 +409,25 @@ def _signals_by_theme(scope: _Scope) -> Table:
     )
 
 
-def _share(part: int, whole: int) -> str:
-    return format_percent(part / whole, "#,##0.0 %") if whole else "–"
+@dataclass(frozen=True)
+class Share:
+    """A part of a whole: '45,0 %' on the page (in the reader's locale), a number with a
+    percent format in the workbook, so that a spreadsheet can calculate with it."""
+
+    part: int
+    whole: int
+
+    @property
+    def fraction(self) -> float | None:
+        return self.part / self.whole if self.whole else None
+
+    def __str__(self) -> str:
+        fraction = self.fraction
+        return "–" if fraction is None else format_percent(fraction, "#,##0.0 %")
+
+
+def _share(part: int, whole: int) -> Share:
+    return Share(part, whole)
 
 
 def _dutch_share(scope: _Scope) -> Table:

@@ -7,9 +7,13 @@ import io
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..downloads import spreadsheet_row
-from .evaluation import Period, Table
+from .evaluation import Period, Share, Table
+
+# A share as Excel and LibreOffice write a percentage with one decimal: 0.45 shows as 45.0%.
+PERCENT = "0.0%"
 
 
 def workbook(tables: list[Table], period: Period) -> bytes:
@@ -26,8 +30,8 @@ def workbook(tables: list[Table], period: Period) -> bytes:
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for row in table.rows:
-            sheet.append(spreadsheet_row(row))
-        sheet.append(spreadsheet_row(table.totals))
+            _append(sheet, row)
+        _append(sheet, table.totals)
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         sheet.append([])
@@ -36,3 +40,17 @@ def workbook(tables: list[Table], period: Period) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _append(sheet: Worksheet, row: list[object]) -> None:
+    """A row of the table; a share becomes its fraction, shown as a percentage."""
+    sheet.append(spreadsheet_row([_cell_value(v) for v in row]))
+    for value, cell in zip(row, sheet[sheet.max_row], strict=False):
+        if isinstance(value, Share) and value.fraction is not None:
+            cell.number_format = PERCENT
+
+
+def _cell_value(value: object) -> object:
+    if isinstance(value, Share):
+        return value.fraction if value.fraction is not None else str(value)
+    return value

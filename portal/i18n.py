@@ -1,0 +1,42 @@
+"""Which language the portal's screens speak: the user's own choice, else the browser's.
+
+Only the screens: what a resident receives (slips, letters, reminders) has its Dutch part in
+Dutch whoever prints it (portal.messages.texts).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import g, has_request_context, request
+from flask_babel import get_locale
+from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
+
+from .models import UiLocale
+
+DEFAULT = UiLocale.DUTCH
+# The language names in themselves: someone who cannot read the current one finds their own.
+CHOICES = ((UiLocale.DUTCH.value, "Nederlands"), (UiLocale.ENGLISH.value, "English"))
+
+
+def select_locale() -> str:
+    """The signed-in user's language; for anyone else, Dutch unless the browser prefers English."""
+    if not has_request_context():
+        return DEFAULT.value
+    # Flask-Login keeps the user it loaded on g. An error page while the database is away
+    # must not try to load it again.
+    user = g.get("_login_user")
+    if user is None and not g.get("database_unavailable"):
+        with contextlib.suppress(DBAPIError):
+            user = current_user._get_current_object()
+    chosen = getattr(user, "ui_locale", None)
+    if chosen is not None:
+        return UiLocale(chosen).value
+    best = request.accept_languages.best_match(("nl", "en"), default="nl")
+    return UiLocale.ENGLISH.value if best == "en" else DEFAULT.value
+
+
+def html_lang() -> str:
+    """The BCP 47 tag of the page's language, for `<html lang>` ('nl-BE', 'en')."""
+    return str(get_locale() or DEFAULT.value).replace("_", "-")
