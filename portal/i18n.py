@@ -11,7 +11,7 @@ import contextlib
 from flask import g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from .models import UiLocale
 
@@ -24,13 +24,13 @@ def select_locale() -> str:
     """The signed-in user's language; for anyone else, Dutch unless the browser prefers English."""
     if not has_request_context():
         return DEFAULT.value
-    # Flask-Login keeps the user it loaded on g. An error page while the database is away
-    # must not try to load it again.
-    user = g.get("_login_user")
-    if user is None and not g.get("database_unavailable"):
-        with contextlib.suppress(DBAPIError):
-            user = current_user._get_current_object()
-    chosen = getattr(user, "ui_locale", None)
+    # Loading the user notes its language on g (portal.auth). An error page while the database
+    # is away, or after a failed save, must not touch the user's row again.
+    chosen = g.get("ui_locale")
+    if chosen is None and "_login_user" not in g and not g.get("database_unavailable"):
+        with contextlib.suppress(DBAPIError, InvalidRequestError):
+            current_user._get_current_object()
+            chosen = g.get("ui_locale")
     if chosen is not None:
         return UiLocale(chosen).value
     best = request.accept_languages.best_match(("nl", "en"), default="nl")

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
@@ -84,7 +84,12 @@ def configure_login(manager: LoginManager) -> None:
                 joinedload(User.role_rows),
             ],
         )
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        # The page's language, read now: a save that fails later leaves the session unusable
+        # until it is rolled back, and its error page must not need the user's row again.
+        g.ui_locale = user.ui_locale
+        return user
 
     @manager.unauthorized_handler
     def unauthorized() -> Any:

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -427,6 +428,7 @@ def interface_language() -> Any:
         _log_own("account.interface_language")
         db.session.commit()
         # The confirmation already in the language just chosen.
+        g.ui_locale = chosen
         refresh()
     flash(_("De taal van het portaal is bewaard."))
     return redirect(url_for("auth.account"), code=303)
