@@ -172,3 +172,15 @@ def test_each_mail_is_in_its_recipients_language_not_in_that_of_who_caused_it(ap
     assert mail.build_digests(db.session, NOW, 7) >= 1
     digests = {m.recipient: m for m in _outbox()[2:]}
     assert "new notification" in digests[english.email].subject
+
+
+def test_an_english_speaking_admin_previews_the_message_as_the_resident_gets_it(client, world):
+    letterhead(world)
+    speaking(world.admin, UiLocale.ENGLISH)
+    client.login(world.admin.email)
+    doc = page(client, f"/admin/texts/slip/ar/preview?municipality={world.municipality.id}")
+    paper = doc.css_first("article.slip")
+    assert paper.attributes["lang"] == "nl"
+    words = paper.text(separator=" ", strip=True)
+    assert "Uw nummer: 2026-000042" in words and "Telefoon:" in words
+    assert "Your number" not in words and "Phone:" not in words

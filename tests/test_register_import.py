@@ -481,3 +481,14 @@ def test_the_preview_listing_is_on_the_access_log(as_lead, world, known):
         select(AccessLogEntry.action).where(AccessLogEntry.user_id == world.lead.id)
     ).all()
     assert "register_import" in actions
+
+
+def test_the_desk_cannot_choose_the_population_register_as_a_source(client, world):
+    from portal.register.importing import register_service
+
+    register_service(db.session, world.municipality.id)
+    db.session.commit()
+    client.login(world.desk.email)
+    form = HTMLParser(client.get("/desk/").get_data(as_text=True))
+    offered = [o.text(strip=True) for o in form.css("#source_service option")]
+    assert "Onthaal" in offered and "Bevolkingsregister" not in offered
