@@ -93,3 +93,46 @@ def test_a_table_wider_than_the_phone_scrolls_in_a_box_the_keyboard_can_reach(pa
     assert box.get_attribute("role") == "region" and box.get_attribute("aria-label")
     page.set_viewport_size({"width": 1366, "height": 900})
     page.wait_for_function("() => !document.querySelector('#queue-list .table-scroll[tabindex]')")
+
+
+def test_the_other_pages_fit_a_phone(page: Page, world):
+    """At 320 px only (the widths above are walked for the everyday pages)."""
+    mine = add_referral(
+        db.session, world, full_name="Al Opgenomen", email="een.heel.lang.adres@voorbeeld.example"
+    )
+    lifecycle.claim(db.session, mine.id, world.toeleider, NOW)
+    db.session.commit()
+    sign_in(page, world.toeleider.email, "**/today/")
+    page.set_viewport_size({"width": 320, "height": 900})
+    paths = [
+        "/agenda/",
+        "/agenda/availability",
+        "/groupwork/activities",
+        "/groupwork/waiting-lists",
+        "/search/?q=al",
+        f"/referrals/{mine.id}/person",
+        "/notifications/",
+        "/account",
+    ]
+    problems = []
+    for path in paths:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        over = page.evaluate(OVERFLOW)
+        if over > 0:
+            problems.append(f"{path}: {over} px")
+    page.get_by_role("button", name="Afmelden", exact=True).click()
+    sign_in(page, world.lead.email, "**/lead/")
+    for path in [
+        f"/reports/interpreters?year={NOW.year}",
+        "/reports/sources",
+        "/register/",
+        "/lead/list/unclaimed",
+        "/privacy/access-log",
+    ]:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        over = page.evaluate(OVERFLOW)
+        if over > 0:
+            problems.append(f"{path}: {over} px")
+    assert problems == []
