@@ -308,3 +308,14 @@ def test_downloads_are_named_after_their_period_and_municipality(client, half_ye
     assert one.headers["Content-Disposition"].endswith(
         f"evaluatie-talen-2026-01-01-2026-06-30-gemeente-{world.municipality.id}.csv"
     )
+
+
+def test_asked_for_no_report_the_lead_gets_the_interim_of_the_running_year(client, world):
+    """In November the final report of the year is not due yet (after 31 December)."""
+    client.login(world.lead.email)
+    running = client.get("/reports/evaluation").get_data(as_text=True)
+    assert "tussentijds 2026" in running and "01/01/2026 – 30/06/2026" in running
+    ended = client.get("/reports/evaluation?year=2025").get_data(as_text=True)
+    assert "werkjaar 2025" in ended and "01/01/2025 – 31/12/2025" in ended
+    asked = client.get("/reports/evaluation?year=2026&part=final").get_data(as_text=True)
+    assert "werkjaar 2026" in asked

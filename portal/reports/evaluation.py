@@ -83,6 +83,13 @@ class Period:
         )
 
 
+def default_part(year: int, today: date) -> str:
+    """The report a lead wants when they ask for none: the final one of a year that has
+    ended; of the running year the interim (1 January - 30 June), since its final report
+    comes only after 31 December."""
+    return "final" if year < today.year else "interim"
+
+
 def work_year_period(year: int, part: str) -> Period:
     """The interim report covers 1 January to 30 June, the final one the whole year."""
     return Period(date(year, 1, 1), date(year, 7, 1) if part == "interim" else date(year + 1, 1, 1))

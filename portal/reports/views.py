@@ -23,7 +23,15 @@ from .counting import (
     RULE_REACHED,
     monthly_figures,
 )
-from .evaluation import MONTHS, Period, Table, evaluation_table, evaluation_tables, work_year_period
+from .evaluation import (
+    MONTHS,
+    Period,
+    Table,
+    default_part,
+    evaluation_table,
+    evaluation_tables,
+    work_year_period,
+)
 from .interpreters import COLUMNS as INTERPRETER_COLUMNS
 from .interpreters import RULE_INTERPRETERS, interpreter_figures
 from .kpis import export_rows, progress_report
@@ -142,7 +150,8 @@ def _period() -> tuple[Period, str]:
             return Period(start, date.fromordinal(end.toordinal() + 1)), "custom"
     except ValueError:
         pass
-    part = "interim" if request.args.get("part") == "interim" else "final"
+    asked = request.args.get("part")
+    part = asked if asked in ("interim", "final") else default_part(_year(), clock.today())
     return work_year_period(_year(), part), part
 
 
