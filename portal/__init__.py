@@ -146,6 +146,7 @@ def register_blueprints(app: Flask) -> None:
     from .lead.views import bp as lead_bp
     from .messages.views import bp as messages_bp
     from .notifications.views import bp as notifications_bp
+    from .partners.views import bp as partners_bp
     from .persons.views import bp as persons_bp
     from .privacy.views import bp as privacy_bp
     from .queue.views import bp as queue_bp
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(messages_bp)
     app.register_blueprint(register_bp)
+    app.register_blueprint(partners_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

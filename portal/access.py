@@ -27,6 +27,8 @@ class Permission(enum.StrEnum):
     LEAD_TEAM = "lead_team"
     ADMINISTER = "administer"
     READ_AUDIT_LOG = "read_audit_log"
+    # A partner organisation's people: register referrals and follow their own, never a file.
+    REFER = "refer"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -44,6 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.ADMIN: frozenset({Permission.ADMINISTER, Permission.READ_AUDIT_LOG}),
+    Role.PARTNER: frozenset({Permission.REFER}),
 }
 
 
@@ -170,7 +173,51 @@ def can_view_referral(user: User, referral: Referral, today: date) -> bool:
         return False
     if can(user, Permission.VIEW_REFERRALS):
         return True
-    return referral.created_by_id == user.id and referral.created_at.date() == today
+    # A partner registers referrals too, but reads none of them as a file.
+    return (
+        can(user, Permission.INTAKE)
+        and referral.created_by_id == user.id
+        and referral.created_at.date() == today
+    )
+
+
+def referring_service_id(user: Any) -> int | None:
+    """The partner organisation a partner refers for; None for anyone else.
+
+    A partner account whose service is no (active) partner organisation refers for nobody:
+    it sees no referral and registers none.
+    """
+    if not can(user, Permission.REFER) or not user.active:
+        return None
+    service = user.service
+    if service is None or not service.is_partner or not service.active:
+        return None
+    return int(service.id)
+
+
+def partner_sees(user: Any, referral: Referral) -> bool:
+    """A partner sees a referral their own organisation made: its status and the feedback,
+    never the file itself (that stays behind can_view_referral, which no partner passes)."""
+    service_id = referring_service_id(user)
+    return (
+        service_id is not None
+        and referral.source_service_id == service_id
+        and referral.anonymised_at is None
+    )
+
+
+def may_print_partner_slip(user: Any, referral: Referral, today: date, days: int) -> bool:
+    """The partner who registered it prints its slip again in the desk's reprint period."""
+    return (
+        partner_sees(user, referral)
+        and referral.created_by_id == user.id
+        and today - timedelta(days=days) < referral.created_at.date() <= today
+    )
+
+
+def may_give_partner_feedback(user: User, referral: Referral) -> bool:
+    """The toeleider or a lead working on a file that a partner referred tells that partner."""
+    return referral.source_service.is_partner and may_work_on(user, referral)
 
 
 def may_reprint_slip(user: User, referral: Referral, today: date, days: int) -> bool:
@@ -182,7 +229,7 @@ def may_reprint_slip(user: User, referral: Referral, today: date, days: int) -> 
     if can_view_referral(user, referral, today):
         return True
     return (
-        user.is_authenticated
+        can(user, Permission.INTAKE)
         and referral.anonymised_at is None
         and referral.created_by_id == user.id
         and referral.municipality_id in municipality_ids(user)
@@ -200,6 +247,8 @@ def home_endpoint(user: Any) -> str:
         return "desk.intake"
     if can(user, Permission.ADMINISTER):
         return "admin.index"
+    if can(user, Permission.REFER):
+        return "partners.referrals"
     return "auth.no_role"
 
 

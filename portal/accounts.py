@@ -12,7 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .auth.passwords import hash_password
 from .extensions import DbSession
-from .models import Language, Municipality, Role, User, UserRole, user_municipalities
+from .models import Language, Municipality, Role, Service, User, UserRole, user_municipalities
 
 
 class AccountError(ValueError):
@@ -72,6 +72,24 @@ def check_roles(roles: Iterable[Role | str]) -> None:
         )
 
 
+def check_partner(session: DbSession, roles: Iterable[Role | str], service_id: int | None) -> None:
+    """A partner account belongs to a partner organisation and holds no other role: it
+    refers for that organisation, and municipal work needs an account of its own."""
+    wanted = {Role(r) for r in roles}
+    if Role.PARTNER not in wanted:
+        return
+    if len(wanted) > 1:
+        raise AccountError(
+            _l("Een partner heeft geen andere rol. Gebruik daarvoor een tweede account."),
+            field="roles",
+        )
+    service = session.get(Service, service_id) if service_id else None
+    if service is None or not service.is_partner:
+        raise AccountError(
+            _l("Kies de partnerorganisatie waarvoor deze partner doorverwijst."), field="service"
+        )
+
+
 def email_taken(session: DbSession, email: str, except_id: int | None = None) -> bool:
     stmt = select(User.id).where(func.lower(User.email) == email.strip().casefold())
     if except_id is not None:
@@ -94,6 +112,8 @@ def create_user(
     """Add an active user; the caller commits."""
     if email_taken(session, email):
         raise AccountError(_l("Er is al een gebruiker met dit e-mailadres."), field="email")
+    roles = list(roles)
+    check_partner(session, roles, service_id)
     user = User(
         email=email.strip().casefold(),
         full_name=full_name.strip(),

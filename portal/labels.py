@@ -56,6 +56,7 @@ ROLE_LABELS = {
     Role.TOELEIDER: _l("toeleider"),
     Role.LEAD: _l("teamverantwoordelijke"),
     Role.ADMIN: _l("beheerder"),
+    Role.PARTNER: _l("partner"),
 }
 
 
@@ -98,6 +99,19 @@ CLOSING_OUTCOME_LABELS = {
     ClosingOutcome.PLAN_STOPPED: _l("traject vroegtijdig gestopt"),
 }
 
+# The toeleider's answer to the referring partner: did the person arrive (portal.partners).
+ARRIVED_LABELS = {
+    "yes": _l("de persoon is aangekomen"),
+    "no": _l("de persoon is niet aangekomen"),
+    "unknown": _l("nog niet bekend of de persoon aankwam"),
+}
+
+
+def arrived_label(arrived: bool | None) -> str:
+    code = "unknown" if arrived is None else "yes" if arrived else "no"
+    return str(ARRIVED_LABELS[code])
+
+
 EVENT_LABELS = {
     "registered": _l("Geregistreerd aan het loket"),
     "claimed": _l("Opgenomen"),
@@ -125,6 +139,7 @@ EVENT_LABELS = {
     "conversation_recorded": _l("Verslag van het gesprek"),
     "partner_referral": _l("Toeleiding naar een partner"),
     "partner_referral_status": _l("Toeleiding opgevolgd"),
+    "partner_feedback": _l("Terugkoppeling aan de doorverwijzer"),
     "task_added": _l("Opvolgtaak"),
     "task_done": _l("Opvolgtaak afgewerkt"),
     "task_dropped": _l("Opvolgtaak geschrapt"),
@@ -232,6 +247,12 @@ def event_detail(kind: str, detail: str | None) -> str:
         return _with_label(head, PARTNER_STATUS_LABELS) + sep + feedback
     if kind == "milestone_status":
         return _with_label(detail, MILESTONE_STATUS_LABELS)
+    if kind == "partner_feedback":
+        # "<arrived code>: <message>"
+        code, _sep, message = detail.partition(": ")
+        if code in ARRIVED_LABELS:
+            label = str(ARRIVED_LABELS[code])
+            return f"{label}: {message}" if message else label
     if kind == "person_corrected":
         return _correction_detail(detail)
     if kind in ("person_joined", "person_unjoined"):

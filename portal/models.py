@@ -36,6 +36,8 @@ class Role(enum.StrEnum):
     TOELEIDER = "toeleider"
     LEAD = "lead"
     ADMIN = "admin"
+    # Someone at a partner organisation (User.service) who refers residents and hears back.
+    PARTNER = "partner"
 
 
 class UiLocale(enum.StrEnum):
@@ -447,6 +449,25 @@ class Referral(Model):
     @property
     def is_open(self) -> bool:
         return self.state != ReferralState.CLOSED
+
+
+class PartnerFeedback(Model):
+    """What the toeleider tells the partner who referred: did the person arrive, and a word.
+
+    The referring partner reads these in their list; they read nothing else of the file.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    # None: not known (yet).
+    arrived: Mapped[bool | None] = mapped_column(Boolean)
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    author: Mapped[User] = relationship()
 
 
 class HouseholdChild(Model):

@@ -22,6 +22,7 @@ from ..accounts import (
     AccountChanged,
     AccountError,
     begin_account_change,
+    check_partner,
     create_user,
     email_taken,
     toeleiders_of,
@@ -437,13 +438,24 @@ def _prepare_user_form(form: UserForm) -> UserForm:
     form.municipalities.choices = options(
         (m.id, m.name) for m in db.session.scalars(select(Municipality).order_by(Municipality.name))
     )
+    # The municipality's services, then the partner organisations a partner account refers for.
     services = db.session.scalars(
         select(Service)
         .options(joinedload(Service.municipality))
-        .where(Service.is_partner.is_(False))
-        .order_by(Service.name)
+        .order_by(Service.is_partner, Service.name)
     )
-    form.service.choices = options([(0, _("Geen"))] + [(s.id, service_label(s)) for s in services])
+    form.service.choices = options(
+        [(0, _("Geen"))]
+        + [
+            (
+                s.id,
+                _("%(name)s (partner)", name=service_label(s))
+                if s.is_partner
+                else service_label(s),
+            )
+            for s in services
+        ]
+    )
     form.channel.choices = _channel_choices()
     form.languages.choices = options(
         (lang.code, lang.name)
@@ -557,6 +569,7 @@ def _handover_choices(form: UserForm, person: User, removed: list[int]) -> None:
 def _apply_user_form(form: UserForm, person: User) -> None:
     if email_taken(db.session, form.email.data or "", except_id=person.id):
         raise AccountError(_("Er is al een gebruiker met dit e-mailadres."), field="email")
+    check_partner(db.session, form.roles.data or [], form.service.data or None)
     update_user(
         db.session,
         person,

@@ -28,10 +28,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from ..formtools import options
+from ..formtools import given, options
 from ..inputs import ascii_int
 from ..labels import LEGAL_BASIS_LABELS
 from ..models import Language
+from .intake import IntakeData
 from .rules import PhoneError, clean_name, is_plausible_name, normalise_phone, parse_birth_years
 
 YES_NO = options([("ja", _l("Ja")), ("nee", _l("Nee"))])
@@ -276,3 +277,26 @@ class IntakeForm(FlaskForm):
                     "niet ouder dan 30 jaar en niet in de toekomst."
                 )
             ) from None
+
+    def intake_data(self) -> IntakeData:
+        """What a validated form records, for register_referral."""
+        return IntakeData(
+            municipality_id=self.municipality.data,
+            dutch_difficult=self.dutch_difficult.data == "ja",
+            has_work=self.has_work.data == "ja",
+            has_children=self.has_children.data == "ja",
+            contact_language_code=self.language_code(self.contact_language.data) or "",
+            home_language_code=self.language_code(self.home_language.data),
+            full_name=given(self.full_name.data),
+            birth_year=self.birth_year.data,
+            phone=self.phone_e164,
+            email=self.email.data or None,
+            address=self.address.data or None,
+            adults=given(self.adults.data),
+            children_birth_years=self.children_years,
+            registered_on=given(self.registered_on.data),
+            source_service_id=self.source_service.data,
+            consent_given=bool(self.consent.data),
+            note=self.note.data or None,
+            legal_basis=self.legal_basis.data or "consent",
+        )

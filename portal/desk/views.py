@@ -26,7 +26,7 @@ from ..accounts import toeleiders_of
 from ..agenda.booking import free_moments_by_day, speakers_of
 from ..agenda.forms import InterpreterWishFields
 from ..extensions import db
-from ..formtools import first_error, given, options
+from ..formtools import first_error, options
 from ..inputs import ascii_int
 from ..messages.texts import message_for
 from ..models import (
@@ -47,7 +47,6 @@ from ..settings import get_int, get_text
 from ..viewlog import can_record_views, record_view, record_views
 from .forms import IntakeForm
 from .intake import (
-    IntakeData,
     is_form_token,
     languages_by_use,
     new_form_token,
@@ -90,8 +89,14 @@ def _service_choices() -> list[tuple[int, str]]:
     ]
 
 
-def _intake_form(formdata: MultiDict[str, str] | None = None) -> IntakeForm:
-    """An intake form with the choices of the current user; formdata None means a new one."""
+def intake_form(
+    formdata: MultiDict[str, str] | None = None,
+    services: list[tuple[int, str]] | None = None,
+) -> IntakeForm:
+    """An intake form with the choices of the current user; formdata None means a new one.
+
+    `services` are the sources to choose from: by default those of the desk.
+    """
     kwargs: dict[str, Any] = {}
     if formdata is None and current_user.service_id:
         kwargs["source_service"] = current_user.service_id
@@ -104,7 +109,7 @@ def _intake_form(formdata: MultiDict[str, str] | None = None) -> IntakeForm:
     return form.prepare(
         languages=languages_by_use(db.session, municipality_ids(current_user)),
         municipalities=municipalities,
-        services=_service_choices(),
+        services=_service_choices() if services is None else services,
         today=clock.today(),
         region=current_app.config["PORTAL_DEFAULT_REGION"],
     )
@@ -124,15 +129,20 @@ def _residence_text(form: IntakeForm) -> str | None:
     return _("Oudkomer: woont hier langer dan een jaar.")
 
 
-def _render_intake(
+def render_intake(
     form: IntakeForm,
     message: str | None = None,
     status: int = 200,
     matches: list[PersonMatch] | None = None,
+    *,
+    for_partner: bool = False,
 ) -> Any:
+    """The intake page; a partner's has no look-up of earlier persons and no list of today."""
     # The list's viewing is logged; when the database takes no writes, it is left out.
     today_list = (
-        registered_today_by(db.session, current_user, clock.today()) if can_record_views() else []
+        registered_today_by(db.session, current_user, clock.today())
+        if can_record_views() and not for_partner
+        else []
     )
     if today_list:
         record_views(today_list, "registered_today")
@@ -148,6 +158,9 @@ def _render_intake(
             matches=matches or [],
             viewable=_viewable(matches or []),
             chosen=request.form.get("same_person", "") if request.method == "POST" else "",
+            for_partner=for_partner,
+            intake_url=url_for("partners.new" if for_partner else "desk.intake"),
+            check_endpoint="partners.check_field" if for_partner else "desk.check_field",
         ),
         status,
     )
@@ -155,8 +168,8 @@ def _render_intake(
 
 @recovery.resumable("desk.intake")
 def _refill_intake(values: MultiDict[str, str], message: str) -> Any:
-    form = _intake_form(values)
-    return _render_intake(form, message=message, status=200)
+    form = intake_form(values)
+    return render_intake(form, message=message, status=200)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -164,32 +177,13 @@ def _refill_intake(values: MultiDict[str, str], message: str) -> Any:
 def intake() -> Any:
     """Show the intake form, or register a referral from it."""
     if request.method == "GET":
-        return _render_intake(_intake_form())
-    form = _intake_form(request.form)
+        return render_intake(intake_form())
+    form = intake_form(request.form)
     if not form.municipality.choices:
         abort(403)
     if not form.validate():
-        return _render_intake(form, status=422)
-    data = IntakeData(
-        municipality_id=form.municipality.data,
-        dutch_difficult=form.dutch_difficult.data == "ja",
-        has_work=form.has_work.data == "ja",
-        has_children=form.has_children.data == "ja",
-        contact_language_code=form.language_code(form.contact_language.data) or "",
-        home_language_code=form.language_code(form.home_language.data),
-        full_name=given(form.full_name.data),
-        birth_year=form.birth_year.data,
-        phone=form.phone_e164,
-        email=form.email.data or None,
-        address=form.address.data or None,
-        adults=given(form.adults.data),
-        children_birth_years=form.children_years,
-        registered_on=given(form.registered_on.data),
-        source_service_id=form.source_service.data,
-        consent_given=bool(form.consent.data),
-        note=form.note.data or None,
-        legal_basis=form.legal_basis.data or "consent",
-    )
+        return render_intake(form, status=422)
+    data = form.intake_data()
     checks_persons = _may_check_for_persons()
     matches = _matches(data.phone, data.full_name, data.birth_year) if checks_persons else []
     # After the search for the same person: a referral that search saw, saved from this very
@@ -205,7 +199,7 @@ def intake() -> Any:
             match = next((m for m in matches if str(m.latest.id) == chosen), None)
             if match is None:
                 message = _("De gekozen persoon past niet bij de ingevulde gegevens. Kies opnieuw.")
-                return _render_intake(form, message, 422, matches)
+                return render_intake(form, message, 422, matches)
             earlier = final_person(db.session, match.person)
         elif not {str(m.latest.id) for m in matches} <= shown:
             # Without JavaScript the desk sees the question only now: ask before saving.
@@ -213,7 +207,7 @@ def intake() -> Any:
                 "Misschien was deze persoon hier al. Vraag het en kies hieronder; "
                 "bewaar dan opnieuw."
             )
-            return _render_intake(form, message, 200, matches)
+            return render_intake(form, message, 200, matches)
     try:
         referral = register_referral(
             db.session, data, current_user, clock.now(), form_token=form.form_token.data
@@ -238,7 +232,7 @@ def _registered_before(referral: Referral, form: IntakeForm) -> Any:
         # Not this desk worker's form: nothing of that referral is shown, the form comes back.
         form.form_token.data = new_form_token()
         message = _("Dit formulier was al gebruikt. Controleer de gegevens en bewaar opnieuw.")
-        return _render_intake(form, message, 409)
+        return render_intake(form, message, 409)
     flash(_("Deze doorverwijzing was al bewaard; er is geen tweede gemaakt."))
     return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
 
@@ -249,7 +243,11 @@ def check_field(field_name: str) -> Any:
     """Validate one field as the person leaves it, and answer with its feedback only."""
     if field_name not in CHECKED_FIELDS:
         abort(404)
-    form = _intake_form(request.form)
+    return field_check(intake_form(request.form), field_name)
+
+
+def field_check(form: IntakeForm, field_name: str) -> Any:
+    """The feedback of one field of a posted intake form."""
     form.validate()
     field = form[field_name]
     extra = _residence_text(form) if field_name == "registered_on" else None

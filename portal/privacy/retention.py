@@ -32,6 +32,7 @@ from ..models import (
     MonitoringParameter,
     Need,
     ParameterKind,
+    PartnerFeedback,
     PartnerReferral,
     Person,
     Referral,
@@ -135,6 +136,7 @@ def _erase_free_text(session: DbSession, referral_id: int) -> None:
 
     blank(ContactAttempt, "note")
     blank(PartnerReferral, "feedback")
+    blank(PartnerFeedback, "message", ERASED_TEXT)
     blank(FollowUpTask, "description", ERASED_TEXT)
     blank(Milestone, "description", ERASED_TEXT)
     # Kinds and states stay: the reports and the timeline's shape are built from them.

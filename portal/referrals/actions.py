@@ -41,6 +41,7 @@ from .forms import (
     ProgrammeForm,
     ReassignForm,
     ReopenForm,
+    SourceFeedbackForm,
     TaskForm,
     UnclaimForm,
     VersionedForm,
@@ -161,6 +162,7 @@ def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
         "milestone_status": MilestoneStatusForm(formdata=None, prefix="milestone_status"),
         "programme": ProgrammeForm(formdata=None, prefix="programme"),
         "place": PlaceForm(formdata=None, prefix="place"),
+        "source_feedback": SourceFeedbackForm(formdata=None, prefix="source_feedback"),
     }
     if file.may(lifecycle.Action.RECORD_CONVERSATION):
         forms["conversation"] = new_conversation_form(

@@ -26,6 +26,7 @@ from ..models import (
     Service,
     Theme,
 )
+from ..partners.feedback import ARRIVED_CODES, give_feedback
 from . import followup, lifecycle, programmes
 from .actions import act, bp, item_of, new_conversation_form, visible_referral
 from .forms import (
@@ -35,6 +36,7 @@ from .forms import (
     PartnerStatusForm,
     PlaceForm,
     ProgrammeForm,
+    SourceFeedbackForm,
     TaskForm,
 )
 
@@ -270,4 +272,25 @@ def leave_programme(referral_id: int, place_id: int) -> Any:
             "de eerste op de wachtlijst.",
             name=place.programme.name,
         ),
+    )
+
+
+@bp.post("/<int:referral_id>/source-feedback")
+@requires(Permission.WORK_QUEUE)
+def source_feedback(referral_id: int) -> Any:
+    """Tell the partner who referred the person whether they arrived, with a short message."""
+    form = SourceFeedbackForm(prefix="source_feedback")
+    return act(
+        referral_id,
+        "source_feedback",
+        form,
+        lambda r: give_feedback(
+            db.session,
+            r,
+            current_user,
+            clock.now(),
+            arrived=ARRIVED_CODES[form.arrived.data or "unknown"],
+            message=form.message.data or "",
+        ),
+        lambda _result: _("Terugkoppeling bewaard; de partner ziet ze bij de doorverwijzing."),
     )

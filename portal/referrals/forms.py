@@ -236,6 +236,24 @@ class PartnerStatusForm(VersionedForm):
     item_id: int | None = None
 
 
+class SourceFeedbackForm(VersionedForm):
+    """Terugkoppeling aan de doorverwijzer: what the partner who referred is told."""
+
+    arrived = RadioField(
+        _l("Is de persoon aangekomen?"),
+        choices=options([("yes", _l("Ja")), ("no", _l("Nee")), ("unknown", _l("Nog niet bekend"))]),
+        default="unknown",
+        validators=[InputRequired(_l("Kies ja, nee of nog niet bekend."))],
+    )
+    message = TextAreaField(
+        _l("Korte boodschap voor de partner"),
+        validators=[
+            Optional(),
+            Length(max=500, message=_l("Een boodschap is hoogstens %(max)d tekens lang.")),
+        ],
+    )
+
+
 class TaskForm(VersionedForm):
     description = StringField(
         _l("Taak"), validators=[InputRequired(_l("Beschrijf de taak.")), Length(max=300)]

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..access import may_give_partner_feedback
 from ..accounts import toeleiders_of
 from ..extensions import DbSession
 from ..labels import SETTLE_LABELS
@@ -24,6 +25,7 @@ from ..models import (
     MonitoringParameter,
     Need,
     NeedCategory,
+    PartnerFeedback,
     PartnerReferral,
     Referral,
     ReferralState,
@@ -33,6 +35,7 @@ from ..models import (
     TimelineEvent,
     User,
 )
+from ..partners.feedback import feedback_for
 from . import interpreters, programmes
 from .feed import FeedItem, build_feed, feed_events
 from .lifecycle import (
@@ -113,6 +116,13 @@ class FilePage:
     open_items: OpenItems
     # The timeline as an activity feed (feed.py).
     feed: list[FeedItem] = field(default_factory=list)
+    # For a file a partner referred: what that partner was told, and whether the viewer may.
+    source_feedback: list[PartnerFeedback] = field(default_factory=list)
+    may_give_source_feedback: bool = False
+
+    @property
+    def from_partner(self) -> bool:
+        return bool(self.referral.source_service.is_partner)
 
     def may(self, action: Action | str) -> bool:
         return Action(action) in self.allowed
@@ -225,6 +235,9 @@ def build(session: DbSession, referral: Referral, user: User) -> FilePage:
     )
     places = programmes.place_rows(session, referral)
     allowed = allowed_actions(referral, user)
+    from_partner = referral.source_service.is_partner
+    # Only a file a partner referred costs this query.
+    source_feedback = feedback_for(session, [rid])[rid] if from_partner else []
     return FilePage(
         referral=referral,
         events=events,
@@ -242,6 +255,8 @@ def build(session: DbSession, referral: Referral, user: User) -> FilePage:
             partner_referrals, tasks, milestones, appointments, [row.place for row in places]
         ),
         feed=build_feed(session, referral, user, events),
+        source_feedback=source_feedback,
+        may_give_source_feedback=from_partner and may_give_partner_feedback(user, referral),
     )
 
 
