@@ -162,7 +162,11 @@ DEMO_USERS = [
         ["nl", "en", "fr"],
         None,
     ),
+    # A referring partner: registers families it meets and hears back (Huis van het Kind).
+    ("partner", "Petra Partner", [Role.PARTNER], ["nl"], 0),
 ]
+# The partner organisation of the demo's partner user.
+DEMO_REFERRING_PARTNER = "Kind en Gezin"
 
 
 def demo_logins(session: DbSession) -> list[tuple[str, str]]:
@@ -215,7 +219,12 @@ def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
             else [municipalities[municipality_index].id]
         )
         home = municipalities[municipality_index or 0]
-        service = services[(home.nis_code, "Onthaal" if Role.DESK in roles else "Integratiedienst")]
+        if Role.PARTNER in roles:
+            service = next(p for p in partners if p.name == DEMO_REFERRING_PARTNER)
+        else:
+            service = services[
+                (home.nis_code, "Onthaal" if Role.DESK in roles else "Integratiedienst")
+            ]
         users.append(
             create_user(
                 session,
