@@ -114,6 +114,8 @@ def arrived_label(arrived: bool | None) -> str:
 
 EVENT_LABELS = {
     "registered": _l("Geregistreerd aan het loket"),
+    "registered_by_partner": _l("Doorverwezen door een partner"),
+    "registered_from_register": _l("Ingeschreven in het bevolkingsregister"),
     "claimed": _l("Opgenomen"),
     "unclaimed": _l("Teruggegeven aan de wachtrij"),
     "reassigned": _l("Toegewezen"),

@@ -9,6 +9,7 @@ from selectolax.parser import HTMLParser
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.labels import event_label
 from portal.models import (
     AccessLogEntry,
     PartnerFeedback,
@@ -16,6 +17,7 @@ from portal.models import (
     ReferralState,
     Role,
     Service,
+    TimelineEvent,
     User,
 )
 from portal.partners.status import PLAIN_STATUS, plain_status_label
@@ -104,6 +106,12 @@ def test_a_partner_registers_a_referral_that_enters_the_queue_from_their_organis
     as_partner.login(world.toeleider.email)
     queue = as_partner.get("/queue/").get_data(as_text=True)
     assert referral.reference in queue or "Rania Haddad" in queue
+    # The file's timeline says who registered it, not "aan het loket".
+    events = db.session.scalars(
+        select(TimelineEvent.kind).where(TimelineEvent.referral_id == referral.id)
+    ).all()
+    assert events == ["registered_by_partner"]
+    assert event_label(events[0]) == "Doorverwezen door een partner"
 
 
 def test_the_partner_form_keeps_the_intake_rules(as_partner, world):

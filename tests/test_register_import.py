@@ -23,6 +23,7 @@ from portal.models import (
     RegisterImportRow,
     RegisterMapping,
     Role,
+    TimelineEvent,
 )
 from portal.referrals import lifecycle
 from portal.register.rows import FIELDS
@@ -221,6 +222,10 @@ def test_confirm_puts_referrals_in_the_queue_from_bevolkingsregister_and_joins_k
     assert {r.state for r in made} == {ReferralState.NEW}
     assert all(r.dutch_difficult is None and r.has_work is None for r in made)
     assert {r.legal_basis for r in made} == {"public_task"}
+    first_events = db.session.scalars(
+        select(TimelineEvent.kind).where(TimelineEvent.referral_id.in_([r.id for r in made]))
+    ).all()
+    assert first_events == ["registered_from_register"] * 2  # not "aan het loket"
     by_name = {r.person.full_name: r for r in made}
     rania, olena = by_name["Rania Haddad"], by_name["Olena Kovalenko"]
     assert rania.person_id == known.person_id  # joined, not doubled

@@ -50,6 +50,7 @@ from ..models import (
     ProgrammePlace,
     Referral,
     ReferralState,
+    Role,
     Signal,
     Theme,
     TimelineEvent,
@@ -307,8 +308,9 @@ def _require_reason(reason: str | None) -> str:
 
 
 def record_intake(session: DbSession, referral: Referral, actor: User, at: datetime) -> None:
-    """The first event on every timeline: the desk registered the referral."""
-    record_event(session, referral, actor, at, "registered", entered=True)
+    """The first event on every timeline: the desk, or a partner, registered the referral."""
+    kind = "registered_by_partner" if actor.has_role(Role.PARTNER) else "registered"
+    record_event(session, referral, actor, at, kind, entered=True)
 
 
 def claim(session: DbSession, referral_id: int, actor: User, at: datetime) -> Referral:

@@ -50,6 +50,8 @@ from .reading import RegisterFile
 from .rows import FIELDS, REQUIRED_FIELDS, Registration, RowReader, RowRefused, language_lookup
 
 SOURCE_NAME = "Bevolkingsregister"
+# The first event of an imported referral's timeline (the desk's is "registered").
+REGISTERED_FROM_REGISTER = "registered_from_register"
 LEGAL_BASIS = "public_task"
 UNDO_WINDOW = timedelta(days=1)
 # Lists of ids go to the database in pieces this long: well within every backend's limit on
@@ -536,7 +538,7 @@ def import_rows(
                 "referral_id": referral.id,
                 "at": at,
                 "actor_id": actor.id,
-                "kind": "registered",
+                "kind": REGISTERED_FROM_REGISTER,
                 "to_state": ReferralState.NEW,
                 "detail": str(
                     _l(
@@ -704,7 +706,9 @@ def _touched(session: DbSession, ids: Sequence[int]) -> int:
     changed |= set(
         session.scalars(
             select(TimelineEvent.referral_id)
-            .where(TimelineEvent.referral_id.in_(ids), TimelineEvent.kind != "registered")
+            .where(
+                TimelineEvent.referral_id.in_(ids), TimelineEvent.kind != REGISTERED_FROM_REGISTER
+            )
             .distinct()
         )
     )
