@@ -190,7 +190,7 @@ def intake() -> Any:
     # form a moment ago, is found here too, and the desk is not asked about its own double click.
     done = registered_with_token(db.session, form.form_token.data)
     if done is not None:
-        return _registered_before(done, form)
+        return registered_before(done, form)
     earlier = None
     if checks_persons:
         chosen = request.form.get("same_person", "")
@@ -221,20 +221,22 @@ def intake() -> Any:
         done = registered_with_token(db.session, form.form_token.data)
         if done is None:
             raise
-        return _registered_before(done, form)
+        return registered_before(done, form)
     flash(_("Bewaard. De doorverwijzing staat in de wachtrij van de toeleiders."))
     return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
 
 
-def _registered_before(referral: Referral, form: IntakeForm) -> Any:
+def registered_before(
+    referral: Referral, form: IntakeForm, slip: str = "desk.slip", for_partner: bool = False
+) -> Any:
     """The answer to an intake form sent again: the slip of the referral it already made."""
     if referral.created_by_id != current_user.id:
-        # Not this desk worker's form: nothing of that referral is shown, the form comes back.
+        # Not this user's form: nothing of that referral is shown, the form comes back.
         form.form_token.data = new_form_token()
         message = _("Dit formulier was al gebruikt. Controleer de gegevens en bewaar opnieuw.")
-        return render_intake(form, message, 409)
+        return render_intake(form, message, 409, for_partner=for_partner)
     flash(_("Deze doorverwijzing was al bewaard; er is geen tweede gemaakt."))
-    return redirect(url_for("desk.slip", referral_id=referral.id), code=303)
+    return redirect(url_for(slip, referral_id=referral.id), code=303)
 
 
 @bp.post("/check/<field_name>")

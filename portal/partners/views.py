@@ -13,8 +13,14 @@ from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..access import Permission, may_print_partner_slip, referring_service_id, requires
-from ..desk.intake import new_form_token, register_referral, registered_with_token
-from ..desk.views import CHECKED_FIELDS, field_check, intake_form, render_intake
+from ..desk.intake import register_referral, registered_with_token
+from ..desk.views import (
+    CHECKED_FIELDS,
+    field_check,
+    intake_form,
+    registered_before,
+    render_intake,
+)
 from ..extensions import db
 from ..formtools import record_id
 from ..messages.texts import message_for
@@ -85,12 +91,7 @@ def new() -> Any:
             done = registered_with_token(db.session, form.form_token.data)
             if done is None:
                 raise
-    if done.created_by_id != current_user.id:
-        form.form_token.data = new_form_token()
-        message = _("Dit formulier was al gebruikt. Controleer de gegevens en bewaar opnieuw.")
-        return render_intake(form, message, 409, for_partner=True)
-    flash(_("Deze doorverwijzing was al bewaard; er is geen tweede gemaakt."))
-    return redirect(url_for("partners.slip", referral_id=done.id), code=303)
+    return registered_before(done, form, "partners.slip", for_partner=True)
 
 
 @bp.post("/check/<field_name>")
