@@ -27,7 +27,12 @@ def _sign_in(page: Page, email: str) -> None:
     page.get_by_label("E-mailadres").fill(email)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.keyboard.press("Enter")
+    page.wait_for_url("**/today/")
     page.get_by_role("link", name="Wachtrij").click()
+    # Typed before htmx has read the page, a search would never be sent (as for a person
+    # who types in the first instant): wait until the page's scripts have run.
+    page.wait_for_url("**/queue/")
+    page.wait_for_load_state("networkidle")
 
 
 def test_first_claim_after_a_search_works_and_the_count_follows(page: Page, world):
