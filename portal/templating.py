@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, TypeVar
 
+from babel.dates import format_date
 from flask import Flask, render_template, request
-from flask_babel import force_locale, format_date, format_datetime, get_translations
+from flask_babel import force_locale, format_datetime, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -91,9 +93,9 @@ def register(app: Flask) -> None:
         in_dutch=in_dutch,
     )
     app.jinja_env.filters.update(
-        day=lambda d: format_date(d, "d MMMM y") if d else "",
-        full_day=lambda d: format_date(d, "EEEE d MMMM y") if d else "",
-        short_day=lambda d: format_date(d, "dd/MM/y") if d else "",
+        day=_day_format("d MMMM y"),
+        full_day=_day_format("EEEE d MMMM y"),
+        short_day=_day_format("dd/MM/y"),
         moment=lambda d: format_datetime(d, "d MMM y, HH:mm", rebase=False) if d else "",
         # With the weekday, for what a resident reads: "donderdag 10 december 2026, 14:30".
         full_moment=lambda d: format_datetime(d, "EEEE d MMMM y, HH:mm", rebase=False) if d else "",
@@ -102,6 +104,29 @@ def register(app: Flask) -> None:
         phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
     )
     register_per_request(app)
+
+
+def _day_format(pattern: str) -> Callable[[date | None], str]:
+    """A filter writing the day of a date or a stored moment in the page's language.
+
+    Stored moments are Belgian wall-clock time (portal.clock): their day is the day as
+    written, not shifted as if they were UTC (Flask-Babel's format_date rebases naive
+    datetimes, which put a registration at 23:30 on the next day). A queue page formats
+    the same few days on every row and every request, so each is formatted once.
+    """
+
+    def format_day(value: date | None) -> str:
+        if not value:
+            return ""
+        day = value.date() if isinstance(value, datetime) else value
+        return _formatted_day(day, pattern, str(get_locale() or DEFAULT_LOCALE.value))
+
+    return format_day
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, pattern: str, locale: str) -> str:
+    return format_date(day, pattern, locale=locale)
 
 
 def register_per_request(app: Flask) -> None:

@@ -229,3 +229,15 @@ def test_twenty_toeleiders_claiming_at_once_give_exactly_one_owner(app, world):
     assert outcomes.count(f"refused:{owner.full_name}") == 19
     claims = db.session.scalars(select(TimelineEvent).where(TimelineEvent.kind == "claimed")).all()
     assert len(claims) == 1
+
+
+def test_a_referral_registered_late_in_the_evening_shows_that_days_date(client, world):
+    # Times are stored as Belgian wall-clock time; reading them as UTC moved a registration
+    # at 23:30 in winter (22:30 in summer) to the next day in the queue.
+    add_referral(db.session, world, at=datetime(2026, 11, 24, 23, 30), full_name="Laat Avond")
+    add_referral(db.session, world, at=datetime(2026, 7, 1, 22, 30), full_name="Zomer Avond")
+    db.session.commit()
+    html = as_toeleider(client, world).get("/queue/").get_data(as_text=True)
+    assert re.search(r"24/11/2026 <small>\(2 dagen\)</small></td>\s*<td>Laat Avond", html)
+    assert re.search(r"01/07/2026 <small>\([^)]*\)</small></td>\s*<td>Zomer Avond", html)
+    assert "25/11/2026" not in html and "02/07/2026" not in html
