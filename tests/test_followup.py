@@ -278,3 +278,104 @@ def test_a_task_cannot_be_closed_through_another_files_address(client, world, ca
     assert response.status_code == 404
     db.session.refresh(task)
     assert task.done_at is None
+
+
+def reached(world, **changes):
+    """A file picked up and the person reached on the phone; no conversation yet."""
+    from portal.models import ContactChannel, ContactOutcome
+
+    referral = add_referral(db.session, world, **changes)
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    lifecycle.log_contact_attempt(
+        db.session,
+        referral,
+        world.toeleider,
+        ContactChannel.PHONE,
+        ContactOutcome.REACHED,
+        None,
+        NOW,
+    )
+    db.session.commit()
+    return referral
+
+
+def test_a_family_a_partner_brings_in_is_led_to_an_offer_before_any_conversation(
+    client, world, catalogue
+):
+    import re
+
+    from portal.models import PartnerReferral
+    from portal.reports.evaluation import evaluation_tables, work_year_period
+
+    referral = reached(world)
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert "Er is nog geen gesprek gehouden. Een toeleiding kan al" in html
+    version = re.search(r'name="partner-version" type="hidden" value="(\d+)"', html).group(1)
+    response = client.post(
+        f"/referrals/{referral.id}/partner-referrals",
+        {
+            "partner-version": version,
+            "partner-partner": str(world.partner.id),
+            "partner-theme": str(catalogue["themes"][0].id),
+            "partner-referred_on": "2026-11-26",
+        },
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    item = db.session.scalar(select(PartnerReferral))
+    assert item.referral_id == referral.id
+    assert db.session.get(type(referral), referral.id).state == ReferralState.CONTACTED
+    page = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert world.partner.name in page and 'name="partner_status-version"' in page
+
+    # The partner says the person arrived: noted, still before any conversation.
+    followup.follow_up_partner_referral(
+        db.session, item, referral, world.toeleider, PartnerReferralStatus.ARRIVED, None, LATER
+    )
+    db.session.commit()
+    tables = {
+        t.key: t
+        for t in evaluation_tables(
+            db.session, [world.municipality.id], work_year_period(2026, "final")
+        )
+    }
+    # Counted as a partner referral that arrived; not as a person with a conversation.
+    assert tables["toeleidingen"].rows == [[world.partner.name, 1, 1]]
+    assert tables["nederlands"].rows[0][1] == 0 and tables["nederlands"].rows[1][1] == 0
+    conversations = tables["bereikt"].columns.index("Gesprekken")
+    assert sum(row[conversations] for row in tables["bereikt"].rows) == 0
+
+
+def test_a_partner_referral_waits_until_the_person_is_reached(client, world, catalogue):
+    import re
+
+    referral = add_referral(db.session, world)
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    db.session.commit()
+    with pytest.raises(TransitionRefused, match="pas als de persoon bereikt is"):
+        followup.refer_to_partner(
+            db.session,
+            referral,
+            world.toeleider,
+            world.partner,
+            catalogue["themes"][0],
+            NOW.date(),
+            NOW,
+        )
+    db.session.rollback()
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{referral.id}").get_data(as_text=True)
+    assert 'name="partner-version"' not in html
+    version = re.search(r'name="attempt-version" type="hidden" value="(\d+)"', html).group(1)
+    response = client.post(
+        f"/referrals/{referral.id}/partner-referrals",
+        {
+            "partner-version": version,
+            "partner-partner": str(world.partner.id),
+            "partner-theme": str(catalogue["themes"][0].id),
+            "partner-referred_on": "2026-11-26",
+        },
+    )
+    assert response.status_code in (409, 422)
+    assert "pas als de persoon bereikt is" in response.get_data(as_text=True)

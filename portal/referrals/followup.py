@@ -24,12 +24,20 @@ from ..models import (
     PartnerReferral,
     PartnerReferralStatus,
     Referral,
+    ReferralState,
     Service,
     Theme,
     User,
 )
 from .channels import channel_for
-from .lifecycle import Action, TransitionRefused, check, count_as_change, record_event
+from .lifecycle import (
+    NOT_REACHED_YET,
+    Action,
+    TransitionRefused,
+    check,
+    count_as_change,
+    record_event,
+)
 from .moments import check_day
 
 
@@ -42,6 +50,10 @@ def refer_to_partner(
     referred_on: date,
     at: datetime,
 ) -> PartnerReferral:
+    if referral.state == ReferralState.CLAIMED:
+        # Picked up but not reached yet: say what is missing, to whoever may refer.
+        check(Action.REFER_TO_PARTNER, referral, actor, state=False)
+        raise TransitionRefused(NOT_REACHED_YET)
     check(Action.REFER_TO_PARTNER, referral, actor)
     if not partner.is_partner or not partner.active:
         raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))

@@ -110,6 +110,13 @@ class Transition:
 OPEN = frozenset(s for s in S if s is not S.CLOSED)
 PICKED_UP = OPEN - {S.NEW}
 AFTER_CONVERSATION = frozenset({S.HELD, S.FOLLOWING_UP})
+# The person was reached (or is expected at an appointment): a partner referral may come
+# before any conversation, for a family a partner brings in directly.
+REACHED = frozenset({S.CONTACTED, S.SCHEDULED}) | AFTER_CONVERSATION
+NOT_REACHED_YET = _l(
+    "Een toeleiding kan pas als de persoon bereikt is: noteer eerst het contact waarbij u "
+    "de persoon sprak."
+)
 NO_WALK_IN = _l(
     "Een gesprek zonder afspraak kan alleen als er nog geen gesprek gepland of gehouden is."
 )
@@ -144,9 +151,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(Action.APPOINTMENT_OUTCOME, {S.SCHEDULED}, Who.WORKER),
     _row(Action.CHANGE_APPOINTMENT, PICKED_UP, Who.WORKER),
     _row(Action.RECORD_CONVERSATION, {S.HELD}, Who.WORKER),
-    _row(Action.REFER_TO_PARTNER, AFTER_CONVERSATION, Who.WORKER),
+    _row(Action.REFER_TO_PARTNER, REACHED, Who.WORKER),
     # A partner's word that the person arrived often comes after the file was closed.
-    _row(Action.PARTNER_FEEDBACK, AFTER_CONVERSATION | {S.CLOSED}, Who.WORKER),
+    _row(Action.PARTNER_FEEDBACK, REACHED | {S.CLOSED}, Who.WORKER),
     _row(Action.TASK, OPEN, Who.WORKER),
     _row(Action.MILESTONE, AFTER_CONVERSATION, Who.WORKER),
     _row(Action.PROGRAMME, OPEN, Who.WORKER),
