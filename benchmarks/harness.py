@@ -472,6 +472,31 @@ def load_reference_data(now: datetime) -> Setup:
     return Setup(municipality_ids=ids, toeleider_id=toeleider.id)
 
 
+# A toeleider holds about this many of the referrals of the loaded two years (some 750 a
+# year, a few hundred open at a time): the team grows with the data, as a city's does.
+REFERRALS_PER_TOELEIDER = 1_500
+
+
+def load_team(count: int, municipality_ids: list[int]) -> None:
+    """Toeleiders in proportion to `count` referrals, 7 in 10 in the first municipality (as
+    the referrals are), so that no toeleider's Vandaag lists tens of thousands of files."""
+    present = 7  # the six language toeleiders and the bench one
+    codes = [code for code in LANGUAGES if code != "nl"]
+    session = db.session
+    for n in range(max(0, count // REFERRALS_PER_TOELEIDER - present)):
+        municipality = municipality_ids[0 if n % 10 < 7 else 1]
+        create_user(
+            session,
+            email=f"toeleider.team{n}@bench.example",
+            full_name=f"Toeleider {n}",
+            password=PASSWORD,
+            roles=[Role.TOELEIDER],
+            municipality_ids=[municipality],
+            language_codes=["nl", codes[n % len(codes)]],
+        )
+    session.commit()
+
+
 def load_lead_data(municipality_ids: list[int]) -> Lookup:
     """Themes, need categories, KPIs, programmes and the lead, via the ORM."""
     session = db.session
@@ -616,7 +641,7 @@ def referral_rows(
             "created_by_id": desk,
             "created_at": created,
             "priority_at": priority_at(created, indicators, weights),  # type: ignore[arg-type]
-            "owner_id": None if is_new else rng.choice(lookup["toeleiders"]),
+            "owner_id": None if is_new else rng.choice(lookup["toeleiders"][municipality]),
             "claimed_at": claimed_at,
             "unreached_attempts": 0 if is_new else rng.choice([0, 0, 0, 1, 2, 3]),
             "needs_letter": not is_new and not closed and rng.random() < 0.05,
@@ -688,7 +713,15 @@ def load_referrals(
         next(u.id for u in users if Role.DESK in u.roles and u.municipalities[0].id == m)
         for m in municipality_ids
     ]
-    lookup["toeleiders"] = [u.id for u in users if u.email.startswith("toeleider.")]
+    # Each file goes to a toeleider of its own municipality (a loaded team, load_team).
+    lookup["toeleiders"] = {
+        index: [
+            u.id
+            for u in users
+            if u.email.startswith("toeleider.") and m in {x.id for x in u.municipalities}
+        ]
+        for index, m in enumerate(municipality_ids)
+    }
     session.commit()
 
     returning = Returning(seed)
@@ -1175,6 +1208,7 @@ def load_world(count: int, seed: int, now: datetime, name_for: NameFor | None = 
     db.create_all()
     start = time.perf_counter()
     setup = load_reference_data(now)
+    load_team(count, setup.municipality_ids)
     lookup = load_lead_data(setup.municipality_ids)
     referrals, persons, children = load_referrals(
         count, now, seed, name_for or name_drawer(seed)[0]
