@@ -27,6 +27,9 @@ from .models import (
     ClosingOutcome,
     ContactAttempt,
     HouseholdChild,
+    InterpreterMode,
+    InterpreterRequest,
+    InterpreterStatus,
     Kpi,
     Language,
     MessageText,
@@ -638,19 +641,41 @@ def _demo_appointment(
         starts = min(referral.created_at + timedelta(days=10), now - timedelta(days=1))
         starts = starts.replace(hour=10, minute=0, second=0)
         status = AppointmentStatus.HELD
-    session.add(
-        Appointment(
-            referral_id=referral.id,
-            toeleider_id=owner.id,
-            kind="welcome" if referral.is_newcomer else "integration",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=1),
-            place="Gemeentehuis, onthaal",
-            status=status.value,
-            created_by_id=owner.id,
-            created_at=referral.claimed_at or referral.created_at,
-            kpi_channel_id=channel_for(session, referral, owner),
-        )
+    appointment = Appointment(
+        referral_id=referral.id,
+        toeleider_id=owner.id,
+        kind="welcome" if referral.is_newcomer else "integration",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        place="Gemeentehuis, onthaal",
+        status=status.value,
+        created_by_id=owner.id,
+        created_at=referral.claimed_at or referral.created_at,
+        kpi_channel_id=channel_for(session, referral, owner),
+    )
+    session.add(appointment)
+    if referral.dutch_difficult and referral.contact_language_code != "nl":
+        _demo_interpreter(appointment, referral, owner, status)
+
+
+def _demo_interpreter(
+    appointment: Appointment, referral: Referral, owner: User, status: AppointmentStatus
+) -> None:
+    """An interpreter of the social interpreting service for someone who speaks little Dutch:
+    confirmed for a conversation that was held; for a planned one, asked for, or confirmed
+    with the service's reference (so that the agenda, the slip and the report show both)."""
+    confirmed = status == AppointmentStatus.HELD or referral.id % 2 == 0
+    asked_at = appointment.created_at
+    appointment.interpreter_request = InterpreterRequest(
+        language_code=referral.contact_language_code,
+        mode=InterpreterMode.PHONE if referral.id % 3 == 0 else InterpreterMode.ON_SITE,
+        status=InterpreterStatus.CONFIRMED if confirmed else InterpreterStatus.REQUESTED,
+        service_reference=f"ST-{referral.id:05d}" if confirmed else None,
+        minutes=60,
+        created_by_id=owner.id,
+        created_at=asked_at,
+        updated_by_id=owner.id,
+        updated_at=asked_at + timedelta(days=1) if confirmed else asked_at,
     )
 
 

@@ -115,3 +115,31 @@ def test_create_user_refuses_an_unknown_municipality(app, world):
     )
     assert result.exit_code != 0
     assert "Unknown municipality" in result.output
+
+
+def test_the_demo_has_interpreters_asked_for_and_confirmed(app):
+    from portal.models import InterpreterRequest, InterpreterStatus
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    statuses = set(db.session.scalars(select(InterpreterRequest.status).distinct()))
+    assert statuses == {InterpreterStatus.REQUESTED, InterpreterStatus.CONFIRMED}
+    # Each for someone who speaks little Dutch, in their contact language.
+    rows = db.session.execute(
+        select(
+            Referral.dutch_difficult,
+            Referral.contact_language_code,
+            InterpreterRequest,
+            Appointment.starts_at,
+        )
+        .join(Appointment, Appointment.referral_id == Referral.id)
+        .join(InterpreterRequest, InterpreterRequest.appointment_id == Appointment.id)
+    ).all()
+    assert all(d and code == r.language_code != "nl" for d, code, r, _at in rows)
+    # The lead's interpreter report counts them, with their hours.
+    from portal.reports.interpreters import interpreter_figures
+
+    ids = [m.id for m in db.session.scalars(select(Municipality))]
+    years = {at.year for _d, _c, _r, at in rows}
+    figures = [interpreter_figures(db.session, ids, year) for year in years]
+    assert sum(f.total.requests for f in figures) == len(rows)
+    assert sum(f.total.minutes for f in figures) > 0
