@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
+from sqlalchemy import select
 
 from portal.extensions import db
 
@@ -263,3 +264,31 @@ def test_the_resident_message_pages_and_notifications_have_no_violations(page: P
     page.get_by_role("button", name="Bewaren").click()
     page.wait_for_selector(".error")
     assert violations(page) == [], "refused text"
+
+
+def test_the_file_page_in_every_state_has_no_violations(page: Page, world):
+    """Each state shows other forms (claim, attempt, booking, outcome, report, partner,
+    closing, reopening): every one of them, as the owner and as the lead, checked."""
+    from datetime import timedelta
+
+    from portal.models import Appointment, ReferralState
+
+    from ..test_lifecycle_matrix import in_state
+
+    files = {}
+    for index, state in enumerate(ReferralState):
+        files[state] = in_state(world, state)
+        # Each file books the same hour: move this one's out of the way of the next.
+        for appointment in db.session.scalars(
+            select(Appointment).where(Appointment.referral_id == files[state].id)
+        ):
+            appointment.starts_at -= timedelta(days=index + 1)
+            appointment.ends_at -= timedelta(days=index + 1)
+        db.session.commit()
+    for email, lands_on in ((world.toeleider.email, "**/today/"), (world.lead.email, "**/lead/")):
+        sign_in(page, email, lands_on)
+        for state, referral in files.items():
+            page.goto(f"/referrals/{referral.id}")
+            page.wait_for_load_state("networkidle")
+            assert violations(page) == [], (email, state)
+        page.get_by_role("button", name="Afmelden").click()
