@@ -576,3 +576,31 @@ def test_the_letter_puts_postcode_and_place_under_the_street(client, world):
     referral = owned_referral(world, address="Dorpsstraat 14 bus 2, 9999 Lindeveld")
     page = letters_page(client, world, referral)
     assert "Rania Haddad<br>Dorpsstraat 14 bus 2<br>9999 Lindeveld</p>" in page
+
+
+def test_the_typed_text_is_previewed_before_it_is_saved(client, world):
+    write(MessageKind.SLIP_APPOINTMENT, "ar", "نص قديم {datum} {uur} {plaats}")
+    letterhead(world)
+    client.login(world.admin.email)
+    typed = "موعدك الجديد {datum} {uur} {plaats} مع {toeleider}"
+    response = client.post("/admin/texts/slip_appointment/ar", {"body": typed, "preview": "1"})
+    assert response.status_code == 200
+    html = plain(response.get_data(as_text=True))
+    assert "Voorbeeld van de getypte tekst (nog niet bewaard)" in html
+    assert "موعدك الجديد" in html and "مع Sara" in html and "نص قديم" not in html
+    assert "{toeleider}" in html  # still in the field, to go on typing
+    assert db.session.get(MessageText, (MessageKind.SLIP_APPOINTMENT, "ar")).body.startswith(
+        "نص قديم"
+    )
+    # A mistake is shown next to the field, with no preview, and the text kept.
+    refused = client.post(
+        "/admin/texts/slip_appointment/ar", {"body": "موعدك {datum}", "preview": "1"}
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="body-error"' in page and "nog niet bewaard" not in page
+    assert "موعدك {datum}</textarea>" in page
+    # Emptied: the preview shows the Dutch part only.
+    emptied = client.post("/admin/texts/slip_appointment/ar", {"body": "", "preview": "1"})
+    assert "nog niet bewaard" in emptied.get_data(as_text=True)
+    assert "موعد" not in plain(emptied.get_data(as_text=True)).split("nog niet bewaard")[1]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -77,12 +78,16 @@ def edit(kind_slug: str, code: str) -> Any:
         if request.method == "GET"
         else MessageTextForm()
     )
+    shown = None
     if request.method == "POST" and form.validate():
         body = (form.body.data or "").strip()
         # Empty: the message goes back to Dutch only (or to the built-in Dutch).
         errors = texts.placeholder_errors(kind, body) if body else []
         if errors:
             form.body.errors = errors
+        elif request.form.get("preview"):
+            # The text as typed, as it would print: nothing is saved yet.
+            shown = _sample(kind, language, None, typed=body)
         else:
             before = {"tekst": stored.body if stored else ""}
             if not body:
@@ -106,10 +111,12 @@ def edit(kind_slug: str, code: str) -> Any:
             db.session.commit()
             flash(_("Tekst bewaard."))
             return redirect(url_for("messages.overview"), code=303)
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" and shown is None else 200
     return (
         render_template(
             "messages/edit.html",
+            shown=shown,
+            reference=texts.SAMPLE_REFERENCE,
             form=form,
             kind=kind,
             title=texts.TITLES[kind],
@@ -130,25 +137,48 @@ def preview(kind_slug: str, code: str) -> Any:
     """The message as it prints, with made-up details and a municipality's letterhead."""
     kind = _kind(kind_slug)
     language = db.session.get(Language, code)
-    municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name)).all()
-    chosen = record_id(request.args.get("municipality"))
-    municipality = next((m for m in municipalities if m.id == chosen), None) or next(
+    if language is None:
+        abort(404)
+    shown = _sample(kind, language, record_id(request.args.get("municipality")))
+    return render_template(
+        "messages/preview.html",
+        message=shown.message,
+        title=texts.TITLES[kind],
+        language=language,
+        municipality=shown.municipality,
+        municipalities=shown.municipalities,
+        reference=texts.SAMPLE_REFERENCE,
+    )
+
+
+@dataclass(frozen=True)
+class _Sample:
+    message: texts.Message
+    municipality: Municipality
+    municipalities: list[Municipality]
+
+
+def _sample(
+    kind: MessageKind, language: Language, municipality_id: int | None, typed: str | None = None
+) -> _Sample:
+    """The message with made-up details under a municipality's letterhead (the chosen one,
+    else the first): with the saved texts, or with `typed` as this language's text."""
+    municipalities = list(
+        db.session.scalars(select(Municipality).order_by(Municipality.name)).all()
+    )
+    municipality = next((m for m in municipalities if m.id == municipality_id), None) or next(
         iter(municipalities), None
     )
-    if language is None or municipality is None:
+    if municipality is None:
         abort(404)
     moment = (clock.now() + timedelta(days=7)).replace(hour=14, minute=30, second=0, microsecond=0)
     details = texts.sample_details(municipality, moment)
-    stored = texts.stored_texts(db.session, [kind], [texts.DUTCH, code])
-    return render_template(
-        "messages/preview.html",
-        message=texts.compose(kind, details, language, stored),
-        title=texts.TITLES[kind],
-        language=language,
-        municipality=municipality,
-        municipalities=municipalities,
-        reference=texts.SAMPLE_REFERENCE,
-    )
+    stored = texts.stored_texts(db.session, [kind], [texts.DUTCH, language.code])
+    if typed is not None:
+        stored.pop((kind, language.code), None)
+        if typed:
+            stored[(kind, language.code)] = typed
+    return _Sample(texts.compose(kind, details, language, stored), municipality, municipalities)
 
 
 @bp.route("/admin/letterhead/<int:municipality_id>", methods=["GET", "POST"])

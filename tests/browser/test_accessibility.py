@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -264,6 +264,13 @@ def test_the_resident_message_pages_and_notifications_have_no_violations(page: P
     page.get_by_role("button", name="Bewaren").click()
     page.wait_for_selector(".error")
     assert violations(page) == [], "refused text"
+    # The text as typed, previewed before saving: the focus goes to the preview.
+    page.get_by_label("Tekst").fill("Нагадуємо: {datum} {uur}, {plaats}")
+    page.get_by_role("button", name="Voorbeeld van deze tekst").click()
+    heading = page.get_by_role("heading", name="Voorbeeld van de getypte tekst (nog niet bewaard)")
+    expect(heading).to_be_focused()
+    expect(page.locator(".typed-preview")).to_contain_text("Нагадуємо:")
+    assert violations(page) == [], "typed preview"
 
 
 def test_the_file_page_in_every_state_has_no_violations(page: Page, world):
