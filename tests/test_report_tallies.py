@@ -37,6 +37,8 @@ from portal.reports.marks import installed_triggers, trigger_names
 
 from .concurrency import at_once
 from .factories import add_held_appointment, add_partner_referral, add_referral
+from .test_intake import valid_intake
+from .test_races import intake_form_token, logged_in, posting
 
 START = datetime(2025, 12, 1, 9)
 NOW = datetime(2026, 11, 26, 10, 15)
@@ -542,3 +544,23 @@ def test_a_session_with_changes_not_committed_stores_nothing(app, world):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(ReportTally)) == 0
     assert db.session.scalar(select(func.count()).select_from(ReportMonth)) >= 1
+
+
+def test_two_intakes_at_once_in_one_month_are_both_saved_and_counted(app, world):
+    """Both mark the same month: one waits for the other, neither fails."""
+    final = work_year_period(2026, "final")
+    ids = [world.municipality.id]
+    assert registered(ids, final) == 0  # November counted and stored: the intakes change it
+    desks = [logged_in(app, world.desk.email), logged_in(app, world.other_desk.email)]
+    posts = []
+    for n, desk in enumerate(desks):
+        form = {
+            **valid_intake(world, full_name=f"Persoon {'AB'[n]}", phone=f"0470 12 34 5{n}"),
+            "form_token": intake_form_token(desk),
+        }
+        posts.append(posting(desk, "/desk/", list(form.items())))
+    responses = at_once(app, posts)
+    assert [r.status_code for r in responses] == [303, 303]
+    db.session.expire_all()
+    assert registered(ids, final) == 2
+    assert tables(ids, final) == tables(ids, final, from_files=True)

@@ -160,6 +160,9 @@ def _mark(dialect: str, selects: list[str]) -> str:
         "INSERT INTO report_month (municipality_id, month, version) "  # noqa: S608
         f"SELECT DISTINCT mun, m, 1 FROM ({' UNION ALL '.join(selects)}) AS marks "
         "WHERE mun IS NOT NULL AND m IS NOT NULL "
+        # One order for every statement's row locks (PostgreSQL), so that two of them that
+        # mark the same months never wait for each other in a circle.
+        "ORDER BY mun, m "
         "ON CONFLICT (municipality_id, month) DO UPDATE SET version = report_month.version + 1"
     )
 

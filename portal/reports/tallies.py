@@ -430,7 +430,7 @@ def whole_months(session: DbSession, ids: list[int], months: list[date]) -> Figu
 def period_figures(session: DbSession, ids: Iterable[int], start: date, end: date) -> Figures:
     """The figures of [start, end): whole months from the tallies, the parts of months at its
     edges counted from the files."""
-    ids = sorted(set(ids))
+    ids = sorted({i for i in ids if i > 0})  # [-1]: a lead of no municipality
     months = list(months_between(start, end))
     total = whole_months(session, ids, months)
     edges = [(start, end)] if not months else [(start, months[0]), (next_month(months[-1]), end)]
