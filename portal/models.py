@@ -398,7 +398,7 @@ class Referral(Model):
     needs_letter: Mapped[bool] = mapped_column(Boolean, default=False)
     # Whether the person accepted the offer of a conversation; None until they answered.
     conversation_accepted: Mapped[bool | None] = mapped_column(Boolean)
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     # The person withdrew their agreement to be contacted: out of the queue and letter lists.
     consent_withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Personal data and free text removed at the end of the retention period or on request.
@@ -857,7 +857,7 @@ class Conversation(Model):
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
     )
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointment.id"))
-    held_on: Mapped[date] = mapped_column(Date)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
@@ -967,7 +967,7 @@ class PartnerReferral(Model):
     )
     partner_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
-    referred_on: Mapped[date] = mapped_column(Date)
+    referred_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[PartnerReferralStatus] = mapped_column(
         _stored_as_value(PartnerReferralStatus), default=PartnerReferralStatus.PROPOSED
     )
@@ -1349,3 +1349,33 @@ class RegisterImportRow(Model):
     created_person: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (Index("ix_register_import_row_import_line", "import_id", "line"),)
+
+
+class ReportMonth(Model):
+    """How often the figures of a municipality's month changed: database triggers on every
+    table the evaluation report counts add one, whichever statement made the change (see
+    portal/reports/marks.py). No foreign key: a mark may outlive what it marks."""
+
+    __tablename__ = "report_month"
+
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class ReportTally(Model):
+    """The evaluation report's counts of a municipality's month, as counted when its
+    ReportMonth had `version` (0: no change recorded yet); JSON (portal/reports/tallies.py).
+    Written by a report that found the month changed, one row at a time."""
+
+    __tablename__ = "report_tally"
+
+    municipality_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    figures: Mapped[str] = mapped_column(Text)
+
+
+from .reports import marks as _marks  # noqa: E402  (imports nothing of the models)
+
+_marks.listen(Model.metadata)

@@ -13,6 +13,8 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.extensions import db
+from portal.reports.evaluation import Period, evaluation_tables
+from portal.reports.marks import installed_triggers, trigger_names
 
 from .conftest import app_config
 
@@ -292,3 +294,32 @@ def test_upgrading_turns_interpreter_flags_into_requests_in_the_contact_language
         (5, "ar", "on_site", "cancelled", 60, None, 1),
         (6, "ar", "on_site", "requested", 90, None, 1),
     ]
+
+
+def test_upgrading_counts_the_existing_files_in_the_report_and_marks_changes(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as connection:
+            triggers = installed_triggers(connection)
+        november = Period(date(2026, 11, 1), date(2026, 12, 1))
+        before = {t.key: t.rows for t in evaluation_tables(db.session, [1], november)}
+        counted = {
+            t.key: t.rows for t in evaluation_tables(db.session, [1], november, from_files=True)
+        }
+        db.session.commit()
+        with db.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE referral SET created_at = :at"), {"at": datetime(2026, 10, 5)}
+            )
+        after = {t.key: t for t in evaluation_tables(db.session, [1], november)}
+        marked = db.session.execute(text("SELECT month, version FROM report_month")).all()
+        db.session.remove()
+        db.engine.dispose()
+    assert triggers == trigger_names()
+    assert before == counted
+    # The registration of 1 November 2026 counted in November, the one referral there.
+    assert before["bronnen"] == [["S", 1]]
+    assert after["bronnen"].rows == []
+    assert sorted((str(m), v) for m, v in marked) == [("2026-10-01", 1), ("2026-11-01", 1)]

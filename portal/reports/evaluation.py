@@ -14,7 +14,7 @@ from typing import Any, Literal, cast
 
 from flask_babel import format_percent
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy import case, exists, func, select
 
 from ..calendar_names import MONTH_ABBREVIATIONS
 from ..extensions import DbSession
@@ -33,6 +33,7 @@ from ..models import (
     Signal,
     Theme,
 )
+from ..referrals.reach import VIA_DESK, VIA_LETTER
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
@@ -41,6 +42,7 @@ from .counting import (
     held_statement,
     reached_statement,
 )
+from .tallies import Figures, month_index, period_figures
 
 MONTHS = MONTH_ABBREVIATIONS
 
@@ -169,6 +171,115 @@ class _Scope:
         ]
 
     @cached_property
+    def held_by_month(self) -> dict[tuple[int, int], int]:
+        """(year, month) -> conversations held: RULE_CONVERSATIONS."""
+        start, end = self.period.bounds
+        return {
+            (int(y), int(m)): n
+            for y, m, n in self.session.execute(held_statement(self.ids, start, end))
+        }
+
+    @cached_property
+    def outcomes(self) -> dict[ClosingOutcome, int]:
+        """The files closed in the period, by outcome."""
+        start, end = self.period.bounds
+        rows: list[Any] = list(
+            self.session.execute(
+                select(Referral.outcome, func.count())
+                .where(
+                    Referral.closed_at >= start,
+                    Referral.closed_at < end,
+                    Referral.municipality_id.in_(self.ids),
+                )
+                .group_by(Referral.outcome)
+            )
+        )
+        return dict(rows)
+
+    @cached_property
+    def partner_rows(self) -> list[tuple[str, int, int]]:
+        """(partner, partner referrals, arrived) dated in the period, by partner name."""
+        period = self.period
+        arrived = func.sum(case((PartnerReferral.status == "arrived", 1), else_=0))
+        rows: list[Any] = list(
+            self.session.execute(
+                select(Service.name, func.count(), arrived)
+                .join(PartnerReferral, PartnerReferral.partner_id == Service.id)
+                .join(Referral, Referral.id == PartnerReferral.referral_id)
+                .where(
+                    PartnerReferral.referred_on >= period.start,
+                    PartnerReferral.referred_on < period.end,
+                )
+                .where(Referral.municipality_id.in_(self.ids))
+                .group_by(Service.name)
+                .order_by(Service.name)
+            )
+        )
+        return [(name, n, int(cast(int | None, a) or 0)) for name, n, a in rows]
+
+    @cached_property
+    def need_rows(self) -> list[tuple[str, int]]:
+        """(category, n) of the needs noted in conversations held in the period, most first."""
+        period = self.period
+        stmt = (
+            select(NeedCategory.name, func.count())
+            .join(Need, Need.category_id == NeedCategory.id)
+            .join(Conversation, Conversation.id == Need.conversation_id)
+            .join(Referral, Referral.id == Conversation.referral_id)
+            .where(Conversation.held_on >= period.start, Conversation.held_on < period.end)
+            .where(Referral.municipality_id.in_(self.ids))
+            .group_by(NeedCategory.name)
+            .order_by(func.count().desc(), NeedCategory.name)
+        )
+        return [(name, n) for name, n in self.session.execute(stmt)]
+
+    @cached_property
+    def signal_rows(self) -> list[tuple[str, int]]:
+        """(theme, n) of the signals noted in the period, most first."""
+        start, end = self.period.bounds
+        stmt = (
+            select(Theme.name, func.count())
+            .join(Signal, Signal.theme_id == Theme.id)
+            .where(
+                Signal.created_at >= start,
+                Signal.created_at < end,
+                Signal.municipality_id.in_(self.ids),
+            )
+            .group_by(Theme.name)
+            .order_by(func.count().desc(), Theme.name)
+        )
+        return [(name, n) for name, n in self.session.execute(stmt)]
+
+    @cached_property
+    def dutch_counts(self) -> tuple[int, int]:
+        """(people, led to Dutch) of the people with a held conversation in the period."""
+        start, end = self.period.bounds
+        held = (
+            select(Appointment.referral_id)
+            .join(Referral, Referral.id == Appointment.referral_id)
+            .where(
+                Appointment.status == AppointmentStatus.HELD,
+                Appointment.starts_at >= start,
+                Appointment.starts_at < end,
+                Referral.municipality_id.in_(self.ids),
+            )
+            .distinct()
+            .subquery()
+        )
+        led = exists().where(
+            PartnerReferral.referral_id == held.c.referral_id,
+            PartnerReferral.referred_on < self.period.end,
+            PartnerReferral.theme_id == Theme.id,
+            Theme.is_dutch_learning.is_(True),
+        )
+        people, to_dutch = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(case((led, 1), else_=0)), 0)).select_from(
+                held
+            )
+        ).one()
+        return int(cast(int, people)), int(cast(int, to_dutch))
+
+    @cached_property
     def profile(self) -> _Profile:
         """The referrals registered in the period: newcomers, long-term, each indicator."""
         totals = [0] * len(fields(_Profile))
@@ -187,17 +298,119 @@ class _Scope:
         return [[name, n] for name, n in ranked]
 
 
+class _TallyScope(_Scope):
+    """The same counts, added up from the months' tallies (portal/reports/tallies.py): what
+    the statements of _Scope give, without counting the whole period's files again."""
+
+    @cached_property
+    def figures(self) -> Figures:
+        return period_figures(self.session, self.ids, self.period.start, self.period.end)
+
+    def _names(self, column: Any, key: Any, ids: Iterable[Any]) -> list[tuple[Any, str]]:
+        """(id, name) of these ids, in the database's order of the names."""
+        wanted = sorted(set(ids), key=str)
+        if not wanted:
+            return []
+        stmt = select(key, column).where(key.in_(wanted)).order_by(column, key)
+        rows: list[Any] = list(self.session.execute(stmt))
+        return [(k, str(name)) for k, name in rows]
+
+    @cached_property
+    def reached(self) -> list[tuple[int, int, str, str, int]]:
+        services = {
+            sid: bool(partner)
+            for sid, partner in self.session.execute(
+                select(Service.id, Service.is_partner).where(
+                    Service.id.in_({key[3] for key in self.figures.reached} or {-1})
+                )
+            )
+        }
+        counts: dict[tuple[int, int, str, str], int] = {}
+        for (year, month, via, service, answer), n in self.figures.reached.items():
+            if via == VIA_DESK:
+                how = "desk"
+            elif via == VIA_LETTER:
+                how = "letter"
+            else:
+                how = "partner" if services.get(service) else "phone"
+            key = (year, month, how, answer)
+            counts[key] = counts.get(key, 0) + n
+        return [(*key, n) for key, n in counts.items()]
+
+    @cached_property
+    def registrations(self) -> list[tuple[str, str, _Profile]]:
+        registered = self.figures.registered
+        services = dict(self._names(Service.name, Service.id, (k[0] for k in registered)))
+        languages = dict(self._names(Language.name, Language.code, (k[1] for k in registered)))
+        merged: dict[tuple[str, str], list[int]] = {}
+        for (service, language), counts in registered.items():
+            mine = merged.setdefault((services[service], languages[language]), [0] * len(counts))
+            for index, value in enumerate(counts):
+                mine[index] += value
+        return [(source, lang, _Profile(*counts)) for (source, lang), counts in merged.items()]
+
+    @cached_property
+    def dutch_counts(self) -> tuple[int, int]:
+        """Counted once per person from the months' tallies: a person counts in the first
+        month of the period with a held conversation, the one whose previous month with one
+        lies before the period (see tallies.Figures.dutch)."""
+        start, end = self.period.start, self.period.end
+        if start.day != 1 or end.day != 1:
+            return super().dutch_counts
+        first, after = month_index(start), month_index(end)
+        people = to_dutch = 0
+        for (previous, dutch_from), n in self.figures.dutch.items():
+            if previous < first:
+                people += n
+                if 0 <= dutch_from < after:
+                    to_dutch += n
+        return people, to_dutch
+
+    @cached_property
+    def held_by_month(self) -> dict[tuple[int, int], int]:
+        return dict(self.figures.held)
+
+    @cached_property
+    def outcomes(self) -> dict[ClosingOutcome, int]:
+        return {ClosingOutcome(value): n for value, n in self.figures.closed.items()}
+
+    @cached_property
+    def partner_rows(self) -> list[tuple[str, int, int]]:
+        partners = self.figures.partners
+        rows: dict[str, list[int]] = {}
+        for pid, name in self._names(Service.name, Service.id, partners):
+            row = rows.setdefault(name, [0, 0])
+            row[0] += partners[cast(int, pid)][0]
+            row[1] += partners[cast(int, pid)][1]
+        return [(name, n, arrived) for name, (n, arrived) in rows.items()]
+
+    def _ranked(self, counts: dict[int, int], column: Any, key: Any) -> list[tuple[str, int]]:
+        """(name, n) most first, then in the database's order of the names, as ORDER BY
+        count DESC, name."""
+        merged: dict[str, int] = {}
+        for kid, name in self._names(column, key, counts):
+            merged[name] = merged.get(name, 0) + counts[cast(int, kid)]
+        order = {name: rank for rank, name in enumerate(merged)}
+        ranked = sorted(merged.items(), key=lambda item: (-item[1], order[item[0]]))
+        return ranked
+
+    @cached_property
+    def need_rows(self) -> list[tuple[str, int]]:
+        return self._ranked(self.figures.needs, NeedCategory.name, NeedCategory.id)
+
+    @cached_property
+    def signal_rows(self) -> list[tuple[str, int]]:
+        return self._ranked(self.figures.signals, Theme.name, Theme.id)
+
+
 def _reached_by_month(scope: _Scope) -> Table:
-    session, ids, period = scope.session, scope.ids, scope.period
-    start, end = period.bounds
+    period = scope.period
     reached: dict[tuple[int, int], dict[str, int]] = {
         m: dict.fromkeys(REACHED_HOW, 0) for m in _months(period)
     }
     for year, month, how, _answer, n in scope.reached:
         reached[(year, month)][how] += n
-    conversations = {
-        (int(y), int(m)): n for y, m, n in session.execute(held_statement(ids, start, end))
-    }
+    conversations = scope.held_by_month
     rows: list[list[object]] = [
         [
             f"{MONTHS[m - 1]} {y}",
@@ -222,10 +435,15 @@ def _reached_by_month(scope: _Scope) -> Table:
 
 
 def _grouped(
-    session: DbSession, key: str, title: object, label: object, stmt: Select[str, int], rule: object
+    key: str, title: object, label: object, rows: list[tuple[str, int]], rule: object
 ) -> Table:
-    rows: list[list[object]] = [[str(name), n] for name, n in session.execute(stmt)]
-    return Table(key, str(title), [str(label), str(_l("Aantal"))], rows, str(rule))
+    return Table(
+        key,
+        str(title),
+        [str(label), str(_l("Aantal"))],
+        [[str(name), n] for name, n in rows],
+        str(rule),
+    )
 
 
 def _offer_answers(scope: _Scope) -> Table:
@@ -269,18 +487,7 @@ def _sources(scope: _Scope) -> Table:
 
 
 def _outcomes(scope: _Scope) -> Table:
-    start, end = scope.period.bounds
-    outcome_rows = dict(
-        scope.session.execute(
-            select(Referral.outcome, func.count())
-            .where(
-                Referral.closed_at >= start,
-                Referral.closed_at < end,
-                Referral.municipality_id.in_(scope.ids),
-            )
-            .group_by(Referral.outcome)
-        ).all()
-    )
+    outcome_rows = scope.outcomes
     return Table(
         "resultaten",
         str(_l("Afgesloten dossiers per resultaat")),
@@ -296,19 +503,7 @@ def _outcomes(scope: _Scope) -> Table:
 
 
 def _partner_referrals(scope: _Scope) -> Table:
-    period = scope.period
-    arrived = func.sum(case((PartnerReferral.status == "arrived", 1), else_=0))
-    partner_rows = scope.session.execute(
-        select(Service.name, func.count(), arrived)
-        .join(PartnerReferral, PartnerReferral.partner_id == Service.id)
-        .join(Referral, Referral.id == PartnerReferral.referral_id)
-        .where(
-            PartnerReferral.referred_on >= period.start, PartnerReferral.referred_on < period.end
-        )
-        .where(Referral.municipality_id.in_(scope.ids))
-        .group_by(Service.name)
-        .order_by(Service.name)
-    ).all()
+    partner_rows = scope.partner_rows
     return Table(
         "toeleidingen",
         str(_l("Toeleidingen per partner")),
@@ -317,7 +512,7 @@ def _partner_referrals(scope: _Scope) -> Table:
             str(_l("Toeleidingen")),
             str(PARTNER_STATUS_LABELS["arrived"]).capitalize(),
         ],
-        [[name, n, int(cast(int | None, a) or 0)] for name, n, a in partner_rows],
+        [[name, n, a] for name, n, a in partner_rows],
         str(
             _l(
                 "Elke toeleiding met een datum in de periode; aangekomen volgens de "
@@ -328,20 +523,11 @@ def _partner_referrals(scope: _Scope) -> Table:
 
 
 def _needs(scope: _Scope) -> Table:
-    period = scope.period
     return _grouped(
-        scope.session,
         "noden",
         _l("Meest gestelde vragen en noden"),
         _l("Soort"),
-        select(NeedCategory.name, func.count())
-        .join(Need, Need.category_id == NeedCategory.id)
-        .join(Conversation, Conversation.id == Need.conversation_id)
-        .join(Referral, Referral.id == Conversation.referral_id)
-        .where(Conversation.held_on >= period.start, Conversation.held_on < period.end)
-        .where(Referral.municipality_id.in_(scope.ids))
-        .group_by(NeedCategory.name)
-        .order_by(func.count().desc(), NeedCategory.name),
+        scope.need_rows,
         _l("Elke vraag of nood genoteerd in een gesprek dat in de periode gehouden werd."),
     )
 
@@ -397,21 +583,11 @@ def _indicators(scope: _Scope) -> Table:
 
 
 def _signals_by_theme(scope: _Scope) -> Table:
-    start, end = scope.period.bounds
     return _grouped(
-        scope.session,
         "signalen",
         _l("Signalen per thema"),
         _l("Thema"),
-        select(Theme.name, func.count())
-        .join(Signal, Signal.theme_id == Theme.id)
-        .where(
-            Signal.created_at >= start,
-            Signal.created_at < end,
-            Signal.municipality_id.in_(scope.ids),
-        )
-        .group_by(Theme.name)
-        .order_by(func.count().desc(), Theme.name),
+        scope.signal_rows,
         _l("Elk signaal dat in de periode genoteerd werd."),
     )
 
@@ -439,29 +615,7 @@ def _share(part: int, whole: int) -> Share:
 
 def _dutch_share(scope: _Scope) -> Table:
     """Of the people with a conversation in the period, who was led to Dutch classes or practice."""
-    start, end = scope.period.bounds
-    held = (
-        select(Appointment.referral_id)
-        .join(Referral, Referral.id == Appointment.referral_id)
-        .where(
-            Appointment.status == AppointmentStatus.HELD,
-            Appointment.starts_at >= start,
-            Appointment.starts_at < end,
-            Referral.municipality_id.in_(scope.ids),
-        )
-        .distinct()
-        .subquery()
-    )
-    led = exists().where(
-        PartnerReferral.referral_id == held.c.referral_id,
-        PartnerReferral.referred_on < scope.period.end,
-        PartnerReferral.theme_id == Theme.id,
-        Theme.is_dutch_learning.is_(True),
-    )
-    people, to_dutch = scope.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((led, 1), else_=0)), 0)).select_from(held)
-    ).one()
-    people, to_dutch = int(cast(int, people)), int(cast(int, to_dutch))
+    people, to_dutch = scope.dutch_counts
     return Table(
         "nederlands",
         str(_l("Toegeleid naar Nederlands leren of oefenen")),
@@ -506,11 +660,19 @@ TABLE_BUILDERS: dict[str, Callable[[_Scope], Table]] = {
 }
 
 
+def _scope(
+    session: DbSession, municipality_ids: Iterable[int], period: Period, from_files: bool
+) -> _Scope:
+    kind = _Scope if from_files else _TallyScope
+    return kind(session, list(municipality_ids) or [-1], period)
+
+
 def evaluation_tables(
-    session: DbSession, municipality_ids: Iterable[int], period: Period
+    session: DbSession, municipality_ids: Iterable[int], period: Period, from_files: bool = False
 ) -> list[Table]:
-    """Every table of the evaluation report of the period."""
-    scope = _Scope(session, list(municipality_ids) or [-1], period)
+    """Every table of the evaluation report of the period; from_files counts every table
+    from the files themselves instead of the months' tallies (the same figures)."""
+    scope = _scope(session, municipality_ids, period, from_files)
     return [build(scope) for build in TABLE_BUILDERS.values()]
 
 
@@ -521,4 +683,4 @@ def evaluation_table(
     build = TABLE_BUILDERS.get(key)
     if build is None:
         return None
-    return build(_Scope(session, list(municipality_ids) or [-1], period))
+    return build(_scope(session, municipality_ids, period, from_files=False))
