@@ -17,11 +17,12 @@ from portal.models import (
     ContactChannel,
     ContactOutcome,
     Kpi,
+    Programme,
     Referral,
     Role,
     Theme,
 )
-from portal.referrals.channels import channel_for
+from portal.referrals.channels import channels_for
 from portal.reports.counting import reached_between
 from portal.reports.kpis import kpi_progress, project_year
 
@@ -39,13 +40,13 @@ def reached(referral, at, actor):
             actor_id=actor.id,
             channel="phone",
             outcome="reached",
-            kpi_channel_id=channel_for(db.session, referral, actor),
+            **channels_for(db.session, referral, actor),
         )
     )
 
 
 def led(referral, day, theme, actor, partner, status="proposed"):
-    add_partner_referral(
+    return add_partner_referral(
         db.session,
         referral,
         partner,
@@ -53,7 +54,7 @@ def led(referral, day, theme, actor, partner, status="proposed"):
         day,
         actor,
         status,
-        kpi_channel_id=channel_for(db.session, referral, actor),
+        **channels_for(db.session, referral, actor),
     )
 
 
@@ -134,7 +135,7 @@ def project(app, world):
         a,
         world.toeleider,
         datetime(2026, 1, 5, 10),
-        kpi_channel_id=channel_for(db.session, a, world.toeleider),
+        **channels_for(db.session, a, world.toeleider),
     )
     for day, channel, municipality, n, young, kind in [
         (date(2026, 1, 10), toeleiders, world.municipality, 12, 3, "conversation_table"),
@@ -156,13 +157,14 @@ def project(app, world):
             )
         )
     db.session.commit()
-    return {"work": work, "dutch": dutch}
+    return {"work": work, "dutch": dutch, "a": a, "b": b, "c": c}
 
 
-def kpi(**values):
+def kpi(kinds=(), **values):
     defaults = dict(name="KPI", target=8, unit="households", rule="reached", start_month=10)
     defaults.update(values)
     item = Kpi(**defaults)
+    item.set_activity_kinds(list(kinds))
     db.session.add(item)
     db.session.commit()
     return item
@@ -294,10 +296,10 @@ def test_group_work_counts_practice_opportunities_and_young_participants(project
     practice, progress = figures(kpi(rule="activity", unit="practice"), world)
     assert practice == {"Jobcoach": 20, "Toeleiders": 12}
     assert progress.total == 32
-    sport, _ = figures(kpi(rule="activity", unit="children", activity_kind="sport"), world)
+    sport, _ = figures(kpi(rule="activity", unit="children", kinds=["sport"]), world)
     assert sport == {"Jobcoach": 15}
     sport_both, _ = figures(
-        kpi(rule="activity", unit="children", activity_kind="sport"), world, both=True
+        kpi(rule="activity", unit="children", kinds=["sport"]), world, both=True
     )
     assert sport_both == {"Jobcoach": 22}
 
@@ -333,76 +335,184 @@ def test_progress_page_is_for_leads(client, world):
     assert client.get("/reports/kpis").status_code == 403
 
 
+def kpi_form(**changes):
+    data = {
+        "name": "Gezinnen bereikt",
+        "target": "300",
+        "target_year": "2026",
+        "unit": "households",
+        "rule": "reached",
+        "channel_basis": "referrer",
+        "theme_id": "0",
+        "programme_id": "0",
+        "start_month": "10",
+        "municipality_id": "0",
+        "position": "0",
+        "active": "y",
+    }
+    lists = {k: v for k, v in changes.items() if isinstance(v, list)}
+    data.update({k: v for k, v in changes.items() if not isinstance(v, list)})
+    return list(data.items()) + [(k, v) for k, values in lists.items() for v in values]
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
         ({"rule": "activity", "unit": "households"}, "unit", "Bij deze telregel"),
         ({"rule": "reached", "unit": "practice"}, "unit", "Bij deze telregel"),
         ({"rule": "reached", "theme_id": "THEME"}, "theme_id", "alleen voor telregels over"),
-        ({"rule": "reached", "activity_kind": "sport"}, "activity_kind", "alleen voor groepswerk"),
+        (
+            {"rule": "reached", "activity_kinds": ["sport"]},
+            "activity_kinds",
+            "alleen voor groepswerk",
+        ),
+        (
+            {"rule": "reached", "channel_basis": "destination"},
+            "channel_basis",
+            "bestaat alleen bij toeleidingen",
+        ),
+        (
+            {"rule": "activity", "unit": "practice", "channel_basis": "team"},
+            "channel_basis",
+            "kanaal dat bij de activiteit",
+        ),
+        (
+            {"rule": "activity", "unit": "practice", "sources": ["PARTNER"]},
+            "sources",
+            "geen dossiers van een bron",
+        ),
+        (
+            {"rule": "activity", "unit": "practice", "programme_id": "PROGRAMME"},
+            "programme_id",
+            "geen dossiers in een programma",
+        ),
         ({"target": "veel"}, "target", "Vul een getal in."),
         ({"target": ""}, "target", "Vul het doel in als getal."),
         ({"target": "0"}, "target", "Tussen 1 en"),
+        ({"target_year": "1990"}, "target_year", "Kies een projectjaar uit de lijst."),
+        ({"target_year": "abc"}, "target_year", "Kies een projectjaar uit de lijst."),
     ],
 )
 def test_admin_gets_a_dutch_error_for_an_impossible_kpi(client, world, changes, field, message):
     theme = Theme(name="Werk")
-    db.session.add(theme)
+    channel = Channel(name="Brugfiguren")
+    programme = Programme(name="Sportkamp", partner_id=world.partner.id, capacity=10)
+    db.session.add_all([theme, channel, programme])
     db.session.commit()
     client.login(world.admin.email)
-    data = {
-        "name": "Gezinnen bereikt",
-        "target": "300",
-        "unit": "households",
-        "rule": "reached",
-        "theme_id": "0",
-        "activity_kind": "",
-        "start_month": "10",
-        "municipality_id": "0",
-        "position": "0",
-        "active": "y",
+    given_values = {"THEME": str(theme.id), "PROGRAMME": str(programme.id)}
+    changes = {
+        k: ([str(world.partner.id)] if v == ["PARTNER"] else given_values.get(v, v))
+        if not isinstance(v, list) or v == ["PARTNER"]
+        else v
+        for k, v in changes.items()
     }
-    data.update({k: (str(theme.id) if v == "THEME" else v) for k, v in changes.items()})
-    response = client.post("/admin/c/kpis/new", data)
+    response = client.post("/admin/c/kpis/new", kpi_form(channels=[str(channel.id)], **changes))
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert message in html
     assert f'id="{field}-error"' in html
     assert 'value="Gezinnen bereikt"' in html  # nothing typed is lost
+    assert f'checked id="channels-0" name="channels" type="checkbox" value="{channel.id}"' in html
     assert db.session.scalars(select(Kpi)).all() == []
 
 
 def test_admin_defines_a_kpi(client, world):
+    brug, toeleiders = Channel(name="Brugfiguren"), Channel(name="Toeleiders")
+    programme = Programme(name="Sportkamp", partner_id=world.partner.id, capacity=10)
+    db.session.add_all([brug, toeleiders, programme])
+    db.session.commit()
     client.login(world.admin.email)
     response = client.post(
         "/admin/c/kpis/new",
-        {
-            "name": "Kinderen naar sport",
-            "target": "180",
-            "unit": "children",
-            "rule": "activity",
-            "theme_id": "0",
-            "activity_kind": "sport",
-            "start_month": "10",
-            "municipality_id": "0",
-            "position": "1",
-            "active": "y",
-        },
+        kpi_form(
+            name="Kinderen naar sport",
+            target="180",
+            target_year="2025",
+            unit="children",
+            rule="led_to_partner",
+            channel_basis="destination",
+            programme_id=str(programme.id),
+            sources=[str(world.partner.id), str(world.desk_service.id)],
+            channels=[str(brug.id)],
+            position="1",
+        ),
     )
     assert response.status_code == 303
     item = db.session.scalars(select(Kpi)).one()
-    assert (item.target, item.unit, item.activity_kind, item.start_month) == (
+    assert (item.target_for(2025), item.unit, item.channel_basis, item.start_month) == (
         180,
         "children",
-        "sport",
+        "destination",
         10,
     )
+    assert item.programme_id == programme.id
+    assert {s.id for s in item.sources} == {world.partner.id, world.desk_service.id}
+    assert [c.name for c in item.channels] == ["Brugfiguren"]
     assert item.theme_id is None and item.municipality_id is None
     listing = client.get("/admin/c/kpis/").get_data(as_text=True)
     assert "Kinderen naar sport" in listing and "180 kinderen en jongeren" in listing
     edit = client.get(f"/admin/c/kpis/{item.id}").get_data(as_text=True)
-    assert '<option selected value="sport">' in edit  # the stored choices come back
-    assert '<option selected value="0">alle thema' in edit
+    # The stored choices come back.
+    assert '<option selected value="destination">' in edit
+    assert f'<option selected value="{programme.id}">' in edit
+    assert f'checked id="channels-0" name="channels" type="checkbox" value="{brug.id}"' in edit
+    assert f'name="channels" type="checkbox" value="{toeleiders.id}"' in edit
+    assert "2025-2026: 180" in edit
+
+
+def test_group_work_kpi_takes_several_kinds_of_activity(client, world):
+    client.login(world.admin.email)
+    response = client.post(
+        "/admin/c/kpis/new",
+        kpi_form(
+            name="Kinderen naar sport en cultuur",
+            target="180",
+            unit="children",
+            rule="activity",
+            activity_kinds=["sport", "culture"],
+        ),
+    )
+    assert response.status_code == 303
+    item = db.session.scalars(select(Kpi)).one()
+    assert item.activity_kinds == ["culture", "sport"]
+    edit = client.get(f"/admin/c/kpis/{item.id}").get_data(as_text=True)
+    assert (
+        'checked id="activity_kinds-2" name="activity_kinds" type="checkbox" value="sport"' in edit
+    )
+    response = client.post(
+        f"/admin/c/kpis/{item.id}",
+        kpi_form(
+            name="Kinderen naar sport",
+            target="180",
+            unit="children",
+            rule="activity",
+            activity_kinds=["sport"],
+        ),
+    )
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert item.activity_kinds == ["sport"]
+
+
+def test_a_new_target_for_this_year_leaves_last_years_target_alone(client, project, world):
+    item = kpi(name="Gezinnen bereikt", target=250)
+    item.set_target(2024, 250)
+    item.set_target(2025, 250)
+    db.session.commit()
+    client.login(world.admin.email)
+    edit = client.get(f"/admin/c/kpis/{item.id}?year=2025").get_data(as_text=True)
+    assert 'value="250"' in edit
+    response = client.post(f"/admin/c/kpis/{item.id}", kpi_form(target="300", target_year="2026"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert (item.target_for(2024), item.target_for(2025), item.target_for(2026)) == (250, 250, 300)
+    assert item.target_for(2027) == 300  # a year without its own keeps the last one
+    client.login(world.lead.email)
+    last_year = client.get("/reports/kpis?year=2025").get_data(as_text=True)
+    assert "van 250 gezinnen" in last_year
+    this_year = client.get("/reports/kpis?year=2026").get_data(as_text=True)
+    assert "van 300 gezinnen" in this_year
 
 
 def test_a_users_team_and_a_partners_channel_are_set_by_the_admin(client, world):
@@ -435,8 +545,9 @@ def test_kpi_csv_has_a_row_per_channel_and_a_total_that_adds_up(client, project,
     response = client.get(f"/reports/kpis.csv?year=2025&municipality={world.municipality.id}")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
-    assert disposition.endswith(f"kpi-2025-gemeente-{world.municipality.id}.csv")
-    rows = csv_rows(response)
+    assert disposition.endswith("kpi-2025-lindeveld.csv")
+    rows = [row[1:] for row in csv_rows(response)]
+    assert {row[0] for row in csv_rows(response)[1:]} == {"Lindeveld"}
     assert rows[0][:7] == ["KPI", "Van", "Tot en met", "Eenheid", "Doel", "Kanaal", "Aantal"]
     channels = {r[5]: int(r[6]) for r in rows[1:] if r[5] != "Totaal"}
     total = next(r for r in rows[1:] if r[5] == "Totaal")

@@ -33,7 +33,7 @@ from ..auth import second_factor
 from ..auth.logins import end_all_logins
 from ..auth.passwords import hash_password
 from ..extensions import db
-from ..formtools import CsrfForm, first_error, options, record_id
+from ..formtools import CsrfForm, first_error, options, record_id, year_arg
 from ..labels import (
     ACTIVITY_KIND_LABELS,
     PARAMETER_KIND_LABELS,
@@ -43,8 +43,12 @@ from ..labels import (
 )
 from ..languages import language_catalogue
 from ..models import (
+    ActivityKind,
     Channel,
+    ChannelBasis,
     Kpi,
+    KpiRule,
+    KpiUnit,
     Language,
     MonitoringParameter,
     Municipality,
@@ -58,6 +62,7 @@ from ..models import (
 from ..referrals.handover import HandoverResult, Holdings, hand_over, holdings
 from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
 from ..referrals.programmes import capacity_refusal, offer_free_place
+from ..reports.kpis import project_year
 from ..settings import DEFAULTS, get_int, get_text, set_int, set_text
 from .forms import (
     SETTING_LABELS,
@@ -136,11 +141,72 @@ def _kpi_form_choices(form: KpiForm) -> None:
     _municipality_choices(form)
     themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.name))
     form.theme_id.choices = options([(0, _("alle thema's"))] + [(t.id, t.name) for t in themes])
+    services = db.session.scalars(select(Service).order_by(Service.name, Service.id))
+    form.sources.choices = options((s.id, _service_label(s)) for s in services)
+    programmes = db.session.scalars(select(Programme).order_by(Programme.name))
+    form.programme_id.choices = options(
+        [(0, _("alle programma's"))] + [(p.id, str(p)) for p in programmes]
+    )
+    channels = db.session.scalars(select(Channel).order_by(Channel.name))
+    form.channels.choices = options((c.id, c.name) for c in channels)
+    this_year = clock.today().year
+    form.target_year.choices = options(
+        (y, f"{y}-{y + 1}") for y in range(this_year - 6, this_year + 2)
+    )
+    if form.target_year.data is None:
+        form.target_year.data = project_year(form.start_month.data or 1, clock.today()).start.year
+
+
+def _current_target(kpi: Kpi) -> str:
+    year = project_year(kpi.start_month, clock.today()).start.year
+    return f"{kpi.target_for(year)} {UNIT_LABELS[kpi.unit]}"
+
+
+def _service_label(service: Service) -> str:
+    return f"{service.name} ({service.municipality.name})" if service.municipality else service.name
 
 
 def _apply_kpi(form: KpiForm, kpi: Kpi) -> None:
-    _apply_choices(form, kpi)
+    kpi.name = form.name.data or ""
+    kpi.rule = KpiRule(form.rule.data)
+    kpi.unit = KpiUnit(form.unit.data)
+    kpi.channel_basis = ChannelBasis(form.channel_basis.data)
+    kpi.theme_id = form.theme_id.data or None
+    kpi.programme_id = form.programme_id.data or None
+    kpi.municipality_id = form.municipality_id.data or None
+    kpi.start_month = form.start_month.data
+    kpi.active = form.active.data
     kpi.position = form.position.data or 0
+    kpi.set_activity_kinds([ActivityKind(k) for k in form.activity_kinds.data or []])
+    chosen_sources = set(form.sources.data or [])
+    kpi.sources = [s for s in db.session.scalars(select(Service)) if s.id in chosen_sources]
+    chosen_channels = set(form.channels.data or [])
+    kpi.channels = [c for c in db.session.scalars(select(Channel)) if c.id in chosen_channels]
+    target = form.target.data or 0
+    if kpi.id is None:
+        kpi.target = target
+    # Only the project year chosen: the targets of other years stay as they were.
+    kpi.set_target(form.target_year.data, target)
+
+
+def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
+    form.process(obj=kpi)
+    for name in ("municipality_id", "theme_id", "programme_id"):
+        form[name].data = getattr(kpi, name) or 0
+    form.activity_kinds.data = [k.value for k in kpi.activity_kinds]
+    form.sources.data = [s.id for s in kpi.sources]
+    form.channels.data = [c.id for c in kpi.channels]
+    year = (
+        year_arg(request.args.get("year"))
+        or project_year(kpi.start_month, clock.today()).start.year
+    )
+    form.target_year.data = year
+    form.target.data = kpi.target_for(year)
+    if kpi.targets:
+        form.target.description = _(
+            "Doelen per projectjaar: %(years)s.",
+            years=", ".join(f"{t.start_year}-{t.start_year + 1}: {t.target}" for t in kpi.targets),
+        )
 
 
 def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
@@ -289,14 +355,14 @@ CATALOGUES = {
             _l("KPI's"),
             [
                 (_l("Naam"), lambda k: k.name),
-                (_l("Doel"), lambda k: f"{k.target} {UNIT_LABELS[k.unit]}"),
+                (_l("Doel dit projectjaar"), _current_target),
                 (_l("Telregel"), lambda k: RULE_LABELS[k.rule]),
                 (
                     _l("Beperking"),
                     lambda k: (
                         k.theme.name
                         if k.theme
-                        else (ACTIVITY_KIND_LABELS[k.activity_kind] if k.activity_kind else "")
+                        else ", ".join(str(ACTIVITY_KIND_LABELS[a]) for a in k.activity_kinds)
                     ),
                 ),
                 (_l("Gemeente"), lambda k: k.municipality.name if k.municipality else _("alle")),
@@ -304,7 +370,7 @@ CATALOGUES = {
             (Kpi.position, Kpi.name),
             prepare=_kpi_form_choices,
             apply=_apply_kpi,
-            load=_load_choices,
+            load=_load_kpi,
         ),
         Catalogue(
             "programmes",
