@@ -17,9 +17,12 @@ from portal.models import (
     ContactChannel,
     ContactOutcome,
     Kpi,
+    PartnerReferral,
     Programme,
+    ProgrammePlace,
     Referral,
     Role,
+    Service,
     Theme,
 )
 from portal.referrals.channels import channels_for
@@ -302,6 +305,171 @@ def test_group_work_counts_practice_opportunities_and_young_participants(project
         kpi(rule="activity", unit="children", kinds=["sport"]), world, both=True
     )
     assert sport_both == {"Jobcoach": 22}
+
+
+def channel(name):
+    return db.session.scalars(select(Channel).where(Channel.name == name)).one()
+
+
+def test_a_kpi_counts_per_worker_team_when_it_says_so(project, world):
+    # B was referred by a partner with a channel, but a toeleider of the team reached them.
+    team, _ = figures(kpi(channel_basis="team"), world)
+    assert team == {"Toeleiders": 2, "Jobcoach": 1, "zonder kanaal": 1}
+    led_team, _ = figures(kpi(rule="led_to_partner", channel_basis="team"), world)
+    assert led_team == {"Toeleiders": 2, "Jobcoach": 1}
+
+
+def test_the_partner_someone_was_led_to_can_be_the_channel(project, world):
+    work = project["work"]
+    steam = Channel(name="STEAM")
+    db.session.add(steam)
+    db.session.flush()
+    partners = [
+        Service(name=name, is_partner=True, municipality_id=world.municipality.id, channel=c)
+        for name, c in [("Groep INTRO", None), ("OCMW", None), ("STEAM vzw", steam)]
+    ]
+    db.session.add_all(partners)
+    db.session.commit()
+    for n, partner in enumerate(partners):
+        someone = add_referral_on(
+            db.session, world, full_name=f"Persoon {n}", registered_on=date(2025, 6, 1)
+        )
+        led(someone, date(2026, 2, 1), work, world.toeleider, partner)
+    db.session.commit()
+    by_destination, _ = figures(
+        kpi(rule="led_to_partner", theme_id=work.id, channel_basis="destination"), world
+    )
+    # A and C were led to the Huis van het Nederlands, which has a channel; a partner
+    # without one counts under its own name.
+    assert by_destination == {
+        "Huis van het Nederlands": 2,
+        "Groep INTRO": 1,
+        "OCMW": 1,
+        "STEAM": 1,
+    }
+    only_steam, _ = figures(
+        kpi(
+            rule="led_to_partner",
+            theme_id=work.id,
+            channel_basis="destination",
+            channels=[steam],
+        ),
+        world,
+    )
+    assert only_steam == {"STEAM": 1}
+
+
+def test_a_kpi_limited_to_some_channels_counts_only_those(project, world):
+    limited, _ = figures(kpi(channel_basis="team", channels=[channel("Toeleiders")]), world)
+    assert limited == {"Toeleiders": 2}
+    # By referrer B counts under the partner's channel, so it drops out.
+    by_referrer, _ = figures(kpi(channels=[channel("Toeleiders")]), world)
+    assert by_referrer == {"Toeleiders": 1}
+    practice, _ = figures(
+        kpi(rule="activity", unit="practice", channels=[channel("Jobcoach")]), world
+    )
+    assert practice == {"Jobcoach": 20}
+
+
+def test_a_kpi_limited_to_a_source_or_a_programme(project, world):
+    from_partner, _ = figures(kpi(sources=[world.partner]), world)
+    assert from_partner == {"Huis van het Nederlands": 1}
+    programme = Programme(name="Sportkamp", partner_id=world.partner.id, capacity=10)
+    db.session.add(programme)
+    db.session.flush()
+    db.session.add(
+        ProgrammePlace(
+            programme_id=programme.id,
+            referral_id=project["c"].id,
+            status="enrolled",
+            waiting_since=datetime(2026, 5, 1, 9),
+            enrolled_at=datetime(2026, 5, 1, 9),
+        )
+    )
+    db.session.commit()
+    on_programme, _ = figures(kpi(programme_id=programme.id), world)
+    assert on_programme == {"Jobcoach": 1}
+
+
+def test_group_work_kpi_of_several_kinds(project, world):
+    sport_and_tables, _ = figures(
+        kpi(rule="activity", unit="children", kinds=["sport", "conversation_table"]), world
+    )
+    assert sport_and_tables == {"Jobcoach": 15, "Toeleiders": 3}
+
+
+def test_children_led_are_the_children_a_partner_referral_names(project, world):
+    work = project["work"]
+    item = kpi(rule="led_to_partner", unit="children", theme_id=work.id)
+    whole, _ = figures(item, world)
+    assert whole == {"Toeleiders": 2, "Jobcoach": 1}  # A's two children, C's one
+    a = project["a"]
+    first, second = db.session.scalars(
+        select(PartnerReferral)
+        .where(PartnerReferral.referral_id == a.id)
+        .order_by(PartnerReferral.id)
+    ).all()
+    older, younger = a.children
+    first.children = [older]
+    second.children = [older]
+    db.session.commit()
+    named, _ = figures(item, world)
+    assert named == {"Toeleiders": 1, "Jobcoach": 1}  # the same child twice counts once
+    second.children = [younger]
+    db.session.commit()
+    both, _ = figures(item, world)
+    assert both == {"Toeleiders": 2, "Jobcoach": 1}
+    # A KPI of households still counts the household once.
+    households, _ = figures(kpi(rule="led_to_partner", theme_id=work.id), world)
+    assert households == {"Toeleiders": 1, "Jobcoach": 1}
+
+
+def test_a_partner_referral_from_the_page_names_the_children(client, project, world):
+    import re
+
+    a = project["a"]
+    a.state = "following_up"
+    a.owner_id = world.toeleider.id
+    db.session.commit()
+    older, younger = a.children
+    client.login(world.toeleider.email)
+    html = client.get(f"/referrals/{a.id}").get_data(as_text=True)
+    assert "Voor welke kinderen" in html
+    version = re.search(r'name="partner-version" type="hidden" value="(\d+)"', html).group(1)
+    response = client.post(
+        f"/referrals/{a.id}/partner-referrals",
+        {
+            "partner-version": version,
+            "partner-partner": str(world.partner.id),
+            "partner-theme": str(project["work"].id),
+            "partner-referred_on": "2026-11-26",
+            "partner-children": str(younger.id),
+        },
+    )
+    assert response.status_code == 303
+    item = db.session.scalars(
+        select(PartnerReferral)
+        .where(PartnerReferral.referral_id == a.id)
+        .order_by(PartnerReferral.id.desc())
+    ).first()
+    assert [c.id for c in item.children] == [younger.id]
+    page = client.get(f"/referrals/{a.id}").get_data(as_text=True)
+    assert f"voor de kinderen geboren in {younger.birth_year}" in page
+    # A child of another household is refused next to the field, with the form kept.
+    other = project["c"].children[0]
+    refused = client.post(
+        f"/referrals/{a.id}/partner-referrals",
+        {
+            "partner-version": str(a.version),
+            "partner-partner": str(world.partner.id),
+            "partner-theme": str(project["work"].id),
+            "partner-referred_on": "2026-11-25",
+            "partner-children": str(other.id),
+        },
+    )
+    assert refused.status_code == 422
+    assert 'id="partner-children-error"' in refused.get_data(as_text=True)
+    assert 'value="2026-11-25"' in refused.get_data(as_text=True)
 
 
 def test_every_kpi_states_its_counting_rule(project, world):

@@ -140,6 +140,14 @@ class ChannelForm(FlaskForm):
     active = BooleanField(_l("Actief"), default=True)
 
 
+def _year_or_none(value: object) -> int | None:
+    """A posted year; anything else None, which the form's own check refuses in Dutch."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
 PARTNER_RULES = (KpiRule.LED_TO_PARTNER, KpiRule.ARRIVED_AT_PARTNER)
 
 
@@ -155,10 +163,7 @@ class KpiForm(FlaskForm):
         ],
     )
     target_year = SelectField(
-        _l("Doel voor het projectjaar dat begint in"),
-        coerce=int,
-        validate_choice=False,
-        invalid_value_message=_l("Kies een projectjaar uit de lijst."),
+        _l("Doel voor het projectjaar dat begint in"), coerce=_year_or_none, validate_choice=False
     )
     rule = SelectField(
         _l("Telregel"), choices=options((r.value, label) for r, label in RULE_LABELS.items())
@@ -203,7 +208,7 @@ class KpiForm(FlaskForm):
             )
 
     def validate_target_year(self, field: SelectField) -> None:
-        if field.data not in {choice.value for choice in field.choices or []}:
+        if field.data not in {getattr(choice, "value", None) for choice in field.choices or []}:
             raise ValidationError(_l("Kies een projectjaar uit de lijst."))
 
     def validate_channel_basis(self, field: SelectField) -> None:

@@ -153,7 +153,7 @@ def _kpi_form_choices(form: KpiForm) -> None:
     form.target_year.choices = options(
         (y, f"{y}-{y + 1}") for y in range(this_year - 6, this_year + 2)
     )
-    if form.target_year.data is None:
+    if not form.is_submitted():
         form.target_year.data = project_year(form.start_month.data or 1, clock.today()).start.year
 
 
