@@ -714,8 +714,9 @@ def test_kpi_csv_has_a_row_per_channel_and_a_total_that_adds_up(client, project,
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert disposition.endswith("kpi-2025-lindeveld.csv")
-    rows = [row[1:] for row in csv_rows(response)]
-    assert {row[0] for row in csv_rows(response)[1:]} == {"Lindeveld"}
+    rows = csv_rows(response)
+    assert rows[0][8] == "Gemeente"
+    assert {row[8] for row in rows[1:]} == {"Lindeveld"}
     assert rows[0][:7] == ["KPI", "Van", "Tot en met", "Eenheid", "Doel", "Kanaal", "Aantal"]
     channels = {r[5]: int(r[6]) for r in rows[1:] if r[5] != "Totaal"}
     total = next(r for r in rows[1:] if r[5] == "Totaal")

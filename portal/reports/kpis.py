@@ -481,7 +481,6 @@ def progress_on(
 def export_rows(progress: Iterable[KpiProgress], where: str) -> list[list[object]]:
     """One row per KPI and channel and one total row per KPI, with the rule beside it."""
     header: list[object] = [
-        str(_l("Gemeente")),
         str(_l("KPI")),
         str(_l("Van")),
         str(_l("Tot en met")),
@@ -490,14 +489,14 @@ def export_rows(progress: Iterable[KpiProgress], where: str) -> list[list[object
         str(_l("Kanaal")),
         str(_l("Aantal")),
         str(_l("Telregel")),
+        str(_l("Gemeente")),
     ]
     rows = [header]
     for p in progress:
         start, end = p.period.start.isoformat(), p.period.last_day.isoformat()
         unit = str(UNIT_LABELS[KpiUnit(p.kpi.unit)])
         for channel, n in p.by_channel:
-            rows.append([where, p.kpi.name, start, end, unit, p.target, channel, n, ""])
-        rows.append(
-            [where, p.kpi.name, start, end, unit, p.target, str(_l("Totaal")), p.total, p.rule_text]
-        )
+            rows.append([p.kpi.name, start, end, unit, p.target, channel, n, "", where])
+        total = str(_l("Totaal"))
+        rows.append([p.kpi.name, start, end, unit, p.target, total, p.total, p.rule_text, where])
     return rows

@@ -29,7 +29,6 @@ def workbook(
         sheet.append(spreadsheet_row([f"{table.title} – {where}"]))
         sheet["A1"].font = bold
         sheet.append([_("Periode"), f"{period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"])
-        sheet.append(spreadsheet_row([_("Gemeente"), where]))
         sheet.append([])
         sheet.append(spreadsheet_row(table.columns))
         for cell in sheet[sheet.max_row]:
@@ -109,7 +108,7 @@ def _kpi_sheet(sheet: Worksheet, kpis: list[KpiProgress], period: Period, where:
                 ]
             )
         )
-        sheet.cell(sheet.max_row, 7).number_format = PERCENT
+        sheet[sheet.max_row][6].number_format = PERCENT
     for p in kpis:
         sheet.append([])
         sheet.append(spreadsheet_row([p.kpi.name]))
