@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import date, datetime, timedelta
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from selectolax.parser import HTMLParser
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -27,7 +30,7 @@ from portal.models import (
 )
 from portal.referrals.channels import channels_for
 from portal.reports.counting import reached_between
-from portal.reports.kpis import kpi_progress, project_year
+from portal.reports.kpis import expected_by, kpi_progress, project_year
 
 from .factories import add_held_appointment, add_partner_referral, add_user, csv_rows
 from .factories import add_referral as add_referral_on
@@ -794,3 +797,128 @@ def test_kpi_totals_are_the_reports_reach_count_for_random_histories(app, world,
     in_year = [who for who, at in firsts.items() if YEAR.start <= at.date() < YEAR.end]
     assert households.total == len(in_year)
     assert people.total == sum(1 + who % 3 for who in in_year)
+
+
+def test_overview_table_comes_first_with_target_achieved_and_expected(client, project, world):
+    kpi(name="Gezinnen bereikt", target=300)
+    kpi(name="Oefenkansen", target=64, rule="activity", unit="practice")
+    client.login(world.lead.email)
+    html = client.get(f"/reports/kpis?municipality={world.municipality.id}").get_data(as_text=True)
+    # Today (26 November 2026) is day 57 of the project year 2026-2027 of 365 days.
+    overview = HTMLParser(html).css_first("#kpi-overview-table")
+    rows = [[c.text(strip=True) for c in r.css("th, td")] for r in overview.css("tbody tr")]
+    assert rows == [
+        # D was reached on 1 October 2026; 50 took part in sport on 2 October.
+        ["Gezinnen bereikt", "01/10/2026 – 30/09/2027", "300 gezinnen", "1", "47", "0%"],
+        ["Oefenkansen", "01/10/2026 – 30/09/2027", "64 oefenkansen", "50", "10", "78%"],
+    ]
+    assert html.index('id="kpi-overview"') < html.index("Per kanaal")
+    last_year = client.get(f"/reports/kpis?year=2025&municipality={world.municipality.id}")
+    overview = HTMLParser(last_year.get_data(as_text=True)).css_first("#kpi-overview-table")
+    first = [c.text(strip=True) for c in overview.css("tbody tr")[0].css("th, td")]
+    assert first == [
+        "Gezinnen bereikt",
+        "01/10/2025 – 30/09/2026",
+        "300 gezinnen",
+        "4",
+        "300",
+        "1%",
+    ]
+
+
+def test_expected_by_a_day_is_the_share_of_the_year_gone_by():
+    assert expected_by(300, YEAR, date(2025, 9, 30)) == 0
+    assert expected_by(300, YEAR, date(2025, 10, 1)) == 1
+    assert expected_by(365, YEAR, date(2026, 3, 31)) == 182
+    assert expected_by(300, YEAR, date(2026, 9, 30)) == 300
+    assert expected_by(300, YEAR, date(2027, 1, 1)) == 300
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reports/kpis",
+        "/reports/monthly",
+        "/reports/interpreters",
+        "/reports/sources",
+        "/reports/evaluation",
+    ],
+)
+def test_every_report_names_its_municipality_in_its_title(client, world, path):
+    client.login(world.lead.email)
+    both = HTMLParser(client.get(path).get_data(as_text=True))
+    assert "– alle samen ·" in both.css_first("title").text()
+    assert "alle samen" in both.css_first("h1").text()
+    one = HTMLParser(
+        client.get(f"{path}?municipality={world.other_municipality.id}").get_data(as_text=True)
+    )
+    assert "Beekmere" in one.css_first("title").text()
+    assert "Beekmere" in one.css_first("h1").text()  # the printout shows the heading
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/reports/kpis.csv?year=2025", "kpi-2025"),
+        ("/reports/monthly.csv?year=2026", "maandcijfers-2026"),
+        ("/reports/interpreters.csv?year=2026", "tolken-2026"),
+    ],
+)
+def test_every_csv_is_named_after_its_municipality(client, world, path, name):
+    client.login(world.lead.email)
+    both = client.get(path).headers["Content-Disposition"]
+    assert both.endswith(f"{name}-alle-samen.csv")
+    one = client.get(f"{path}&municipality={world.other_municipality.id}")
+    assert one.headers["Content-Disposition"].endswith(f"{name}-beekmere.csv")
+
+
+def test_the_evaluation_workbook_has_a_kpi_sheet(client, project, world):
+    kpi(name="Gezinnen bereikt", target=300)
+    kpi(name="Kinderen naar sport", target=180, rule="activity", unit="children", kinds=["sport"])
+    client.login(world.lead.email)
+    response = client.get(
+        f"/reports/evaluation.xlsx?year=2026&part=interim&municipality={world.municipality.id}"
+    )
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = book["kpi"]
+    rows = [[v for v in row if v is not None] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["KPI-voortgang – Lindeveld"]
+    assert rows[2] == ["Gemeente", "Lindeveld"]
+    assert rows[4] == [
+        "KPI",
+        "Projectjaar",
+        "Eenheid",
+        "Doel",
+        "Behaald",
+        "Verwacht tegen die dag",
+        "Procent van het doel",
+    ]
+    # As of 30 June 2026, in the project year from 1 October 2025: 273 of 365 days gone.
+    assert rows[5] == [
+        "Gezinnen bereikt",
+        "01/10/2025 – 30/09/2026",
+        "gezinnen",
+        300,
+        4,
+        224,
+        pytest.approx(4 / 300),
+    ]
+    assert rows[6][:6] == [
+        "Kinderen naar sport",
+        "01/10/2025 – 30/09/2026",
+        "kinderen en jongeren",
+        180,
+        15,
+        135,
+    ]
+    assert sheet.cell(6, 7).number_format == "0.0%"
+    breakdown = rows[rows.index(["Gezinnen bereikt"]) + 1 :]
+    assert breakdown[0] == ["Kanaal", "Aantal"]
+    assert dict(tuple(r) for r in breakdown[1:5]) == {
+        "Toeleiders": 1,
+        "Huis van het Nederlands": 1,
+        "Jobcoach": 1,
+        "zonder kanaal": 1,
+    }
+    assert breakdown[5] == ["Totaal", 4]
+    assert breakdown[6][0] == "Zo wordt geteld:"
