@@ -82,7 +82,8 @@ def reach(referral, worker, at):
     )
 
 
-def test_a_project_years_kpi_table_entered_through_the_portal(client, world):
+def enter_catalogues(client, world):
+    """As the admin: the channels, the partners and the themes."""
     client.login(world.admin.email)
     for name in ["Brugfiguren", "Toeleiders", "Werkwinkel"]:
         admin_post(client, "/admin/c/channels/new", [("name", name), ("active", "y")])
@@ -102,8 +103,11 @@ def test_a_project_years_kpi_table_entered_through_the_portal(client, world):
         admin_post(
             client, "/admin/c/themes/new", [("name", name), ("position", "0"), ("active", "y")]
         )
+
+
+def enter_families_kpi(client):
+    """As the admin: families reached, per team, only the bridge figures and toeleiders."""
     brug, toeleiders = by_name(Channel, "Brugfiguren"), by_name(Channel, "Toeleiders")
-    werk, sport, cultuur = (by_name(Theme, n) for n in ["Werk", "Sport", "Cultuur"])
     admin_post(
         client,
         "/admin/c/kpis/new",
@@ -116,6 +120,11 @@ def test_a_project_years_kpi_table_entered_through_the_portal(client, world):
             channels=[brug.id, toeleiders.id],
         ),
     )
+
+
+def enter_other_kpis(client):
+    """As the admin: people led to work, children led to sport and culture, practice."""
+    werk, sport, cultuur = (by_name(Theme, n) for n in ["Werk", "Sport", "Cultuur"])
     admin_post(
         client,
         "/admin/c/kpis/new",
@@ -155,7 +164,12 @@ def test_a_project_years_kpi_table_entered_through_the_portal(client, world):
             activity_kinds=["conversation_table", "practice_group"],
         ),
     )
-    assert len(db.session.scalars(select(Kpi)).all()) == 5
+
+
+def enter_the_years_work(world):
+    """The events the year's work left: contacts, partner referrals, group work."""
+    brug, toeleiders = by_name(Channel, "Brugfiguren"), by_name(Channel, "Toeleiders")
+    werk, sport, cultuur = (by_name(Theme, n) for n in ["Werk", "Sport", "Cultuur"])
 
     # The teams: a bridge figure, a toeleider, and the work shop's job counsellor.
     workers = {}
@@ -272,6 +286,14 @@ def test_a_project_years_kpi_table_entered_through_the_portal(client, world):
     )
     db.session.commit()
     assert practice_total == 2840
+
+
+def test_a_project_years_kpi_table_entered_through_the_portal(client, world):
+    enter_catalogues(client, world)
+    enter_families_kpi(client)
+    enter_other_kpis(client)
+    assert len(db.session.scalars(select(Kpi)).all()) == 5
+    enter_the_years_work(world)
 
     client.login(world.lead.email)
     page = client.get(f"/reports/kpis?year=2022&municipality={world.municipality.id}")
