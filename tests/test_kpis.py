@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import date, datetime, timedelta
 
 import openpyxl
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import (
     Activity,
+    AdminLogEntry,
     Channel,
     ContactAttempt,
     ContactChannel,
@@ -679,6 +681,12 @@ def test_a_new_target_for_this_year_leaves_last_years_target_alone(client, proje
     db.session.expire_all()
     assert (item.target_for(2024), item.target_for(2025), item.target_for(2026)) == (250, 250, 300)
     assert item.target_for(2027) == 300  # a year without its own keeps the last one
+    logged = db.session.scalars(
+        select(AdminLogEntry).where(AdminLogEntry.action == "catalogue.update")
+    ).one()
+    assert ["targets", "2024: 250, 2025: 250", "2024: 250, 2025: 250, 2026: 300"] in json.loads(
+        logged.changes
+    )
     client.login(world.lead.email)
     last_year = client.get("/reports/kpis?year=2025").get_data(as_text=True)
     assert "van 250 gezinnen" in last_year

@@ -48,6 +48,7 @@ from ..models import (
     ChannelBasis,
     Kpi,
     KpiRule,
+    KpiTarget,
     KpiUnit,
     Language,
     MonitoringParameter,
@@ -149,10 +150,12 @@ def _kpi_form_choices(form: KpiForm) -> None:
     )
     channels = db.session.scalars(select(Channel).order_by(Channel.name))
     form.channels.choices = options((c.id, c.name) for c in channels)
+    # The recent years and the next, and every year that has a target of its own.
     this_year = clock.today().year
-    form.target_year.choices = options(
-        (y, f"{y}-{y + 1}") for y in range(this_year - 6, this_year + 2)
+    years = set(range(this_year - 6, this_year + 2)) | set(
+        db.session.scalars(select(KpiTarget.start_year).distinct())
     )
+    form.target_year.choices = options((y, f"{y}-{y + 1}") for y in sorted(years))
     if not form.is_submitted():
         form.target_year.data = project_year(form.start_month.data or 1, clock.today()).start.year
 
@@ -178,10 +181,12 @@ def _apply_kpi(form: KpiForm, kpi: Kpi) -> None:
     kpi.active = form.active.data
     kpi.position = form.position.data or 0
     kpi.set_activity_kinds([ActivityKind(k) for k in form.activity_kinds.data or []])
-    chosen_sources = set(form.sources.data or [])
-    kpi.sources = [s for s in db.session.scalars(select(Service)) if s.id in chosen_sources]
-    chosen_channels = set(form.channels.data or [])
-    kpi.channels = [c for c in db.session.scalars(select(Channel)) if c.id in chosen_channels]
+    kpi.sources = list(
+        db.session.scalars(select(Service).where(Service.id.in_(form.sources.data or [])))
+    )
+    kpi.channels = list(
+        db.session.scalars(select(Channel).where(Channel.id.in_(form.channels.data or [])))
+    )
     target = form.target.data or 0
     if kpi.id is None:
         kpi.target = target
@@ -476,8 +481,17 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
 
 
 def _row_snapshot(obj: Any) -> dict[str, Any]:
-    """A catalogue item's stored columns, for the admin log."""
-    return {c.key: getattr(obj, c.key) for c in db.inspect(type(obj)).column_attrs}
+    """A catalogue item's stored columns, for the admin log; for a KPI also its targets per
+    project year and its limits, which live in tables of their own."""
+    snapshot = {c.key: getattr(obj, c.key) for c in db.inspect(type(obj)).column_attrs}
+    if isinstance(obj, Kpi):
+        snapshot.update(
+            targets=", ".join(f"{t.start_year}: {t.target}" for t in obj.targets),
+            activity_kinds=", ".join(obj.activity_kinds),
+            sources=", ".join(sorted(s.name for s in obj.sources)),
+            channels=", ".join(sorted(c.name for c in obj.channels)),
+        )
+    return snapshot
 
 
 def _render_catalogue_form(cat: Catalogue, form: FlaskForm, obj: Any, status: int = 200) -> Any:
