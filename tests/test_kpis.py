@@ -625,6 +625,8 @@ def test_admin_defines_a_kpi(client, world):
     assert item.theme_id is None and item.municipality_id is None
     listing = client.get("/admin/c/kpis/").get_data(as_text=True)
     assert "Kinderen naar sport" in listing and "180 kinderen en jongeren" in listing
+    assert "de partner waarnaar toegeleid werd" in listing
+    assert "Sportkamp, Brugfiguren" in listing
     edit = client.get(f"/admin/c/kpis/{item.id}").get_data(as_text=True)
     # The stored choices come back.
     assert '<option selected value="destination">' in edit

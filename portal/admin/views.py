@@ -36,6 +36,7 @@ from ..extensions import db
 from ..formtools import CsrfForm, first_error, options, record_id, year_arg
 from ..labels import (
     ACTIVITY_KIND_LABELS,
+    CHANNEL_BASIS_LABELS,
     PARAMETER_KIND_LABELS,
     RULE_LABELS,
     UNIT_LABELS,
@@ -158,6 +159,15 @@ def _kpi_form_choices(form: KpiForm) -> None:
     form.target_year.choices = options((y, f"{y}-{y + 1}") for y in sorted(years))
     if not form.is_submitted():
         form.target_year.data = project_year(form.start_month.data or 1, clock.today()).start.year
+
+
+def _kpi_limits(kpi: Kpi) -> str:
+    """What a KPI is limited to, for the list: theme, kinds, programme, channels, sources."""
+    parts = [kpi.theme.name] if kpi.theme else []
+    parts += [str(ACTIVITY_KIND_LABELS[a]) for a in kpi.activity_kinds]
+    parts += [kpi.programme.name] if kpi.programme else []
+    parts += [c.name for c in kpi.channels] + [s.name for s in kpi.sources]
+    return ", ".join(parts)
 
 
 def _current_target(kpi: Kpi) -> str:
@@ -362,14 +372,8 @@ CATALOGUES = {
                 (_l("Naam"), lambda k: k.name),
                 (_l("Doel dit projectjaar"), _current_target),
                 (_l("Telregel"), lambda k: RULE_LABELS[k.rule]),
-                (
-                    _l("Beperking"),
-                    lambda k: (
-                        k.theme.name
-                        if k.theme
-                        else ", ".join(str(ACTIVITY_KIND_LABELS[a]) for a in k.activity_kinds)
-                    ),
-                ),
+                (_l("Kanaal"), lambda k: CHANNEL_BASIS_LABELS[k.channel_basis]),
+                (_l("Beperking"), _kpi_limits),
                 (_l("Gemeente"), lambda k: k.municipality.name if k.municipality else _("alle")),
             ],
             (Kpi.position, Kpi.name),
