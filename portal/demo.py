@@ -50,7 +50,7 @@ from .models import (
     TimelineEvent,
     User,
 )
-from .referrals.channels import channel_for
+from .referrals.channels import channels_for
 from .referrals.lifecycle import priority_at
 from .search.keys import refresh_search_keys
 from .settings import queue_weights
@@ -298,18 +298,18 @@ def add_kpis(
 ) -> None:
     """KPIs from (name, target, unit, rule, restriction): a theme index or an activity kind."""
     for position, (name, target, unit, rule, restriction) in enumerate(definitions):
-        session.add(
-            Kpi(
-                name=name,
-                target=target,
-                unit=unit,
-                rule=rule,
-                theme_id=themes[restriction].id if isinstance(restriction, int) else None,
-                activity_kind=restriction if isinstance(restriction, str) else None,
-                start_month=start_month,
-                position=position,
-            )
+        kpi = Kpi(
+            name=name,
+            target=target,
+            unit=unit,
+            rule=rule,
+            theme_id=themes[restriction].id if isinstance(restriction, int) else None,
+            start_month=start_month,
+            position=position,
         )
+        if isinstance(restriction, str):
+            kpi.set_activity_kinds([ActivityKind(restriction)])
+        session.add(kpi)
 
 
 def _seed_channels(
@@ -382,7 +382,7 @@ def _seed_follow_up_and_group_work(
                     status=status.value,
                     created_by_id=referral.owner_id,
                     updated_at=now,
-                    kpi_channel_id=channel_for(session, referral, owners[given(referral.owner_id)]),
+                    **channels_for(session, referral, owners[given(referral.owner_id)]),
                 )
             )
     kinds = list(ActivityKind)
@@ -446,7 +446,7 @@ def _seed_follow_up_and_group_work(
                 status=PartnerReferralStatus.ARRIVED,
                 created_by_id=referral.owner_id,
                 updated_at=now,
-                kpi_channel_id=channel_for(session, referral, owners[given(referral.owner_id)]),
+                **channels_for(session, referral, owners[given(referral.owner_id)]),
             )
         )
 
@@ -613,7 +613,7 @@ def _demo_unreached(session: DbSession, referral: Referral, owner: User, now: da
                 actor_id=owner.id,
                 channel="phone",
                 outcome="no_answer",
-                kpi_channel_id=channel_for(session, referral, owner),
+                **channels_for(session, referral, owner),
             )
         )
     referral.unreached_attempts = 3
@@ -651,7 +651,7 @@ def _demo_appointment(
         status=status.value,
         created_by_id=owner.id,
         created_at=referral.claimed_at or referral.created_at,
-        kpi_channel_id=channel_for(session, referral, owner),
+        **channels_for(session, referral, owner),
     )
     session.add(appointment)
     if referral.dutch_difficult and referral.contact_language_code != "nl":
@@ -701,6 +701,6 @@ def _demo_contacts(
                 actor_id=owner.id,
                 channel=channel,
                 outcome=outcome,
-                kpi_channel_id=channel_for(session, referral, owner),
+                **channels_for(session, referral, owner),
             )
         )

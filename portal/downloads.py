@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from flask import Response
@@ -52,3 +53,10 @@ def csv_download(rows: Sequence[Sequence[object]], filename: str) -> Response:
     csv.writer(out, delimiter=";").writerows(spreadsheet_row(row) for row in rows)
     # A BOM, so that spreadsheet programs read UTF-8.
     return download("\ufeff" + out.getvalue(), "text/csv", filename)
+
+
+def file_slug(text: str) -> str:
+    """A name for a download's file name: 'Sint-Gillis' becomes 'sint-gillis'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if ch.isascii() and (ch.isalnum() or ch in " -"))
+    return "-".join(plain.replace("-", " ").split()) or "gemeente"

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     ActivityKind,
+    ChannelBasis,
     ClosingOutcome,
     ContactChannel,
     ContactOutcome,
@@ -349,6 +350,12 @@ RULE_LABELS = {
     KpiRule.LED_TO_PARTNER: _l("toegeleid naar een partner"),
     KpiRule.ARRIVED_AT_PARTNER: _l("aangekomen bij een partner"),
     KpiRule.ACTIVITY: _l("deelgenomen aan groepswerk"),
+}
+
+CHANNEL_BASIS_LABELS = {
+    ChannelBasis.REFERRER: _l("de doorverwijzende partner, anders het team van de medewerker"),
+    ChannelBasis.TEAM: _l("het team van de medewerker"),
+    ChannelBasis.DESTINATION: _l("de partner waarnaar toegeleid werd"),
 }
 
 ACTIVITY_KIND_LABELS = {

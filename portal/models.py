@@ -613,6 +613,8 @@ class ContactAttempt(Model):
     note: Mapped[str | None] = mapped_column(Text)
     # The KPI channel at the time of the attempt (see portal/referrals/channels.py).
     kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    # The team of whoever did the work, at that time (a KPI may count per team).
+    team_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
     # `at` is when the attempt happened (the reports count it); this is when it was typed in.
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Logged by mistake: struck through with a reason, never deleted; the reports skip it.
@@ -722,6 +724,8 @@ class Appointment(Model):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The KPI channel of the toeleider's work (see portal/referrals/channels.py).
     kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    # The toeleider's team at that time (a KPI may count per team).
+    team_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
     # The event in subscribed calendars. A moved appointment is a new row that keeps the UID
     # with a higher sequence, so calendar programs move the event instead of adding one.
     calendar_uid: Mapped[str] = mapped_column(String(80), default=new_calendar_uid, index=True)
@@ -976,9 +980,28 @@ class PartnerReferral(Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     # The KPI channel at the time of the referral (see portal/referrals/channels.py).
     kpi_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    # The team of whoever recorded it, at that time (a KPI may count per team).
+    team_channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
 
     partner: Mapped[Service] = relationship()
     theme: Mapped[Theme] = relationship()
+    # The children of the household it concerns; none named: the whole household.
+    children: Mapped[list[HouseholdChild]] = relationship(
+        secondary="partner_referral_child", order_by="HouseholdChild.birth_year"
+    )
+
+
+class PartnerReferralChild(Model):
+    """A child of the household that a partner referral concerns."""
+
+    __tablename__ = "partner_referral_child"
+
+    partner_referral_id: Mapped[int] = mapped_column(
+        ForeignKey("partner_referral.id", ondelete="CASCADE"), primary_key=True
+    )
+    household_child_id: Mapped[int] = mapped_column(
+        ForeignKey("household_child.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class FollowUpTask(Model):
@@ -1040,19 +1063,29 @@ class ActivityKind(enum.StrEnum):
     OTHER = "other"
 
 
+class ChannelBasis(enum.StrEnum):
+    """What a KPI's breakdown per channel is."""
+
+    REFERRER = "referrer"  # the referring partner's channel, else the worker's team
+    TEAM = "team"  # the team of whoever did the work
+    DESTINATION = "destination"  # the partner the person was led to
+
+
 class Kpi(Model):
     """A target the municipality answers for over a project year, with its counting rule."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
+    # The target of a project year without one of its own (see KpiTarget).
     target: Mapped[int] = mapped_column(Integer)
     unit: Mapped[KpiUnit] = mapped_column(_stored_as_value(KpiUnit))
     rule: Mapped[KpiRule] = mapped_column(_stored_as_value(KpiRule, length=30))
     # Only partner referrals in this theme (rules led/arrived); None: every theme.
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
-    # Only activities of this kind (rule activity); None: every kind.
-    activity_kind: Mapped[ActivityKind | None] = mapped_column(
-        _stored_as_value(ActivityKind, length=30)
+    # Only files with a place (or a place waited for) on this programme; None: every file.
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programme.id"))
+    channel_basis: Mapped[ChannelBasis] = mapped_column(
+        _stored_as_value(ChannelBasis), default=ChannelBasis.REFERRER
     )
     # The month the project year starts in (1 = January, 10 = October).
     start_month: Mapped[int] = mapped_column(Integer, default=1)
@@ -1062,10 +1095,84 @@ class Kpi(Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     theme: Mapped[Theme | None] = relationship()
+    programme: Mapped[Programme | None] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
+    targets: Mapped[list[KpiTarget]] = relationship(
+        order_by="KpiTarget.start_year", cascade="all, delete-orphan"
+    )
+    kind_rows: Mapped[list[KpiActivityKind]] = relationship(
+        order_by="KpiActivityKind.kind", cascade="all, delete-orphan"
+    )
+    # Only files referred by one of these services; none: every source.
+    sources: Mapped[list[Service]] = relationship(secondary="kpi_source")
+    # Only what counts under one of these channels; none: every channel.
+    channels: Mapped[list[Channel]] = relationship(secondary="kpi_channel")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def activity_kinds(self) -> list[ActivityKind]:
+        """Only activities of these kinds (rule activity); empty: every kind."""
+        return [ActivityKind(row.kind) for row in self.kind_rows]
+
+    def set_activity_kinds(self, kinds: list[ActivityKind]) -> None:
+        kept = {row.kind: row for row in self.kind_rows}
+        self.kind_rows = [kept.get(k) or KpiActivityKind(kind=k) for k in kinds]
+
+    def target_for(self, start_year: int) -> int:
+        """The target of the project year starting in start_year: its own, else the one of
+        the last year before it that has one, else the KPI's target."""
+        earlier = [t for t in self.targets if t.start_year <= start_year]
+        return earlier[-1].target if earlier else self.target
+
+    def set_target(self, start_year: int, target: int) -> None:
+        """Set one project year's target; other years keep theirs."""
+        for row in self.targets:
+            if row.start_year == start_year:
+                row.target = target
+                return
+        self.targets.append(KpiTarget(start_year=start_year, target=target))
+
+
+class KpiTarget(Model):
+    """A KPI's target for one project year, so that a new target leaves the past alone."""
+
+    __tablename__ = "kpi_target"
+
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), primary_key=True)
+    # The calendar year the project year starts in.
+    start_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[int] = mapped_column(Integer)
+
+
+class KpiActivityKind(Model):
+    """A kind of group work a KPI counts."""
+
+    __tablename__ = "kpi_activity_kind"
+
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[ActivityKind] = mapped_column(
+        _stored_as_value(ActivityKind, length=30), primary_key=True
+    )
+
+
+class KpiSource(Model):
+    __tablename__ = "kpi_source"
+
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class KpiChannel(Model):
+    __tablename__ = "kpi_channel"
+
+    kpi_id: Mapped[int] = mapped_column(ForeignKey("kpi.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        ForeignKey("channel.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Activity(Model):

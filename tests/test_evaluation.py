@@ -199,9 +199,10 @@ def test_page_workbook_and_csv_hold_the_same_figures(client, half_year, world):
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     expected = tables_of(world, [world.municipality.id, world.other_municipality.id])
-    assert book.sheetnames == list(expected)
+    assert book.sheetnames == [*expected, "kpi"]
     for key, table in expected.items():
         sheet = [trimmed(r) for r in book[key].iter_rows(values_only=True)]
+        assert sheet[0] == [f"{table.title} – alle samen"]
         assert sheet[3] == table.columns
         assert sheet[4 : 4 + len(table.rows)] == [in_workbook(row) for row in table.rows]
         assert sheet[4 + len(table.rows)] == in_workbook(table.totals)
@@ -301,12 +302,14 @@ def test_share_led_to_dutch_counts_people_with_a_conversation_once(half_year, wo
 def test_downloads_are_named_after_their_period_and_municipality(client, half_year, world):
     client.login(world.lead.email)
     summed = client.get("/reports/evaluation.xlsx?year=2026&part=interim")
-    assert summed.headers["Content-Disposition"].endswith("evaluatie-2026-01-01-2026-06-30.xlsx")
+    assert summed.headers["Content-Disposition"].endswith(
+        "evaluatie-2026-01-01-2026-06-30-alle-samen.xlsx"
+    )
     one = client.get(
         f"/reports/evaluation/talen.csv?year=2026&part=interim&municipality={world.municipality.id}"
     )
     assert one.headers["Content-Disposition"].endswith(
-        f"evaluatie-talen-2026-01-01-2026-06-30-gemeente-{world.municipality.id}.csv"
+        "evaluatie-talen-2026-01-01-2026-06-30-lindeveld.csv"
     )
 
 

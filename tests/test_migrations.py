@@ -323,3 +323,47 @@ def test_upgrading_counts_the_existing_files_in_the_report_and_marks_changes(emp
     assert before["bronnen"] == [["S", 1]]
     assert after["bronnen"].rows == []
     assert sorted((str(m), v) for m, v in marked) == [("2026-10-01", 1), ("2026-11-01", 1)]
+
+
+def test_upgrading_keeps_a_kpis_target_for_every_year_and_its_kind_and_the_team(empty_database):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0035")
+        with db.engine.begin() as conn:
+            for statement, values in [
+                ("INSERT INTO channel (id, name, active) VALUES (1, 'Toeleiders', :t)", T),
+                ('UPDATE "user" SET channel_id = 1 WHERE id = 1', {}),
+                (
+                    "INSERT INTO kpi (id, name, target, unit, rule, activity_kind, start_month, "
+                    "position, active) VALUES (1, 'Kinderen naar sport', 180, 'children', "
+                    "'activity', 'sport', 10, 0, :t), (2, 'Gezinnen bereikt', 300, "
+                    "'households', 'reached', NULL, 10, 1, :t)",
+                    T,
+                ),
+                (
+                    "INSERT INTO contact_attempt (id, referral_id, at, actor_id, channel, "
+                    "outcome, kpi_channel_id) VALUES (1, 1, :at, 1, 'phone', 'reached', 1)",
+                    {"at": datetime(2024, 3, 5, 10)},
+                ),
+                # Since then the worker moved out of the team: the attempt stays the team's.
+                ('UPDATE "user" SET channel_id = NULL WHERE id = 1', {}),
+            ]:
+                conn.execute(text(statement), values)
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            targets = conn.execute(
+                text("SELECT kpi_id, start_year, target FROM kpi_target ORDER BY 1, 2")
+            ).all()
+            kinds = conn.execute(text("SELECT kpi_id, kind FROM kpi_activity_kind")).all()
+            basis = conn.execute(text("SELECT channel_basis FROM kpi ORDER BY id")).all()
+            team = conn.execute(text("SELECT team_channel_id FROM contact_attempt")).scalar()
+        db.engine.dispose()
+    # Every project year from the one holding the first figures up to today's.
+    years = range(2023, date.today().year + 1)
+    assert [tuple(t) for t in targets] == [(1, y, 180) for y in years] + [
+        (2, y, 300) for y in years
+    ]
+    assert [tuple(k) for k in kinds] == [(1, "sport")]
+    assert [b[0] for b in basis] == ["referrer", "referrer"]
+    assert team == 1

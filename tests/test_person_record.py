@@ -104,6 +104,24 @@ def test_the_file_lists_the_other_files_of_the_same_person(client, world):
     assert logged == [earlier.id]
 
 
+def test_a_correction_of_the_children_keeps_the_child_a_partner_referral_names(client, world):
+    referral = _claimed(world)  # children born in 2016 and 2019
+    theme = Theme(name="Vrije tijd")
+    db.session.add(theme)
+    db.session.flush()
+    item = add_partner_referral(
+        db.session, referral, world.partner, theme, date(2026, 11, 20), world.toeleider
+    )
+    item.children = [c for c in referral.children if c.birth_year == 2019]
+    db.session.commit()
+    client.login(world.toeleider.email)
+    form = _correction_form(client, referral, children_birth_years="2015, 2019")
+    assert client.post(f"/referrals/{referral.id}/person", form).status_code == 303
+    db.session.expire_all()
+    assert [c.birth_year for c in db.session.get(Referral, referral.id).children] == [2015, 2019]
+    assert [c.birth_year for c in db.session.get(type(item), item.id).children] == [2019]
+
+
 def test_the_owner_corrects_the_person_and_the_timeline_shows_old_and_new(client, world):
     referral = _claimed(world)
     client.login(world.toeleider.email)

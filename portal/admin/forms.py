@@ -31,12 +31,13 @@ from ..desk.forms import WholeNumberField
 from ..formtools import options
 from ..labels import (
     ACTIVITY_KIND_LABELS,
+    CHANNEL_BASIS_LABELS,
     PARAMETER_KIND_LABELS,
     ROLE_LABELS,
     RULE_LABELS,
     UNIT_LABELS,
 )
-from ..models import KpiRule, KpiUnit
+from ..models import ChannelBasis, KpiRule, KpiUnit
 from ..reports.kpis import UNITS_FOR_RULE
 
 
@@ -139,6 +140,17 @@ class ChannelForm(FlaskForm):
     active = BooleanField(_l("Actief"), default=True)
 
 
+def _year_or_none(value: object) -> int | None:
+    """A posted year; anything else None, which the form's own check refuses in Dutch."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+PARTNER_RULES = (KpiRule.LED_TO_PARTNER, KpiRule.ARRIVED_AT_PARTNER)
+
+
 class KpiForm(FlaskForm):
     name = StringField(
         _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
@@ -150,19 +162,28 @@ class KpiForm(FlaskForm):
             NumberRange(1, 1_000_000, _l("Tussen %(min)s en %(max)s.")),
         ],
     )
+    target_year = SelectField(
+        _l("Doel voor het projectjaar dat begint in"), coerce=_year_or_none, validate_choice=False
+    )
     rule = SelectField(
         _l("Telregel"), choices=options((r.value, label) for r, label in RULE_LABELS.items())
     )
     unit = SelectField(
         _l("Eenheid"), choices=options((u.value, label) for u, label in UNIT_LABELS.items())
     )
-    theme_id = SelectField(_l("Thema (voor toeleidingen)"), coerce=int)
-    activity_kind = SelectField(
-        _l("Soort activiteit (voor groepswerk)"),
-        choices=options(
-            [("", _l("alle soorten"))] + [(k.value, v) for k, v in ACTIVITY_KIND_LABELS.items()]
-        ),
+    channel_basis = SelectField(
+        _l("Kanaal in de opsplitsing"),
+        choices=options((b.value, label) for b, label in CHANNEL_BASIS_LABELS.items()),
+        default=ChannelBasis.REFERRER.value,
     )
+    theme_id = SelectField(_l("Thema (voor toeleidingen)"), coerce=int)
+    activity_kinds = CheckboxesField(
+        _l("Soorten activiteit (voor groepswerk; geen: alle soorten)"),
+        choices=options((k.value, v) for k, v in ACTIVITY_KIND_LABELS.items()),
+    )
+    sources = CheckboxesField(_l("Alleen doorverwezen door (geen: iedereen)"), coerce=int)
+    programme_id = SelectField(_l("Alleen wie in dit programma staat"), coerce=int)
+    channels = CheckboxesField(_l("Alleen deze kanalen (geen: alle kanalen)"), coerce=int)
     start_month = SelectField(
         _l("Het projectjaar begint in"),
         coerce=int,
@@ -186,16 +207,35 @@ class KpiForm(FlaskForm):
                 _l("Bij deze telregel kan de eenheid zijn: %(units)s.", units=allowed)
             )
 
+    def validate_target_year(self, field: SelectField) -> None:
+        if field.data not in {getattr(choice, "value", None) for choice in field.choices or []}:
+            raise ValidationError(_l("Kies een projectjaar uit de lijst."))
+
+    def validate_channel_basis(self, field: SelectField) -> None:
+        if field.data == ChannelBasis.DESTINATION and self.rule.data not in PARTNER_RULES:
+            raise ValidationError(
+                _l("De partner waarnaar toegeleid werd, bestaat alleen bij toeleidingen.")
+            )
+        if field.data != ChannelBasis.REFERRER and self.rule.data == KpiRule.ACTIVITY:
+            raise ValidationError(
+                _l("Groepswerk telt onder het kanaal dat bij de activiteit geregistreerd werd.")
+            )
+
     def validate_theme_id(self, field: SelectField) -> None:
-        if field.data and self.rule.data not in (
-            KpiRule.LED_TO_PARTNER,
-            KpiRule.ARRIVED_AT_PARTNER,
-        ):
+        if field.data and self.rule.data not in PARTNER_RULES:
             raise ValidationError(_l("Een thema geldt alleen voor telregels over toeleidingen."))
 
-    def validate_activity_kind(self, field: SelectField) -> None:
+    def validate_activity_kinds(self, field: CheckboxesField) -> None:
         if field.data and self.rule.data != KpiRule.ACTIVITY:
             raise ValidationError(_l("Een soort activiteit geldt alleen voor groepswerk."))
+
+    def validate_sources(self, field: CheckboxesField) -> None:
+        if field.data and self.rule.data == KpiRule.ACTIVITY:
+            raise ValidationError(_l("Groepswerk telt deelnemers, geen dossiers van een bron."))
+
+    def validate_programme_id(self, field: SelectField) -> None:
+        if field.data and self.rule.data == KpiRule.ACTIVITY:
+            raise ValidationError(_l("Groepswerk telt deelnemers, geen dossiers in een programma."))
 
 
 class ProgrammeForm(FlaskForm):

@@ -33,9 +33,10 @@ from ..auth import second_factor
 from ..auth.logins import end_all_logins
 from ..auth.passwords import hash_password
 from ..extensions import db
-from ..formtools import CsrfForm, first_error, options, record_id
+from ..formtools import CsrfForm, first_error, options, record_id, year_arg
 from ..labels import (
     ACTIVITY_KIND_LABELS,
+    CHANNEL_BASIS_LABELS,
     PARAMETER_KIND_LABELS,
     RULE_LABELS,
     UNIT_LABELS,
@@ -43,8 +44,13 @@ from ..labels import (
 )
 from ..languages import language_catalogue
 from ..models import (
+    ActivityKind,
     Channel,
+    ChannelBasis,
     Kpi,
+    KpiRule,
+    KpiTarget,
+    KpiUnit,
     Language,
     MonitoringParameter,
     Municipality,
@@ -58,6 +64,7 @@ from ..models import (
 from ..referrals.handover import HandoverResult, Holdings, hand_over, holdings
 from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
 from ..referrals.programmes import capacity_refusal, offer_free_place
+from ..reports.kpis import project_year
 from ..settings import DEFAULTS, get_int, get_text, set_int, set_text
 from .forms import (
     SETTING_LABELS,
@@ -136,11 +143,85 @@ def _kpi_form_choices(form: KpiForm) -> None:
     _municipality_choices(form)
     themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.name))
     form.theme_id.choices = options([(0, _("alle thema's"))] + [(t.id, t.name) for t in themes])
+    services = db.session.scalars(select(Service).order_by(Service.name, Service.id))
+    form.sources.choices = options((s.id, _service_label(s)) for s in services)
+    programmes = db.session.scalars(select(Programme).order_by(Programme.name))
+    form.programme_id.choices = options(
+        [(0, _("alle programma's"))] + [(p.id, str(p)) for p in programmes]
+    )
+    channels = db.session.scalars(select(Channel).order_by(Channel.name))
+    form.channels.choices = options((c.id, c.name) for c in channels)
+    # The recent years and the next, and every year that has a target of its own.
+    this_year = clock.today().year
+    years = set(range(this_year - 6, this_year + 2)) | set(
+        db.session.scalars(select(KpiTarget.start_year).distinct())
+    )
+    form.target_year.choices = options((y, f"{y}-{y + 1}") for y in sorted(years))
+    if not form.is_submitted():
+        form.target_year.data = project_year(form.start_month.data or 1, clock.today()).start.year
+
+
+def _kpi_limits(kpi: Kpi) -> str:
+    """What a KPI is limited to, for the list: theme, kinds, programme, channels, sources."""
+    parts = [kpi.theme.name] if kpi.theme else []
+    parts += [str(ACTIVITY_KIND_LABELS[a]) for a in kpi.activity_kinds]
+    parts += [kpi.programme.name] if kpi.programme else []
+    parts += [c.name for c in kpi.channels] + [s.name for s in kpi.sources]
+    return ", ".join(parts)
+
+
+def _current_target(kpi: Kpi) -> str:
+    year = project_year(kpi.start_month, clock.today()).start.year
+    return f"{kpi.target_for(year)} {UNIT_LABELS[kpi.unit]}"
+
+
+def _service_label(service: Service) -> str:
+    return f"{service.name} ({service.municipality.name})" if service.municipality else service.name
 
 
 def _apply_kpi(form: KpiForm, kpi: Kpi) -> None:
-    _apply_choices(form, kpi)
+    kpi.name = form.name.data or ""
+    kpi.rule = KpiRule(form.rule.data)
+    kpi.unit = KpiUnit(form.unit.data)
+    kpi.channel_basis = ChannelBasis(form.channel_basis.data)
+    kpi.theme_id = form.theme_id.data or None
+    kpi.programme_id = form.programme_id.data or None
+    kpi.municipality_id = form.municipality_id.data or None
+    kpi.start_month = form.start_month.data
+    kpi.active = form.active.data
     kpi.position = form.position.data or 0
+    kpi.set_activity_kinds([ActivityKind(k) for k in form.activity_kinds.data or []])
+    kpi.sources = list(
+        db.session.scalars(select(Service).where(Service.id.in_(form.sources.data or [])))
+    )
+    kpi.channels = list(
+        db.session.scalars(select(Channel).where(Channel.id.in_(form.channels.data or [])))
+    )
+    target = form.target.data or 0
+    if kpi.id is None:
+        kpi.target = target
+    # Only the project year chosen: the targets of other years stay as they were.
+    kpi.set_target(form.target_year.data, target)
+
+
+def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
+    form.process(obj=kpi)
+    for name in ("municipality_id", "theme_id", "programme_id"):
+        form[name].data = getattr(kpi, name) or 0
+    form.activity_kinds.data = [k.value for k in kpi.activity_kinds]
+    form.sources.data = [s.id for s in kpi.sources]
+    form.channels.data = [c.id for c in kpi.channels]
+    year = (
+        year_arg(request.args.get("year"))
+        or project_year(kpi.start_month, clock.today()).start.year
+    )
+    form.target_year.data = year
+    form.target.data = kpi.target_for(year)
+    if kpi.targets:
+        form.target.description = _(
+            "Doelen per projectjaar: %(years)s.",
+            years=", ".join(f"{t.start_year}-{t.start_year + 1}: {t.target}" for t in kpi.targets),
+        )
 
 
 def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
@@ -289,22 +370,16 @@ CATALOGUES = {
             _l("KPI's"),
             [
                 (_l("Naam"), lambda k: k.name),
-                (_l("Doel"), lambda k: f"{k.target} {UNIT_LABELS[k.unit]}"),
+                (_l("Doel dit projectjaar"), _current_target),
                 (_l("Telregel"), lambda k: RULE_LABELS[k.rule]),
-                (
-                    _l("Beperking"),
-                    lambda k: (
-                        k.theme.name
-                        if k.theme
-                        else (ACTIVITY_KIND_LABELS[k.activity_kind] if k.activity_kind else "")
-                    ),
-                ),
+                (_l("Kanaal"), lambda k: CHANNEL_BASIS_LABELS[k.channel_basis]),
+                (_l("Beperking"), _kpi_limits),
                 (_l("Gemeente"), lambda k: k.municipality.name if k.municipality else _("alle")),
             ],
             (Kpi.position, Kpi.name),
             prepare=_kpi_form_choices,
             apply=_apply_kpi,
-            load=_load_choices,
+            load=_load_kpi,
         ),
         Catalogue(
             "programmes",
@@ -410,8 +485,17 @@ def catalogue_edit(slug: str, key: str | None) -> Any:
 
 
 def _row_snapshot(obj: Any) -> dict[str, Any]:
-    """A catalogue item's stored columns, for the admin log."""
-    return {c.key: getattr(obj, c.key) for c in db.inspect(type(obj)).column_attrs}
+    """A catalogue item's stored columns, for the admin log; for a KPI also its targets per
+    project year and its limits, which live in tables of their own."""
+    snapshot = {c.key: getattr(obj, c.key) for c in db.inspect(type(obj)).column_attrs}
+    if isinstance(obj, Kpi):
+        snapshot.update(
+            targets=", ".join(f"{t.start_year}: {t.target}" for t in obj.targets),
+            activity_kinds=", ".join(obj.activity_kinds),
+            sources=", ".join(sorted(s.name for s in obj.sources)),
+            channels=", ".join(sorted(c.name for c in obj.channels)),
+        )
+    return snapshot
 
 
 def _render_catalogue_form(cat: Catalogue, form: FlaskForm, obj: Any, status: int = 200) -> Any:

@@ -147,7 +147,7 @@ def correct_person(
         if change.field in PERSON_FIELDS:
             setattr(person, change.field, change.new)
         elif change.field == "children_birth_years":
-            referral.children = [HouseholdChild(birth_year=y) for y in change.new]  # type: ignore[attr-defined]
+            referral.children = _children_for(referral, change.new)  # type: ignore[arg-type]
         else:
             setattr(referral, change.field, change.new)
     if typed.full_name != current.full_name:
@@ -179,3 +179,18 @@ def _detail(session: DbSession, changes: list[Change]) -> str:
 
     rows = [[c.field, plain(c.field, c.old), plain(c.field, c.new)] for c in changes]
     return json.dumps(rows, ensure_ascii=False)
+
+
+def _children_for(referral: Referral, birth_years: list[int]) -> list[HouseholdChild]:
+    """The household's children after a correction: a child whose birth year stays keeps
+    its row, so that the partner referrals naming that child still name them."""
+    left = list(referral.children)
+    children = []
+    for year in birth_years:
+        same = next((c for c in left if c.birth_year == year), None)
+        if same is not None:
+            left.remove(same)
+            children.append(same)
+        else:
+            children.append(HouseholdChild(birth_year=year))
+    return children

@@ -95,6 +95,13 @@ def new_conversation_form(referral: Referral, choices: page.Choices | None = Non
     return form
 
 
+def child_choices(form: Any, referral: Referral) -> None:
+    """The children of the household a partner referral can name."""
+    form.children.choices = options(
+        (c.id, _("kind geboren in %(year)d", year=c.birth_year)) for c in referral.children
+    )
+
+
 def fill_choices(name: str, form: Any, choices: page.Choices) -> None:
     """The menus of one action form, from what the page builder loaded."""
     if name == "reassign":
@@ -171,6 +178,7 @@ def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
     for name, form in forms.items():
         fill_choices(name, form, file.choices)
         form.version.data = str(referral.version)
+    child_choices(forms["partner"], referral)
     forms["schedule"].interpreter_language.data = referral.contact_language_code
     forms["interpreters"] = {
         ap.id: interpreter_form(referral, ap, file.choices)
@@ -221,6 +229,8 @@ def act(
     referral = visible_referral(referral_id)
     if name in FORM_MENUS:
         fill_choices(name, form, page.menus(db.session, referral, {FORM_MENUS[name]}))
+    if name == "partner":
+        child_choices(form, referral)
     if not form.validate():
         return render_file(referral, 422, **{name: form})
     if form.version.data != str(referral.version):

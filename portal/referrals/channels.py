@@ -16,3 +16,11 @@ def channel_for(session: DbSession, referral: Referral, worker: User) -> int | N
     if source is not None and source.is_partner and source.channel_id is not None:
         return source.channel_id
     return worker.channel_id
+
+
+def channels_for(session: DbSession, referral: Referral, worker: User) -> dict[str, int | None]:
+    """Both channels an event stores: the KPI channel above and the worker's team."""
+    return {
+        "kpi_channel_id": channel_for(session, referral, worker),
+        "team_channel_id": worker.channel_id,
+    }

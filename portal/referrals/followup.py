@@ -6,6 +6,7 @@ done by someone who may work on the file and lands on its timeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any, cast
 
@@ -29,7 +30,7 @@ from ..models import (
     Theme,
     User,
 )
-from .channels import channel_for
+from .channels import channels_for
 from .lifecycle import (
     NOT_REACHED_YET,
     Action,
@@ -49,7 +50,9 @@ def refer_to_partner(
     theme: Theme,
     referred_on: date,
     at: datetime,
+    children: Sequence[int] = (),
 ) -> PartnerReferral:
+    """Lead the person, or the children named of their household, to a partner's offer."""
     if referral.state == ReferralState.CLAIMED:
         # Picked up but not reached yet: say what is missing, to whoever may refer.
         check(Action.REFER_TO_PARTNER, referral, actor, state=False)
@@ -58,6 +61,9 @@ def refer_to_partner(
     if not partner.is_partner or not partner.active:
         raise TransitionRefused(_l("Kies een actieve partnerorganisatie."))
     check_day(session, referral, referred_on, at)
+    named = [c for c in referral.children if c.id in set(children)]
+    if len(named) != len(set(children)):
+        raise TransitionRefused(_l("Kies kinderen van dit gezin."))
     item = PartnerReferral(
         referral_id=referral.id,
         partner_id=partner.id,
@@ -66,8 +72,9 @@ def refer_to_partner(
         status=PartnerReferralStatus.PROPOSED,
         created_by_id=actor.id,
         updated_at=at,
-        kpi_channel_id=channel_for(session, referral, actor),
+        **channels_for(session, referral, actor),
     )
+    item.children = named
     session.add(item)
     event = record_event(
         session, referral, actor, at, "partner_referral", f"{partner.name} · {theme.name}"

@@ -102,6 +102,7 @@ def add_partner_referral(referral_id: int) -> Any:
             db.session.get(Theme, form.theme.data) or abort(404),
             given(form.referred_on.data),
             clock.now(),
+            form.children.data or [],
         ),
     )
 

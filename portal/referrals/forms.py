@@ -227,6 +227,8 @@ class PartnerReferralForm(VersionedForm):
     partner = SelectField(_l("Partner"), coerce=int)
     theme = SelectField(_l("Thema"), coerce=int)
     referred_on = DayField(_l("Datum"), validators=[InputRequired(_l("Vul een datum in."))])
+    # Shown only for a household with children; none ticked: the whole household.
+    children = CheckboxesField(_l("Voor welke kinderen (geen: het hele gezin)"), coerce=int)
 
 
 class PartnerStatusForm(VersionedForm):

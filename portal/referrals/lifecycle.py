@@ -58,7 +58,7 @@ from ..models import (
 )
 from ..notifications import records as notifications
 from ..settings import QueueWeights, get_int, queue_weights
-from .channels import channel_for
+from .channels import channels_for
 
 if TYPE_CHECKING:
     from .interpreters import InterpreterWish
@@ -508,7 +508,7 @@ def log_contact_attempt(
         channel=channel.value,
         outcome=outcome.value,
         note=(note or "").strip() or None,
-        kpi_channel_id=channel_for(session, referral, actor),
+        **channels_for(session, referral, actor),
     )
     session.add(attempt)
     before = referral.state
@@ -579,7 +579,7 @@ def mark_letter_sent(session: DbSession, referral: Referral, actor: User, at: da
         channel=ContactChannel.LETTER,
         outcome=ContactOutcome.CALL_BACK,
         note=None,
-        kpi_channel_id=channel_for(session, referral, actor),
+        **channels_for(session, referral, actor),
     )
     session.add(letter)
     record_event(session, referral, actor, at, "letter_sent").contact_attempt = letter
@@ -926,7 +926,7 @@ def schedule_conversation(
         status=AppointmentStatus.PLANNED,
         created_by_id=actor.id,
         created_at=at,
-        kpi_channel_id=channel_for(session, referral, toeleider),
+        **channels_for(session, referral, toeleider),
     )
     session.add(appointment)
     before = referral.state
@@ -943,7 +943,7 @@ def schedule_conversation(
                 outcome=ContactOutcome.REACHED,
                 note=None,
                 # The toeleider on desk duty reached the person, not the desk worker.
-                kpi_channel_id=channel_for(session, referral, toeleider),
+                **channels_for(session, referral, toeleider),
             )
         )
     referral.state = S.SCHEDULED
@@ -1052,6 +1052,7 @@ def reschedule(
         created_by_id=actor.id,
         created_at=at,
         kpi_channel_id=appointment.kpi_channel_id,
+        team_channel_id=appointment.team_channel_id,
         calendar_uid=appointment.calendar_uid,
         sequence=appointment.sequence + 1,
         changed_at=at,

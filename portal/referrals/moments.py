@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..settings import get_int
 from . import lifecycle
-from .channels import channel_for
+from .channels import channels_for
 from .lifecycle import Action, TransitionRefused
 
 S = ReferralState
@@ -112,7 +112,7 @@ def record_walk_in(
     if referral.state == S.NEW:
         lifecycle.claim(session, referral.id, actor, at)
     toeleider = referral.owner or actor
-    channel = channel_for(session, referral, toeleider)
+    channels = channels_for(session, referral, toeleider)
     attempt = ContactAttempt(
         referral_id=referral.id,
         at=happened_at,
@@ -121,7 +121,7 @@ def record_walk_in(
         channel=ContactChannel.DESK,
         outcome=ContactOutcome.REACHED,
         note=None,
-        kpi_channel_id=channel,
+        **channels,
     )
     session.add(attempt)
     session.add(
@@ -137,7 +137,7 @@ def record_walk_in(
             status=AppointmentStatus.HELD,
             created_by_id=actor.id,
             created_at=at,
-            kpi_channel_id=channel,
+            **channels,
         )
     )
     before = referral.state

@@ -11,11 +11,12 @@ from flask_login import current_user
 
 from .. import clock
 from ..access import Permission, led_municipalities, report_scope, requires
-from ..downloads import csv_download, download
+from ..downloads import csv_download, download, file_slug
 from ..extensions import db
 from ..formtools import record_id, year_arg
 from ..inputs import known_args
 from ..labels import UNIT_LABELS
+from ..models import Municipality
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
@@ -51,6 +52,16 @@ def _scope() -> tuple[list[int], int | None]:
     return report_scope(current_user, record_id(request.args.get("municipality")))
 
 
+def _scope_name(ids: list[int]) -> str:
+    """The municipality a report covers, or 'alle samen' for several: in every title,
+    printout, workbook and download."""
+    if len(ids) == 1:
+        municipality = db.session.get(Municipality, ids[0])
+        if municipality is not None:
+            return municipality.name
+    return _("alle samen")
+
+
 def _year() -> int:
     return year_arg(request.args.get("year")) or clock.today().year
 
@@ -73,6 +84,7 @@ def monthly() -> Any:
         peak=peak,
         rules=[RULE_REACHED, RULE_CONVERSATIONS],
         chosen=chosen,
+        where=_scope_name(ids),
         municipalities=_led_municipalities(),
     )
 
@@ -103,7 +115,7 @@ def monthly_csv() -> Any:
         ],
         "",
     )
-    return _csv_response(table, f"maandcijfers-{figures.year}.csv")
+    return _csv_response(table, f"maandcijfers-{figures.year}{_where(ids)}.csv")
 
 
 @bp.get("/interpreters")
@@ -118,6 +130,7 @@ def interpreters() -> Any:
         months=MONTHS,
         rule=RULE_INTERPRETERS,
         chosen=chosen,
+        where=_scope_name(ids),
         municipalities=_led_municipalities(),
     )
 
@@ -126,7 +139,7 @@ def interpreters() -> Any:
 @requires(Permission.LEAD_TEAM)
 def interpreters_csv() -> Any:
     """The same figures as CSV: one line per language and month, and the total."""
-    ids, chosen = _scope()
+    ids, _chosen = _scope()
     figures = interpreter_figures(db.session, ids, _year())
     rows: list[list[object]] = [
         [_("taal"), _("maand"), *[str(c) for c in INTERPRETER_COLUMNS]],
@@ -138,7 +151,7 @@ def interpreters_csv() -> Any:
         # From the same counts as the lines above: the total is their sum.
         [_("Totaal"), str(figures.year), *figures.total.cells()],
     ]
-    return csv_download(rows, f"tolken-{figures.year}{_where(chosen)}.csv")
+    return csv_download(rows, f"tolken-{figures.year}{_where(ids)}.csv")
 
 
 def _period() -> tuple[Period, str]:
@@ -159,8 +172,8 @@ def _csv_response(table: Table, filename: str) -> Response:
     return csv_download([table.columns, *table.rows, table.totals], filename)
 
 
-def _where(chosen: int | None) -> str:
-    return f"-gemeente-{chosen}" if chosen else ""
+def _where(ids: list[int]) -> str:
+    return f"-{file_slug(_scope_name(ids))}"
 
 
 @bp.get("/evaluation")
@@ -175,6 +188,7 @@ def evaluation() -> Any:
         period=period,
         part=part,
         chosen=chosen,
+        where=_scope_name(ids),
         year=_year(),
         args=known_args("municipality", "year", "start", "end", "part"),
         municipalities=_led_municipalities(),
@@ -185,29 +199,30 @@ def evaluation() -> Any:
 @requires(Permission.LEAD_TEAM)
 def evaluation_csv(key: str) -> Any:
     """One table of the evaluation report as CSV."""
-    ids, chosen = _scope()
+    ids, _chosen = _scope()
     period, _part = _period()
     table = evaluation_table(db.session, ids, period, key)
     if table is None:
         abort(404)
-    return _csv_response(table, f"evaluatie-{key}-{_file_part(period, chosen)}.csv")
+    return _csv_response(table, f"evaluatie-{key}-{_file_part(period, ids)}.csv")
 
 
-def _file_part(period: Period, chosen: int | None) -> str:
+def _file_part(period: Period, ids: list[int]) -> str:
     """Period and municipality in a download's name, so two downloads never look alike."""
-    return f"{period.start}-{period.last_day}{_where(chosen)}"
+    return f"{period.start}-{period.last_day}{_where(ids)}"
 
 
 @bp.get("/evaluation.xlsx")
 @requires(Permission.LEAD_TEAM)
 def evaluation_xlsx() -> Any:
-    """One worksheet per table, each with its total and its counting rule."""
-    ids, chosen = _scope()
+    """One worksheet per table, each with its total and its counting rule, and the KPIs."""
+    ids, _chosen = _scope()
     period, _part = _period()
+    kpis = progress_report(db.session, ids, period.last_day, None)
     return download(
-        workbook(evaluation_tables(db.session, ids, period), period),
+        workbook(evaluation_tables(db.session, ids, period), period, _scope_name(ids), kpis),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"evaluatie-{_file_part(period, chosen)}.xlsx",
+        f"evaluatie-{_file_part(period, ids)}.xlsx",
     )
 
 
@@ -226,27 +241,30 @@ def sources() -> Any:
         month_names=MONTHS,
         rule=RULE_SOURCES,
         chosen=chosen,
+        where=_scope_name(ids),
         municipalities=_led_municipalities(),
     )
 
 
-def _kpi_progress() -> tuple[list[Any], int | None, int | None]:
+def _kpi_progress() -> tuple[list[Any], int | None, int | None, list[int]]:
     ids, chosen = _scope()
     start_year = year_arg(request.args.get("year"))
-    return progress_report(db.session, ids, clock.today(), start_year), start_year, chosen
+    return progress_report(db.session, ids, clock.today(), start_year), start_year, chosen, ids
 
 
 @bp.get("/kpis")
 @requires(Permission.LEAD_TEAM)
 def kpis() -> Any:
     """Each KPI against its target over its project year, with the breakdown per channel."""
-    progress, start_year, chosen = _kpi_progress()
+    progress, start_year, chosen, ids = _kpi_progress()
     return render_template(
         "reports/kpis.html",
         progress=progress,
         year=start_year,
         unit_labels=UNIT_LABELS,
         chosen=chosen,
+        where=_scope_name(ids),
+        today=clock.today(),
         municipalities=_led_municipalities(),
     )
 
@@ -255,6 +273,6 @@ def kpis() -> Any:
 @requires(Permission.LEAD_TEAM)
 def kpis_csv() -> Any:
     """The KPI progress per channel as CSV, for the subsidising agency."""
-    progress, start_year, chosen = _kpi_progress()
+    progress, start_year, _chosen, ids = _kpi_progress()
     year = start_year or f"lopend-{clock.today()}"
-    return csv_download(export_rows(progress), f"kpi-{year}{_where(chosen)}.csv")
+    return csv_download(export_rows(progress, _scope_name(ids)), f"kpi-{year}{_where(ids)}.csv")

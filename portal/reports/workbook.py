@@ -1,4 +1,4 @@
-"""The evaluation report as an XLSX workbook: one worksheet per table."""
+"""The evaluation report as an XLSX workbook: one worksheet per table, and one of the KPIs."""
 
 from __future__ import annotations
 
@@ -10,19 +10,23 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..downloads import spreadsheet_row
+from ..labels import UNIT_LABELS
 from .evaluation import Period, Share, Table
+from .kpis import KpiProgress
 
 # A share as Excel and LibreOffice write a percentage with one decimal: 0.45 shows as 45.0%.
 PERCENT = "0.0%"
 
 
-def workbook(tables: list[Table], period: Period) -> bytes:
+def workbook(
+    tables: list[Table], period: Period, where: str, kpis: list[KpiProgress] | None = None
+) -> bytes:
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
     for table in tables:
         sheet = book.create_sheet(title=table.key[:31])
-        sheet.append(spreadsheet_row([table.title]))
+        sheet.append(spreadsheet_row([f"{table.title} – {where}"]))
         sheet["A1"].font = bold
         sheet.append([_("Periode"), f"{period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"])
         sheet.append([])
@@ -37,6 +41,8 @@ def workbook(tables: list[Table], period: Period) -> bytes:
         sheet.append([])
         sheet.append(spreadsheet_row([_("Zo wordt geteld:"), table.rule]))
         sheet.column_dimensions["A"].width = 34
+    if kpis is not None:
+        _kpi_sheet(book.create_sheet(title="kpi"), kpis, period, where)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -54,3 +60,63 @@ def _cell_value(value: object) -> object:
     if isinstance(value, Share):
         return value.fraction if value.fraction is not None else str(value)
     return value
+
+
+def _kpi_sheet(sheet: Worksheet, kpis: list[KpiProgress], period: Period, where: str) -> None:
+    """Each KPI over its project year holding the period's last day: the overview, then
+    the breakdown per channel, each with its counting rule."""
+    bold = Font(bold=True)
+    sheet.append(spreadsheet_row([f"{_('KPI-voortgang')} – {where}"]))
+    sheet["A1"].font = bold
+    sheet.append(
+        spreadsheet_row(
+            [
+                _("Stand op"),
+                f"{period.last_day:%d/%m/%Y}",
+                _("elke KPI over zijn projectjaar waarin deze dag valt"),
+            ]
+        )
+    )
+    sheet.append(spreadsheet_row([_("Gemeente"), where]))
+    sheet.append([])
+    sheet.append(
+        spreadsheet_row(
+            [
+                _("KPI"),
+                _("Projectjaar"),
+                _("Eenheid"),
+                _("Doel"),
+                _("Behaald"),
+                _("Verwacht tegen die dag"),
+                _("Procent van het doel"),
+            ]
+        )
+    )
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for p in kpis:
+        sheet.append(
+            spreadsheet_row(
+                [
+                    p.kpi.name,
+                    f"{p.period.start:%d/%m/%Y} – {p.period.last_day:%d/%m/%Y}",
+                    str(UNIT_LABELS[p.kpi.unit]),
+                    p.target,
+                    p.total,
+                    p.expected,
+                    p.total / p.target if p.target else None,
+                ]
+            )
+        )
+        sheet[sheet.max_row][6].number_format = PERCENT
+    for p in kpis:
+        sheet.append([])
+        sheet.append(spreadsheet_row([p.kpi.name]))
+        sheet[sheet.max_row][0].font = bold
+        sheet.append(spreadsheet_row([_("Kanaal"), _("Aantal")]))
+        for channel, n in p.by_channel:
+            sheet.append(spreadsheet_row([channel, n]))
+        sheet.append(spreadsheet_row([_("Totaal"), p.total]))
+        sheet[sheet.max_row][0].font = bold
+        sheet.append(spreadsheet_row([_("Zo wordt geteld:"), p.rule_text]))
+    sheet.column_dimensions["A"].width = 40

@@ -214,7 +214,7 @@ def test_one_resident_from_the_desk_to_the_closed_file(new_page, world, monkeypa
     )
 
     lead.get_by_role("link", name="Maandcijfers").click()
-    expect(lead.get_by_role("heading", level=1)).to_have_text("Maandcijfers 2026")
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Maandcijfers 2026 alle samen")
     table = lead.locator("table.figures")
     november = figures_row(table, "nov")
     # Reached once, at the desk (the booking), however many calls came after; one conversation.
