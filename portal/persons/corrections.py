@@ -16,7 +16,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ..desk.rules import name_key, residence
 from ..extensions import DbSession
-from ..models import HouseholdChild, Language, Referral, User
+from ..models import Language, Referral, User
+from ..referrals import school
 from ..referrals.lifecycle import record_event
 from . import person_changed
 
@@ -147,7 +148,7 @@ def correct_person(
         if change.field in PERSON_FIELDS:
             setattr(person, change.field, change.new)
         elif change.field == "children_birth_years":
-            referral.children = [HouseholdChild(birth_year=y) for y in change.new]  # type: ignore[attr-defined]
+            school.set_children(session, referral, change.new, actor, at)  # type: ignore[arg-type]
         else:
             setattr(referral, change.field, change.new)
     if typed.full_name != current.full_name:
@@ -159,6 +160,8 @@ def correct_person(
     # The version guards the whole form: raise it even when only the intake's part changed.
     flag_modified(person, "full_name")
     record_event(session, referral, actor, at, "person_corrected", detail=_detail(session, changes))
+    # A child added, or a household that became known as a newcomer's: their school items.
+    school.add_missing_items(session, referral, actor, at)
     session.flush()
     person_changed(session, person)
     return changes
