@@ -309,12 +309,9 @@ class SchoolItemForm(VersionedForm):
     """The school follow-up of one child; each item's form has its own prefix on the page."""
 
     status = SelectField(_l("Stand van zaken"), choices=[])
+    # No Optional(): it would stop the check that an enrolled child has its school.
     school_name = StringField(
-        _l("School"),
-        validators=[
-            Optional(),
-            Length(max=160, message=_l("Hoogstens %(max)d tekens.")),
-        ],
+        _l("School"), validators=[Length(max=160, message=_l("Hoogstens %(max)d tekens."))]
     )
     note = StringField(
         _l("Notitie"),
