@@ -224,7 +224,9 @@ def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
         for ap in file.appointments
         if file.interpreter_changeable(ap)
     }
-    forms["school_items"] = {item.id: school_form(referral, item) for item in file.school_items}
+    forms["school_items"] = {
+        row.item.id: school_form(referral, row.item) for row in file.school_items
+    }
     typed_school = posted.pop("school", None)
     if typed_school is not None and typed_school.item_id in forms["school_items"]:
         forms["school_items"][typed_school.item_id] = typed_school
@@ -240,7 +242,7 @@ def render_file(
     referral: Referral, status: int = 200, conflict: str | None = None, **posted: Any
 ) -> Any:
     """The file page, with a posted form kept as it was typed."""
-    file = page.build(db.session, referral, current_user)
+    file = page.build(db.session, referral, current_user, clock.today())
     return (
         render_template(
             "referrals/detail.html",

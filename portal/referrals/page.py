@@ -7,6 +7,7 @@ file has, the page costs the same number of statements (tests/test_file_page_que
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -31,7 +32,6 @@ from ..models import (
     PartnerReferral,
     Referral,
     ReferralState,
-    SchoolItem,
     Service,
     Signal,
     Theme,
@@ -39,7 +39,7 @@ from ..models import (
     User,
 )
 from ..partners.feedback import feedback_for
-from . import interpreters, programmes
+from . import interpreters, programmes, school
 from .agii import chosen_parts
 from .feed import FeedItem, build_feed, feed_events
 from .lifecycle import (
@@ -124,7 +124,7 @@ class FilePage:
     source_feedback: list[PartnerFeedback] = field(default_factory=list)
     may_give_source_feedback: bool = False
     # The children's school follow-up (school.py), youngest last, and the referral to Agii.
-    school_items: list[SchoolItem] = field(default_factory=list)
+    school_items: list[school.ItemView] = field(default_factory=list)
     agii: AgiiReferral | None = None
 
     @property
@@ -194,8 +194,8 @@ def load_referral(session: DbSession, referral_id: int) -> Referral | None:
     )
 
 
-def build(session: DbSession, referral: Referral, user: User) -> FilePage:
-    """Gather the file page for `user`."""
+def build(session: DbSession, referral: Referral, user: User, today: date) -> FilePage:
+    """Gather the file page for `user` on `today`."""
     rid = referral.id
     events = feed_events(session, rid)
     appointments = list(
@@ -250,9 +250,8 @@ def build(session: DbSession, referral: Referral, user: User) -> FilePage:
         )
     )
     places = programmes.place_rows(session, referral)
-    school_items = sorted(
-        (c.school_item for c in referral.children if c.school_item is not None),
-        key=lambda item: (item.kind, item.child.birth_year, item.id),
+    school_items = school.item_views(
+        (c.school_item for c in referral.children if c.school_item is not None), today
     )
     allowed = allowed_actions(referral, user)
     from_partner = referral.source_service.is_partner

@@ -217,6 +217,39 @@ def update_item(
     return True
 
 
+def pending(item: SchoolItem) -> bool:
+    """Still to be followed up: the school not known yet, or the information not given."""
+    if item.kind == K.ENROLMENT:
+        return item.status in SCHOOL_UNKNOWN
+    return item.status == St.OPEN
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One child's item as the file page shows it."""
+
+    item: SchoolItem
+    # The form asks for the school (an enrolment item).
+    asks_school: bool
+    # The due date while the item is pending, and whether it passed.
+    due_on: date | None
+    overdue: bool
+
+
+def item_views(items: Iterable[SchoolItem], today: date) -> list[ItemView]:
+    """The children's items, enrolments first, by the children's birth years."""
+    ordered = sorted(items, key=lambda i: (i.kind != K.ENROLMENT, i.child.birth_year, i.id))
+    return [
+        ItemView(
+            item=item,
+            asks_school=item.kind == K.ENROLMENT,
+            due_on=item.due_on if pending(item) else None,
+            overdue=pending(item) and item.due_on < today,
+        )
+        for item in ordered
+    ]
+
+
 @dataclass(frozen=True)
 class ChildRow:
     """One line of the lead's list: the child's item, its file and whether it is overdue."""
