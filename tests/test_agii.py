@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from selectolax.parser import HTMLParser
@@ -322,3 +324,12 @@ def test_only_a_lead_exports_the_referrals_to_agii(client, world, who):
     client.login(people[who].email)
     assert client.get("/lead/agii").status_code == 403
     assert client.get("/lead/agii.csv").status_code == 403
+
+
+def test_the_readme_documents_every_column_of_the_exchange_in_order():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Verwijzingen naar Agii: het CSV-bestand", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.MULTILINE)
+    assert tuple(documented) == COLUMNS
+    for code in agii.STATUS_CODES.values():
+        assert f"`{code}`" in section or code.replace("_", " ") in section
