@@ -341,7 +341,9 @@ def _seed_school_and_agii(session: DbSession, rng: random.Random, now: datetime)
             owner,
             at,
             agii.AgiiDetails(
-                obliged=None if handed == AgiiStatus.TO_REFER else rng.random() < 0.85,
+                obliged=None
+                if handed == AgiiStatus.TO_REFER
+                else handed != AgiiStatus.NOT_APPLICABLE and rng.random() < 0.85,
                 parts=frozenset(parts) if handed != AgiiStatus.NOT_APPLICABLE else frozenset(),
                 status=handed,
                 referred_on=at.date(),

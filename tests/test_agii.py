@@ -294,6 +294,7 @@ def test_the_lead_page_lists_the_period_and_refuses_a_bad_one_in_dutch(client, w
     bad = client.get("/lead/agii?first_day=2026-11-20&last_day=2026-11-01")
     assert bad.status_code == 422
     html = HTMLParser(bad.get_data(as_text=True))
+    assert "kan niet getoond worden" in html.css_first(".notice").text()
     assert html.css_first("#last_day-error").text() == (
         "Deze dag ligt voor de eerste dag van de periode."
     )
