@@ -20,6 +20,7 @@ from portal.models import (
     Role,
     TimelineEvent,
 )
+from portal.privacy.retention import anonymise
 from portal.referrals import agii, lifecycle
 from portal.referrals.agii import COLUMNS, AgiiDetails
 from portal.referrals.lifecycle import TransitionRefused
@@ -334,3 +335,27 @@ def test_the_readme_documents_every_column_of_the_exchange_in_order():
     assert tuple(documented) == COLUMNS
     for code in agii.STATUS_CODES.values():
         assert f"`{code}`" in section or code.replace("_", " ") in section
+
+
+def test_the_persons_export_holds_the_referral_to_agii_and_anonymising_erases_its_texts(
+    client, world
+):
+    referral = owned(world)
+    save(world, referral, agii_reference="AG-2026-5", note="Belt liever 's avonds")
+    client.login(world.toeleider.email)
+    data = client.get(f"/privacy/files/{referral.id}/export.json").get_json()
+    assert data["dossiers"][0]["verwijzing naar Agii"] == [
+        {
+            "status": "doorverwezen",
+            "inburgeringsplichtig": "ja, inburgeringsplichtig",
+            "traject": "maatschappelijke oriëntatie, Nederlands als tweede taal (NT2)",
+            "doorverwezen op": "2026-11-26",
+            "dossiernummer bij Agii": "AG-2026-5",
+            "notitie": "Belt liever 's avonds",
+        }
+    ]
+    anonymise(db.session, [referral.id], actor=world.lead, at=NOW, reason="bewaartermijn")
+    db.session.commit()
+    item = agii_of(referral)
+    assert (item.agii_reference, item.note) == (None, None)
+    assert (item.status, item.obliged, item.dutch_course) == ("referred", True, True)

@@ -22,6 +22,7 @@ from portal.models import (
     TimelineEvent,
 )
 from portal.persons.corrections import correct_person, details_of
+from portal.privacy.retention import anonymise
 from portal.referrals import lifecycle, school
 from portal.referrals.lifecycle import TransitionRefused
 from portal.referrals.school import Stage, school_stage
@@ -433,3 +434,36 @@ def test_the_admin_changes_the_number_of_days_and_new_items_follow_it(client, wo
     assert client.post("/admin/settings", values).status_code == 303
     referral = newcomer(world)
     assert first_item(referral).due_on == TODAY + timedelta(days=10)
+
+
+def test_the_persons_export_holds_the_school_items_and_anonymising_erases_their_texts(
+    client, world
+):
+    referral = newcomer(world, children_birth_years=[2016])
+    item = first_item(referral)
+    school.update_item(
+        db.session,
+        item,
+        referral,
+        world.toeleider,
+        NOW,
+        status=SchoolItemStatus.ENROLLED,
+        school_name="De Brug",
+        note="Mama brengt hem",
+    )
+    db.session.commit()
+    client.login(world.toeleider.email)
+    data = client.get(f"/privacy/files/{referral.id}/export.json").get_json()
+    assert data["dossiers"][0]["leerplicht"] == [
+        {
+            "wat": "schoolinschrijving",
+            "tegen": "2026-12-26",
+            "status": "ingeschreven in een school",
+            "school": "De Brug",
+            "notitie": "Mama brengt hem",
+        }
+    ]
+    anonymise(db.session, [referral.id], actor=world.lead, at=NOW, reason="bewaartermijn")
+    db.session.commit()
+    item = first_item(referral)
+    assert (item.school_name, item.note, item.status) == (None, None, "enrolled")
