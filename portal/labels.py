@@ -160,7 +160,6 @@ EVENT_LABELS = {
     "walk_in_held": _l("Gesprek zonder afspraak gehouden"),
     "conversation_corrected": _l("Verslag van het gesprek verbeterd"),
     "struck": _l("Doorgehaald"),
-    "school_items_added": _l("Leerplicht: opvolging van de kinderen"),
     "school_item_updated": _l("Leerplicht bijgewerkt"),
     "school_items_removed": _l("Leerplicht: opvolging vervallen met het kind"),
     "agii_referral": _l("Verwijzing naar Agii"),

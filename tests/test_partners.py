@@ -110,8 +110,7 @@ def test_a_partner_registers_a_referral_that_enters_the_queue_from_their_organis
     events = db.session.scalars(
         select(TimelineEvent.kind).where(TimelineEvent.referral_id == referral.id)
     ).all()
-    # Then the school follow-up of the newcomer's two children of school age.
-    assert events == ["registered_by_partner", "school_items_added"]
+    assert events == ["registered_by_partner"]
     assert event_label(events[0]) == "Doorverwezen door een partner"
 
 

@@ -5,7 +5,8 @@ referred to the education desk or to Agii, or not applicable), due a setting's n
 after the household became known; a toddler of a family that does not speak Dutch at home
 gets the information item (the Huis van het Kind, the kleuterschool). The items are made
 when the household's children are known: at the intake and at a correction of the household.
-A child removed from the household takes its item along, on the timeline. Callers commit.
+A child removed from the household takes its item along, which the timeline tells, as it
+tells every update of an item. Callers commit.
 """
 
 from __future__ import annotations
@@ -135,15 +136,8 @@ def add_missing_items(
         )
         session.add(item)
         made.append(item)
-    if made:
-        record_event(
-            session,
-            referral,
-            actor,
-            at,
-            "school_items_added",
-            _summary((i.kind, i.child.birth_year) for i in made),
-        )
+    # No event of its own: the intake or the correction that made the household known is
+    # on the timeline already, and the items show with their due date on the file.
     return made
 
 
