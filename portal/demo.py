@@ -19,6 +19,7 @@ from .languages import dutch_name
 from .models import (
     Activity,
     ActivityKind,
+    AgiiStatus,
     Appointment,
     AppointmentStatus,
     AvailabilityKind,
@@ -45,11 +46,14 @@ from .models import (
     Referral,
     ReferralState,
     Role,
+    SchoolItem,
+    SchoolItemStatus,
     Service,
     Theme,
     TimelineEvent,
     User,
 )
+from .referrals import agii, school
 from .referrals.channels import channels_for
 from .referrals.lifecycle import priority_at
 from .search.keys import refresh_search_keys
@@ -265,7 +269,92 @@ def seed_demo(session: DbSession, now: datetime, seed: int = 2026) -> bool:
     channels = _seed_channels(session, partners, users)
     _seed_referrals(session, rng, now, municipalities, services, partners, users)
     _seed_follow_up_and_group_work(session, rng, now, municipalities, partners, users, channels)
+    _seed_school_and_agii(session, rng, now)
     return True
+
+
+DEMO_SCHOOLS = [
+    "Basisschool De Linde",
+    "Vrije Basisschool Sint-Jozef",
+    "Gemeentelijke Basisschool De Regenboog",
+    "GO! Atheneum",
+    "Sint-Vincentiuscollege",
+]
+
+
+def _seed_school_and_agii(session: DbSession, rng: random.Random, now: datetime) -> None:
+    """Schools found for most children of files that came far, some still unknown (a few
+    overdue), and referrals to Agii for newcomers after their conversation."""
+    open_picked_up = session.scalars(
+        select(Referral)
+        .where(
+            Referral.state.in_(
+                [ReferralState.SCHEDULED, ReferralState.HELD, ReferralState.FOLLOWING_UP]
+            ),
+            Referral.owner_id.is_not(None),
+        )
+        .order_by(Referral.id)
+    ).all()
+    for referral in open_picked_up:
+        owner = given(referral.owner)
+        items = session.scalars(
+            select(SchoolItem).where(SchoolItem.referral_id == referral.id).order_by(SchoolItem.id)
+        ).all()
+        for item in items:
+            chance = rng.random()
+            if chance < 0.25:
+                continue  # still unknown: the lead's list shows it
+            if item.kind == "information":
+                status, school_name = SchoolItemStatus.INFORMED, None
+            elif chance < 0.8:
+                status, school_name = SchoolItemStatus.ENROLLED, rng.choice(DEMO_SCHOOLS)
+            else:
+                status = rng.choice(
+                    [SchoolItemStatus.REFERRED_EDUCATION_DESK, SchoolItemStatus.REFERRED_AGII]
+                )
+                school_name = None
+            at = min(item.created_at + timedelta(days=rng.randint(3, 25)), now)
+            school.update_item(
+                session,
+                item,
+                referral,
+                owner,
+                at,
+                status=status,
+                school_name=school_name,
+                note=None,
+            )
+        if not referral.is_newcomer or referral.state == ReferralState.SCHEDULED:
+            continue
+        if rng.random() < 0.3:
+            continue
+        handed = rng.choice(
+            [AgiiStatus.TO_REFER, AgiiStatus.REFERRED, AgiiStatus.REFERRED, AgiiStatus.REGISTERED]
+            + [AgiiStatus.STARTED, AgiiStatus.NOT_APPLICABLE]
+        )
+        at = min(given(referral.claimed_at) + timedelta(days=rng.randint(14, 40)), now)
+        parts = {"civic_orientation", "dutch_course"} if rng.random() < 0.8 else {"dutch_course"}
+        if rng.random() < 0.4:
+            parts.add("participation_network")
+        if not referral.has_work and rng.random() < 0.5:
+            parts.add("work_pathway")
+        agii.save(
+            session,
+            referral,
+            owner,
+            at,
+            agii.AgiiDetails(
+                obliged=None
+                if handed == AgiiStatus.TO_REFER
+                else handed != AgiiStatus.NOT_APPLICABLE and rng.random() < 0.85,
+                parts=frozenset(parts) if handed != AgiiStatus.NOT_APPLICABLE else frozenset(),
+                status=handed,
+                referred_on=at.date(),
+                agii_reference=f"AG-{at.year}-{referral.id:05d}"
+                if handed in (AgiiStatus.REGISTERED, AgiiStatus.STARTED)
+                else None,
+            ),
+        )
 
 
 # Teams and partners through which people are reached, for the KPI breakdown.
@@ -567,6 +656,8 @@ def _seed_referrals(
                 to_state="new",
             )
         )
+        # The children of newcomers get their school follow-up, as at the desk.
+        school.add_missing_items(session, referral, desk, created)
         if owner is not None and referral.claimed_at is not None:
             session.add(
                 TimelineEvent(

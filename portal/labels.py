@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from .models import (
     ActivityKind,
+    AgiiStatus,
     ChannelBasis,
     ClosingOutcome,
     ContactChannel,
@@ -23,6 +24,8 @@ from .models import (
     ParameterKind,
     ReferralState,
     Role,
+    SchoolItemKind,
+    SchoolItemStatus,
 )
 
 STATE_LABELS = {
@@ -158,7 +161,66 @@ EVENT_LABELS = {
     "walk_in_held": _l("Gesprek zonder afspraak gehouden"),
     "conversation_corrected": _l("Verslag van het gesprek verbeterd"),
     "struck": _l("Doorgehaald"),
+    "school_item_updated": _l("Leerplicht bijgewerkt"),
+    "school_items_removed": _l("Leerplicht: opvolging vervallen met het kind"),
+    "agii_referral": _l("Verwijzing naar Agii"),
+    "agii_referral_updated": _l("Verwijzing naar Agii bijgewerkt"),
 }
+
+SCHOOL_ITEM_LABELS = {
+    SchoolItemKind.ENROLMENT: _l("schoolinschrijving"),
+    SchoolItemKind.INFORMATION: _l("informatie Huis van het Kind en kleuterschool"),
+}
+
+SCHOOL_STATUS_LABELS = {
+    SchoolItemStatus.OPEN: _l("nog op te volgen"),
+    SchoolItemStatus.ENROLLED: _l("ingeschreven in een school"),
+    SchoolItemStatus.REFERRED_EDUCATION_DESK: _l("doorverwezen naar het onderwijsloket"),
+    SchoolItemStatus.REFERRED_AGII: _l("doorverwezen naar Agii"),
+    SchoolItemStatus.INFORMED: _l("informatie gegeven"),
+    SchoolItemStatus.NOT_APPLICABLE: _l("niet van toepassing"),
+}
+
+
+def school_item_label(kind: str) -> str:
+    return str(SCHOOL_ITEM_LABELS[SchoolItemKind(kind)])
+
+
+def school_status_label(status: str) -> str:
+    return str(SCHOOL_STATUS_LABELS[SchoolItemStatus(status)])
+
+
+AGII_STATUS_LABELS = {
+    AgiiStatus.TO_REFER: _l("te verwijzen"),
+    AgiiStatus.REFERRED: _l("doorverwezen"),
+    AgiiStatus.REGISTERED: _l("aangemeld bij Agii"),
+    AgiiStatus.STARTED: _l("traject gestart"),
+    AgiiStatus.COMPLETED: _l("traject afgerond"),
+    AgiiStatus.NOT_APPLICABLE: _l("niet van toepassing"),
+}
+
+# The parts of a civic-integration trajectory, by the AgiiReferral column that holds each.
+AGII_PART_LABELS = {
+    "civic_orientation": _l("maatschappelijke oriëntatie"),
+    "dutch_course": _l("Nederlands als tweede taal (NT2)"),
+    "participation_network": _l("participatie en netwerk"),
+    "work_pathway": _l("traject naar werk (VDAB)"),
+}
+
+OBLIGED_LABELS = {
+    "yes": _l("ja, inburgeringsplichtig"),
+    "no": _l("nee, niet inburgeringsplichtig"),
+    "unknown": _l("nog niet bekend"),
+}
+
+
+def agii_status_label(status: str) -> str:
+    return str(AGII_STATUS_LABELS[AgiiStatus(status)])
+
+
+def obliged_label(obliged: bool | None) -> str:
+    return str(OBLIGED_LABELS["unknown" if obliged is None else "yes" if obliged else "no"])
+
 
 PERSON_FIELD_LABELS = {
     "full_name": _l("Naam"),
@@ -319,6 +381,8 @@ ACTION_LABELS = {
     "programme": _l("Aanmelden voor een programma"),
     "close": _l("Afsluiten"),
     "reopen": _l("Heropenen"),
+    "school": _l("Leerplicht opvolgen"),
+    "agii": _l("Verwijzing naar Agii"),
 }
 
 SETTLE_LABELS = {
@@ -395,6 +459,9 @@ ACCESS_ACTION_LABELS = {
     "strike": _l("geopend om iets door te halen"),
     "conversation": _l("verslag van een gesprek gelezen"),
     "conversation_edit": _l("verslag van een gesprek geopend om te verbeteren"),
+    "children_without_school": _l("in de lijst van kinderen zonder gekende school"),
+    "agii_list": _l("in de lijst van verwijzingen naar Agii"),
+    "agii_export": _l("uitgevoerd in de verwijzingen naar Agii (CSV)"),
 }
 
 ADMIN_ACTION_LABELS = {

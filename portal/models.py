@@ -430,6 +430,8 @@ class Referral(Model):
         cascade="all, delete-orphan",
         order_by="(HouseholdChild.birth_year, HouseholdChild.id)",
     )
+    # Read with the file (the file page); written through portal/referrals/agii.py.
+    agii_referral: Mapped[AgiiReferral | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -478,6 +480,8 @@ class HouseholdChild(Model):
     birth_year: Mapped[int] = mapped_column(Integer)
 
     referral: Mapped[Referral] = relationship(back_populates="children")
+    # Read with the children (the file page); written through portal/referrals/school.py.
+    school_item: Mapped[SchoolItem | None] = relationship(viewonly=True)
 
 
 class AccessLogEntry(Model):
@@ -1017,6 +1021,102 @@ class FollowUpTask(Model):
     referral: Mapped[Referral] = relationship()
 
     __table_args__ = (Index("ix_follow_up_task_owner_due", "owner_id", "done_at", "due_on"),)
+
+
+class SchoolItemKind(enum.StrEnum):
+    """What a child of a newcomer household is followed up for (portal/referrals/school.py)."""
+
+    # Of compulsory school age: at which school is the child enrolled?
+    ENROLMENT = "enrolment"
+    # A toddler of a family that does not speak Dutch at home: information about the Huis van
+    # het Kind and the kleuterschool.
+    INFORMATION = "information"
+
+
+class SchoolItemStatus(enum.StrEnum):
+    OPEN = "open"
+    ENROLLED = "enrolled"  # at the school named
+    REFERRED_EDUCATION_DESK = "referred_education_desk"  # the municipality's onderwijsloket
+    REFERRED_AGII = "referred_agii"
+    INFORMED = "informed"  # the information item given
+    NOT_APPLICABLE = "not_applicable"
+
+
+class SchoolItem(Model):
+    """The follow-up of one child of a newcomer household: school enrolment or information."""
+
+    __tablename__ = "school_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    # One item per child; removing the child from the household removes its item.
+    child_id: Mapped[int] = mapped_column(
+        ForeignKey("household_child.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[SchoolItemKind] = mapped_column(_stored_as_value(SchoolItemKind, "kind"))
+    status: Mapped[SchoolItemStatus] = mapped_column(
+        _stored_as_value(SchoolItemStatus, "status", length=30), default=SchoolItemStatus.OPEN
+    )
+    school_name: Mapped[str | None] = mapped_column(String(160))
+    note: Mapped[str | None] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    child: Mapped[HouseholdChild] = relationship()
+    referral: Mapped[Referral] = relationship()
+
+    __table_args__ = (
+        # The lead's list of children without known school, the overdue ones first.
+        Index("ix_school_item_kind_status_due", "kind", "status", "due_on"),
+    )
+
+
+class AgiiStatus(enum.StrEnum):
+    """Where the referral to Agii for civic integration stands (README, 'Agii export')."""
+
+    TO_REFER = "to_refer"
+    REFERRED = "referred"
+    REGISTERED = "registered"  # Agii registered the person (aangemeld)
+    STARTED = "started"
+    COMPLETED = "completed"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class AgiiReferral(Model):
+    """The referral of one file to Agii for civic integration, with what the agency asks."""
+
+    __tablename__ = "agii_referral"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), unique=True
+    )
+    # Is the person obliged to follow civic integration? None: not known.
+    obliged: Mapped[bool | None] = mapped_column(Boolean)
+    # The parts of the trajectory the person is referred for.
+    civic_orientation: Mapped[bool] = mapped_column(Boolean, default=False)
+    dutch_course: Mapped[bool] = mapped_column(Boolean, default=False)
+    participation_network: Mapped[bool] = mapped_column(Boolean, default=False)
+    work_pathway: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[AgiiStatus] = mapped_column(
+        _stored_as_value(AgiiStatus, "status"), default=AgiiStatus.TO_REFER
+    )
+    # The day the file was handed to Agii: the export's period counts from it.
+    referred_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # Agii's own number of the person's file, once Agii gave one.
+    agii_reference: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    referral: Mapped[Referral] = relationship()
+    updated_by: Mapped[User] = relationship(foreign_keys=[updated_by_id])
 
 
 class MilestoneStatus(enum.StrEnum):

@@ -30,6 +30,9 @@ DEFAULTS: dict[str, int] = {
     # A desk worker finds their own registrations of this many days (today included) to
     # print a slip again.
     "desk_reprint_days": 7,
+    # A child of compulsory school age in a newcomer household: its school enrolment is due
+    # this many days after the household became known.
+    "school_enrolment_days": 30,
 }
 
 

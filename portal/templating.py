@@ -34,12 +34,16 @@ from .labels import (
     PARTNER_STATUS_LABELS,
     PERSON_FIELD_LABELS,
     PLACE_STATUS_LABELS,
+    agii_status_label,
     arrived_label,
     event_detail,
     event_label,
     interpreter_summary,
     interpreter_tag,
+    obliged_label,
     role_label,
+    school_item_label,
+    school_status_label,
     state_label,
 )
 from .languages import text_direction
@@ -89,6 +93,10 @@ def register(app: Flask) -> None:
         arrived_label=arrived_label,
         interpreter_summary=interpreter_summary,
         interpreter_tag=interpreter_tag,
+        school_item_label=school_item_label,
+        school_status_label=school_status_label,
+        agii_status_label=agii_status_label,
+        obliged_label=obliged_label,
         html_lang=html_lang,
         in_dutch=in_dutch,
     )

@@ -286,6 +286,7 @@ def test_changing_the_queue_weights_reorders_waiting_referrals(client, world):
             "backdating_max_days": "30",
             "session_idle_minutes": "60",
             "desk_reprint_days": "7",
+            "school_enrolment_days": "30",
         },
     )
     assert response.status_code == 303

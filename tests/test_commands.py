@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import (
+    AgiiReferral,
     Appointment,
     ContactAttempt,
     Municipality,
     Referral,
     ReferralState,
     Role,
+    SchoolItem,
     User,
 )
+from portal.referrals import agii, school
 from portal.reports.counting import monthly_figures
 
 
@@ -143,3 +148,25 @@ def test_the_demo_has_interpreters_asked_for_and_confirmed(app):
     figures = [interpreter_figures(db.session, ids, year) for year in years]
     assert sum(f.total.requests for f in figures) == len(rows)
     assert sum(f.total.minutes for f in figures) > 0
+
+
+def test_the_demo_shows_school_follow_up_and_referrals_to_agii(app):
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    statuses = set(db.session.scalars(select(SchoolItem.status).distinct()))
+    assert {"open", "enrolled", "informed"} <= statuses
+    everywhere = [m.id for m in db.session.scalars(select(Municipality))]
+    unknown = school.rows_of(
+        db.session.scalars(school.without_school_statement(everywhere)), app_today()
+    )
+    assert any(row.overdue for row in unknown) and not all(row.overdue for row in unknown)
+    handed = list(
+        db.session.scalars(
+            agii.export_statement(everywhere, app_today() - timedelta(days=90), app_today())
+        )
+    )
+    assert len(handed) >= 5
+    assert set(db.session.scalars(select(AgiiReferral.status).distinct())) >= {
+        "to_refer",
+        "referred",
+        "started",
+    }

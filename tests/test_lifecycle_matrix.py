@@ -16,19 +16,24 @@ from sqlalchemy import select
 from portal.access import Who
 from portal.extensions import db
 from portal.models import (
+    AgiiStatus,
     Appointment,
     AppointmentStatus,
     ClosingOutcome,
     ContactChannel,
     ContactOutcome,
+    HouseholdChild,
     PartnerReferral,
     PartnerReferralStatus,
     Programme,
     ReferralState,
     Role,
+    SchoolItem,
+    SchoolItemKind,
+    SchoolItemStatus,
     Theme,
 )
-from portal.referrals import followup, lifecycle, moments, programmes
+from portal.referrals import agii, followup, lifecycle, moments, programmes, school
 from portal.referrals.lifecycle import TRANSITIONS, Action, TransitionRefused
 
 from .factories import add_partner_referral, add_referral, add_user
@@ -179,6 +184,41 @@ def _programme(referral, actor, world):
     programmes.sign_up(db.session, programme, referral, actor, NOW)
 
 
+def _school(referral, actor, world):
+    # The matrix's files are long-term residents': give one a child's item straight away.
+    child = HouseholdChild(referral_id=referral.id, birth_year=2016)
+    db.session.add(child)
+    db.session.flush()
+    item = SchoolItem(
+        referral_id=referral.id,
+        child_id=child.id,
+        kind=SchoolItemKind.ENROLMENT,
+        due_on=date(2026, 12, 26),
+        created_at=NOW,
+        updated_by_id=actor.id,
+        updated_at=NOW,
+    )
+    db.session.add(item)
+    db.session.flush()
+    school.update_item(
+        db.session,
+        item,
+        referral,
+        actor,
+        NOW,
+        status=SchoolItemStatus.ENROLLED,
+        school_name="Basisschool De Brug",
+        note=None,
+    )
+
+
+def _agii(referral, actor, world):
+    details = agii.AgiiDetails(
+        obliged=True, parts=frozenset({"dutch_course"}), status=AgiiStatus.REFERRED
+    )
+    agii.save(db.session, referral, actor, NOW, details)
+
+
 # How to make each move, given a file, the one who tries and the world.
 PERFORM = {
     Action.CLAIM: lambda r, a, w: lifecycle.claim(db.session, r.id, a, NOW),
@@ -237,6 +277,8 @@ PERFORM = {
         notes=None,
         at=NOW,
     ),
+    Action.SCHOOL: _school,
+    Action.AGII: _agii,
 }
 # Moves made by one call, which the table keeps apart by state: planning a conversation is
 # a desk booking while the file is new.

@@ -6,10 +6,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
-from alembic.command import upgrade
+from alembic.command import downgrade, upgrade
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from portal import create_app
 from portal.extensions import db
@@ -367,3 +368,52 @@ def test_upgrading_keeps_a_kpis_target_for_every_year_and_its_kind_and_the_team(
     assert [tuple(k) for k in kinds] == [(1, "sport")]
     assert [b[0] for b in basis] == ["referrer", "referrer"]
     assert team == 1
+
+
+def test_upgrading_adds_school_items_and_agii_referrals_and_downgrading_keeps_the_files(
+    empty_database,
+):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0035")
+        upgrade(_alembic_config(), "head")
+        with db.engine.begin() as conn:
+            # An existing household gets no items by itself: nobody knows their past.
+            assert conn.execute(text("SELECT COUNT(*) FROM school_item")).scalar() == 0
+            at = {"at": datetime(2026, 12, 1, 9)}
+            conn.execute(
+                text(
+                    "INSERT INTO school_item (referral_id, child_id, kind, status, due_on, "
+                    "created_at, updated_by_id, updated_at) "
+                    "VALUES (1, 1, 'enrolment', 'open', :day, :at, 1, :at)"
+                ),
+                at | {"day": date(2026, 12, 31)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO agii_referral (referral_id, obliged, civic_orientation, "
+                    "dutch_course, participation_network, work_pathway, status, referred_on, "
+                    "created_by_id, created_at, updated_by_id, updated_at) "
+                    "VALUES (1, :t, :t, :t, :f, :f, 'referred', :day, 1, :at, 1, :at)"
+                ),
+                at | T | F | {"day": date(2026, 12, 1)},
+            )
+        refused = []
+        for statement in (
+            "UPDATE school_item SET status = 'lost'",
+            "UPDATE agii_referral SET status = 'maybe'",
+        ):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(text(statement))
+            except IntegrityError:
+                refused.append(statement)
+        downgrade(_alembic_config(), "0035")
+        with db.engine.connect() as conn:
+            children = conn.execute(text("SELECT birth_year FROM household_child")).scalars().all()
+            referrals = conn.execute(text("SELECT reference FROM referral")).scalars().all()
+        db.engine.dispose()
+    assert len(refused) == 2  # the statuses are checked by the database
+    assert children == [2015]
+    assert referrals == ["2026-000001"]

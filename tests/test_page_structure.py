@@ -88,6 +88,8 @@ def test_the_desk_and_lead_pages(client, world):
         f"/reports/evaluation?year={year}",
         f"/reports/kpis?year={year}",
         "/reports/sources",
+        "/lead/children-without-school",
+        "/lead/agii",
     ]
     assert problems(client, paths) == []
 

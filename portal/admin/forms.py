@@ -309,6 +309,9 @@ SETTING_LABELS = {
     "backdating_max_days": _l("Achteraf registreren: hoogstens zoveel dagen terug"),
     "session_idle_minutes": _l("Afmelden na zoveel minuten zonder activiteit"),
     "desk_reprint_days": _l("Loket: eigen registraties van zoveel dagen terugvinden"),
+    "school_enrolment_days": _l(
+        "Leerplicht: schoolinschrijving van een kind van een nieuwkomer binnen zoveel dagen"
+    ),
 }
 
 
@@ -340,3 +343,4 @@ class SettingsForm(FlaskForm):
     backdating_max_days = _setting_field("backdating_max_days", 0, 366)
     session_idle_minutes = _setting_field("session_idle_minutes", 5, 480)
     desk_reprint_days = _setting_field("desk_reprint_days", 1, 31)
+    school_enrolment_days = _setting_field("school_enrolment_days", 1, 365)

@@ -22,6 +22,7 @@ from ..models import (
 )
 from ..notifications import records as notifications
 from ..referrals.lifecycle import priority_at, record_intake
+from ..referrals.school import add_missing_items
 from ..search.finding import matching_files, read_terms
 from ..search.keys import refresh_search_keys
 from ..settings import queue_weights
@@ -137,6 +138,7 @@ def register_referral(
     if is_new_person:
         refresh_search_keys(person, session)
     record_intake(session, referral, actor, at)
+    add_missing_items(session, referral, actor, at)
     notifications.new_referral(session, referral, actor, at)
     return referral
 

@@ -19,15 +19,17 @@ from .. import clock
 from ..access import Permission, led_municipality_ids, may_change_signal, requires
 from ..accounts import toeleiders_of
 from ..audit import changes_between, log_admin_action
+from ..downloads import csv_download
 from ..extensions import db
-from ..formtools import options, record_id
+from ..formtools import given, options, record_id
 from ..models import OPEN_STATES, Referral, Signal, SignalStatus, User
 from ..pagination import paginate
-from ..referrals import lifecycle
+from ..referrals import agii, lifecycle, school
 from ..referrals.forms import ReassignForm
 from ..settings import get_int
 from ..templating import is_htmx
 from ..viewlog import record_views
+from .forms import PeriodForm
 from .signals import register_statement, update_signal
 from .today import LIST_KINDS, appointments_today, list_statement, today_counts, workload
 
@@ -251,3 +253,55 @@ def update_signal_status(signal_id: int) -> Any:
     # Back to the filter and page the lead was working in.
     shown: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("status", "page")}
     return redirect(url_for("lead.signals", **shown), code=303)
+
+
+@bp.get("/children-without-school")
+@requires(Permission.LEAD_TEAM)
+def children_without_school() -> Any:
+    """Children of compulsory school age in newcomer files whose school is not known yet."""
+    page = paginate(
+        db.session,
+        school.without_school_statement(_lead_ids()),
+        record_id(request.args.get("page", "1")) or 1,
+        50,
+    )
+    record_views((item.referral_id for item in page.items), "children_without_school")
+    return render_template(
+        "lead/children_without_school.html",
+        page=page,
+        rows=school.rows_of(page.items, clock.today()),
+    )
+
+
+def _period_form() -> PeriodForm:
+    """The period asked for; by default this month up to today."""
+    today = clock.today()
+    return PeriodForm(
+        request.args or None, data={"first_day": today.replace(day=1), "last_day": today}
+    )
+
+
+@bp.get("/agii")
+@requires(Permission.LEAD_TEAM)
+def agii_referrals() -> Any:
+    """The files referred to Agii in a period, and their download for the exchange."""
+    form = _period_form()
+    if not form.validate():
+        return render_template("lead/agii.html", form=form, items=None), 422
+    first, last = given(form.first_day.data), given(form.last_day.data)
+    items = list(db.session.scalars(agii.export_statement(_lead_ids(), first, last)))
+    record_views([i.referral_id for i in items], "agii_list")
+    return render_template("lead/agii.html", form=form, items=items)
+
+
+@bp.get("/agii.csv")
+@requires(Permission.LEAD_TEAM)
+def agii_csv() -> Any:
+    """The same files as CSV, in the layout agreed with Agii (README)."""
+    form = _period_form()
+    if not form.validate():
+        return render_template("lead/agii.html", form=form, items=None), 422
+    first, last = given(form.first_day.data), given(form.last_day.data)
+    items = list(db.session.scalars(agii.export_statement(_lead_ids(), first, last)))
+    record_views([i.referral_id for i in items], "agii_export")
+    return csv_download(agii.export_rows(items), f"agii-verwijzingen-{first}-{last}.csv")

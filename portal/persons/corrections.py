@@ -16,7 +16,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from ..desk.rules import name_key, residence
 from ..extensions import DbSession
-from ..models import HouseholdChild, Language, Referral, User
+from ..models import Language, Referral, User
+from ..referrals import school
 from ..referrals.lifecycle import record_event
 from . import person_changed
 
@@ -147,7 +148,9 @@ def correct_person(
         if change.field in PERSON_FIELDS:
             setattr(person, change.field, change.new)
         elif change.field == "children_birth_years":
-            referral.children = _children_for(referral, change.new)  # type: ignore[arg-type]
+            # A child whose birth year stays keeps its row: the partner referrals naming that
+            # child still name them, and its school item stays.
+            school.set_children(session, referral, change.new, actor, at)  # type: ignore[arg-type]
         else:
             setattr(referral, change.field, change.new)
     if typed.full_name != current.full_name:
@@ -159,6 +162,8 @@ def correct_person(
     # The version guards the whole form: raise it even when only the intake's part changed.
     flag_modified(person, "full_name")
     record_event(session, referral, actor, at, "person_corrected", detail=_detail(session, changes))
+    # A child added, or a household that became known as a newcomer's: their school items.
+    school.add_missing_items(session, referral, actor, at)
     session.flush()
     person_changed(session, person)
     return changes
@@ -179,18 +184,3 @@ def _detail(session: DbSession, changes: list[Change]) -> str:
 
     rows = [[c.field, plain(c.field, c.old), plain(c.field, c.new)] for c in changes]
     return json.dumps(rows, ensure_ascii=False)
-
-
-def _children_for(referral: Referral, birth_years: list[int]) -> list[HouseholdChild]:
-    """The household's children after a correction: a child whose birth year stays keeps
-    its row, so that the partner referrals naming that child still name them."""
-    left = list(referral.children)
-    children = []
-    for year in birth_years:
-        same = next((c for c in left if c.birth_year == year), None)
-        if same is not None:
-            left.remove(same)
-            children.append(same)
-        else:
-            children.append(HouseholdChild(birth_year=year))
-    return children

@@ -10,17 +10,23 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import DbSession
 from ..labels import (
+    AGII_PART_LABELS,
     APPOINTMENT_STATUS_LABELS,
     CHANNEL_LABELS,
     CONTACT_OUTCOME_LABELS,
     LEGAL_BASIS_LABELS,
     MILESTONE_STATUS_LABELS,
     PARTNER_STATUS_LABELS,
+    agii_status_label,
     event_detail,
     event_label,
+    obliged_label,
+    school_item_label,
+    school_status_label,
     state_label,
 )
 from ..models import (
+    AgiiReferral,
     Appointment,
     ContactAttempt,
     Conversation,
@@ -29,9 +35,11 @@ from ..models import (
     PartnerReferral,
     Person,
     Referral,
+    SchoolItem,
     TimelineEvent,
 )
 from ..persons.join import joined_records
+from ..referrals.agii import chosen_parts
 
 
 def _plain(value: Any) -> Any:
@@ -81,6 +89,8 @@ def person_export(session: DbSession, person: Person) -> dict[str, Any]:
     partner_referrals = rows(PartnerReferral, PartnerReferral.referred_on)
     tasks = rows(FollowUpTask, FollowUpTask.due_on)
     milestones = rows(Milestone, Milestone.priority)
+    school_items = rows(SchoolItem, SchoolItem.due_on)
+    agii_referrals = rows(AgiiReferral)
     events = rows(TimelineEvent, TimelineEvent.at)
     return {
         "persoon": _details(person),
@@ -145,6 +155,27 @@ def person_export(session: DbSession, person: Person) -> dict[str, Any]:
                         "status": str(MILESTONE_STATUS_LABELS[m.status]),
                     }
                     for m in milestones.get(r.id, [])
+                ],
+                "leerplicht": [
+                    {
+                        "wat": school_item_label(i.kind),
+                        "tegen": _plain(i.due_on),
+                        "status": school_status_label(i.status),
+                        "school": i.school_name,
+                        "notitie": i.note,
+                    }
+                    for i in school_items.get(r.id, [])
+                ],
+                "verwijzing naar Agii": [
+                    {
+                        "status": agii_status_label(a.status),
+                        "inburgeringsplichtig": obliged_label(a.obliged),
+                        "traject": ", ".join(str(AGII_PART_LABELS[p]) for p in chosen_parts(a)),
+                        "doorverwezen op": _plain(a.referred_on),
+                        "dossiernummer bij Agii": a.agii_reference,
+                        "notitie": a.note,
+                    }
+                    for a in agii_referrals.get(r.id, [])
                 ],
                 "tijdlijn": [
                     {

@@ -20,6 +20,7 @@ from sqlalchemy import exists, select, update
 
 from ..extensions import DbSession
 from ..models import (
+    AgiiReferral,
     Appointment,
     AppointmentStatus,
     ClosingOutcome,
@@ -37,6 +38,7 @@ from ..models import (
     Person,
     Referral,
     ReferralState,
+    SchoolItem,
     Signal,
     TimelineEvent,
     User,
@@ -139,6 +141,10 @@ def _erase_free_text(session: DbSession, referral_id: int) -> None:
     blank(PartnerFeedback, "message", ERASED_TEXT)
     blank(FollowUpTask, "description", ERASED_TEXT)
     blank(Milestone, "description", ERASED_TEXT)
+    blank(SchoolItem, "school_name")
+    blank(SchoolItem, "note")
+    blank(AgiiReferral, "agii_reference")
+    blank(AgiiReferral, "note")
     # Kinds and states stay: the reports and the timeline's shape are built from them.
     blank(TimelineEvent, "detail")
     # A signal belongs to the register for policy; it no longer points at the resident.

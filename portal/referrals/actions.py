@@ -26,10 +26,19 @@ from ..agenda.forms import (
 )
 from ..extensions import db
 from ..formtools import options
-from ..models import Appointment, InterpreterMode, InterpreterStatus, Referral
+from ..models import (
+    AgiiReferral,
+    Appointment,
+    InterpreterMode,
+    InterpreterStatus,
+    Referral,
+    SchoolItem,
+)
 from ..persons.views import file_section
 from . import lifecycle, page
+from .agii import chosen_parts
 from .forms import (
+    AgiiForm,
     CloseForm,
     ContactAttemptForm,
     MilestoneForm,
@@ -41,6 +50,7 @@ from .forms import (
     ProgrammeForm,
     ReassignForm,
     ReopenForm,
+    SchoolItemForm,
     SourceFeedbackForm,
     TaskForm,
     UnclaimForm,
@@ -147,6 +157,43 @@ def interpreter_prefix(appointment_id: int) -> str:
     return f"interpreter-{appointment_id}"
 
 
+def school_prefix(item_id: int) -> str:
+    """Each child's school form has its own field names and ids on the page."""
+    return f"school-{item_id}"
+
+
+def school_form(referral: Referral, item: SchoolItem) -> SchoolItemForm:
+    """The school form of one child, filled in with its item as it stands."""
+    form = SchoolItemForm(
+        formdata=None,
+        prefix=school_prefix(item.id),
+        data={
+            "status": item.status.value,
+            "school_name": item.school_name,
+            "note": item.note,
+            "version": str(referral.version),
+        },
+    )
+    form.offer(item.kind)
+    form.item_id = item.id
+    return form
+
+
+def agii_form(referral: Referral, item: AgiiReferral | None) -> AgiiForm:
+    """The Agii form, filled in with the referral to Agii as it stands."""
+    values: dict[str, Any] = {"version": str(referral.version)}
+    if item is not None:
+        values |= {
+            "obliged": "unknown" if item.obliged is None else "yes" if item.obliged else "no",
+            "parts": chosen_parts(item),
+            "status": item.status.value,
+            "referred_on": item.referred_on,
+            "agii_reference": item.agii_reference,
+            "note": item.note,
+        }
+    return AgiiForm(formdata=None, prefix="agii", data=values)
+
+
 def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
     """Every action form of the page, fresh at the current version unless one was posted."""
     referral = file.referral
@@ -185,6 +232,13 @@ def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
         for ap in file.appointments
         if file.interpreter_changeable(ap)
     }
+    forms["school_items"] = {
+        row.item.id: school_form(referral, row.item) for row in file.school_items
+    }
+    typed_school = posted.pop("school", None)
+    if typed_school is not None and typed_school.item_id in forms["school_items"]:
+        forms["school_items"][typed_school.item_id] = typed_school
+    forms["agii"] = agii_form(referral, file.agii)
     typed = posted.pop("interpreter", None)
     if typed is not None and typed.item_id in forms["interpreters"]:
         forms["interpreters"][typed.item_id] = typed
@@ -196,7 +250,7 @@ def render_file(
     referral: Referral, status: int = 200, conflict: str | None = None, **posted: Any
 ) -> Any:
     """The file page, with a posted form kept as it was typed."""
-    file = page.build(db.session, referral, current_user)
+    file = page.build(db.session, referral, current_user, clock.today())
     return (
         render_template(
             "referrals/detail.html",

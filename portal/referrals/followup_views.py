@@ -14,6 +14,7 @@ from ..agenda.forms import AppointmentActionForm
 from ..extensions import db
 from ..formtools import given
 from ..models import (
+    AgiiStatus,
     FollowUpTask,
     Milestone,
     MilestoneStatus,
@@ -23,19 +24,23 @@ from ..models import (
     Programme,
     ProgrammePlace,
     Referral,
+    SchoolItem,
+    SchoolItemStatus,
     Service,
     Theme,
 )
 from ..partners.feedback import ARRIVED_CODES, give_feedback
-from . import followup, lifecycle, programmes
-from .actions import act, bp, item_of, new_conversation_form, visible_referral
+from . import agii, followup, lifecycle, programmes, school
+from .actions import act, bp, item_of, new_conversation_form, school_prefix, visible_referral
 from .forms import (
+    AgiiForm,
     MilestoneForm,
     MilestoneStatusForm,
     PartnerReferralForm,
     PartnerStatusForm,
     PlaceForm,
     ProgrammeForm,
+    SchoolItemForm,
     SourceFeedbackForm,
     TaskForm,
 )
@@ -294,4 +299,60 @@ def source_feedback(referral_id: int) -> Any:
             message=form.message.data or "",
         ),
         lambda _result: _("Terugkoppeling bewaard; de partner ziet ze bij de doorverwijzing."),
+    )
+
+
+@bp.post("/<int:referral_id>/school/<int:item_id>")
+@requires(Permission.WORK_QUEUE)
+def school_item(referral_id: int, item_id: int) -> Any:
+    """Note at which school a child is enrolled, where it was referred, or the information."""
+    item = item_of(SchoolItem, item_id, referral_id)
+    form = SchoolItemForm(prefix=school_prefix(item.id))
+    form.offer(item.kind)
+    form.item_id = item.id
+    return act(
+        referral_id,
+        "school",
+        form,
+        lambda r: school.update_item(
+            db.session,
+            item,
+            r,
+            current_user,
+            clock.now(),
+            status=SchoolItemStatus(form.status.data),
+            school_name=form.school_name.data,
+            note=form.note.data,
+        ),
+        lambda changed: _("Bewaard.") if changed else _("Niets gewijzigd."),
+    )
+
+
+OBLIGED_CODES = {"yes": True, "no": False, "unknown": None}
+
+
+@bp.post("/<int:referral_id>/agii")
+@requires(Permission.WORK_QUEUE)
+def agii_referral(referral_id: int) -> Any:
+    """Record the referral to Agii for civic integration, or where it stands."""
+    form = AgiiForm(prefix="agii")
+    return act(
+        referral_id,
+        "agii",
+        form,
+        lambda r: agii.save(
+            db.session,
+            r,
+            current_user,
+            clock.now(),
+            agii.AgiiDetails(
+                obliged=OBLIGED_CODES[form.obliged.data or "unknown"],
+                parts=frozenset(form.parts.data or ()),
+                status=AgiiStatus(form.status.data),
+                referred_on=form.referred_on.data,
+                agii_reference=form.agii_reference.data,
+                note=form.note.data,
+            ),
+        ),
+        lambda saved: _("Verwijzing naar Agii bewaard.") if saved else _("Niets gewijzigd."),
     )

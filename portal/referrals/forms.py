@@ -17,17 +17,29 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import clock
 from ..admin.forms import CheckboxesField
 from ..desk.forms import DayField, WholeNumberField
 from ..formtools import options
 from ..labels import (
+    AGII_PART_LABELS,
+    AGII_STATUS_LABELS,
     CHANNEL_LABELS,
     CLOSING_OUTCOME_LABELS,
     CONTACT_OUTCOME_LABELS,
     MILESTONE_STATUS_LABELS,
+    OBLIGED_LABELS,
     PARTNER_STATUS_LABELS,
+    SCHOOL_STATUS_LABELS,
 )
-from ..models import MonitoringParameter, ParameterKind
+from ..models import (
+    AgiiStatus,
+    MonitoringParameter,
+    ParameterKind,
+    SchoolItemKind,
+    SchoolItemStatus,
+)
+from .school import STATUSES as SCHOOL_STATUSES
 
 
 class VersionedForm(FlaskForm):
@@ -293,3 +305,61 @@ class ProgrammeForm(VersionedForm):
 
 class PlaceForm(VersionedForm):
     """Grant a waiting person a place, or take someone off a programme."""
+
+
+class SchoolItemForm(VersionedForm):
+    """The school follow-up of one child; each item's form has its own prefix on the page."""
+
+    status = SelectField(_l("Stand van zaken"), choices=[])
+    # No Optional(): it would stop the check that an enrolled child has its school.
+    school_name = StringField(
+        _l("School"), validators=[Length(max=160, message=_l("Hoogstens %(max)d tekens."))]
+    )
+    note = StringField(
+        _l("Notitie"),
+        validators=[Optional(), Length(max=300, message=_l("Hoogstens %(max)d tekens."))],
+    )
+    # The item a posted form was for: the page gives what was typed back there.
+    item_id: int | None = None
+
+    def offer(self, kind: SchoolItemKind) -> None:
+        """The statuses this kind of item can come to."""
+        self.status.choices = options(
+            (s.value, SCHOOL_STATUS_LABELS[s]) for s in SCHOOL_STATUSES[kind]
+        )
+
+    def validate_school_name(self, field: StringField) -> None:
+        if self.status.data == SchoolItemStatus.ENROLLED.value and not (field.data or "").strip():
+            raise ValidationError(_l("Vul de naam van de school in."))
+
+
+class AgiiForm(VersionedForm):
+    """The referral to Agii for civic integration."""
+
+    obliged = RadioField(
+        _l("Inburgeringsplichtig?"),
+        choices=options(OBLIGED_LABELS.items()),
+        default="unknown",
+        validators=[InputRequired(_l("Kies ja, nee of nog niet bekend."))],
+    )
+    parts = CheckboxesField(
+        _l("Onderdelen van het inburgeringstraject"),
+        choices=options(AGII_PART_LABELS.items()),
+        validators=[Optional()],
+    )
+    status = SelectField(
+        _l("Status"), choices=options(AGII_STATUS_LABELS.items()), default=AgiiStatus.TO_REFER
+    )
+    referred_on = DayField(_l("Doorverwezen op (leeg: vandaag)"), validators=[Optional()])
+    agii_reference = StringField(
+        _l("Dossiernummer bij Agii"),
+        validators=[Optional(), Length(max=40, message=_l("Hoogstens %(max)d tekens."))],
+    )
+    note = TextAreaField(
+        _l("Notitie voor Agii"),
+        validators=[Optional(), Length(max=500, message=_l("Hoogstens %(max)d tekens."))],
+    )
+
+    def validate_referred_on(self, field: DayField) -> None:
+        if field.data and field.data > clock.today():
+            raise ValidationError(_l("De dag van de verwijzing kan niet in de toekomst liggen."))

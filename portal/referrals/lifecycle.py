@@ -90,6 +90,8 @@ class Action(enum.StrEnum):
     CLOSE = "close"
     REOPEN = "reopen"
     WALK_IN = "walk_in"
+    SCHOOL = "school"
+    AGII = "agii"
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _row(Action.TASK, OPEN, Who.WORKER),
     _row(Action.MILESTONE, AFTER_CONVERSATION, Who.WORKER),
     _row(Action.PROGRAMME, OPEN, Who.WORKER),
+    # The school follow-up of the children and the referral to Agii: while the file is open.
+    _row(Action.SCHOOL, OPEN, Who.WORKER),
+    _row(Action.AGII, OPEN, Who.WORKER),
     # A conversation held on the spot, without appointment (moments.py), before one was
     # planned; a toeleider on desk duty takes a new file on the spot.
     _row(Action.WALK_IN, {S.NEW}, Who.TOELEIDER_HERE, wrong_state=NO_WALK_IN),

@@ -7,6 +7,7 @@ file has, the page costs the same number of statements (tests/test_file_page_que
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -15,11 +16,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..access import may_give_partner_feedback
 from ..accounts import toeleiders_of
 from ..extensions import DbSession
-from ..labels import SETTLE_LABELS
+from ..labels import AGII_PART_LABELS, SETTLE_LABELS
 from ..models import (
+    AgiiReferral,
     Appointment,
     Conversation,
     FollowUpTask,
+    HouseholdChild,
     InterpreterRequest,
     Milestone,
     MonitoringParameter,
@@ -36,7 +39,8 @@ from ..models import (
     User,
 )
 from ..partners.feedback import feedback_for
-from . import interpreters, programmes
+from . import interpreters, programmes, school
+from .agii import chosen_parts
 from .feed import FeedItem, build_feed, feed_events
 from .lifecycle import (
     SETTLE_CHOICES,
@@ -119,6 +123,9 @@ class FilePage:
     # For a file a partner referred: what that partner was told, and whether the viewer may.
     source_feedback: list[PartnerFeedback] = field(default_factory=list)
     may_give_source_feedback: bool = False
+    # The children's school follow-up (school.py), youngest last, and the referral to Agii.
+    school_items: list[school.ItemView] = field(default_factory=list)
+    agii: AgiiReferral | None = None
 
     @property
     def from_partner(self) -> bool:
@@ -134,6 +141,13 @@ class FilePage:
     def in_section(self, section: str) -> list[Action]:
         """The actions of a section the viewer may take that are not already at the top."""
         return [a for a in SECTIONS[section] if a in self.allowed and a not in self.next_steps]
+
+    @property
+    def agii_parts(self) -> list[str]:
+        """The parts of the trajectory the person is referred to Agii for, by name."""
+        if self.agii is None:
+            return []
+        return [str(AGII_PART_LABELS[p]) for p in chosen_parts(self.agii)]
 
     @property
     def has_follow_up(self) -> bool:
@@ -173,13 +187,15 @@ def load_referral(session: DbSession, referral_id: int) -> Referral | None:
             joinedload(Referral.source_service),
             joinedload(Referral.owner),
             joinedload(Referral.consent_recorded_by),
-            selectinload(Referral.children),
+            # The children's school items and the Agii referral in the same statements.
+            selectinload(Referral.children).joinedload(HouseholdChild.school_item),
+            joinedload(Referral.agii_referral),
         ],
     )
 
 
-def build(session: DbSession, referral: Referral, user: User) -> FilePage:
-    """Gather the file page for `user`."""
+def build(session: DbSession, referral: Referral, user: User, today: date) -> FilePage:
+    """Gather the file page for `user` on `today`."""
     rid = referral.id
     events = feed_events(session, rid)
     appointments = list(
@@ -239,6 +255,9 @@ def build(session: DbSession, referral: Referral, user: User) -> FilePage:
         )
     )
     places = programmes.place_rows(session, referral)
+    school_items = school.item_views(
+        (c.school_item for c in referral.children if c.school_item is not None), today
+    )
     allowed = allowed_actions(referral, user)
     from_partner = referral.source_service.is_partner
     # Only a file a partner referred costs this query.
@@ -262,6 +281,8 @@ def build(session: DbSession, referral: Referral, user: User) -> FilePage:
         feed=build_feed(session, referral, user, events),
         source_feedback=source_feedback,
         may_give_source_feedback=from_partner and may_give_partner_feedback(user, referral),
+        school_items=school_items,
+        agii=referral.agii_referral,
     )
 
 

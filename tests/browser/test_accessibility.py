@@ -104,6 +104,9 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/reports/sources",
         f"/lead/toeleiders/{world.toeleider.id}",
         "/agenda/week",
+        "/lead/children-without-school",
+        "/lead/agii",
+        "/lead/agii?first_day=2026-11-20&last_day=2026-11-01",
     ):
         page.goto(path)
         assert violations(page) == [], path
