@@ -42,7 +42,7 @@ from .counting import (
     held_statement,
     reached_statement,
 )
-from .tallies import Figures, month_index, period_figures
+from .tallies import Figures, month_index, period_figures, profile_counts
 
 MONTHS = MONTH_ABBREVIATIONS
 
@@ -149,15 +149,7 @@ class _Scope:
                 select(
                     Service.name,
                     Language.name,
-                    func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
-                    func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
-                    func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
-                    func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
-                    func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
-                    func.sum(case((Referral.dutch_difficult.is_(None), 1), else_=0)),
-                    func.sum(case((Referral.has_work.is_(None), 1), else_=0)),
-                    func.sum(case((Referral.has_children.is_(None), 1), else_=0)),
-                    func.count(),
+                    *profile_counts(),
                 )
                 .join(Service, Service.id == Referral.source_service_id)
                 .join(Language, Language.code == Referral.contact_language_code)

@@ -48,6 +48,22 @@ from ..models import (
 PROFILE_COUNTS = 9
 
 
+def profile_counts() -> tuple[Any, ...]:
+    """The PROFILE_COUNTS aggregates of a group of referrals: newcomers, long-term, each
+    indicator answered yes (for work: no), each indicator not asked, and all of them."""
+    return (
+        func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
+        func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
+        func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
+        func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
+        func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
+        func.sum(case((Referral.dutch_difficult.is_(None), 1), else_=0)),
+        func.sum(case((Referral.has_work.is_(None), 1), else_=0)),
+        func.sum(case((Referral.has_children.is_(None), 1), else_=0)),
+        func.count(),
+    )
+
+
 @dataclass
 class Figures:
     """What the report counts in a stretch of time, by the ids its rows are made of."""
@@ -172,17 +188,7 @@ def count_months(
     in_ids = Referral.municipality_id.in_(ids)
 
     year, month = _ym(Referral.created_at)
-    profile = (
-        func.sum(case((Referral.is_newcomer.is_(True), 1), else_=0)),
-        func.sum(case((Referral.is_newcomer.is_(False), 1), else_=0)),
-        func.sum(case((Referral.dutch_difficult.is_(True), 1), else_=0)),
-        func.sum(case((Referral.has_work.is_(False), 1), else_=0)),
-        func.sum(case((Referral.has_children.is_(True), 1), else_=0)),
-        func.sum(case((Referral.dutch_difficult.is_(None), 1), else_=0)),
-        func.sum(case((Referral.has_work.is_(None), 1), else_=0)),
-        func.sum(case((Referral.has_children.is_(None), 1), else_=0)),
-        func.count(),
-    )
+    profile = profile_counts()
     groups = (
         Referral.municipality_id,
         year,
