@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from portal import clock, create_app
 from portal.extensions import db, limiter
 
-from .factories import PASSWORD, World, build_world
+from .factories import PASSWORD, World, add_user, build_world
 
 os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-not-for-production")
 
@@ -177,6 +177,23 @@ class _FreshContextClient(FlaskClient):
 @pytest.fixture
 def client(app: Flask) -> Browserless:
     return Browserless(app)
+
+
+@pytest.fixture
+def partner(world: World):
+    """A person at the partner organisation of the world who refers residents."""
+    from portal.models import Role
+
+    user = add_user(
+        db.session,
+        "an@huisvanhetnederlands.be",
+        [Role.PARTNER],
+        [world.municipality],
+        world.partner,
+        name="An Partner",
+    )
+    db.session.commit()
+    return user
 
 
 @pytest.fixture

@@ -31,20 +31,6 @@ from .test_intake import valid_intake
 
 
 @pytest.fixture
-def partner(world) -> User:
-    user = add_user(
-        db.session,
-        "an@huisvanhetnederlands.be",
-        [Role.PARTNER],
-        [world.municipality],
-        world.partner,
-        name="An Partner",
-    )
-    db.session.commit()
-    return user
-
-
-@pytest.fixture
 def as_partner(client, partner):
     client.login(partner.email)
     return client

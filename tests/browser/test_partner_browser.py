@@ -9,29 +9,15 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Referral, Role
+from portal.models import Referral
 from portal.partners.feedback import give_feedback
 from portal.referrals import lifecycle
 
 from ..conftest import NOW
-from ..factories import PASSWORD, add_user
+from ..factories import PASSWORD
 from .test_accessibility import violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def partner(world):
-    user = add_user(
-        db.session,
-        "an@huisvanhetnederlands.be",
-        [Role.PARTNER],
-        [world.municipality],
-        world.partner,
-        name="An Partner",
-    )
-    db.session.commit()
-    return user
 
 
 def test_a_partner_refers_a_family_and_reads_what_the_toeleider_answers(page: Page, world, partner):
