@@ -944,7 +944,10 @@ class Signal(Model):
     """A need, threshold or gap in services, reported upward to policy."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="SET NULL"))
+    # Indexed: the file page and its feed read a file's signals.
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral.id", ondelete="SET NULL"), index=True
+    )
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
     theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"))
     description: Mapped[str] = mapped_column(Text)

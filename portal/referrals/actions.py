@@ -194,55 +194,83 @@ def agii_form(referral: Referral, item: AgiiReferral | None) -> AgiiForm:
     return AgiiForm(formdata=None, prefix="agii", data=values)
 
 
-def _forms(file: page.FilePage, **posted: Any) -> dict[str, Any]:
+# The page's action forms by name, each built fresh at the file's version when the template
+# first asks for it: a file shows the forms of the actions its viewer may take, and building
+# the other twenty cost 3 ms of every page.
+FORM_FACTORIES: dict[str, Callable[[], Any]] = {
+    "attempt": lambda: ContactAttemptForm(formdata=None, prefix="attempt"),
+    "offer": lambda: OfferForm(formdata=None, prefix="offer"),
+    "unclaim": lambda: UnclaimForm(formdata=None, prefix="unclaim"),
+    "close": lambda: CloseForm(formdata=None, prefix="close"),
+    "reopen": lambda: ReopenForm(formdata=None, prefix="reopen"),
+    "reassign": lambda: ReassignForm(formdata=None, prefix="reassign"),
+    "schedule": lambda: ScheduleForm(formdata=None, prefix="schedule"),
+    "reschedule": lambda: RescheduleForm(formdata=None, prefix="reschedule"),
+    "interpreter": lambda: InterpreterForm(formdata=None, prefix="interpreter"),
+    "appointment": lambda: AppointmentActionForm(formdata=None, prefix="appointment"),
+    "cancel": lambda: CancelForm(formdata=None, prefix="cancel"),
+    "partner": lambda: PartnerReferralForm(
+        formdata=None, prefix="partner", referred_on=clock.today()
+    ),
+    "partner_status": lambda: PartnerStatusForm(formdata=None, prefix="partner_status"),
+    "task": lambda: TaskForm(formdata=None, prefix="task"),
+    "milestone": lambda: MilestoneForm(formdata=None, prefix="milestone"),
+    "milestone_status": lambda: MilestoneStatusForm(formdata=None, prefix="milestone_status"),
+    "programme": lambda: ProgrammeForm(formdata=None, prefix="programme"),
+    "place": lambda: PlaceForm(formdata=None, prefix="place"),
+    "source_feedback": lambda: SourceFeedbackForm(formdata=None, prefix="source_feedback"),
+}
+
+
+class PageForms(dict[str, Any]):
+    """The file page's forms: a posted one as it was typed, any other made when first read."""
+
+    def __init__(self, file: page.FilePage, posted: dict[str, Any]):
+        super().__init__(posted)
+        self._file = file
+
+    def __missing__(self, name: str) -> Any:
+        referral = self._file.referral
+        if name == "conversation":
+            if not self._file.may(lifecycle.Action.RECORD_CONVERSATION):
+                raise KeyError(name)
+            form = new_conversation_form(
+                referral, self._file.choices, formdata=None, held_on=clock.today()
+            )
+        elif name in FORM_FACTORIES:
+            form = FORM_FACTORIES[name]()
+        else:
+            raise KeyError(name)
+        fill_choices(name, form, self._file.choices)
+        form.version.data = str(referral.version)
+        if name == "partner":
+            child_choices(form, referral)
+        if name == "schedule":
+            form.interpreter_language.data = referral.contact_language_code
+        self[name] = form
+        return form
+
+
+def _forms(file: page.FilePage, **posted: Any) -> PageForms:
     """Every action form of the page, fresh at the current version unless one was posted."""
     referral = file.referral
-    forms: dict[str, Any] = {
-        "attempt": ContactAttemptForm(formdata=None, prefix="attempt"),
-        "offer": OfferForm(formdata=None, prefix="offer"),
-        "unclaim": UnclaimForm(formdata=None, prefix="unclaim"),
-        "close": CloseForm(formdata=None, prefix="close"),
-        "reopen": ReopenForm(formdata=None, prefix="reopen"),
-        "reassign": ReassignForm(formdata=None, prefix="reassign"),
-        "schedule": ScheduleForm(formdata=None, prefix="schedule"),
-        "reschedule": RescheduleForm(formdata=None, prefix="reschedule"),
-        "interpreter": InterpreterForm(formdata=None, prefix="interpreter"),
-        "appointment": AppointmentActionForm(formdata=None, prefix="appointment"),
-        "cancel": CancelForm(formdata=None, prefix="cancel"),
-        "partner": PartnerReferralForm(formdata=None, prefix="partner", referred_on=clock.today()),
-        "partner_status": PartnerStatusForm(formdata=None, prefix="partner_status"),
-        "task": TaskForm(formdata=None, prefix="task"),
-        "milestone": MilestoneForm(formdata=None, prefix="milestone"),
-        "milestone_status": MilestoneStatusForm(formdata=None, prefix="milestone_status"),
-        "programme": ProgrammeForm(formdata=None, prefix="programme"),
-        "place": PlaceForm(formdata=None, prefix="place"),
-        "source_feedback": SourceFeedbackForm(formdata=None, prefix="source_feedback"),
-    }
-    if file.may(lifecycle.Action.RECORD_CONVERSATION):
-        forms["conversation"] = new_conversation_form(
-            referral, file.choices, formdata=None, held_on=clock.today()
-        )
-    for name, form in forms.items():
-        fill_choices(name, form, file.choices)
-        form.version.data = str(referral.version)
-    child_choices(forms["partner"], referral)
-    forms["schedule"].interpreter_language.data = referral.contact_language_code
-    forms["interpreters"] = {
+    interpreters = {
         ap.id: interpreter_form(referral, ap, file.choices)
         for ap in file.appointments
         if file.interpreter_changeable(ap)
     }
-    forms["school_items"] = {
-        row.item.id: school_form(referral, row.item) for row in file.school_items
-    }
-    typed_school = posted.pop("school", None)
-    if typed_school is not None and typed_school.item_id in forms["school_items"]:
-        forms["school_items"][typed_school.item_id] = typed_school
-    forms["agii"] = agii_form(referral, file.agii)
     typed = posted.pop("interpreter", None)
-    if typed is not None and typed.item_id in forms["interpreters"]:
-        forms["interpreters"][typed.item_id] = typed
-    forms.update(posted)
+    if typed is not None and typed.item_id in interpreters:
+        interpreters[typed.item_id] = typed
+    school_items = {row.item.id: school_form(referral, row.item) for row in file.school_items}
+    typed_school = posted.pop("school", None)
+    if typed_school is not None and typed_school.item_id in school_items:
+        school_items[typed_school.item_id] = typed_school
+    forms = PageForms(file, posted)
+    forms["interpreters"] = interpreters
+    forms["school_items"] = school_items
+    if "agii" not in forms:
+        forms["agii"] = agii_form(referral, file.agii)
     return forms
 
 

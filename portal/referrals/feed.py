@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from ..access import owns_or_leads
 from ..extensions import DbSession
@@ -44,14 +44,18 @@ class FeedItem:
         return self.event.moment
 
 
+# Who did what is shown by name: the users' roles are not read for it.
+NAME_ONLY = lazyload(User.role_rows)
+
+
 def feed_events(session: DbSession, referral_id: int) -> list[TimelineEvent]:
     """The file's events with what the feed shows of each, in one query."""
     return list(
         session.scalars(
             select(TimelineEvent)
             .options(
-                joinedload(TimelineEvent.actor),
-                joinedload(TimelineEvent.struck_by),
+                joinedload(TimelineEvent.actor).options(NAME_ONLY),
+                joinedload(TimelineEvent.struck_by).options(NAME_ONLY),
                 joinedload(TimelineEvent.contact_attempt),
             )
             .where(TimelineEvent.referral_id == referral_id)
@@ -60,31 +64,47 @@ def feed_events(session: DbSession, referral_id: int) -> list[TimelineEvent]:
     )
 
 
-def build_feed(
-    session: DbSession, referral: Referral, user: User, events: list[TimelineEvent]
-) -> list[FeedItem]:
-    """The feed of one file as `user` sees it, oldest first; `events` from feed_events."""
-    conversations = {
-        c.recorded_at: c
-        for c in session.scalars(
+def file_conversations(session: DbSession, referral_id: int) -> list[Conversation]:
+    """The file's conversation records with all the page and the feed show of them."""
+    return list(
+        session.scalars(
             select(Conversation)
             .options(
                 selectinload(Conversation.themes),
                 selectinload(Conversation.answers).joinedload(MonitoringAnswer.parameter),
                 selectinload(Conversation.needs).joinedload(Need.category),
                 selectinload(Conversation.revisions),
-                joinedload(Conversation.corrected_by),
+                joinedload(Conversation.corrected_by).options(NAME_ONLY),
             )
-            .where(Conversation.referral_id == referral.id)
+            .where(Conversation.referral_id == referral_id)
+            .order_by(Conversation.held_on, Conversation.id)
         )
-    }
+    )
+
+
+def file_signals(session: DbSession, referral_id: int) -> list[Signal]:
+    return list(
+        session.scalars(
+            select(Signal)
+            .options(joinedload(Signal.theme))
+            .where(Signal.referral_id == referral_id)
+            .order_by(Signal.id)
+        )
+    )
+
+
+def build_feed(
+    referral: Referral,
+    user: User,
+    events: list[TimelineEvent],
+    conversations: list[Conversation],
+    file_signals: list[Signal],
+) -> list[FeedItem]:
+    """The feed of one file as `user` sees it, oldest first; `events` from feed_events,
+    the conversations and signals from file_conversations and file_signals."""
+    by_moment = {c.recorded_at: c for c in conversations}
     signals: dict[datetime, list[Signal]] = {}
-    for signal in session.scalars(
-        select(Signal)
-        .options(joinedload(Signal.theme))
-        .where(Signal.referral_id == referral.id)
-        .order_by(Signal.id)
-    ):
+    for signal in file_signals:
         signals.setdefault(signal.created_at, []).append(signal)
     may_correct = owns_or_leads(user, referral)
     items = []
@@ -97,7 +117,7 @@ def build_feed(
             strikable=may_correct and may_strike(event),
         )
         if event.kind == "conversation_recorded":
-            item.conversation = conversations.get(event.at)
+            item.conversation = by_moment.get(event.at)
             item.signals = signals.get(event.at, [])
         items.append(item)
     items.sort(key=lambda i: (i.moment, i.event.id))
