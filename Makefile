@@ -51,16 +51,28 @@ audit: install-dev
 	$(BIN)/pip-audit --skip-editable --progress-spinner off
 
 # The whole suite on SQLite (browser scenarios included), in random order (the seed is printed
-# at the top: `--randomly-seed=N` repeats that order), with branch coverage and its
-# floor; then, when PORTAL_TEST_DATABASE_URL names a PostgreSQL database, the whole suite again on it.
+# at the top: `--randomly-seed=N` repeats that order), with branch coverage and its floor.
+# When PORTAL_TEST_DATABASE_URL names a PostgreSQL database, the whole suite runs on it at the
+# same time, on the second core (its report follows the SQLite one); either failing fails.
+PG_LOG := $(VENV)/test-pg.log
 test: install-dev lint audit
-	$(BIN)/python -m pytest -q --cov --cov-report=term
-	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-pg; fi
+	@pg=""; \
+	if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
+	  echo "The PostgreSQL suite runs beside this one; its report follows."; \
+	  $(MAKE) --no-print-directory test-pg PYTEST_FLAGS="-p no:cacheprovider" >$(PG_LOG) 2>&1 & pg=$$!; \
+	fi; \
+	$(BIN)/python -m pytest -q --cov --cov-report=term; sqlite=$$?; \
+	pgrc=0; \
+	if [ -n "$$pg" ]; then \
+	  wait $$pg; pgrc=$$?; \
+	  echo; echo "=== The same suite on PostgreSQL ==="; cat $(PG_LOG); \
+	fi; \
+	test $$sqlite -eq 0 -a $$pgrc -eq 0
 
 # The server tests (tests/test_multihost.py) make their own SQLite and PostgreSQL databases
 # whatever the backend: the first run has run them.
 test-pg: install-dev
-	PORTAL_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not browser and not servers"
+	PORTAL_TEST_BACKEND=postgresql $(BIN)/python -m pytest -q $(PYTEST_FLAGS) -m "not browser and not servers"
 
 # Extract every UI text into the catalogue template, add the new ones to the English catalogue
 # (untranslated: tests/test_translations.py names them) and compile it. The compiled .mo is
