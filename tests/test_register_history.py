@@ -30,7 +30,7 @@ from portal.register.rows import FIELDS, HISTORY_FIELDS
 from portal.reports.evaluation import evaluation_tables, work_year_period
 
 from .conftest import NOW
-from .factories import add_user
+from .factories import add_referral, add_user
 from .test_register_import import counts, csv_file, field_error, latest_import, message, outcomes
 
 HEADER = (
@@ -350,3 +350,49 @@ def test_only_a_lead_of_the_municipality_imports_earlier_registrations(client, w
         assert client.get("/register-import/").status_code == 403
         assert upload(client, world, csv_file([HEADER, *ROWS])).status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Referral)) == 0
+
+
+def test_a_row_without_birth_year_or_phone_is_known_again_by_its_name_and_day(as_lead, world):
+    rows = ["Mensah;Kofi;;01/02/2024;Veldstraat 1;;;;;05/02/2024;;;10/03/2024"]
+    confirmed(as_lead, world, rows)
+    again = previewed(as_lead, world, rows)
+    found = outcomes(as_lead.get(f"/register-import/{again.id}").get_data(as_text=True))
+    assert found[2] == (
+        "already_open",
+        "Deze persoon heeft hier al een dossier van 05/02/2024: niets toegevoegd.",
+    )
+    # A file of the same person from another day is another file.
+    other_day = ["Mensah;Kofi;;01/02/2024;Veldstraat 1;;;;;06/09/2024;;;"]
+    third = previewed(as_lead, world, other_day)
+    found = outcomes(as_lead.get(f"/register-import/{third.id}").get_data(as_text=True))
+    assert found[2][0] == "new_person"
+
+
+def test_a_closed_file_of_the_past_joins_a_person_with_an_open_file_an_open_one_does_not(
+    as_lead, world
+):
+    # Rania Haddad (1990, 0470 12 34 56) has a file open at the desk since this week.
+    desk = add_referral(db.session, world, at=NOW - timedelta(days=3))
+    rows = [
+        "Haddad;Rania;1990;01/02/2024;Kerkstraat 1;0470 12 34 56;;;;05/02/2024;;;10/03/2024",
+        "Haddad;Rania;1990;01/02/2024;Kerkstraat 1;0470 12 34 56;;;;06/09/2024;;;",
+    ]
+    register_import = previewed(as_lead, world, rows)
+    found = outcomes(as_lead.get(f"/register-import/{register_import.id}").get_data(as_text=True))
+    assert found[2] == ("existing_person", "")
+    # The second row is the same person as the first: one file a row, as for the register.
+    assert found[3] == ("refused", "Dezelfde persoon als op regel 2.")
+    as_lead.post(f"/register-import/{register_import.id}/confirm", {})
+    files = db.session.scalars(
+        select(Referral).where(Referral.person_id == desk.person_id).order_by(Referral.created_at)
+    ).all()
+    assert [(f.created_at.date(), f.state, f.outcome) for f in files] == [
+        (date(2024, 2, 5), ReferralState.CLOSED, ClosingOutcome.UNREACHABLE),
+        (desk.created_at.date(), ReferralState.NEW, None),
+    ]
+    again = previewed(as_lead, world, rows[1:])
+    found = outcomes(as_lead.get(f"/register-import/{again.id}").get_data(as_text=True))
+    assert found[2] == (
+        "already_open",
+        "Deze persoon heeft hier al een lopend dossier: niets toegevoegd.",
+    )

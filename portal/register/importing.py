@@ -368,6 +368,29 @@ def _matched(
             or (registration.phone is not None and k.phone == registration.phone)
         )
     ]
+    past = registration.history
+    if past is not None:
+        # The same name with a file here from the same day: this file, imported before (or
+        # registered at the desk that day). Told apart by the day, even without a birth
+        # year or phone to match on.
+        twin = next(
+            (
+                k
+                for k in known.values()
+                if k.name_key == registration.name_key and past.intake_on in k.intake_days
+            ),
+            None,
+        )
+        if twin is not None:
+            reason = str(
+                _l(
+                    "Deze persoon heeft hier al een dossier van %(day)s: niets toegevoegd.",
+                    day=past.intake_on.strftime("%d/%m/%Y"),
+                )
+            )
+            return RowResult(
+                row_id, line, RowOutcome.ALREADY_OPEN, reason, registration, twin.person_id
+            )
     if len(same_name) > 1:
         reason = str(
             _l(
@@ -376,20 +399,8 @@ def _matched(
             )
         )
         return RowResult(row_id, line, RowOutcome.REFUSED, reason, None)
-    past = registration.history
     if same_name:
         person = same_name[0]
-        if past is not None and past.intake_on in person.intake_days:
-            # The same file imported again (or registered at the desk that day): once only.
-            reason = str(
-                _l(
-                    "Deze persoon heeft hier al een dossier van %(day)s: niets toegevoegd.",
-                    day=f"{past.intake_on:%d/%m/%Y}",
-                )
-            )
-            return RowResult(
-                row_id, line, RowOutcome.ALREADY_OPEN, reason, registration, person.person_id
-            )
         # A closed file of the past may stand next to the file open now.
         closed_before = past is not None and past.closed_on is not None
         if person.open_referral_id is not None and not closed_before:

@@ -250,9 +250,9 @@ class RowReader:
                         _l(
                             "%(name)s (%(day)s) ligt vóór %(other)s (%(before)s).",
                             name=_DATE_NAMES[field],
-                            day=f"{day:%d/%m/%Y}",
+                            day=day.strftime("%d/%m/%Y"),
                             other=str(_DATE_NAMES[earlier]).lower(),
-                            before=f"{before:%d/%m/%Y}",
+                            before=before.strftime("%d/%m/%Y"),
                         )
                     )
         return History(
