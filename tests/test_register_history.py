@@ -396,3 +396,14 @@ def test_a_closed_file_of_the_past_joins_a_person_with_an_open_file_an_open_one_
         "already_open",
         "Deze persoon heeft hier al een lopend dossier: niets toegevoegd.",
     )
+
+
+def test_the_desk_cannot_choose_earlier_registration_as_a_source(client, world):
+    from portal.register.importing import register_service
+
+    register_service(db.session, world.municipality.id, ImportKind.HISTORY)
+    db.session.commit()
+    client.login(world.desk.email)
+    form = HTMLParser(client.get("/desk/").get_data(as_text=True))
+    offered = [o.text(strip=True) for o in form.css("#source_service option")]
+    assert "Onthaal" in offered and "Eerdere registratie" not in offered

@@ -61,6 +61,8 @@ from .rows import (
 SOURCE_NAME = "Bevolkingsregister"
 # The source of the files an import of earlier registrations makes (ImportKind.HISTORY).
 HISTORY_SOURCE_NAME = "Eerdere registratie"
+# The sources only an import gives a referral.
+IMPORT_SOURCE_NAMES = (SOURCE_NAME, HISTORY_SOURCE_NAME)
 # The first event of an imported referral's timeline (the desk's is "registered").
 REGISTERED_FROM_REGISTER = "registered_from_register"
 LEGAL_BASIS = "public_task"
