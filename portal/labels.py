@@ -120,6 +120,7 @@ EVENT_LABELS = {
     "registered": _l("Geregistreerd aan het loket"),
     "registered_by_partner": _l("Doorverwezen door een partner"),
     "registered_from_register": _l("Ingeschreven in het bevolkingsregister"),
+    "registered_from_history": _l("Eerdere registratie, van vóór het portaal"),
     "claimed": _l("Opgenomen"),
     "unclaimed": _l("Teruggegeven aan de wachtrij"),
     "reassigned": _l("Toegewezen"),

@@ -1489,6 +1489,11 @@ class ImportStatus(enum.StrEnum):
     UNDONE = "undone"
 
 
+class ImportKind(enum.StrEnum):
+    REGISTER = "register"  # the population register's new registrations, into the queue
+    HISTORY = "history"  # a municipality's earlier registrations, with what happened since
+
+
 class RowOutcome(enum.StrEnum):
     NEW_PERSON = "new_person"
     EXISTING_PERSON = "existing_person"  # a new referral for a person known before
@@ -1507,6 +1512,9 @@ class RegisterImport(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(ForeignKey("municipality.id"))
+    kind: Mapped[ImportKind] = mapped_column(
+        _stored_as_value(ImportKind, "kind"), default=ImportKind.REGISTER, server_default="register"
+    )
     status: Mapped[ImportStatus] = mapped_column(_stored_as_value(ImportStatus, "status"))
     file_name: Mapped[str] = mapped_column(String(200))
     # How the file was read: "UTF-8", "Windows-1252" or "XLSX".
@@ -1515,6 +1523,9 @@ class RegisterImport(Model):
     header: Mapped[str] = mapped_column(Text)
     row_count: Mapped[int] = mapped_column(Integer)
     default_language_code: Mapped[str | None] = mapped_column(ForeignKey("language.code"))
+    # JSON: the columns chosen for this file's preview (field -> column name); confirming
+    # reads the rows again with these, whatever was chosen for another file since.
+    columns: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -1551,6 +1562,11 @@ class RegisterImportRow(Model):
     full_name: Mapped[str | None] = mapped_column(String(160))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     registered_on: Mapped[date | None] = mapped_column(Date)
+    # Of earlier registrations (ImportKind.HISTORY): the dates the row gives of its history.
+    intake_on: Mapped[date | None] = mapped_column(Date)
+    reached_on: Mapped[date | None] = mapped_column(Date)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
     # The person it matched, and after the import the referral it made. No foreign keys:
     # removing 10,000 referrals at an undo would otherwise search this table for each one;
     # the undo clears them itself.

@@ -417,3 +417,48 @@ def test_upgrading_adds_school_items_and_agii_referrals_and_downgrading_keeps_th
     assert len(refused) == 2  # the statuses are checked by the database
     assert children == [2015]
     assert referrals == ["2026-000001"]
+
+
+def test_upgrading_makes_every_earlier_import_one_of_the_register_and_downgrading_keeps_it(
+    empty_database,
+):
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0039")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO register_import (id, municipality_id, status, file_name, "
+                    "encoding, header, row_count, created_by_id, created_at) "
+                    "VALUES (1, 1, 'imported', 'lijst.csv', 'UTF-8', '[]', 1, 1, :at)"
+                ),
+                {"at": datetime(2026, 11, 1, 9)},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO register_import_row (id, import_id, line, created_person) "
+                    "VALUES (1, 1, 2, :f)"
+                ),
+                F,
+            )
+        upgrade(_alembic_config(), "head")
+        with db.engine.connect() as conn:
+            kept = conn.execute(text("SELECT kind, columns, file_name FROM register_import")).all()
+            dates = conn.execute(
+                text("SELECT intake_on, reached_on, held_on, closed_on FROM register_import_row")
+            ).all()
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(text("UPDATE register_import SET kind = 'guess'"))
+            refused = False
+        except IntegrityError:
+            refused = True
+        downgrade(_alembic_config(), "0039")
+        with db.engine.connect() as conn:
+            names = conn.execute(text("SELECT file_name FROM register_import")).scalars().all()
+        db.engine.dispose()
+    assert [tuple(r) for r in kept] == [("register", None, "lijst.csv")]
+    assert [tuple(r) for r in dates] == [(None, None, None, None)]
+    assert refused  # the kind is checked by the database
+    assert names == ["lijst.csv"]

@@ -41,7 +41,7 @@ from ..models import (
 from ..persons.join import final_person, join_returning_person
 from ..persons.matching import PersonMatch, matching_persons, served_municipality_ids
 from ..referrals import interpreters, lifecycle
-from ..register.importing import SOURCE_NAME as REGISTER_SOURCE
+from ..register.importing import IMPORT_SOURCE_NAMES
 from ..search.finding import MAX_TEXT
 from ..settings import get_int, get_text
 from ..viewlog import can_record_views, record_view, record_views
@@ -77,8 +77,9 @@ def _service_choices() -> list[tuple[int, str]]:
         select(Service)
         .where(Service.active.is_(True))
         .where(or_(Service.municipality_id.in_(ids), Service.municipality_id.is_(None)))
-        # Referrals from the population register come by its import, never from the desk.
-        .where(Service.name != REGISTER_SOURCE)
+        # Referrals from the population register, or of before the portal, come by an
+        # import, never from the desk.
+        .where(Service.name.not_in(IMPORT_SOURCE_NAMES))
         .order_by(Service.is_partner, Service.name)
     )
     several = len(ids) > 1

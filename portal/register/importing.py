@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, insert, or_, select, update
 
 from ..audit import detach_removed_files
 from ..desk.intake import reference_for
@@ -27,6 +27,7 @@ from ..extensions import DbSession
 from ..formtools import given
 from ..models import (
     OPEN_STATES,
+    ImportKind,
     ImportStatus,
     Language,
     Person,
@@ -46,10 +47,22 @@ from ..persons.matching import served_municipality_ids
 from ..referrals.lifecycle import priority_at
 from ..search.keys import keys_for
 from ..settings import queue_weights
+from . import history
 from .reading import RegisterFile
-from .rows import FIELDS, REQUIRED_FIELDS, Registration, RowReader, RowRefused, language_lookup
+from .rows import (
+    Registration,
+    RowReader,
+    RowRefused,
+    fields_of,
+    language_lookup,
+    required_fields_of,
+)
 
 SOURCE_NAME = "Bevolkingsregister"
+# The source of the files an import of earlier registrations makes (ImportKind.HISTORY).
+HISTORY_SOURCE_NAME = "Eerdere registratie"
+# The sources only an import gives a referral.
+IMPORT_SOURCE_NAMES = (SOURCE_NAME, HISTORY_SOURCE_NAME)
 # The first event of an imported referral's timeline (the desk's is "registered").
 REGISTERED_FROM_REGISTER = "registered_from_register"
 LEGAL_BASIS = "public_task"
@@ -85,6 +98,7 @@ def stage_file(
     file_name: str,
     actor: User,
     at: datetime,
+    kind: ImportKind = ImportKind.REGISTER,
 ) -> RegisterImport:
     """Store a file's rows as an import waiting for its columns; the caller commits.
 
@@ -99,6 +113,7 @@ def stage_file(
     )
     register_import = RegisterImport(
         municipality_id=municipality_id,
+        kind=kind,
         status=ImportStatus.UPLOADED,
         file_name=file_name[:200] or "bestand",
         encoding=register_file.encoding,
@@ -126,6 +141,13 @@ def stage_file(
 
 def header_of(register_import: RegisterImport) -> list[str]:
     return list(json.loads(register_import.header))
+
+
+def columns_of(register_import: RegisterImport) -> dict[str, str] | None:
+    """The columns chosen for this file's preview; None before they were chosen."""
+    if register_import.columns is None:
+        return None
+    return dict(json.loads(register_import.columns))
 
 
 # Mapping -----------------------------------------------------------------------------------
@@ -190,12 +212,14 @@ def _reader(
     session: DbSession, register_import: RegisterImport, columns: dict[str, str], region: str
 ) -> RowReader:
     header = header_of(register_import)
-    missing = [field for field in REQUIRED_FIELDS if columns.get(field) not in header]
+    fields = fields_of(register_import.kind)
+    required = required_fields_of(register_import.kind)
+    missing = [field for field in required if columns.get(field) not in header]
     if missing:
         raise ImportRefused(
             _l(
                 "Kies een kolom voor: %(fields)s.",
-                fields=", ".join(str(FIELDS[f]) for f in missing),
+                fields=", ".join(str(fields[f]) for f in missing),
             )
         )
     absent = [h for h in columns.values() if h and h not in header]
@@ -204,11 +228,12 @@ def _reader(
             _l("Het bestand heeft geen kolom '%(name)s'. Kies de kolommen opnieuw.", name=absent[0])
         )
     return RowReader(
-        columns={field: header.index(h) for field, h in columns.items() if h},
+        columns={field: header.index(h) for field, h in columns.items() if h and field in fields},
         today=register_import.created_at.date(),
         region=region,
         languages=language_lookup(active_languages(session)),
         default_language=register_import.default_language_code or "",
+        with_history=register_import.kind is ImportKind.HISTORY,
     )
 
 
@@ -236,7 +261,12 @@ def evaluate(
         except RowRefused as refused:
             read.append((row_id, line, str(refused)))
     registrations = [r for _id, _line, r in read if isinstance(r, Registration)]
-    known = _known_persons(session, registrations, register_import.municipality_id)
+    known = _known_persons(
+        session,
+        registrations,
+        register_import.municipality_id,
+        with_intakes=register_import.kind is ImportKind.HISTORY,
+    )
     results = []
     first_line: dict[tuple[str, object], int] = {}
     for row_id, line, registration in read:
@@ -275,10 +305,16 @@ class _Known:
     birth_year: int | None
     phone: str | None
     open_referral_id: int | None = None
+    # The days their files here were registered (only read for earlier registrations).
+    intake_days: set[date] = field(default_factory=set)
 
 
 def _known_persons(
-    session: DbSession, registrations: list[Registration], municipality_id: int
+    session: DbSession,
+    registrations: list[Registration],
+    municipality_id: int,
+    *,
+    with_intakes: bool = False,
 ) -> dict[int, _Known]:
     """The persons any row may be about, with their open file in this municipality."""
     municipalities = sorted({*served_municipality_ids(session), municipality_id})
@@ -310,6 +346,15 @@ def _known_persons(
             .group_by(Referral.person_id)
         ):
             found[person_id].open_referral_id = referral_id
+        if not with_intakes:
+            continue
+        for person_id, created_at in session.execute(
+            select(Referral.person_id, Referral.created_at)
+            .where(Referral.person_id.in_(id_chunk))
+            .where(Referral.municipality_id == municipality_id)
+            .where(Referral.anonymised_at.is_(None))
+        ):
+            found[person_id].intake_days.add(created_at.date())
     return found
 
 
@@ -325,6 +370,29 @@ def _matched(
             or (registration.phone is not None and k.phone == registration.phone)
         )
     ]
+    past = registration.history
+    if past is not None:
+        # The same name with a file here from the same day: this file, imported before (or
+        # registered at the desk that day). Told apart by the day, even without a birth
+        # year or phone to match on.
+        twin = next(
+            (
+                k
+                for k in known.values()
+                if k.name_key == registration.name_key and past.intake_on in k.intake_days
+            ),
+            None,
+        )
+        if twin is not None:
+            reason = str(
+                _l(
+                    "Deze persoon heeft hier al een dossier van %(day)s: niets toegevoegd.",
+                    day=past.intake_on.strftime("%d/%m/%Y"),
+                )
+            )
+            return RowResult(
+                row_id, line, RowOutcome.ALREADY_OPEN, reason, registration, twin.person_id
+            )
     if len(same_name) > 1:
         reason = str(
             _l(
@@ -335,7 +403,9 @@ def _matched(
         return RowResult(row_id, line, RowOutcome.REFUSED, reason, None)
     if same_name:
         person = same_name[0]
-        if person.open_referral_id is not None:
+        # A closed file of the past may stand next to the file open now.
+        closed_before = past is not None and past.closed_on is not None
+        if person.open_referral_id is not None and not closed_before:
             reason = str(_l("Deze persoon heeft hier al een lopend dossier: niets toegevoegd."))
             return RowResult(
                 row_id,
@@ -347,7 +417,12 @@ def _matched(
                 person.open_referral_id,
             )
         return RowResult(
-            row_id, line, RowOutcome.EXISTING_PERSON, None, registration, person.person_id
+            row_id,
+            line,
+            RowOutcome.EXISTING_PERSON,
+            _history_note(registration),
+            registration,
+            person.person_id,
         )
     note: str | None = None
     if registration.phone and any(k.phone == registration.phone for k in known.values()):
@@ -357,7 +432,16 @@ def _matched(
                 "als nieuwe persoon toegevoegd."
             )
         )
+    note = " ".join(filter(None, (note, _history_note(registration)))) or None
     return RowResult(row_id, line, RowOutcome.NEW_PERSON, note, registration)
+
+
+def _history_note(registration: Registration) -> str | None:
+    """What the preview says of a history that the import completes."""
+    past = registration.history
+    if past is not None and past.held_on is not None and past.reached_on is None:
+        return str(_l("Geen datum van bereik: bereikt op de dag van het gesprek."))
+    return None
 
 
 def store_outcomes(
@@ -365,9 +449,12 @@ def store_outcomes(
     register_import: RegisterImport,
     results: list[RowResult],
     default_language_code: str,
+    columns: dict[str, str],
 ) -> None:
-    """Write every row's outcome for the preview; the caller commits."""
+    """Write every row's outcome, and the columns it was read with, for the preview; the
+    caller commits."""
     register_import.default_language_code = default_language_code
+    register_import.columns = json.dumps(columns, ensure_ascii=False, sort_keys=True)
     register_import.status = ImportStatus.PREVIEWED
     session.flush()
     session.execute(
@@ -380,12 +467,23 @@ def store_outcomes(
                 "full_name": r.registration.full_name if r.registration else None,
                 "birth_year": r.registration.birth_year if r.registration else None,
                 "registered_on": r.registration.registered_on if r.registration else None,
+                **_history_dates(r.registration),
                 "person_id": r.person_id,
                 "referral_id": r.open_referral_id,
             }
             for r in results
         ],
     )
+
+
+def _history_dates(registration: Registration | None) -> dict[str, date | None]:
+    past = registration.history if registration else None
+    return {
+        "intake_on": past.intake_on if past else None,
+        "reached_on": past.reached_on if past else None,
+        "held_on": past.held_on if past else None,
+        "closed_on": past.closed_on if past else None,
+    }
 
 
 def outcome_counts(session: DbSession, import_id: int) -> dict[RowOutcome, int]:
@@ -413,15 +511,17 @@ def rows_statement(import_id: int, outcome: RowOutcome | None = None) -> Any:
 # Importing ---------------------------------------------------------------------------------
 
 
-def register_service(session: DbSession, municipality_id: int) -> Service:
-    """The municipality's service "Bevolkingsregister", the source of imported referrals."""
+def register_service(
+    session: DbSession, municipality_id: int, kind: ImportKind = ImportKind.REGISTER
+) -> Service:
+    """The municipality's service "Bevolkingsregister", the source of imported referrals;
+    for earlier registrations "Eerdere registratie"."""
+    name = HISTORY_SOURCE_NAME if kind is ImportKind.HISTORY else SOURCE_NAME
     service = session.scalar(
-        select(Service).where(
-            Service.name == SOURCE_NAME, Service.municipality_id == municipality_id
-        )
+        select(Service).where(Service.name == name, Service.municipality_id == municipality_id)
     )
     if service is None:
-        service = Service(name=SOURCE_NAME, municipality_id=municipality_id, is_partner=False)
+        service = Service(name=name, municipality_id=municipality_id, is_partner=False)
         session.add(service)
         session.flush()
     return service
@@ -477,7 +577,7 @@ def import_rows(
             )
         )
     made = [r for r in results if r.outcome in (RowOutcome.NEW_PERSON, RowOutcome.EXISTING_PERSON)]
-    service = register_service(session, register_import.municipality_id)
+    service = register_service(session, register_import.municipality_id, register_import.kind)
     weights = queue_weights(session)
     existing = {
         p.id: p
@@ -520,16 +620,54 @@ def import_rows(
             created_by_id=actor.id,
             created_at=at,
         )
-        referral.priority_at = priority_at(at, referral, weights)
+        if registration.history is not None:
+            history.shape(referral, registration.history, registration.registered_on, actor)
+        referral.priority_at = priority_at(referral.created_at, referral, weights)
         referrals[result.row_id] = referral
     session.add_all(new_persons.values())
     session.add_all(referrals.values())
     session.flush()
     for referral in referrals.values():
         # Derived from the primary key, as at the desk: no two files share a number.
-        referral.reference = reference_for(referral.id, at.year)
+        referral.reference = reference_for(referral.id, referral.created_at.year)
     session.flush()
     lines = {r.row_id: r.line for r in made}
+    if register_import.kind is ImportKind.HISTORY:
+        history.record(
+            session,
+            [
+                history.Made(referrals[r.row_id], given(given(r.registration).history), r.line)
+                for r in made
+            ],
+            import_id=register_import.id,
+            actor=actor,
+            at=at,
+        )
+    else:
+        _register_events(session, register_import, referrals, lines, actor, at)
+    _insert(
+        session,
+        SearchKey,
+        [
+            {"person_id": person.id, "kind": kind, "value": value}
+            for person in new_persons.values()
+            for kind, value in keys_for(person)
+        ],
+    )
+    _clear_rows(session, results, new_persons, referrals)
+    # Toeleiders hear of no single referral here: hundreds of notifications from one file
+    # would bury the ones about real events, and the queue shows these referrals anyway.
+    return ImportResult(referrals=len(referrals), new_persons=len(new_persons))
+
+
+def _register_events(
+    session: DbSession,
+    register_import: RegisterImport,
+    referrals: dict[int, Referral],
+    lines: dict[int, int],
+    actor: User,
+    at: datetime,
+) -> None:
     _insert(
         session,
         TimelineEvent,
@@ -551,15 +689,14 @@ def import_rows(
             for row_id, referral in referrals.items()
         ],
     )
-    _insert(
-        session,
-        SearchKey,
-        [
-            {"person_id": person.id, "kind": kind, "value": value}
-            for person in new_persons.values()
-            for kind, value in keys_for(person)
-        ],
-    )
+
+
+def _clear_rows(
+    session: DbSession,
+    results: list[RowResult],
+    new_persons: dict[int, Person],
+    referrals: dict[int, Referral],
+) -> None:
     # What the import made, and no personal data any more: the rows were staged for this.
     session.execute(
         update(RegisterImportRow),
@@ -570,6 +707,7 @@ def import_rows(
                 "full_name": None,
                 "birth_year": None,
                 "registered_on": None,
+                **_history_dates(None),
                 "person_id": (new_persons[r.row_id].id if r.row_id in new_persons else r.person_id),
                 "referral_id": referrals[r.row_id].id
                 if r.row_id in referrals
@@ -579,9 +717,6 @@ def import_rows(
             for r in results
         ],
     )
-    # Toeleiders hear of no single referral here: hundreds of notifications from one file
-    # would bury the ones about real events, and the queue shows these referrals anyway.
-    return ImportResult(referrals=len(referrals), new_persons=len(new_persons))
 
 
 def _insert(session: DbSession, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -639,7 +774,15 @@ def undo_import(
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise ImportRefused(_l("Deze import werd intussen al ongedaan gemaakt."))
     ids = made_referral_ids(session, register_import.id)
-    touched = sum(_touched(session, chunk) for chunk in _chunks(ids))
+    kinds = (
+        history.HISTORY_EVENTS
+        if register_import.kind is ImportKind.HISTORY
+        else (REGISTERED_FROM_REGISTER,)
+    )
+    touched = sum(
+        _touched(session, chunk, kinds, queued=register_import.kind is ImportKind.REGISTER)
+        for chunk in _chunks(ids)
+    )
     if touched:
         raise ImportRefused(
             _l(
@@ -685,30 +828,32 @@ def undo_import(
     return len(ids)
 
 
-def _touched(session: DbSession, ids: Sequence[int]) -> int:
-    """How many of these referrals someone worked on: claimed, moved on, or anything more on
-    their timeline than the registration (a join, a correction, a note); or gone."""
+def _touched(
+    session: DbSession, ids: Sequence[int], made_events: Sequence[str], *, queued: bool
+) -> int:
+    """How many of these referrals someone worked on: anything more on their timeline than
+    the import wrote (a claim, a join, a correction, a note), or, of files the import left
+    in the queue (`queued`), claimed or moved on; or anonymised, or gone.
+
+    An import of earlier registrations makes files past the queue itself; every move made
+    on them since is on their timeline."""
+    worked: list[ColumnElement[bool]] = [
+        Referral.anonymised_at.is_not(None),
+        Referral.consent_withdrawn_at.is_not(None),
+    ]
+    if queued:
+        worked += [
+            Referral.state != ReferralState.NEW,
+            Referral.owner_id.is_not(None),
+            Referral.claimed_at.is_not(None),
+        ]
     changed = set(
-        session.scalars(
-            select(Referral.id)
-            .where(Referral.id.in_(ids))
-            .where(
-                or_(
-                    Referral.state != ReferralState.NEW,
-                    Referral.owner_id.is_not(None),
-                    Referral.claimed_at.is_not(None),
-                    Referral.anonymised_at.is_not(None),
-                    Referral.consent_withdrawn_at.is_not(None),
-                )
-            )
-        )
+        session.scalars(select(Referral.id).where(Referral.id.in_(ids)).where(or_(*worked)))
     )
     changed |= set(
         session.scalars(
             select(TimelineEvent.referral_id)
-            .where(
-                TimelineEvent.referral_id.in_(ids), TimelineEvent.kind != REGISTERED_FROM_REGISTER
-            )
+            .where(TimelineEvent.referral_id.in_(ids), TimelineEvent.kind.not_in(made_events))
             .distinct()
         )
     )

@@ -19,6 +19,7 @@ from babel.languages import get_official_languages
 from flask_babel import lazy_gettext as _l
 
 from ..desk.rules import PhoneError, clean_name, is_plausible_name, name_key, normalise_phone
+from ..models import ImportKind
 
 # The fields a column can be chosen for, in the order the mapping form shows them.
 FIELDS: dict[str, Any] = {
@@ -34,6 +35,41 @@ FIELDS: dict[str, Any] = {
     "nationality": _l("Nationaliteit"),
 }
 REQUIRED_FIELDS = ("last_name", "registered_on")
+
+# What a file of earlier registrations (ImportKind.HISTORY) can give besides: the answers to
+# the three indicator questions, and the dates of what happened to the file.
+HISTORY_FIELDS: dict[str, Any] = {
+    "dutch_difficult": _l("Nederlands moeilijk (ja/nee)"),
+    "has_work": _l("Werk (ja/nee)"),
+    "has_children": _l("Kinderen (ja/nee)"),
+    "intake_on": _l("Datum van de intake"),
+    "reached_on": _l("Datum waarop de persoon bereikt werd"),
+    "held_on": _l("Datum van het onthaalgesprek"),
+    "closed_on": _l("Datum van afsluiting"),
+}
+HISTORY_REQUIRED_FIELDS = ("intake_on",)
+
+
+def fields_of(kind: ImportKind) -> dict[str, Any]:
+    """The fields a column can be chosen for in an import of this kind."""
+    return {**FIELDS, **HISTORY_FIELDS} if kind is ImportKind.HISTORY else dict(FIELDS)
+
+
+def required_fields_of(kind: ImportKind) -> tuple[str, ...]:
+    extra = HISTORY_REQUIRED_FIELDS if kind is ImportKind.HISTORY else ()
+    return (*REQUIRED_FIELDS, *extra)
+
+
+_HISTORY_DATES = ("intake_on", "reached_on", "held_on", "closed_on")
+# How a refusal names each date.
+_DATE_NAMES = {
+    "intake_on": _l("De datum van de intake"),
+    "reached_on": _l("De datum van bereik"),
+    "held_on": _l("De datum van het gesprek"),
+    "closed_on": _l("De datum van afsluiting"),
+}
+_YES = {"ja", "j", "yes", "y", "1", "waar", "true", "x"}
+_NO = {"nee", "n", "neen", "no", "0", "onwaar", "false"}
 
 # What a column is often called in an export: the first import's choices are guessed from it.
 _USUAL_HEADERS = {
@@ -53,6 +89,13 @@ _USUAL_HEADERS = {
     "email": ("e-mail", "email", "e-mailadres"),
     "language": ("taal", "contacttaal", "moedertaal"),
     "nationality": ("nationaliteit",),
+    "dutch_difficult": ("nederlands moeilijk", "spreekt weinig nederlands", "nederlands"),
+    "has_work": ("werk", "heeft werk", "werkt"),
+    "has_children": ("kinderen", "heeft kinderen"),
+    "intake_on": ("intake", "datum intake", "intakedatum", "datum van de intake"),
+    "reached_on": ("bereikt", "bereikt op", "datum bereikt", "datum bereik"),
+    "held_on": ("gesprek", "gesprek op", "datum gesprek", "onthaalgesprek"),
+    "closed_on": ("afgesloten", "afgesloten op", "datum afsluiting", "afsluiting"),
 }
 
 _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
@@ -73,6 +116,20 @@ def guessed_mapping(header: list[str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class History:
+    """What a row of earlier registrations says happened: the answers to the indicator
+    questions (None: not given) and the dates, each on or after the ones before it."""
+
+    intake_on: date
+    reached_on: date | None
+    held_on: date | None
+    closed_on: date | None
+    dutch_difficult: bool | None
+    has_work: bool | None
+    has_children: bool | None
+
+
+@dataclass(frozen=True)
 class Registration:
     """A row that can become a referral, its values normalised as the desk would."""
 
@@ -86,6 +143,8 @@ class Registration:
     language_code: str
     # Where the language came from: "column", "nationality" or "default".
     language_from: str
+    # Only in a file of earlier registrations.
+    history: History | None = None
 
 
 class RowRefused(ValueError):
@@ -102,6 +161,8 @@ class RowReader:
     region: str
     languages: dict[str, str]  # folded code or Dutch name -> code
     default_language: str
+    # A file of earlier registrations: each row has its history too.
+    with_history: bool = False
 
     def read(self, cells: list[str]) -> Registration:
         """The row's registration, or RowRefused with the reason."""
@@ -137,6 +198,7 @@ class RowReader:
         if not (phone or email or address):
             raise RowRefused(_l("Geen telefoonnummer, e-mailadres of adres."))
         language_code, language_from = self._language(value)
+        history = self._history(value) if self.with_history else None
         return Registration(
             full_name=name,
             name_key=name_key(name),
@@ -147,6 +209,76 @@ class RowReader:
             email=email,
             language_code=language_code,
             language_from=language_from,
+            history=history,
+        )
+
+    def _history(self, value: dict[str, str]) -> History:
+        """The row's history, or RowRefused: a date that is unreadable, in the future, or
+        before one that must come first (intake, reached, conversation, closing)."""
+        days: dict[str, date | None] = {}
+        for field in _HISTORY_DATES:
+            text = value.get(field, "")
+            if not text:
+                days[field] = None
+                continue
+            day = read_date(text)
+            name = _DATE_NAMES[field]
+            if day is None:
+                raise RowRefused(
+                    _l(
+                        "%(name)s is niet te lezen: '%(text)s'. Schrijf ze als dd/mm/jjjj.",
+                        name=name,
+                        text=text[:20],
+                    )
+                )
+            if day > self.today:
+                raise RowRefused(_l("%(name)s ligt in de toekomst.", name=name))
+            if day.year < 1900:
+                raise RowRefused(_l("%(name)s ligt te ver in het verleden.", name=name))
+            days[field] = day
+        intake = days["intake_on"]
+        if intake is None:
+            raise RowRefused(_l("Geen datum van de intake."))
+        for index, field in enumerate(_HISTORY_DATES[1:], start=1):
+            day = days[field]
+            if day is None:
+                continue
+            for earlier in reversed(_HISTORY_DATES[:index]):
+                before = days[earlier]
+                if before is not None and day < before:
+                    raise RowRefused(
+                        _l(
+                            "%(name)s (%(day)s) ligt vóór %(other)s (%(before)s).",
+                            name=_DATE_NAMES[field],
+                            day=day.strftime("%d/%m/%Y"),
+                            other=str(_DATE_NAMES[earlier]).lower(),
+                            before=before.strftime("%d/%m/%Y"),
+                        )
+                    )
+        return History(
+            intake_on=intake,
+            reached_on=days["reached_on"],
+            held_on=days["held_on"],
+            closed_on=days["closed_on"],
+            dutch_difficult=self._answer(value, "dutch_difficult"),
+            has_work=self._answer(value, "has_work"),
+            has_children=self._answer(value, "has_children"),
+        )
+
+    def _answer(self, value: dict[str, str], field: str) -> bool | None:
+        text = _folded(value.get(field, ""))
+        if not text:
+            return None
+        if text in _YES:
+            return True
+        if text in _NO:
+            return False
+        raise RowRefused(
+            _l(
+                "%(name)s: antwoord met ja of nee, niet '%(text)s'.",
+                name=HISTORY_FIELDS[field],
+                text=value.get(field, "")[:20],
+            )
         )
 
     def _birth_year(self, text: str) -> int | None:

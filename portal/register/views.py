@@ -26,13 +26,14 @@ from ..audit import log_admin_action
 from ..errors import database_unavailable
 from ..extensions import db
 from ..formtools import CsrfForm, record_id
-from ..models import ImportStatus, RegisterImport, RegisterImportRow, RowOutcome
+from ..models import ImportKind, ImportStatus, RegisterImport, RegisterImportRow, RowOutcome
 from ..pagination import paginate
 from ..viewlog import record_views
 from .forms import MappingForm, UploadForm
 from .importing import (
     ImportRefused,
     active_languages,
+    columns_of,
     evaluate,
     header_of,
     import_rows,
@@ -46,7 +47,7 @@ from .importing import (
     undo_import,
 )
 from .reading import FileRefused, read_register_file
-from .rows import FIELDS, guessed_mapping
+from .rows import fields_of, guessed_mapping
 
 bp = Blueprint("register", __name__, url_prefix="/register-import")
 log = logging.getLogger("portal.register")
@@ -66,14 +67,24 @@ def _template_names() -> dict[str, Any]:
         "Outcome": RowOutcome,
         "ImportStatus": ImportStatus,
         "import_status_label": lambda s: str(STATUS_LABELS[s]),
+        "ImportKind": ImportKind,
+        "import_kind_label": lambda k: str(KIND_LABEL_SHORT[k]),
     }
 
 
-def _labels() -> dict[RowOutcome, str]:
+KIND_LABEL_SHORT = {
+    ImportKind.REGISTER: _l("nieuwe inschrijvingen"),
+    ImportKind.HISTORY: _l("eerdere inschrijvingen"),
+}
+
+
+def _labels(kind: ImportKind = ImportKind.REGISTER) -> dict[RowOutcome, str]:
     return {
         RowOutcome.NEW_PERSON: _("nieuwe persoon"),
         RowOutcome.EXISTING_PERSON: _("bestaande persoon"),
-        RowOutcome.ALREADY_OPEN: _("al een lopend dossier"),
+        RowOutcome.ALREADY_OPEN: (
+            _("al in het portaal") if kind is ImportKind.HISTORY else _("al een lopend dossier")
+        ),
         RowOutcome.REFUSED: _("geweigerd"),
     }
 
@@ -142,6 +153,7 @@ def upload() -> Any:
         file_name=(upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1],
         actor=current_user,
         at=clock.now(),
+        kind=ImportKind(form.kind.data),
     )
     db.session.commit()
     # Counts only: what the file holds never goes into the log.
@@ -171,17 +183,23 @@ def _import_or_404(import_id: int) -> RegisterImport:
 def _mapping_form(register_import: RegisterImport, formdata: Any = None) -> MappingForm:
     header = header_of(register_import)
     languages = active_languages(db.session)
+    kind = register_import.kind
     if formdata is not None:
-        return MappingForm(formdata=formdata).prepare(header, languages)
-    columns, default_language = saved_mapping(db.session, register_import.municipality_id)
+        return MappingForm(formdata=formdata).prepare(header, languages, kind)
+    saved, default_language = saved_mapping(db.session, register_import.municipality_id)
+    # The municipality's saved choice is for the register's own export; a file of earlier
+    # registrations is another sheet, so its columns are guessed (or kept from its preview).
+    columns = columns_of(register_import) or (saved if kind is ImportKind.REGISTER else {})
     guessed = guessed_mapping(header)
-    data = {f: columns[f] if columns.get(f) in header else guessed.get(f, "") for f in FIELDS}
+    data = {
+        f: columns[f] if columns.get(f) in header else guessed.get(f, "") for f in fields_of(kind)
+    }
     form = MappingForm(
         formdata=None,
         default_language=register_import.default_language_code or default_language or "nl",
         **data,
     )
-    return form.prepare(header, languages)
+    return form.prepare(header, languages, kind)
 
 
 @bp.route("/<int:import_id>/columns", methods=["GET", "POST"])
@@ -204,15 +222,16 @@ def mapping(import_id: int) -> Any:
         )
     except ImportRefused as refused:
         return _render_mapping(register_import, form, 422, refused.message)
-    save_mapping(
-        db.session,
-        register_import.municipality_id,
-        columns,
-        form.default_language.data,
-        current_user,
-        clock.now(),
-    )
-    store_outcomes(db.session, register_import, results, form.default_language.data)
+    if register_import.kind is ImportKind.REGISTER:
+        save_mapping(
+            db.session,
+            register_import.municipality_id,
+            columns,
+            form.default_language.data,
+            current_user,
+            clock.now(),
+        )
+    store_outcomes(db.session, register_import, results, form.default_language.data, columns)
     db.session.commit()
     return redirect(url_for("register.detail", import_id=import_id), code=303)
 
@@ -225,7 +244,7 @@ def _render_mapping(
             "register/mapping.html",
             register_import=register_import,
             form=form,
-            fields=list(FIELDS),
+            fields=list(form.kind_fields),
             message=message,
         ),
         status,
@@ -262,7 +281,7 @@ def _render_detail(register_import: RegisterImport, status: int = 200, message: 
             counts=outcome_counts(db.session, register_import.id),
             page=page,
             outcome=outcome,
-            labels=_labels(),
+            labels=_labels(register_import.kind),
             message=message,
             form=CsrfForm(),
             may_undo=may_still_undo(register_import, clock.now()),
@@ -278,7 +297,9 @@ def confirm(import_id: int) -> Any:
     register_import = _import_or_404(import_id)
     if not CsrfForm().validate():
         abort(400)
-    columns, _language = saved_mapping(db.session, register_import.municipality_id)
+    columns = columns_of(register_import)
+    if columns is None:  # previewed before the columns were kept with the file
+        columns, _language = saved_mapping(db.session, register_import.municipality_id)
     at = clock.now()
     try:
         result = import_rows(
@@ -319,13 +340,24 @@ def confirm(import_id: int) -> Any:
             500,
         )
     log.info("register import %d made %d referrals", import_id, result.referrals)
-    flash(
-        _(
-            "Geïmporteerd: %(n)d doorverwijzingen staan in de wachtrij (%(p)d nieuwe personen).",
-            n=result.referrals,
-            p=result.new_persons,
+    if register_import.kind is ImportKind.HISTORY:
+        flash(
+            _(
+                "Geïmporteerd: %(n)d eerdere dossiers met hun geschiedenis (%(p)d nieuwe "
+                "personen). De rapporten tellen ze in de maanden waarin het gebeurde.",
+                n=result.referrals,
+                p=result.new_persons,
+            )
         )
-    )
+    else:
+        flash(
+            _(
+                "Geïmporteerd: %(n)d doorverwijzingen staan in de wachtrij (%(p)d nieuwe "
+                "personen).",
+                n=result.referrals,
+                p=result.new_persons,
+            )
+        )
     return redirect(url_for("register.detail", import_id=import_id), code=303)
 
 
