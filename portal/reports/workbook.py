@@ -11,15 +11,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..downloads import spreadsheet_row
 from ..labels import UNIT_LABELS
+from .comparison import Comparison
 from .evaluation import Period, Share, Table
 from .kpis import KpiProgress
 
 # A share as Excel and LibreOffice write a percentage with one decimal: 0.45 shows as 45.0%.
 PERCENT = "0.0%"
+SIDE_BY_SIDE_SHEET = "naast-elkaar"
 
 
 def workbook(
-    tables: list[Table], period: Period, where: str, kpis: list[KpiProgress] | None = None
+    tables: list[Table],
+    period: Period,
+    where: str,
+    kpis: list[KpiProgress] | None = None,
+    compared: list[Comparison] | None = None,
+    compared_title: str = "",
 ) -> bytes:
     book = Workbook()
     book.remove(book.active)
@@ -41,6 +48,10 @@ def workbook(
         sheet.append([])
         sheet.append(spreadsheet_row([_("Zo wordt geteld:"), table.rule]))
         sheet.column_dimensions["A"].width = 34
+    if compared is not None:
+        _comparison_sheet(
+            book.create_sheet(title=SIDE_BY_SIDE_SHEET), compared, period, compared_title
+        )
     if kpis is not None:
         _kpi_sheet(book.create_sheet(title="kpi"), kpis, period, where)
     out = io.BytesIO()
@@ -60,6 +71,38 @@ def _cell_value(value: object) -> object:
     if isinstance(value, Share):
         return value.fraction if value.fraction is not None else str(value)
     return value
+
+
+def _comparison_sheet(
+    sheet: Worksheet, compared: list[Comparison], period: Period, title: str
+) -> None:
+    """Every table with the municipalities side by side, one below the other: a header row
+    of the figures where a table has more than one, then the municipalities and 'Samen'."""
+    bold = Font(bold=True)
+    sheet.append(spreadsheet_row([title]))
+    sheet["A1"].font = bold
+    sheet.append([_("Periode"), f"{period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"])
+    for table in compared:
+        sheet.append([])
+        sheet.append(spreadsheet_row([table.title]))
+        sheet[sheet.max_row][0].font = bold
+        if len(table.figures) > 1:
+            header: list[object] = [""]
+            for figure in table.figures:
+                header += [figure] + [""] * (len(table.places) - 1)
+            sheet.append(spreadsheet_row(header))
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+        sheet.append(spreadsheet_row([table.label, *table.places * len(table.figures)]))
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        for row in table.rows:
+            _append(sheet, row)
+        _append(sheet, table.totals)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+        sheet.append(spreadsheet_row([_("Zo wordt geteld:"), table.rule]))
+    sheet.column_dimensions["A"].width = 34
 
 
 def _kpi_sheet(sheet: Worksheet, kpis: list[KpiProgress], period: Period, where: str) -> None:
