@@ -122,11 +122,21 @@ def _load_choices(form: Any, obj: Any) -> None:
             form[name].data = getattr(obj, name) or ("" if name == "activity_kind" else 0)
 
 
-def _municipality_choices(form: Any) -> None:
+def _municipality_choices(form: Any, everyone: str | None = None) -> None:
     municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
     form.municipality_id.choices = options(
-        [(0, _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
+        [(0, everyone or _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
     )
+
+
+def _shared_choices(form: Any) -> None:
+    """A partner or an offer without a municipality of its own is shared by every
+    municipality of the installation: their toeleiders all lead people to it."""
+    _municipality_choices(form, _("Gedeeld door alle gemeenten"))
+
+
+def _shared_or_own(item: Service | Programme) -> str:
+    return item.municipality.name if item.municipality else _("gedeeld door alle gemeenten")
 
 
 def _channel_choices() -> list[Any]:
@@ -135,7 +145,7 @@ def _channel_choices() -> list[Any]:
 
 
 def _service_form_choices(form: ServiceForm) -> None:
-    _municipality_choices(form)
+    _shared_choices(form)
     form.channel_id.choices = _channel_choices()
 
 
@@ -241,7 +251,7 @@ def _apply_programme(form: ProgrammeForm, programme: Programme) -> None:
 
 
 def _programme_form_choices(form: ProgrammeForm) -> None:
-    _municipality_choices(form)
+    _shared_choices(form)
     partners = db.session.scalars(
         select(Service).where(Service.is_partner.is_(True)).order_by(Service.name)
     )
@@ -297,7 +307,7 @@ CATALOGUES = {
             [
                 (_l("Naam"), lambda s: s.name),
                 (_l("Soort"), lambda s: _("partner") if s.is_partner else _("dienst")),
-                (_l("Gemeente"), lambda s: s.municipality.name if s.municipality else _("alle")),
+                (_l("Gemeente"), _shared_or_own),
             ],
             (Service.is_partner, Service.name),
             prepare=_service_form_choices,
@@ -390,7 +400,7 @@ CATALOGUES = {
                 (_l("Naam"), lambda p: p.name),
                 (_l("Partner"), lambda p: p.partner.name),
                 (_l("Plaatsen"), lambda p: p.capacity),
-                (_l("Gemeente"), lambda p: p.municipality.name if p.municipality else _("alle")),
+                (_l("Gemeente"), _shared_or_own),
             ],
             Programme.name,
             prepare=_programme_form_choices,
