@@ -325,3 +325,52 @@ def test_side_by_side_never_shows_a_municipality_the_lead_does_not_lead(client, 
     )
     cells = {c.value for sheet in book for row in sheet.iter_rows() for c in row}
     assert "Beekmere" not in cells and "Onthaal Beekmere" not in cells
+
+
+def test_the_monthly_figures_side_by_side(client, two_municipalities):
+    world = two_municipalities
+    client.login(world.lead.email)
+    page = client.get("/reports/monthly?year=2026&municipality=naast-elkaar")
+    document = HTMLParser(page.get_data(as_text=True))
+    assert "Beekmere, Lindeveld naast elkaar" in document.css_first("h1").text()
+    assert document.css_first("figure.chart") is None  # the chart shows one sum only
+    table = document.css_first("table.compared")
+    second = [th.text() for th in table.css("thead tr:nth-child(2) th")]
+    reached = 1 + 3 * 4  # after the month and three columns for each of the four ways
+    assert second[reached - 1 : reached + 5] == ["Beekmere", "Lindeveld", "Samen"] * 2
+    rows = {
+        tr.css_first("th").text(): [c.text() for c in tr.css("td")]
+        for tr in table.css("tbody tr, tfoot tr")
+    }
+    # Reached, then conversations: Beekmere, Lindeveld, together.
+    assert rows["feb"][reached - 1 :] == ["1", "1", "2", "0", "0", "0"]
+    assert rows["mrt"][reached - 1 :] == ["1", "0", "1", "1", "1", "2"]
+    assert rows["apr"][reached - 1 :] == ["0", "0", "0", "1", "0", "1"]
+    assert rows["Totaal"][reached - 1 :] == ["2", "1", "3", "2", "1", "3"]
+    rows_csv = csv_rows(client.get("/reports/monthly.csv?year=2026&municipality=naast-elkaar"))
+    header = rows_csv[0]
+    at = header.index("Bereikt – Beekmere")
+    assert header[at : at + 6] == [
+        "Bereikt – Beekmere",
+        "Bereikt – Lindeveld",
+        "Bereikt – Samen",
+        "Gesprekken – Beekmere",
+        "Gesprekken – Lindeveld",
+        "Gesprekken – Samen",
+    ]
+    march = next(r for r in rows_csv if r[0] == "2026-03")
+    assert march[at : at + 6] == ["1", "0", "1", "1", "1", "2"]
+
+
+def test_a_lead_of_one_municipality_gets_the_monthly_chart_not_a_comparison(
+    client, two_municipalities
+):
+    world = two_municipalities
+    add_user(db.session, "lead@beekmere.be", [Role.LEAD], [world.other_municipality])
+    db.session.commit()
+    client.login("lead@beekmere.be")
+    html = client.get("/reports/monthly?year=2026&municipality=naast-elkaar")
+    document = HTMLParser(html.get_data(as_text=True))
+    assert document.css_first("table.compared") is None
+    assert document.css_first("figure.chart") is not None
+    assert document.css_first("option[value='naast-elkaar']") is None

@@ -15,7 +15,15 @@ from typing import cast
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import DbSession
-from .evaluation import Period, Share, Table, evaluation_table, evaluation_tables
+from .counting import (
+    REACHED_HOW,
+    REACHED_HOW_LABELS,
+    RULE_CONVERSATIONS,
+    RULE_REACHED,
+    MonthlyFigures,
+    monthly_figures,
+)
+from .evaluation import MONTHS, Period, Share, Table, evaluation_table, evaluation_tables
 
 
 @dataclass(frozen=True)
@@ -118,3 +126,38 @@ def compared_table(
         return None
     per_place = [evaluation_table(session, [pid], period, key) for pid, _name in places]
     return compare(combined, [t for t in per_place if t is not None], [n for _p, n in places])
+
+
+def _monthly_table(figures: MonthlyFigures, numbered: bool) -> Table:
+    """The monthly figures as a table: each month's people reached, by how and in all, and
+    its conversations; the months by name for the page, numbered (2026-03) for a CSV."""
+    return Table(
+        "maandcijfers",
+        str(_l("Bereikt en gesprekken per maand")),
+        [
+            str(_l("Maand")),
+            *[str(REACHED_HOW_LABELS[h]) for h in REACHED_HOW],
+            str(_l("Bereikt")),
+            str(_l("Gesprekken")),
+        ],
+        [
+            [
+                f"{figures.year}-{row.month:02d}" if numbered else MONTHS[row.month - 1],
+                *[row.reached[h] for h in REACHED_HOW],
+                row.reached_total,
+                row.conversations,
+            ]
+            for row in figures.rows
+        ],
+        f"{RULE_REACHED} {RULE_CONVERSATIONS}",
+    )
+
+
+def compared_monthly(
+    session: DbSession, places: Sequence[tuple[int, str]], year: int, numbered: bool = False
+) -> Comparison:
+    """The monthly figures of a year with the municipalities (id, name) side by side."""
+    ids = [pid for pid, _name in places]
+    combined = _monthly_table(monthly_figures(session, ids, year), numbered)
+    per_place = [_monthly_table(monthly_figures(session, [pid], year), numbered) for pid in ids]
+    return compare(combined, per_place, [name for _pid, name in places])

@@ -23,7 +23,7 @@ from ..formtools import record_id, year_arg
 from ..inputs import known_args
 from ..labels import UNIT_LABELS
 from ..models import Municipality
-from .comparison import compared_evaluation, compared_table
+from .comparison import compared_evaluation, compared_monthly, compared_table
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
@@ -92,9 +92,11 @@ def _year() -> int:
 @bp.get("/monthly")
 @requires(Permission.LEAD_TEAM)
 def monthly() -> Any:
-    """People reached per month and how, and conversations held."""
+    """People reached per month and how, and conversations held; for a lead of several
+    municipalities also with the municipalities side by side."""
     ids, chosen = _scope()
     figures = monthly_figures(db.session, ids, _year())
+    places = _side_by_side()
     peak = max(
         [r.reached_total for r in figures.rows] + [r.conversations for r in figures.rows] + [1]
     )
@@ -106,9 +108,11 @@ def monthly() -> Any:
         months=MONTHS,
         peak=peak,
         rules=[RULE_REACHED, RULE_CONVERSATIONS],
-        chosen=chosen,
-        where=_scope_name(ids),
+        compared=compared_monthly(db.session, places, figures.year) if places else None,
+        chosen=SIDE_BY_SIDE if places else chosen,
+        where=_side_by_side_name(places) if places else _scope_name(ids),
         municipalities=_led_municipalities(),
+        side_by_side=bool(side_by_side_municipalities(current_user)),
     )
 
 
@@ -117,6 +121,13 @@ def monthly() -> Any:
 def monthly_csv() -> Any:
     """The same table as CSV, for a spreadsheet."""
     ids, _chosen = _scope()
+    places = _side_by_side()
+    if places:
+        compared = compared_monthly(db.session, places, _year(), numbered=True)
+        return csv_download(
+            [compared.columns, *compared.rows, compared.totals],
+            f"maandcijfers-{_year()}-{SIDE_BY_SIDE}.csv",
+        )
     figures = monthly_figures(db.session, ids, _year())
     table = Table(
         "maandcijfers",

@@ -57,3 +57,14 @@ def test_a_lead_compares_two_municipalities_on_screen_and_on_paper(page: Page, w
         ".map(b => b.scrollWidth - b.clientWidth)"
     )
     assert overflow and max(overflow) <= 0
+
+
+def test_the_monthly_figures_side_by_side_have_no_violations(page: Page, world):
+    add_referral(db.session, world, full_name="Lindeveld Een")
+    db.session.commit()
+    log_in(page, world.lead.email)
+    page.goto(f"/reports/monthly?year={NOW.year}")
+    page.get_by_label("Gemeente").select_option(label="Gemeenten naast elkaar")
+    page.get_by_role("button", name="Toon").click()
+    expect(page.locator("table.compared caption")).to_contain_text("per gemeente en samen")
+    assert violations(page) == []
