@@ -189,3 +189,24 @@ def test_a_partner_of_another_municipality_cannot_be_posted_on_a_file(client, co
     assert db.session.scalars(select(PartnerReferral)).all() == []
     assert post(world.partner).status_code == 303
     assert db.session.scalar(select(PartnerReferral)).partner_id == world.partner.id
+
+
+def test_a_second_shared_partner_of_the_same_name_is_refused_next_to_the_name(client, world):
+    client.login(world.admin.email)
+    form = {"name": "Huis van het Nederlands", "is_partner": "y", "active": "y"}
+    refused = client.post("/admin/c/services/new", {**form, "municipality_id": "0"})
+    assert refused.status_code == 422
+    document = HTMLParser(refused.get_data(as_text=True))
+    error = document.css_first("#name-error")
+    assert error.text() == "Er is al een gedeelde dienst of partner met deze naam."
+    assert document.css_first("#name").attributes["value"] == "Huis van het Nederlands"
+    # A municipality may have a partner of that name of its own; the shared one keeps its own.
+    own = {**form, "municipality_id": str(world.municipality.id)}
+    assert client.post("/admin/c/services/new", own).status_code == 303
+    shared = world.partner
+    kept = {**form, "municipality_id": "0", "is_partner": "y"}
+    assert client.post(f"/admin/c/services/{shared.id}", kept).status_code == 303
+    names = db.session.scalars(
+        select(Service.municipality_id).where(Service.name == "Huis van het Nederlands")
+    ).all()
+    assert sorted(names, key=str) == sorted([None, world.municipality.id], key=str)

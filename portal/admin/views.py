@@ -234,6 +234,23 @@ def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
         )
 
 
+def _check_service(form: ServiceForm, service: Service | None) -> bool:
+    """One shared service or partner of a name: the database's unique name per municipality
+    does not hold where there is no municipality (NULLs differ)."""
+    if form.municipality_id.data:
+        return True
+    same = db.session.scalar(
+        select(Service.id).where(
+            Service.name == (form.name.data or ""),
+            Service.municipality_id.is_(None),
+            Service.id != (service.id if service is not None else -1),
+        )
+    )
+    if same is not None:
+        form.name.errors = [_("Er is al een gedeelde dienst of partner met deze naam.")]
+    return same is None
+
+
 def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
     if programme is None or form.capacity.data is None:
         return True
@@ -313,6 +330,7 @@ CATALOGUES = {
             prepare=_service_form_choices,
             apply=_apply_choices,
             load=_load_choices,
+            check=_check_service,
         ),
         Catalogue(
             "languages",
