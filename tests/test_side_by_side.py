@@ -216,6 +216,12 @@ def test_the_page_sets_the_municipalities_beside_each_other(client, two_municipa
         .text()
         .startswith("Evaluatierapport – Beekmere, Lindeveld naast elkaar")
     )
+    # The other period and the workbook keep the municipalities side by side.
+    assert document.css_first("details input[name='municipality']").attributes["value"] == (
+        "naast-elkaar"
+    )
+    workbook_link = document.css_first("a[href*='evaluation.xlsx']").attributes["href"]
+    assert "municipality=naast-elkaar" in workbook_link
     chosen = document.css_first("#municipality option[selected]")
     assert chosen.attributes["value"] == "naast-elkaar"
     assert chosen.text() == "Gemeenten naast elkaar"
@@ -258,6 +264,8 @@ def test_the_workbook_has_a_sheet_with_the_municipalities_side_by_side(client, t
         i for i, v in enumerate(values) if v[0] == "Toegeleid naar Nederlands leren of oefenen"
     )
     assert values[dutch + 1][1] == "Personen" and values[dutch + 1][4] == "Aandeel"
+    merged = {str(r) for r in book["naast-elkaar"].merged_cells.ranges}
+    assert f"B{dutch + 2}:D{dutch + 2}" in merged and f"E{dutch + 2}:G{dutch + 2}" in merged
     led = rows[dutch + 3]
     assert [c.value for c in led[1:7]] == [1, 1, 2, 0.5, 1.0, pytest.approx(2 / 3)]
     assert all(c.data_type == "n" for c in led[1:7])

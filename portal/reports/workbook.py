@@ -87,12 +87,19 @@ def _comparison_sheet(
         sheet.append(spreadsheet_row([table.title]))
         sheet[sheet.max_row][0].font = bold
         if len(table.figures) > 1:
+            width = len(table.places)
             header: list[object] = [""]
             for figure in table.figures:
-                header += [figure] + [""] * (len(table.places) - 1)
+                header += [figure] + [""] * (width - 1)
             sheet.append(spreadsheet_row(header))
-            for cell in sheet[sheet.max_row]:
+            row = sheet.max_row
+            for cell in sheet[row]:
                 cell.font = bold
+            for index in range(len(table.figures)):
+                first = 2 + index * width
+                sheet.merge_cells(
+                    start_row=row, start_column=first, end_row=row, end_column=first + width - 1
+                )
         sheet.append(spreadsheet_row([table.label, *table.places * len(table.figures)]))
         for cell in sheet[sheet.max_row]:
             cell.font = bold
