@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -37,14 +38,7 @@ def workbook(
         sheet["A1"].font = bold
         sheet.append([_("Periode"), f"{period.start:%d/%m/%Y} – {period.last_day:%d/%m/%Y}"])
         sheet.append([])
-        sheet.append(spreadsheet_row(table.columns))
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for row in table.rows:
-            _append(sheet, row)
-        _append(sheet, table.totals)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
+        _figures(sheet, table.columns, table.rows, table.totals)
         sheet.append([])
         sheet.append(spreadsheet_row([_("Zo wordt geteld:"), table.rule]))
         sheet.column_dimensions["A"].width = 34
@@ -57,6 +51,24 @@ def workbook(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _figures(
+    sheet: Worksheet,
+    header: Sequence[object],
+    rows: Sequence[list[object]],
+    totals: list[object],
+) -> None:
+    """A table's heading row and its total in bold, its rows between them."""
+    bold = Font(bold=True)
+    sheet.append(spreadsheet_row(header))
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for row in rows:
+        _append(sheet, row)
+    _append(sheet, totals)
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
 
 
 def _append(sheet: Worksheet, row: list[object]) -> None:
@@ -88,10 +100,10 @@ def _comparison_sheet(
         sheet[sheet.max_row][0].font = bold
         if len(table.figures) > 1:
             width = len(table.places)
-            header: list[object] = [""]
+            groups: list[object] = [""]
             for figure in table.figures:
-                header += [figure] + [""] * (width - 1)
-            sheet.append(spreadsheet_row(header))
+                groups += [figure] + [""] * (width - 1)
+            sheet.append(spreadsheet_row(groups))
             row = sheet.max_row
             for cell in sheet[row]:
                 cell.font = bold
@@ -100,14 +112,7 @@ def _comparison_sheet(
                 sheet.merge_cells(
                     start_row=row, start_column=first, end_row=row, end_column=first + width - 1
                 )
-        sheet.append(spreadsheet_row([table.label, *table.places * len(table.figures)]))
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for row in table.rows:
-            _append(sheet, row)
-        _append(sheet, table.totals)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
+        _figures(sheet, [table.label, *table.places * len(table.figures)], table.rows, table.totals)
         sheet.append(spreadsheet_row([_("Zo wordt geteld:"), table.rule]))
     sheet.column_dimensions["A"].width = 34
 
