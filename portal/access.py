@@ -383,6 +383,13 @@ def report_scope(user: User, chosen: int | None) -> tuple[list[int], int | None]
     return ([chosen], chosen) if chosen in mine else (mine, None)
 
 
+def side_by_side_municipalities(user: User) -> list[Municipality]:
+    """The municipalities a lead may set side by side on a report: all they lead, when that is
+    more than one; none for a lead of one municipality."""
+    led = led_municipalities(user)
+    return led if len(led) > 1 else []
+
+
 def audit_scope(user: User) -> tuple[int, ...] | None:
     """Whose files' access log a reader sees: an admin every file, a lead their municipalities'.
 

@@ -113,7 +113,14 @@ class ServiceForm(FlaskForm):
         _l("Naam"), validators=[InputRequired(_l("Vul een naam in.")), Length(max=160)]
     )
     is_partner = BooleanField(_l("Partnerorganisatie (geen dienst van de gemeente)"))
-    municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    municipality_id = SelectField(
+        _l("Gemeente"),
+        coerce=int,
+        description=_l(
+            "Gedeeld door alle gemeenten: de toeleiders en loketten van elke gemeente kunnen "
+            "ernaar toeleiden of er doorverwijzingen van registreren."
+        ),
+    )
     channel_id = SelectField(
         _l("Kanaal voor de KPI's (voor een partner)"), coerce=int, validators=[Optional()]
     )
@@ -250,7 +257,14 @@ class ProgrammeForm(FlaskForm):
             NumberRange(1, 10_000, _l("Tussen %(min)s en %(max)s.")),
         ],
     )
-    municipality_id = SelectField(_l("Gemeente"), coerce=int)
+    municipality_id = SelectField(
+        _l("Gemeente"),
+        coerce=int,
+        description=_l(
+            "Gedeeld door alle gemeenten: de toeleiders van elke gemeente kunnen er mensen "
+            "voor inschrijven; de plaatsen en de wachtlijst zijn voor alle gemeenten samen."
+        ),
+    )
     active = BooleanField(_l("Actief"), default=True)
 
     def validate_partner_id(self, field: SelectField) -> None:

@@ -122,11 +122,21 @@ def _load_choices(form: Any, obj: Any) -> None:
             form[name].data = getattr(obj, name) or ("" if name == "activity_kind" else 0)
 
 
-def _municipality_choices(form: Any) -> None:
+def _municipality_choices(form: Any, everyone: str | None = None) -> None:
     municipalities = db.session.scalars(select(Municipality).order_by(Municipality.name))
     form.municipality_id.choices = options(
-        [(0, _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
+        [(0, everyone or _("Alle gemeenten"))] + [(m.id, m.name) for m in municipalities]
     )
+
+
+def _shared_choices(form: Any) -> None:
+    """A partner or an offer without a municipality of its own is shared by every
+    municipality of the installation: their toeleiders all lead people to it."""
+    _municipality_choices(form, _("Gedeeld door alle gemeenten"))
+
+
+def _shared_or_own(item: Service | Programme) -> str:
+    return item.municipality.name if item.municipality else _("gedeeld door alle gemeenten")
 
 
 def _channel_choices() -> list[Any]:
@@ -135,7 +145,7 @@ def _channel_choices() -> list[Any]:
 
 
 def _service_form_choices(form: ServiceForm) -> None:
-    _municipality_choices(form)
+    _shared_choices(form)
     form.channel_id.choices = _channel_choices()
 
 
@@ -224,6 +234,23 @@ def _load_kpi(form: KpiForm, kpi: Kpi) -> None:
         )
 
 
+def _check_service(form: ServiceForm, service: Service | None) -> bool:
+    """One shared service or partner of a name: the database's unique name per municipality
+    does not hold where there is no municipality (NULLs differ)."""
+    if form.municipality_id.data:
+        return True
+    same = db.session.scalar(
+        select(Service.id).where(
+            Service.name == (form.name.data or ""),
+            Service.municipality_id.is_(None),
+            Service.id != (service.id if service is not None else -1),
+        )
+    )
+    if same is not None:
+        form.name.errors = [_("Er is al een gedeelde dienst of partner met deze naam.")]
+    return same is None
+
+
 def _check_programme(form: ProgrammeForm, programme: Programme | None) -> bool:
     if programme is None or form.capacity.data is None:
         return True
@@ -241,7 +268,7 @@ def _apply_programme(form: ProgrammeForm, programme: Programme) -> None:
 
 
 def _programme_form_choices(form: ProgrammeForm) -> None:
-    _municipality_choices(form)
+    _shared_choices(form)
     partners = db.session.scalars(
         select(Service).where(Service.is_partner.is_(True)).order_by(Service.name)
     )
@@ -297,12 +324,13 @@ CATALOGUES = {
             [
                 (_l("Naam"), lambda s: s.name),
                 (_l("Soort"), lambda s: _("partner") if s.is_partner else _("dienst")),
-                (_l("Gemeente"), lambda s: s.municipality.name if s.municipality else _("alle")),
+                (_l("Gemeente"), _shared_or_own),
             ],
             (Service.is_partner, Service.name),
             prepare=_service_form_choices,
             apply=_apply_choices,
             load=_load_choices,
+            check=_check_service,
         ),
         Catalogue(
             "languages",
@@ -390,7 +418,7 @@ CATALOGUES = {
                 (_l("Naam"), lambda p: p.name),
                 (_l("Partner"), lambda p: p.partner.name),
                 (_l("Plaatsen"), lambda p: p.capacity),
-                (_l("Gemeente"), lambda p: p.municipality.name if p.municipality else _("alle")),
+                (_l("Gemeente"), _shared_or_own),
             ],
             Programme.name,
             prepare=_programme_form_choices,

@@ -56,6 +56,8 @@ class Table:
     rule: str
     # The total of a column that is not summed (a share), by column index.
     total_cells: dict[int, object] = field(default_factory=dict)
+    # The title where the municipalities stand side by side, when the title holds a count.
+    short_title: str = ""
 
     @property
     def totals(self) -> list[object]:
@@ -571,6 +573,7 @@ def _indicators(scope: _Scope) -> Table:
             )
         ),
         total_cells={1: "–", 2: "–"},
+        short_title=str(_l("Indicatoren")),
     )
 
 

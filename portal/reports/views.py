@@ -10,13 +10,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import clock
-from ..access import Permission, led_municipalities, report_scope, requires
+from ..access import (
+    Permission,
+    led_municipalities,
+    report_scope,
+    requires,
+    side_by_side_municipalities,
+)
 from ..downloads import csv_download, download, file_slug
 from ..extensions import db
 from ..formtools import record_id, year_arg
 from ..inputs import known_args
 from ..labels import UNIT_LABELS
 from ..models import Municipality
+from .comparison import compared_evaluation, compared_monthly, compared_table
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
@@ -62,6 +69,22 @@ def _scope_name(ids: list[int]) -> str:
     return _("alle samen")
 
 
+# The choice of a report's municipality that sets the lead's municipalities side by side.
+SIDE_BY_SIDE = "naast-elkaar"
+
+
+def _side_by_side() -> list[tuple[int, str]]:
+    """(id, name) of the lead's municipalities when they asked to see them side by side; none
+    for a lead of one municipality, whatever the address says."""
+    if request.args.get("municipality") != SIDE_BY_SIDE:
+        return []
+    return [(m.id, m.name) for m in side_by_side_municipalities(current_user)]
+
+
+def _side_by_side_name(places: list[tuple[int, str]]) -> str:
+    return _("%(names)s naast elkaar", names=", ".join(name for _id, name in places))
+
+
 def _year() -> int:
     return year_arg(request.args.get("year")) or clock.today().year
 
@@ -69,9 +92,11 @@ def _year() -> int:
 @bp.get("/monthly")
 @requires(Permission.LEAD_TEAM)
 def monthly() -> Any:
-    """People reached per month and how, and conversations held."""
+    """People reached per month and how, and conversations held; for a lead of several
+    municipalities also with the municipalities side by side."""
     ids, chosen = _scope()
     figures = monthly_figures(db.session, ids, _year())
+    places = _side_by_side()
     peak = max(
         [r.reached_total for r in figures.rows] + [r.conversations for r in figures.rows] + [1]
     )
@@ -83,9 +108,11 @@ def monthly() -> Any:
         months=MONTHS,
         peak=peak,
         rules=[RULE_REACHED, RULE_CONVERSATIONS],
-        chosen=chosen,
-        where=_scope_name(ids),
+        compared=compared_monthly(db.session, places, figures.year) if places else None,
+        chosen=SIDE_BY_SIDE if places else chosen,
+        where=_side_by_side_name(places) if places else _scope_name(ids),
         municipalities=_led_municipalities(),
+        side_by_side=bool(side_by_side_municipalities(current_user)),
     )
 
 
@@ -94,6 +121,13 @@ def monthly() -> Any:
 def monthly_csv() -> Any:
     """The same table as CSV, for a spreadsheet."""
     ids, _chosen = _scope()
+    places = _side_by_side()
+    if places:
+        compared = compared_monthly(db.session, places, _year(), numbered=True)
+        return csv_download(
+            [compared.columns, *compared.rows, compared.totals],
+            f"maandcijfers-{_year()}-{SIDE_BY_SIDE}.csv",
+        )
     figures = monthly_figures(db.session, ids, _year())
     table = Table(
         "maandcijfers",
@@ -179,50 +213,74 @@ def _where(ids: list[int]) -> str:
 @bp.get("/evaluation")
 @requires(Permission.LEAD_TEAM)
 def evaluation() -> Any:
-    """The evaluation report of a period: printable, and as workbook or CSV per table."""
+    """The evaluation report of a period: printable, and as workbook or CSV per table; for a
+    lead of several municipalities also with the municipalities side by side."""
     ids, chosen = _scope()
     period, part = _period()
+    places = _side_by_side()
     return render_template(
         "reports/evaluation.html",
-        tables=evaluation_tables(db.session, ids, period),
+        tables=[] if places else evaluation_tables(db.session, ids, period),
+        comparisons=compared_evaluation(db.session, places, period) if places else [],
         period=period,
         part=part,
-        chosen=chosen,
-        where=_scope_name(ids),
+        chosen=SIDE_BY_SIDE if places else chosen,
+        where=_side_by_side_name(places) if places else _scope_name(ids),
         year=_year(),
         args=known_args("municipality", "year", "start", "end", "part"),
         municipalities=_led_municipalities(),
+        side_by_side=bool(side_by_side_municipalities(current_user)),
     )
 
 
 @bp.get("/evaluation/<key>.csv")
 @requires(Permission.LEAD_TEAM)
 def evaluation_csv(key: str) -> Any:
-    """One table of the evaluation report as CSV."""
+    """One table of the evaluation report as CSV, or its municipalities side by side."""
     ids, _chosen = _scope()
     period, _part = _period()
+    places = _side_by_side()
+    if places:
+        compared = compared_table(db.session, places, period, key)
+        if compared is None:
+            abort(404)
+        return csv_download(
+            [compared.columns, *compared.rows, compared.totals],
+            f"evaluatie-{key}-{_file_part(period, ids, side_by_side=True)}.csv",
+        )
     table = evaluation_table(db.session, ids, period, key)
     if table is None:
         abort(404)
     return _csv_response(table, f"evaluatie-{key}-{_file_part(period, ids)}.csv")
 
 
-def _file_part(period: Period, ids: list[int]) -> str:
+def _file_part(period: Period, ids: list[int], side_by_side: bool = False) -> str:
     """Period and municipality in a download's name, so two downloads never look alike."""
-    return f"{period.start}-{period.last_day}{_where(ids)}"
+    where = f"-{SIDE_BY_SIDE}" if side_by_side else _where(ids)
+    return f"{period.start}-{period.last_day}{where}"
 
 
 @bp.get("/evaluation.xlsx")
 @requires(Permission.LEAD_TEAM)
 def evaluation_xlsx() -> Any:
-    """One worksheet per table, each with its total and its counting rule, and the KPIs."""
+    """One worksheet per table, each with its total and its counting rule, and the KPIs; with
+    the municipalities side by side, one more worksheet that sets them beside each other."""
     ids, _chosen = _scope()
     period, _part = _period()
     kpis = progress_report(db.session, ids, period.last_day, None)
+    places = _side_by_side()
+    compared = compared_evaluation(db.session, places, period) if places else None
     return download(
-        workbook(evaluation_tables(db.session, ids, period), period, _scope_name(ids), kpis),
+        workbook(
+            evaluation_tables(db.session, ids, period),
+            period,
+            _scope_name(ids),
+            kpis,
+            compared=compared,
+            compared_title=_side_by_side_name(places),
+        ),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"evaluatie-{_file_part(period, ids)}.xlsx",
+        f"evaluatie-{_file_part(period, ids, side_by_side=bool(places))}.xlsx",
     )
 
 
