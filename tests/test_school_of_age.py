@@ -5,6 +5,7 @@ the outcome, reopening bringing back what the closing settled."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -26,11 +27,13 @@ from portal.models import (
     TimelineEvent,
     User,
 )
+from portal.persons.corrections import correct_person, details_of
 from portal.referrals import lifecycle, school
 from portal.settings import set_int
 
 from .concurrency import Window, at_once
 from .conftest import NOW
+from .factories import add_referral
 
 REGISTERED = datetime(2026, 5, 11, 10, 0)  # the intake, before the toddler of 2021 turned five
 
@@ -44,8 +47,6 @@ def on(monkeypatch, moment: datetime) -> None:
 def household(world, at=REGISTERED, **changes) -> Referral:
     """A newcomer's file registered in May with a child of 2016 and a toddler of 2021."""
     values = {"children_birth_years": [2016, 2021]} | changes
-    from .factories import add_referral
-
     referral = add_referral(db.session, world, at=at, **values)
     lifecycle.claim(db.session, referral.id, world.toeleider, at)
     db.session.commit()
@@ -149,6 +150,33 @@ def test_only_open_newcomer_files_whose_toddler_reached_school_age_get_an_enrolm
     assert enrolment_of(closed, 2021) is None
     assert enrolment_of(long_term, 2021) is None
     assert len(items_of(late)) == 2 and enrolment_of(late, 2021).due_on == date(2026, 12, 26)
+
+
+def test_a_correction_after_the_toddler_reached_school_age_gives_the_enrolment_then(
+    app, world, monkeypatch
+):
+    referral = household(world)
+    shown = details_of(referral)
+    correct_person(
+        db.session,
+        referral,
+        world.toeleider,
+        NOW,
+        typed=replace(shown, children_birth_years=(2016, 2021, 2026)),
+        shown=shown,
+        version=referral.person.version,
+    )
+    db.session.commit()
+    assert items_of(referral) == [
+        (2016, "enrolment", "open"),
+        (2021, "enrolment", "open"),
+        (2021, "information", "open"),
+        (2026, "information", "open"),
+    ]
+    # The household is known anew on the day of the correction.
+    assert enrolment_of(referral, 2021).due_on == date(2026, 12, 26)
+    on(monkeypatch, NOW)
+    assert "Added 0 " in run_command(app)
 
 
 def test_the_database_holds_one_item_of_a_kind_per_child(app, world):

@@ -145,12 +145,10 @@ def became_of_age_in_file(referral: Referral, birth_year: int) -> bool:
     return of_school_age_from(birth_year) > referral.created_at.date()
 
 
-def enrolment_due(referral: Referral, birth_year: int, at: datetime, days: int) -> date:
-    """When the school should be known: `days` (the setting) after the household became
-    known, or, for a child who reached school age in its file, after the day it did."""
-    if became_of_age_in_file(referral, birth_year):
-        return of_school_age_from(birth_year) + timedelta(days=days)
-    return at.date() + timedelta(days=days)
+def enrolment_due_of_age(birth_year: int, days: int) -> date:
+    """When the school of a child who reached school age in its file should be known: `days`
+    (the setting) after the day it did."""
+    return of_school_age_from(birth_year) + timedelta(days=days)
 
 
 def add_missing_items(
@@ -161,7 +159,9 @@ def add_missing_items(
         return []
     session.flush()  # the children's ids
     have = _items_by_child(session, referral)
-    days = get_int(session, "school_enrolment_days")
+    # Also for a toddler who reached school age and gets its enrolment at a correction before
+    # the daily check did: the household is known anew today.
+    due_on = at.date() + timedelta(days=get_int(session, "school_enrolment_days"))
     made = []
     for child in referral.children:
         kind = item_kind_for(referral, child.birth_year, at.date())
@@ -173,11 +173,7 @@ def add_missing_items(
             child_id=child.id,
             kind=kind,
             status=St.OPEN,
-            due_on=(
-                enrolment_due(referral, child.birth_year, at, days)
-                if kind is K.ENROLMENT
-                else at.date() + timedelta(days=days)
-            ),
+            due_on=due_on,
             created_at=at,
             updated_by_id=actor.id,
             updated_at=at,
@@ -261,9 +257,7 @@ def add_enrolments_of_age(session: DbSession, actor: User, at: datetime) -> list
     ).all()
     days = get_int(session, "school_enrolment_days")
     made = [
-        _add_enrolment(
-            session, child, actor, at, enrolment_due(child.referral, child.birth_year, at, days)
-        )
+        _add_enrolment(session, child, actor, at, enrolment_due_of_age(child.birth_year, days))
         for child in children
     ]
     return [item for item in made if item is not None]
@@ -477,11 +471,10 @@ def coming_enrolments(session: DbSession, referral: Referral, today: date) -> li
     ]
     if not coming:
         return []
-    at = datetime.combine(today, datetime.min.time())
     days = get_int(session, "school_enrolment_days")
     views = []
     for child in coming:
-        due_on = enrolment_due(referral, child.birth_year, at, days)
+        due_on = enrolment_due_of_age(child.birth_year, days)
         views.append(ComingEnrolment(child, due_on, due_on < today))
     return views
 
@@ -527,9 +520,9 @@ def _without_school_statement(
         .where(SchoolItem.kind == K.ENROLMENT, SchoolItem.status.in_(SCHOOL_UNKNOWN))
         .where(Referral.state.in_(OPEN_STATES), Referral.anonymised_at.is_(None), listed)
     )
-    days = timedelta(days=get_int(session, "school_enrolment_days"))
+    days = get_int(session, "school_enrolment_days")
     due_on = case(
-        {y: literal(of_school_age_from(y) + days, Date) for y in _school_age_birth_years(today)},
+        {y: literal(enrolment_due_of_age(y, days), Date) for y in _school_age_birth_years(today)},
         value=HouseholdChild.birth_year,
     )
     without_item = (
