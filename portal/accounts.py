@@ -204,6 +204,9 @@ def system_user(session: DbSession) -> User:
             active=False,
         )
         user.roles = set()
-        session.add(user)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(user)
+        except IntegrityError:  # made a moment ago by another scheduled run
+            return session.scalars(select(User).where(User.email == SYSTEM_EMAIL)).one()
     return user

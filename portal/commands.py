@@ -172,6 +172,15 @@ def register(app: Flask) -> None:
         else:
             db.session.commit()
 
+    @app.cli.command("school-enrolments")
+    def school_enrolments_command() -> None:
+        """Give every child who reached compulsory school age its enrolment item (run daily)."""
+        from .referrals.school import add_enrolments_of_age
+
+        made = add_enrolments_of_age(db.session, system_user(db.session), clock.now())
+        db.session.commit()
+        click.echo(f"Added {len(made)} school enrolment items for children now of school age.")
+
     @app.cli.command("send-mail")
     @click.option("--loop", is_flag=True, help="Keep going, a run every --interval seconds.")
     @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))

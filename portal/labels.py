@@ -164,6 +164,9 @@ EVENT_LABELS = {
     "struck": _l("Doorgehaald"),
     "school_item_updated": _l("Leerplicht bijgewerkt"),
     "school_items_removed": _l("Leerplicht: opvolging vervallen met het kind"),
+    "school_item_of_age": _l("Leerplicht: kind werd leerplichtig"),
+    "school_items_settled": _l("Leerplicht: niet van toepassing, het gezin verhuisde"),
+    "school_items_restored": _l("Leerplicht: opnieuw op te volgen met het heropende dossier"),
     "agii_referral": _l("Verwijzing naar Agii"),
     "agii_referral_updated": _l("Verwijzing naar Agii bijgewerkt"),
 }

@@ -480,8 +480,9 @@ class HouseholdChild(Model):
     birth_year: Mapped[int] = mapped_column(Integer)
 
     referral: Mapped[Referral] = relationship(back_populates="children")
-    # Read with the children (the file page); written through portal/referrals/school.py.
-    school_item: Mapped[SchoolItem | None] = relationship(viewonly=True)
+    # Read with the children (the file page); written through portal/referrals/school.py. At
+    # most one of each kind: a toddler's information item, and the enrolment once of age.
+    school_items: Mapped[list[SchoolItem]] = relationship(viewonly=True)
 
 
 class AccessLogEntry(Model):
@@ -1054,10 +1055,9 @@ class SchoolItem(Model):
     referral_id: Mapped[int] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
     )
-    # One item per child; removing the child from the household removes its item.
-    child_id: Mapped[int] = mapped_column(
-        ForeignKey("household_child.id", ondelete="CASCADE"), unique=True
-    )
+    # One item of each kind per child (the table's unique constraint); removing the child
+    # from the household removes its items.
+    child_id: Mapped[int] = mapped_column(ForeignKey("household_child.id", ondelete="CASCADE"))
     kind: Mapped[SchoolItemKind] = mapped_column(_stored_as_value(SchoolItemKind, "kind"))
     status: Mapped[SchoolItemStatus] = mapped_column(
         _stored_as_value(SchoolItemStatus, "status", length=30), default=SchoolItemStatus.OPEN
@@ -1065,6 +1065,11 @@ class SchoolItem(Model):
     school_name: Mapped[str | None] = mapped_column(String(160))
     note: Mapped[str | None] = mapped_column(String(300))
     due_on: Mapped[date] = mapped_column(Date)
+    # The status the item had when closing its file settled it (a household that moved away):
+    # reopening the file gives it back. None: the closing did not change it.
+    status_before_closing: Mapped[SchoolItemStatus | None] = mapped_column(
+        _stored_as_value(SchoolItemStatus, "status_before_closing", length=30)
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -1073,6 +1078,8 @@ class SchoolItem(Model):
     referral: Mapped[Referral] = relationship()
 
     __table_args__ = (
+        # Of two runs of the daily enrolment check at once, one adds the child's enrolment.
+        UniqueConstraint("child_id", "kind", name="uq_school_item_child_id_kind"),
         # The lead's list of children without known school, the overdue ones first.
         Index("ix_school_item_kind_status_due", "kind", "status", "due_on"),
     )

@@ -184,3 +184,57 @@ def test_an_english_speaking_admin_previews_the_message_as_the_resident_gets_it(
     words = paper.text(separator=" ", strip=True)
     assert "Uw nummer: 2026-000042" in words and "Telefoon:" in words
     assert "Your number" not in words and "Phone:" not in words
+
+
+def _school_item_posted_with_a_status_not_offered(client, world, locale: UiLocale) -> str:
+    from sqlalchemy import select
+
+    from portal.models import Referral, SchoolItem
+    from portal.referrals import lifecycle
+
+    referral = add_referral(db.session, world, children_birth_years=[2024])  # a toddler
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    speaking(world.toeleider, locale)
+    item = db.session.scalars(select(SchoolItem)).one()
+    client.login(world.toeleider.email)
+    prefix = f"school-{item.id}"
+    response = client.post(
+        f"/referrals/{referral.id}/school/{item.id}",
+        {
+            f"{prefix}-version": str(db.session.get(Referral, referral.id).version),
+            f"{prefix}-status": "enrolled",  # offered for an enrolment only
+            f"{prefix}-school_name": "De Brug",
+            f"{prefix}-note": "",
+        },
+    )
+    assert response.status_code == 422
+    return text(HTMLParser(response.get_data(as_text=True)), f"#{prefix}-status-error")
+
+
+def test_the_built_in_message_of_a_choice_not_offered_speaks_the_users_language(client, world):
+    assert (
+        _school_item_posted_with_a_status_not_offered(client, world, UiLocale.ENGLISH)
+        == "Not a valid choice."
+    )
+
+
+def test_a_dutch_user_gets_the_built_in_message_in_dutch_even_from_an_english_browser(
+    client, world
+):
+    client.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-GB,en;q=0.9"
+    assert (
+        _school_item_posted_with_a_status_not_offered(client, world, UiLocale.DUTCH)
+        == "Ongeldige keuze."
+    )
+
+
+def test_the_built_in_length_message_follows_the_users_language(client, world):
+    for locale, expected in (
+        (UiLocale.DUTCH, "Veld mag niet langer zijn dan 20 karakters."),
+        (UiLocale.ENGLISH, "Field cannot be longer than 20 characters."),
+    ):
+        speaking(world.admin, locale)
+        client.login(world.admin.email)
+        response = client.get("/privacy/access-log", query_string={"reference": "x" * 21})
+        doc = HTMLParser(response.get_data(as_text=True))
+        assert text(doc, "#reference-error") == expected, locale

@@ -462,3 +462,44 @@ def test_upgrading_makes_every_earlier_import_one_of_the_register_and_downgradin
     assert [tuple(r) for r in dates] == [(None, None, None, None)]
     assert refused  # the kind is checked by the database
     assert names == ["lijst.csv"]
+
+
+def test_upgrading_lets_a_child_have_an_enrolment_beside_its_information_and_keeps_items(
+    empty_database,
+):
+    app = create_app(app_config(empty_database))
+    insert = (
+        "INSERT INTO school_item (referral_id, child_id, kind, status, due_on, created_at, "
+        "updated_by_id, updated_at) VALUES (1, 1, :kind, 'open', :day, :at, 1, :at)"
+    )
+    at = {"at": datetime(2026, 12, 1, 9), "day": date(2026, 12, 31)}
+    with app.app_context():
+        _first_schema_with_rows()
+        upgrade(_alembic_config(), "0039")
+        with db.engine.begin() as conn:
+            conn.execute(text(insert), at | {"kind": "information"})
+        upgrade(_alembic_config(), "0042")
+        with db.engine.begin() as conn:
+            kept = conn.execute(
+                text("SELECT kind, status, status_before_closing FROM school_item")
+            ).all()
+            # The toddler reached school age: its enrolment beside the information item.
+            conn.execute(text(insert), at | {"kind": "enrolment"})
+        refused = []
+        for statement, values in (
+            (insert, at | {"kind": "enrolment"}),
+            ("UPDATE school_item SET status_before_closing = 'lost'", {}),
+        ):
+            try:
+                with db.engine.begin() as conn:
+                    conn.execute(text(statement), values)
+            except IntegrityError:
+                refused.append(statement)
+        downgrade(_alembic_config(), "0039")
+        with db.engine.connect() as conn:
+            left = conn.execute(text("SELECT kind FROM school_item")).scalars().all()
+        db.engine.dispose()
+    assert [tuple(k) for k in kept] == [("information", "open", None)]
+    assert len(refused) == 2  # a second enrolment of the child, a status that is none
+    # One item per child again: the enrolment is kept.
+    assert left == ["enrolment"]

@@ -99,7 +99,9 @@ def test_the_intake_gives_each_child_of_school_age_an_enrolment_due_after_the_se
     assert due == {TODAY + timedelta(days=14)}
     # The intake is the one event: the items follow from the household it recorded.
     kinds = db.session.scalars(
-        select(TimelineEvent.kind).where(TimelineEvent.referral_id == referral.id)
+        select(TimelineEvent.kind)
+        .where(TimelineEvent.referral_id == referral.id)
+        .order_by(TimelineEvent.id)
     ).all()
     assert kinds == ["registered", "claimed"]
 

@@ -259,18 +259,11 @@ def update_signal_status(signal_id: int) -> Any:
 @requires(Permission.LEAD_TEAM)
 def children_without_school() -> Any:
     """Children of compulsory school age in newcomer files whose school is not known yet."""
-    page = paginate(
-        db.session,
-        school.without_school_statement(_lead_ids()),
-        record_id(request.args.get("page", "1")) or 1,
-        50,
+    page = school.children_without_school(
+        db.session, _lead_ids(), clock.today(), record_id(request.args.get("page", "1")) or 1, 50
     )
-    record_views((item.referral_id for item in page.items), "children_without_school")
-    return render_template(
-        "lead/children_without_school.html",
-        page=page,
-        rows=school.rows_of(page.items, clock.today()),
-    )
+    record_views((row.referral.id for row in page.items), "children_without_school")
+    return render_template("lead/children_without_school.html", page=page, rows=page.items)
 
 
 def _period_form() -> PeriodForm:

@@ -714,6 +714,7 @@ class Closing:
     milestones_settled: int = 0
     partners_awaited: int = 0
     partners_settled: int = 0
+    school_items_settled: int = 0
 
 
 def close(
@@ -730,9 +731,10 @@ def close(
 
     `settle` says per open item (("task", id), ("milestone", id), ("partner", id)) what
     becomes of it; items it does not name get SETTLE_DEFAULTS. Planned appointments are
-    cancelled and programme places given up: nothing stays open in someone's lists.
+    cancelled and programme places given up: nothing stays open in someone's lists. The
+    children's school items follow the outcome (school.settle_at_closing).
     """
-    from . import interpreters  # it builds on this module: imported when needed
+    from . import interpreters, school  # they build on this module: imported when needed
 
     check(Action.CLOSE, referral, actor)
     if outcome is None:
@@ -747,6 +749,7 @@ def close(
     detail = outcome.value + (f": {note.strip()}" if note and note.strip() else "")
     record_event(session, referral, actor, at, "closed", detail, from_state=before)
     result = Closing()
+    result.school_items_settled = school.settle_at_closing(session, referral, outcome, actor, at)
 
     def choice(kind: str, item_id: int) -> Settle:
         chosen = settle.get((kind, item_id), SETTLE_DEFAULTS[kind])
@@ -805,7 +808,10 @@ def close(
 def reopen(
     session: DbSession, referral: Referral, actor: User, reason: str | None, at: datetime
 ) -> None:
-    """A lead opens a closed file again, with a reason; it returns to where it was."""
+    """A lead opens a closed file again, with a reason; it returns to where it was, and the
+    school items the closing settled are pending again."""
+    from .school import restore_at_reopening  # it builds on this module: imported when needed
+
     check(Action.REOPEN, referral, actor)
     reason = _require_reason(reason)
     closed_from = session.scalar(
@@ -826,6 +832,7 @@ def reopen(
     referral.outcome = None
     referral.closed_at = None
     record_event(session, referral, actor, at, "reopened", reason, from_state=S.CLOSED)
+    restore_at_reopening(session, referral, actor, at)
 
 
 def timeline(session: DbSession, referral: Referral) -> list[TimelineEvent]:

@@ -124,6 +124,7 @@ class FilePage:
     may_give_source_feedback: bool = False
     # The children's school follow-up (school.py), youngest last, and the referral to Agii.
     school_items: list[school.ItemView] = field(default_factory=list)
+    coming_enrolments: list[school.ComingEnrolment] = field(default_factory=list)
     agii: AgiiReferral | None = None
 
     @property
@@ -147,6 +148,11 @@ class FilePage:
         if self.agii is None:
             return []
         return [str(AGII_PART_LABELS[p]) for p in chosen_parts(self.agii)]
+
+    @property
+    def pending_school_count(self) -> int:
+        """The children with a school item still to be followed up, which closing settles."""
+        return len({row.item.child_id for row in self.school_items if school.pending(row.item)})
 
     @property
     def has_follow_up(self) -> bool:
@@ -187,7 +193,7 @@ def load_referral(session: DbSession, referral_id: int) -> Referral | None:
             joinedload(Referral.owner).options(NAME_ONLY),
             joinedload(Referral.consent_recorded_by).options(NAME_ONLY),
             # The children's school items and the Agii referral in the same statements.
-            selectinload(Referral.children).joinedload(HouseholdChild.school_item),
+            selectinload(Referral.children).joinedload(HouseholdChild.school_items),
             joinedload(Referral.agii_referral),
         ],
     )
@@ -242,7 +248,7 @@ def build(session: DbSession, referral: Referral, user: User, today: date) -> Fi
     signals = file_signals(session, rid)
     places = programmes.place_rows(session, referral)
     school_items = school.item_views(
-        (c.school_item for c in referral.children if c.school_item is not None), today
+        (item for c in referral.children for item in c.school_items), referral, today
     )
     allowed = allowed_actions(referral, user)
     from_partner = referral.source_service.is_partner
@@ -268,6 +274,7 @@ def build(session: DbSession, referral: Referral, user: User, today: date) -> Fi
         source_feedback=source_feedback,
         may_give_source_feedback=from_partner and may_give_partner_feedback(user, referral),
         school_items=school_items,
+        coming_enrolments=school.coming_enrolments(session, referral, today),
         agii=referral.agii_referral,
     )
 

@@ -92,6 +92,15 @@ def _closed_message(result: lifecycle.Closing) -> str:
                 result.partners_awaited,
             )
         )
+    if result.school_items_settled:
+        parts.append(
+            ngettext(
+                "Het gezin is verhuisd: een punt van de leerplicht is niet meer van toepassing.",
+                "Het gezin is verhuisd: %(num)d punten van de leerplicht zijn niet meer van "
+                "toepassing.",
+                result.school_items_settled,
+            )
+        )
     return " ".join(parts)
 
 

@@ -141,3 +141,61 @@ def test_the_referral_to_agii_is_made_with_the_keyboard_and_the_lead_downloads_i
     assert body.startswith("\ufeffdossiernummer;gemeente_nis;")
     assert referral.reference in body and "AG-2026-17" in body
     lead.close()
+
+
+def test_the_lead_sees_a_child_who_reached_school_age_and_a_closed_files_school_section(
+    page: Page, world, tmp_path
+):
+    # Registered in May, when the child of 2021 was a toddler; 1 September made it of age.
+    referral = add_referral(
+        db.session,
+        world,
+        at=datetime(2026, 5, 11, 10),
+        full_name="Rania Haddad",
+        children_birth_years=[2016, 2021],
+    )
+    lifecycle.claim(db.session, referral.id, world.toeleider, NOW)
+    moved = add_referral(
+        db.session,
+        world,
+        at=datetime(2026, 9, 1, 10),
+        full_name="Marta Nowak",
+        phone="+32470000077",
+        children_birth_years=[2014, 2024],
+    )
+    lifecycle.claim(db.session, moved.id, world.toeleider, NOW)
+    db.session.commit()
+    _sign_in(page, world.lead.email)
+    page.goto("/lead/children-without-school")
+    rows = page.locator("table.children-without-school tbody tr")
+    # Marta Nowak's child of 2014, Rania Haddad's of 2016 and the child of 2021 that the daily
+    # command did not give its item yet: the list counts it all the same.
+    expect(rows).to_have_count(3)
+    of_age = rows.filter(has_text="2021")
+    expect(of_age).to_contain_text("over tijd")
+    expect(of_age).to_contain_text("01/10/2026")
+    page.screenshot(path=tmp_path / "children-without-school.png", full_page=True)
+    of_age.get_by_role("link").click()
+    expect(page.locator("li.school-coming")).to_contain_text("Kind geboren in 2021")
+    # The toeleider closes the other file: the family moved away.
+    page.context.clear_cookies()
+    _sign_in(page, world.toeleider.email)
+    page.goto(f"/referrals/{moved.id}")
+    closing = page.locator("form[action$='/close']")
+    if not closing.is_visible():
+        page.locator("summary", has_text="Afsluiten").first.click()
+    expect(closing.locator(".school-at-closing")).to_contain_text("2 kinderen")
+    closing.get_by_label("Resultaat").select_option("moved_away")
+    closing.get_by_role("button", name="Afsluiten").click()
+    page.wait_for_url(f"**/referrals/{moved.id}")
+    section = page.locator("ul.school-items")
+    expect(section).to_contain_text("het gezin is verhuisd")
+    expect(section.locator(".badge")).to_have_count(0)
+    page.locator("#leerplicht").scroll_into_view_if_needed()
+    page.screenshot(path=tmp_path / "closed-file-school.png", full_page=True)
+    page.context.clear_cookies()
+    _sign_in(page, world.lead.email)
+    page.goto("/lead/children-without-school")
+    expect(rows).to_have_count(2)
+    problems = page.console_problems  # type: ignore[attr-defined]
+    assert problems == []

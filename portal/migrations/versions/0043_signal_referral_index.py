@@ -1,7 +1,7 @@
 """index the signals of a file
 
 Revision ID: 0043
-Revises: 0040
+Revises: 0042
 Create Date: 2026-12-07 14:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0043'
-down_revision = '0040'
+down_revision = '0042'
 branch_labels = None
 depends_on = None
 
