@@ -446,6 +446,8 @@ class Referral(Model):
         # The header search goes from persons to the files a user may see by this index alone.
         Index("ix_referral_person_municipality", "person_id", "municipality_id", "id"),
         Index("ix_referral_reached", "reached_at", "municipality_id"),
+        # The lead's "letters to send": a few files among all of a municipality.
+        Index("ix_referral_letter_municipality", "needs_letter", "municipality_id"),
     )
 
     @property
@@ -1148,6 +1150,9 @@ class Milestone(Model):
     status: Mapped[MilestoneStatus] = mapped_column(
         _stored_as_value(MilestoneStatus), default=MilestoneStatus.OPEN
     )
+
+    # The lead's overdue milestones, and each toeleider's on the workload page.
+    __table_args__ = (Index("ix_milestone_status_target", "status", "target_on"),)
 
 
 class KpiUnit(enum.StrEnum):
