@@ -55,8 +55,7 @@ def _body(table) -> list[list[str]]:
 # Sources ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def referrers(app, world):
+def add_referrers(world):
     """Today is 26/11/2026: the last 30 days start on 28/10, the 90 before on 30/7.
     Lindeveld's desk referred three times in September and not since: stopped there.
     Beekmere's desk referred once in September and once in November. The shared partner
@@ -79,6 +78,11 @@ def referrers(app, world):
         datetime(2026, 9, 2, 9),
         **{**_in_beekmere(world), "source_service_id": world.partner.id},
     )
+
+
+@pytest.fixture
+def referrers(app, world):
+    add_referrers(world)
     return world
 
 
@@ -172,8 +176,7 @@ def _interpreter(world, referral, start, minutes, status, language):
     )
 
 
-@pytest.fixture
-def interpreters(app, world):
+def add_interpreters(world):
     """Lindeveld: Arabic in March, confirmed 90 and requested 30 minutes; Ukrainian in April,
     cancelled. Beekmere: Arabic in March, requested 45 minutes; Ukrainian in April,
     confirmed 120 minutes."""
@@ -186,6 +189,11 @@ def interpreters(app, world):
     _interpreter(world, there, march, 45, "requested", "ar")
     _interpreter(world, there, april, 120, "confirmed", "uk")
     db.session.commit()
+
+
+@pytest.fixture
+def interpreters(app, world):
+    add_interpreters(world)
     return world
 
 
@@ -248,8 +256,7 @@ def test_the_interpreter_page_and_csv_side_by_side(client, interpreters):
 # KPIs -------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def kpis(app, world):
+def add_kpis(world):
     """Reached in 2026: two files in Lindeveld, one in Beekmere. One KPI for every
     municipality (target 10), one for Lindeveld only (target 4)."""
     for n, municipality in enumerate(["here", "here", "there"]):
@@ -278,6 +285,11 @@ def kpis(app, world):
             )
         )
     db.session.commit()
+
+
+@pytest.fixture
+def kpis(app, world):
+    add_kpis(world)
     return world
 
 
