@@ -398,3 +398,13 @@ def test_side_by_side_never_shows_a_municipality_the_lead_does_not_lead(client, 
     sources = HTMLParser(client.get(SOURCES).get_data(as_text=True))
     for row in _body(_table(sources, "t-bronnen")):
         assert row[1] == "0" and row[2] == row[3], row
+    interpreters = HTMLParser(client.get(INTERPRETERS).get_data(as_text=True))
+    assert _body(_table(interpreters, "t-taal-en-maand"))[0] == [
+        "Arabisch · mrt",
+        "0",
+        "2",
+        "2",
+        "0,00",
+        "2,00",
+        "2,00",
+    ]

@@ -1,9 +1,10 @@
 """Municipalities side by side: every table of a report with a column per municipality and
 one for all of them together.
 
-The together column is the sum of the municipalities' columns where a figure is a count; a
-share is the part of the summed wholes that the summed parts make, never an average of the
-municipalities' percentages.
+The together column is the sum of the municipalities' columns where a figure is a count (or
+adds up as one: interpreters' hours, a source's referrals in its quiet windows); a share is
+the part of the summed wholes that the summed parts make, never an average of the
+municipalities' percentages. A KPI's target is no count of a municipality: it stands once.
 """
 
 from __future__ import annotations
