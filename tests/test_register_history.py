@@ -24,6 +24,7 @@ from portal.models import (
     RegisterMapping,
     Role,
     TimelineEvent,
+    UiLocale,
 )
 from portal.referrals import lifecycle
 from portal.register.rows import FIELDS, HISTORY_FIELDS
@@ -407,3 +408,90 @@ def test_the_desk_cannot_choose_earlier_registration_as_a_source(client, world):
     form = HTMLParser(client.get("/desk/").get_data(as_text=True))
     offered = [o.text(strip=True) for o in form.css("#source_service option")]
     assert "Onthaal" in offered and "Eerdere registratie" not in offered
+
+
+OUTCOME_HEADER = f"{HEADER};Resultaat bij afsluiten"
+OUTCOME_ROWS = [
+    # line 2: a conversation, then closed: the file says moved away, not completed
+    "Amani;Noor;1991;02/01/2025;Kerkstraat 5;;;;;10/01/2025;15/01/2025;03/02/2025;20/03/2025;"
+    "Verhuisd",
+    # line 3: reached, no conversation, closed: the plan stopped early, not declined
+    "Bakr;Omar;1988;01/03/2025;Dorpsplein 7;;;;;05/03/2025;02/04/2025;;10/04/2025;"
+    "TRAJECT VROEGTIJDIG GESTOPT",
+    # line 4: never reached, closed, no outcome: guessed unreachable
+    "Chen;Li;1975;10/05/2025;Molenweg 8;;;;;12/05/2025;;;20/06/2025;",
+    # line 5: reached, no conversation, closed: declined, in any case and spacing
+    "Diallo;Awa;1990;01/06/2025;Beekstraat 2;;;;;20/06/2025;25/06/2025;;10/07/2025; GeWeigerd ",
+    # line 6 onwards: refused
+    "Eze;Ada;1990;01/06/2025;Beekstraat 3;;;;;20/06/2025;;;10/07/2025;weg",
+    "Farah;Ali;1990;01/04/2025;Beekstraat 4;;;;;10/05/2025;12/05/2025;;;afgerond",
+]
+OUTCOME_COLUMNS = {"closing_outcome": "Resultaat bij afsluiten"}
+
+
+def test_the_closing_outcome_column_is_offered_and_guessed_from_its_name(as_lead, world):
+    upload(as_lead, world, csv_file([OUTCOME_HEADER, *OUTCOME_ROWS]))
+    page = HTMLParser(
+        as_lead.get(f"/register-import/{latest_import().id}/columns").get_data(as_text=True)
+    )
+    assert page.css_first("label[for=closing_outcome]").text() == "Resultaat bij afsluiten"
+    chosen = page.css_first("select#closing_outcome option[selected]").attributes["value"]
+    assert chosen == "Resultaat bij afsluiten"
+
+
+def test_the_closing_outcome_the_file_gives_replaces_the_guess(as_lead, world):
+    upload(as_lead, world, csv_file([OUTCOME_HEADER, *OUTCOME_ROWS]))
+    register_import = latest_import()
+    response = choose_columns(as_lead, register_import, **OUTCOME_COLUMNS)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    html = as_lead.get(f"/register-import/{register_import.id}").get_data(as_text=True)
+    found = outcomes(html)
+    assert found[2] == ("new_person", "Afgesloten als 'verhuisd', zoals in het bestand.")
+    assert found[3][1] == "Afgesloten als 'traject vroegtijdig gestopt', zoals in het bestand."
+    assert found[4] == ("new_person", "")
+    assert found[6] == (
+        "refused",
+        "Resultaat bij afsluiten: 'weg' kent het portaal niet. Schrijf een van deze: afgerond, "
+        "geweigerd, onbereikbaar, verhuisd, traject vroegtijdig gestopt.",
+    )
+    assert found[7] == (
+        "refused",
+        "Een resultaat bij afsluiten zonder datum van afsluiting: het dossier is open.",
+    )
+    assert counts(html)["new_person"] == 4
+    assert "het resultaat uit de kolom Resultaat bij afsluiten" in html
+    as_lead.post(f"/register-import/{register_import.id}/confirm", {})
+    files = {n: referral_of(n) for n in ("Amani", "Bakr", "Chen", "Diallo")}
+    assert {n: (r.state, r.outcome) for n, r in files.items()} == {
+        "Amani": (ReferralState.CLOSED, ClosingOutcome.MOVED_AWAY),
+        "Bakr": (ReferralState.CLOSED, ClosingOutcome.PLAN_STOPPED),
+        "Chen": (ReferralState.CLOSED, ClosingOutcome.UNREACHABLE),
+        "Diallo": (ReferralState.CLOSED, ClosingOutcome.DECLINED),
+    }
+    closing = lifecycle.timeline(db.session, files["Amani"])[-1]
+    assert (closing.kind, closing.detail) == ("closed", "moved_away")
+    # The report counts the outcomes the file gave.
+    closed = {r[0]: r[1] for r in report([world.municipality.id])["resultaten"][0]}
+    assert closed["verhuisd"] == 1 and closed["traject vroegtijdig gestopt"] == 1
+    assert closed["onbereikbaar"] == 1 and closed["geweigerd"] == 1
+    assert closed.get("afgerond", 0) == 0
+
+
+def test_without_the_closing_outcome_column_the_outcome_is_still_guessed(as_lead, world):
+    # The same file, the column not chosen: Amani completed, Bakr declined.
+    upload(as_lead, world, csv_file([OUTCOME_HEADER, *OUTCOME_ROWS[:2]]))
+    register_import = latest_import()
+    choose_columns(as_lead, register_import, closing_outcome="")
+    as_lead.post(f"/register-import/{register_import.id}/confirm", {})
+    assert referral_of("Amani").outcome is ClosingOutcome.COMPLETED
+    assert referral_of("Bakr").outcome is ClosingOutcome.DECLINED
+
+
+def test_a_lead_who_reads_english_imports_the_dutch_words_of_the_file(as_lead, world):
+    world.lead.ui_locale = UiLocale.ENGLISH
+    db.session.commit()
+    upload(as_lead, world, csv_file([OUTCOME_HEADER, OUTCOME_ROWS[0]]))
+    register_import = latest_import()
+    choose_columns(as_lead, register_import, **OUTCOME_COLUMNS)
+    as_lead.post(f"/register-import/{register_import.id}/confirm", {})
+    assert referral_of("Amani").outcome is ClosingOutcome.MOVED_AWAY

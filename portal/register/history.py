@@ -9,7 +9,8 @@ that the reports count every step in the month it happened:
   walk-in;
 - the day of the welcome conversation is a held appointment, which the report counts as a
   conversation held (RULE_CONVERSATIONS); the person accepted the offer;
-- the closing day closes the file: completed after a conversation, declined when reached
+- the closing day closes the file with the outcome the row gives ("Resultaat bij
+  afsluiten"), else the one guessed: completed after a conversation, declined when reached
   without one, unreachable otherwise. Without it the file stays open where it stood:
   after the conversation, contacted, or in the queue.
 
@@ -80,6 +81,8 @@ def state_of(history: History) -> ReferralState:
 def outcome_of(history: History) -> ClosingOutcome | None:
     if history.closed_on is None:
         return None
+    if history.outcome is not None:
+        return history.outcome
     if history.held_on is not None:
         return ClosingOutcome.COMPLETED
     if history.reached_on is not None:

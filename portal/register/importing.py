@@ -25,6 +25,7 @@ from ..desk.intake import reference_for
 from ..desk.rules import residence
 from ..extensions import DbSession
 from ..formtools import given
+from ..labels import CLOSING_OUTCOME_LABELS
 from ..models import (
     OPEN_STATES,
     ImportKind,
@@ -439,9 +440,21 @@ def _matched(
 def _history_note(registration: Registration) -> str | None:
     """What the preview says of a history that the import completes."""
     past = registration.history
-    if past is not None and past.held_on is not None and past.reached_on is None:
-        return str(_l("Geen datum van bereik: bereikt op de dag van het gesprek."))
-    return None
+    if past is None:
+        return None
+    notes = []
+    if past.held_on is not None and past.reached_on is None:
+        notes.append(str(_l("Geen datum van bereik: bereikt op de dag van het gesprek.")))
+    if past.outcome is not None:
+        notes.append(
+            str(
+                _l(
+                    "Afgesloten als '%(outcome)s', zoals in het bestand.",
+                    outcome=CLOSING_OUTCOME_LABELS[past.outcome],
+                )
+            )
+        )
+    return " ".join(notes) or None
 
 
 def store_outcomes(

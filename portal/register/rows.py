@@ -16,10 +16,13 @@ from typing import Any
 
 from babel import Locale
 from babel.languages import get_official_languages
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..desk.rules import PhoneError, clean_name, is_plausible_name, name_key, normalise_phone
-from ..models import ImportKind
+from ..i18n import DEFAULT as DEFAULT_LOCALE
+from ..labels import CLOSING_OUTCOME_LABELS
+from ..models import ClosingOutcome, ImportKind
 
 # The fields a column can be chosen for, in the order the mapping form shows them.
 FIELDS: dict[str, Any] = {
@@ -46,6 +49,9 @@ HISTORY_FIELDS: dict[str, Any] = {
     "reached_on": _l("Datum waarop de persoon bereikt werd"),
     "held_on": _l("Datum van het onthaalgesprek"),
     "closed_on": _l("Datum van afsluiting"),
+    # The file's closing outcome in the portal's Dutch words; without it, it is guessed
+    # from the dates (portal/register/history.py outcome_of).
+    "closing_outcome": _l("Resultaat bij afsluiten"),
 }
 HISTORY_REQUIRED_FIELDS = ("intake_on",)
 
@@ -96,6 +102,7 @@ _USUAL_HEADERS = {
     "reached_on": ("bereikt", "bereikt op", "datum bereikt", "datum bereik"),
     "held_on": ("gesprek", "gesprek op", "datum gesprek", "onthaalgesprek"),
     "closed_on": ("afgesloten", "afgesloten op", "datum afsluiting", "afsluiting"),
+    "closing_outcome": ("resultaat bij afsluiten", "resultaat", "resultaat afsluiting"),
 }
 
 _DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
@@ -127,6 +134,8 @@ class History:
     dutch_difficult: bool | None
     has_work: bool | None
     has_children: bool | None
+    # The closing outcome the row gives; None: guessed from the dates.
+    outcome: ClosingOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -263,7 +272,30 @@ class RowReader:
             dutch_difficult=self._answer(value, "dutch_difficult"),
             has_work=self._answer(value, "has_work"),
             has_children=self._answer(value, "has_children"),
+            outcome=self._closing_outcome(value.get("closing_outcome", ""), days["closed_on"]),
         )
+
+    def _closing_outcome(self, text: str, closed_on: date | None) -> ClosingOutcome | None:
+        """The outcome named by its Dutch label in any case, or RowRefused: a word the portal
+        does not know, or an outcome of a file that the row does not close."""
+        if not text:
+            return None
+        words = closing_outcome_words()
+        outcome = words.get(_folded(text))
+        if outcome is None:
+            raise RowRefused(
+                _l(
+                    "Resultaat bij afsluiten: '%(text)s' kent het portaal niet. Schrijf een van "
+                    "deze: %(words)s.",
+                    text=text[:30],
+                    words=", ".join(words),
+                )
+            )
+        if closed_on is None:
+            raise RowRefused(
+                _l("Een resultaat bij afsluiten zonder datum van afsluiting: het dossier is open.")
+            )
+        return outcome
 
     def _answer(self, value: dict[str, str], field: str) -> bool | None:
         text = _folded(value.get(field, ""))
@@ -322,6 +354,13 @@ def read_date(text: str) -> date | None:
         return date(*parts)
     except ValueError:
         return None
+
+
+def closing_outcome_words() -> dict[str, ClosingOutcome]:
+    """The closing outcomes by their Dutch label, folded (a file in Dutch, whatever language
+    the screens of whoever imports it speak)."""
+    with force_locale(DEFAULT_LOCALE.value):
+        return {_folded(str(label)): outcome for outcome, label in CLOSING_OUTCOME_LABELS.items()}
 
 
 def _folded(text: str) -> str:

@@ -1,17 +1,22 @@
 """Municipalities side by side: every table of a report with a column per municipality and
 one for all of them together.
 
-The together column is the sum of the municipalities' columns where a figure is a count; a
-share is the part of the summed wholes that the summed parts make, never an average of the
-municipalities' percentages.
+The together column is the sum of the municipalities' columns where a figure is a count (or
+adds up as one: interpreters' hours, a source's referrals in its quiet windows); a share is
+the part of the summed wholes that the summed parts make, never an average of the
+municipalities' percentages. A KPI's target is no count of a municipality: it stands once.
 """
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from functools import reduce
 from typing import cast
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import DbSession
@@ -24,6 +29,13 @@ from .counting import (
     monthly_figures,
 )
 from .evaluation import MONTHS, Period, Share, Table, evaluation_table, evaluation_tables
+from .interpreters import COLUMNS as INTERPRETER_COLUMNS
+from .interpreters import RULE_INTERPRETERS, Hours, InterpreterFigures, interpreter_figures
+from .kpis import KpiProgress, progress_report
+from .sources import RULE_SOURCES, Quiet, SourceRow, month_totals, referrals_by_source, shown_months
+
+# Figures that add up but are no plain count: their together cell is their sum.
+ADDING = (Hours, Quiet)
 
 
 @dataclass(frozen=True)
@@ -39,15 +51,28 @@ class Comparison:
     places: list[str]
     # Each row: its label, then for each figure a cell per place.
     rows: list[list[object]]
+    # 'Totaal' and the columns' totals; none where the rows do not add up (KPIs).
     totals: list[object]
     rule: str
+    # The headings of columns that belong to the row, not to a municipality (a KPI's
+    # target): after the label, before the municipalities' columns.
+    fixed: list[str] = field(default_factory=list)
 
     @property
     def columns(self) -> list[str]:
         """One heading per column, for a CSV or a worksheet that has a single header row."""
-        if len(self.figures) == 1:
+        if len(self.figures) == 1 and not self.fixed:
             return [self.label, *self.places]
-        return [self.label, *(f"{f} – {p}" for f in self.figures for p in self.places)]
+        return [
+            self.label,
+            *self.fixed,
+            *(f"{f} – {p}" for f in self.figures for p in self.places),
+        ]
+
+    @property
+    def grouped(self) -> bool:
+        """Whether the places stand under a heading of their figure (a second header row)."""
+        return len(self.figures) > 1 or bool(self.fixed)
 
 
 def together(cells: Sequence[object]) -> object:
@@ -58,12 +83,16 @@ def together(cells: Sequence[object]) -> object:
     if all(isinstance(c, Share) for c in cells):
         shares = [c for c in cells if isinstance(c, Share)]
         return Share(sum(s.part for s in shares), sum(s.whole for s in shares))
+    if cells and len({type(c) for c in cells}) == 1 and isinstance(cells[0], ADDING):
+        return reduce(operator.add, cells)
     return cells[0] if len(set(map(str, cells))) == 1 else "–"
 
 
 def _zero_like(cell: object) -> object:
     """What a municipality without the row has in that column."""
-    return Share(0, 0) if isinstance(cell, Share) else 0
+    if isinstance(cell, Share):
+        return Share(0, 0)
+    return type(cell)() if isinstance(cell, ADDING) else 0
 
 
 def compare(combined: Table, per_place: Sequence[Table], names: Sequence[str]) -> Comparison:
@@ -161,3 +190,214 @@ def compared_monthly(
     combined = _monthly_table(monthly_figures(session, ids, year), numbered)
     per_place = [_monthly_table(monthly_figures(session, [pid], year), numbered) for pid in ids]
     return compare(combined, per_place, [name for _pid, name in places])
+
+
+def _source_tables(rows: list[SourceRow], months: list[tuple[int, int]]) -> list[Table]:
+    """The sources report as tables: each source's referrals over the months shown and
+    whether it stopped; and the referrals of all sources month by month."""
+    partner = str(_l("partner"))
+    per_month = month_totals(rows) or [0] * len(months)
+    return [
+        Table(
+            "bronnen",
+            str(_l("Doorverwijzingen per bron")),
+            [
+                str(_l("Bron")),
+                str(_l("Doorverwijzingen in deze zes maanden")),
+                str(_l("Opvallend")),
+            ],
+            [
+                [
+                    f"{r.service.name} ({partner})" if r.service.is_partner else r.service.name,
+                    r.total,
+                    r.quiet,
+                ]
+                for r in rows
+            ],
+            str(RULE_SOURCES),
+            total_cells={2: ""},
+        ),
+        Table(
+            "maanden",
+            str(_l("Doorverwijzingen per maand")),
+            [str(_l("Maand")), str(_l("Doorverwijzingen"))],
+            [[f"{MONTHS[m - 1]} {y}", n] for (y, m), n in zip(months, per_month, strict=True)],
+            str(RULE_SOURCES),
+        ),
+    ]
+
+
+def compared_sources(
+    session: DbSession, places: Sequence[tuple[int, str]], today: date
+) -> list[Comparison]:
+    """The referrals per source of the last six months with the municipalities side by side;
+    a source stopped for them together when their summed windows say so."""
+    months = shown_months(today)
+    ids = [pid for pid, _name in places]
+    combined = _source_tables(referrals_by_source(session, ids, today), months)
+    per_place = [_source_tables(referrals_by_source(session, [pid], today), months) for pid in ids]
+    names = [name for _pid, name in places]
+    return [
+        compare(table, [tables[index] for tables in per_place], names)
+        for index, table in enumerate(combined)
+    ]
+
+
+def _interpreter_tables(figures: InterpreterFigures, numbered: bool) -> list[Table]:
+    """Interpreters counted on and their hours: per language and month, per language, per
+    month; the months by name for the page, numbered (2026-03) for a CSV."""
+
+    def month(m: int) -> str:
+        return f"{figures.year}-{m:02d}" if numbered else MONTHS[m - 1]
+
+    requests, hours = str(INTERPRETER_COLUMNS[5]), str(INTERPRETER_COLUMNS[6])
+    total_hours: dict[int, object] = {2: Hours(figures.total.minutes)}
+    rule = str(RULE_INTERPRETERS)
+    return [
+        Table(
+            "taal-en-maand",
+            str(_l("Tolken per taal en maand")),
+            [str(_l("Taal en maand")), requests, hours],
+            [
+                [f"{language.name} · {month(m)}", c.requests, Hours(c.minutes)]
+                for language in figures.languages
+                for m, c in language.shown_months
+            ],
+            rule,
+            total_cells=total_hours,
+        ),
+        Table(
+            "talen",
+            str(_l("Tolken per taal")),
+            [str(_l("Taal")), requests, hours],
+            [
+                [language.name, language.total.requests, Hours(language.total.minutes)]
+                for language in figures.languages
+            ],
+            rule,
+            total_cells=total_hours,
+        ),
+        Table(
+            "maanden",
+            str(_l("Tolken per maand, alle talen samen")),
+            [str(_l("Maand")), requests, hours],
+            [
+                [month(index + 1), c.requests, Hours(c.minutes)]
+                for index, c in enumerate(figures.months)
+            ],
+            rule,
+            total_cells=total_hours,
+        ),
+    ]
+
+
+def compared_interpreters(
+    session: DbSession, places: Sequence[tuple[int, str]], year: int, numbered: bool = False
+) -> list[Comparison]:
+    """The interpreters of a year with the municipalities (id, name) side by side."""
+    ids = [pid for pid, _name in places]
+    combined = _interpreter_tables(interpreter_figures(session, ids, year), numbered)
+    per_place = [
+        _interpreter_tables(interpreter_figures(session, [pid], year), numbered) for pid in ids
+    ]
+    names = [name for _pid, name in places]
+    return [
+        compare(table, [tables[index] for tables in per_place], names)
+        for index, table in enumerate(combined)
+    ]
+
+
+@dataclass(frozen=True)
+class KpiComparison:
+    """The KPI page with the municipalities side by side: the overview, then each KPI's
+    channels for the municipalities it counts in."""
+
+    overview: Comparison
+    # Per KPI (in the overview's order): its progress over them together, its channels.
+    kpis: list[tuple[KpiProgress, Comparison]]
+
+
+def _channel_table(p: KpiProgress) -> Table:
+    return Table(
+        f"kpi-{p.kpi.id}",
+        p.kpi.name,
+        [str(_l("Kanaal")), str(_l("Aantal"))],
+        [[name, n] for name, n in p.by_channel],
+        p.rule_text,
+    )
+
+
+def compared_kpis(
+    session: DbSession, places: Sequence[tuple[int, str]], today: date, start_year: int | None
+) -> KpiComparison:
+    """Each KPI's target, what is expected by today and what each municipality achieved,
+    and their sum. A target belongs to the KPI, not to a municipality: it stands once, and
+    the percentage is of the sum. A KPI limited to one municipality has figures in that
+    municipality's column only."""
+    ids = [pid for pid, _name in places]
+    combined = progress_report(session, ids, today, start_year)
+    mine = {
+        pid: {p.kpi.id: p for p in progress_report(session, [pid], today, start_year)}
+        for pid in ids
+    }
+    names = [name for _pid, name in places]
+    everywhere = str(_l("alle gemeenten"))
+    rows: list[list[object]] = []
+    channels: list[tuple[KpiProgress, Comparison]] = []
+    for p in combined:
+        counted = [(pid, name) for pid, name in places if p.kpi.municipality_id in (None, pid)]
+        achieved = [mine[pid][p.kpi.id].total for pid, _name in counted]
+        cells: list[object] = [
+            mine[pid][p.kpi.id].total if p.kpi.id in mine[pid] else "–" for pid in ids
+        ]
+        total = sum(achieved)
+        rows.append(
+            [
+                p.kpi.name,
+                f"{format_date(p.period.start, 'dd/MM/y')} – "
+                f"{format_date(p.period.last_day, 'dd/MM/y')}",
+                everywhere
+                if p.kpi.municipality_id is None
+                else str(_l("alleen %(name)s", name=", ".join(n for _i, n in counted))),
+                p.target,
+                p.expected,
+                Share(total, p.target) if p.target > 0 else "–",
+                *cells,
+                total,
+            ]
+        )
+        channels.append(
+            (
+                p,
+                compare(
+                    _channel_table(p),
+                    [_channel_table(mine[pid][p.kpi.id]) for pid, _name in counted],
+                    [name for _pid, name in counted],
+                ),
+            )
+        )
+    overview = Comparison(
+        key="kpi-overzicht",
+        title=str(_l("Overzicht")),
+        label=str(_l("KPI")),
+        figures=[str(_l("Behaald"))],
+        places=[*names, str(_l("Samen"))],
+        rows=rows,
+        totals=[],
+        rule=str(
+            _l(
+                "Een doel geldt voor de KPI, niet per gemeente: het staat één keer, en het "
+                "procent is dat van de som. Verwacht: het deel van het doel dat voorbij is van "
+                "het projectjaar. Een KPI die alleen voor één gemeente geldt, heeft alleen in "
+                "de kolom van die gemeente cijfers."
+            )
+        ),
+        fixed=[
+            str(_l("Projectjaar")),
+            str(_l("Geldt voor")),
+            str(_l("Doel")),
+            str(_l("Verwacht tegen vandaag")),
+            str(_l("Procent van het doel")),
+        ],
+    )
+    return KpiComparison(overview, channels)

@@ -28,6 +28,19 @@ def hours(minutes: int) -> str:
     return format_decimal(Decimal(minutes) / 60, "#,##0.00")
 
 
+@dataclass(frozen=True)
+class Hours:
+    """Interpreter time that adds up: counted in minutes, shown in hours ('1,50')."""
+
+    minutes: int = 0
+
+    def __add__(self, other: Hours) -> Hours:
+        return Hours(self.minutes + other.minutes)
+
+    def __str__(self) -> str:
+        return hours(self.minutes)
+
+
 @dataclass
 class Count:
     """Requests of one language in one month (or a total of them), by status."""

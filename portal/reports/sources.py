@@ -21,6 +21,27 @@ RULE_SOURCES = _l(
     "terwijl er in de 90 dagen daarvoor minstens 3 waren."
 )
 
+STOPPED = _l("gestopt")
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A source's referrals in the last 30 days and in the 90 before: whether it stopped.
+    Municipalities' windows add up, so that the sum says whether it stopped for them all."""
+
+    recent: int = 0
+    before: int = 0
+
+    def __add__(self, other: Quiet) -> Quiet:
+        return Quiet(self.recent + other.recent, self.before + other.before)
+
+    @property
+    def stopped(self) -> bool:
+        return self.recent == 0 and self.before >= STEADY_MINIMUM
+
+    def __str__(self) -> str:
+        return str(STOPPED) if self.stopped else ""
+
 
 @dataclass
 class SourceRow:
@@ -34,8 +55,12 @@ class SourceRow:
         return sum(self.per_month)
 
     @property
+    def quiet(self) -> Quiet:
+        return Quiet(self.recent, self.before)
+
+    @property
     def stopped(self) -> bool:
-        return self.recent == 0 and self.before >= STEADY_MINIMUM
+        return self.quiet.stopped
 
 
 def month_totals(rows: list[SourceRow]) -> list[int]:

@@ -23,7 +23,14 @@ from ..formtools import record_id, year_arg
 from ..inputs import known_args
 from ..labels import UNIT_LABELS
 from ..models import Municipality
-from .comparison import compared_evaluation, compared_monthly, compared_table
+from .comparison import (
+    compared_evaluation,
+    compared_interpreters,
+    compared_kpis,
+    compared_monthly,
+    compared_sources,
+    compared_table,
+)
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
@@ -157,23 +164,34 @@ def monthly_csv() -> Any:
 def interpreters() -> Any:
     """Interpreters asked for and confirmed, and their hours, per language and month."""
     ids, chosen = _scope()
+    places = _side_by_side()
     return render_template(
         "reports/interpreters.html",
         figures=interpreter_figures(db.session, ids, _year()),
         columns=INTERPRETER_COLUMNS,
         months=MONTHS,
         rule=RULE_INTERPRETERS,
-        chosen=chosen,
-        where=_scope_name(ids),
+        comparisons=compared_interpreters(db.session, places, _year()) if places else [],
+        chosen=SIDE_BY_SIDE if places else chosen,
+        where=_side_by_side_name(places) if places else _scope_name(ids),
         municipalities=_led_municipalities(),
+        side_by_side=bool(side_by_side_municipalities(current_user)),
     )
 
 
 @bp.get("/interpreters.csv")
 @requires(Permission.LEAD_TEAM)
 def interpreters_csv() -> Any:
-    """The same figures as CSV: one line per language and month, and the total."""
+    """The same figures as CSV: one line per language and month, and the total; side by
+    side, each municipality's interpreters and hours and their sum."""
     ids, _chosen = _scope()
+    places = _side_by_side()
+    if places:
+        compared = compared_interpreters(db.session, places, _year(), numbered=True)[0]
+        return csv_download(
+            [compared.columns, *compared.rows, compared.totals],
+            f"tolken-{_year()}-{SIDE_BY_SIDE}.csv",
+        )
     figures = interpreter_figures(db.session, ids, _year())
     rows: list[list[object]] = [
         [_("taal"), _("maand"), *[str(c) for c in INTERPRETER_COLUMNS]],
@@ -291,6 +309,7 @@ def sources() -> Any:
     ids, chosen = _scope()
     today = clock.today()
     rows = referrals_by_source(db.session, ids, today)
+    places = _side_by_side()
     return render_template(
         "reports/sources.html",
         rows=rows,
@@ -298,9 +317,11 @@ def sources() -> Any:
         months=shown_months(today),
         month_names=MONTHS,
         rule=RULE_SOURCES,
-        chosen=chosen,
-        where=_scope_name(ids),
+        comparisons=compared_sources(db.session, places, today) if places else [],
+        chosen=SIDE_BY_SIDE if places else chosen,
+        where=_side_by_side_name(places) if places else _scope_name(ids),
         municipalities=_led_municipalities(),
+        side_by_side=bool(side_by_side_municipalities(current_user)),
     )
 
 
@@ -315,22 +336,30 @@ def _kpi_progress() -> tuple[list[Any], int | None, int | None, list[int]]:
 def kpis() -> Any:
     """Each KPI against its target over its project year, with the breakdown per channel."""
     progress, start_year, chosen, ids = _kpi_progress()
+    places = _side_by_side()
     return render_template(
         "reports/kpis.html",
         progress=progress,
+        compared=compared_kpis(db.session, places, clock.today(), start_year) if places else None,
         year=start_year,
         unit_labels=UNIT_LABELS,
-        chosen=chosen,
-        where=_scope_name(ids),
+        chosen=SIDE_BY_SIDE if places else chosen,
+        where=_side_by_side_name(places) if places else _scope_name(ids),
         today=clock.today(),
         municipalities=_led_municipalities(),
+        side_by_side=bool(side_by_side_municipalities(current_user)),
     )
 
 
 @bp.get("/kpis.csv")
 @requires(Permission.LEAD_TEAM)
 def kpis_csv() -> Any:
-    """The KPI progress per channel as CSV, for the subsidising agency."""
+    """The KPI progress per channel as CSV, for the subsidising agency; side by side, the
+    overview with each municipality's figures and their sum."""
     progress, start_year, _chosen, ids = _kpi_progress()
     year = start_year or f"lopend-{clock.today()}"
+    places = _side_by_side()
+    if places:
+        overview = compared_kpis(db.session, places, clock.today(), start_year).overview
+        return csv_download([overview.columns, *overview.rows], f"kpi-{year}-{SIDE_BY_SIDE}.csv")
     return csv_download(export_rows(progress, _scope_name(ids)), f"kpi-{year}{_where(ids)}.csv")

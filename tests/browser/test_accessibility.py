@@ -102,6 +102,9 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/reports/monthly",
         "/reports/evaluation",
         "/reports/sources",
+        # A lead of two municipalities: the reports with them side by side too.
+        "/reports/sources?municipality=naast-elkaar",
+        "/reports/interpreters?municipality=naast-elkaar",
         f"/lead/toeleiders/{world.toeleider.id}",
         "/agenda/week",
         "/lead/children-without-school",
@@ -152,6 +155,7 @@ def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, wo
     sign_in(page, world.lead.email, "**/lead/")
     for path in (
         "/reports/kpis",
+        "/reports/kpis?municipality=naast-elkaar",
         "/groupwork/activities",
         "/groupwork/waiting-lists",
         f"/referrals/{waiting.id}",

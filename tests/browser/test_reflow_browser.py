@@ -72,6 +72,9 @@ def test_the_leads_and_admins_pages_fit_from_phone_to_desktop(page: Page, world)
         f"/reports/monthly?year={year}",
         f"/reports/evaluation?year={year}",
         f"/reports/kpis?year={year}",
+        f"/reports/kpis?year={year}&municipality=naast-elkaar",
+        f"/reports/interpreters?year={year}&municipality=naast-elkaar",
+        "/reports/sources?municipality=naast-elkaar",
     ]
     assert fits(page, paths) == []
     page.get_by_role("button", name="Afmelden").click()
