@@ -102,6 +102,7 @@ from portal.models import (
 )
 from portal.referrals.lifecycle import priority_at
 from portal.referrals.reach import refresh_all
+from portal.reports import marks
 from portal.search.keys import keys_for
 from portal.settings import DEFAULTS, QueueWeights
 
@@ -385,19 +386,19 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict[str, Any]]
     if connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
-    # COPY skips the columns' Python-side defaults, which a Core insert would apply.
-    defaults = {
-        c.name: c.default.arg  # type: ignore[attr-defined]
-        for c in table.c
-        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
-    }
-    columns = list(rows[0]) + list(defaults)
+    # COPY skips the columns' Python-side defaults, which a Core insert would apply: a
+    # constant is written as it is, a function (a calendar UID) is called for every row.
+    missing = [c for c in table.c if c.name not in rows[0] and c.default is not None]
+    constants = {c.name: c.default.arg for c in missing if c.default.is_scalar}  # type: ignore[union-attr]
+    made = {c.name: c.default.arg for c in missing if c.default.is_callable}  # type: ignore[union-attr]
+    columns = list(rows[0]) + list(constants) + list(made)
     names = ", ".join(f'"{c}"' for c in columns)
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     # The table and column names are the models' own, never input.
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([row.get(c, defaults.get(c)) for c in columns])
+            values = row | constants | {name: make(None) for name, make in made.items()}
+            copy.write_row([values[c] for c in columns])
 
 
 def catch_up_sequences(connection: Connection, tables: list[Table]) -> None:
@@ -1206,6 +1207,15 @@ def load_world(count: int, seed: int, now: datetime, name_for: NameFor | None = 
     """A fresh schema with `count` referrals, their history and search keys; prints a line."""
     db.drop_all()
     db.create_all()
+    # PostgreSQL runs the report's marking triggers once per row, each an UPDATE of the same
+    # few month rows in the load's one transaction: a million referrals then load for hours.
+    # They are put back after the load; the months are counted by the first report, as after
+    # the migration that added them to a database with data.
+    unmarked = db.engine.dialect.name == "postgresql"
+    if unmarked:
+        with db.engine.begin() as connection:
+            for statement in marks.drop_statements("postgresql"):
+                connection.exec_driver_sql(statement)
     start = time.perf_counter()
     setup = load_reference_data(now)
     load_team(count, setup.municipality_ids)
@@ -1218,6 +1228,9 @@ def load_world(count: int, seed: int, now: datetime, name_for: NameFor | None = 
     counts.update(load_history(now, seed, lookup))
     history_seconds = time.perf_counter() - start - referral_seconds
     counts["search_key"] = load_search_keys()
+    if unmarked:
+        with db.engine.begin() as connection:
+            marks.install(connection)
     vacuum_analyze()
     seconds = time.perf_counter() - start
     print(
