@@ -126,7 +126,7 @@ def test_the_other_pages_fit_a_phone(page: Page, world):
     for path in [
         f"/reports/interpreters?year={NOW.year}",
         "/reports/sources",
-        "/register/",
+        "/register-import/",
         "/lead/list/unclaimed",
         "/privacy/access-log",
     ]:
