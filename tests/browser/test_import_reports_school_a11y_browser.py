@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from babel.messages.pofile import read_po
 from playwright.sync_api import Locator, Page, expect
 
@@ -44,6 +45,27 @@ TEXTS = """() => {
   texts.push(...document.title.split(' · '));
   return texts;
 }"""
+
+# Controls smaller than 24 x 24 px (WCAG 2.5.8); a radio or checkbox counts with its labels (a
+# click on them checks it too), and links are left to axe, which knows a link in a line of text
+# from one standing alone.
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+    'main button, main input:not([type=hidden]), main select, main textarea, main summary')]
+  .map(e => [e, [e, ...(/radio|checkbox/.test(e.type) ? e.labels : [])]
+    .map(t => t.getBoundingClientRect())
+    .reduce((a, b) => a.width === 0 ? b : b.width === 0 ? a : DOMRect.fromRect({
+      x: Math.min(a.left, b.left), y: Math.min(a.top, b.top),
+      width: Math.max(a.right, b.right) - Math.min(a.left, b.left),
+      height: Math.max(a.bottom, b.bottom) - Math.min(a.top, b.top)}))])
+  .filter(([e, r]) => r.width > 0 && (r.width < 24 || r.height < 24))
+  .map(([e, r]) => `${e.tagName.toLowerCase()} ${e.name || e.textContent.trim()}: `
+    + `${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+
+def small_targets(page: Page) -> list[str]:
+    found = page.evaluate(SMALL_TARGETS)
+    axe = Axe().run(page, options={"runOnly": ["target-size"]}).response["violations"]
+    return found + [f"{n['target']}" for v in axe for n in v["nodes"]]
 
 
 @cache
@@ -79,7 +101,7 @@ def dutch_left(page: Page, data: set[str]) -> list[str]:
 
 def problems_of(page: Page, state: str, english: bool, data: set[str]) -> list[str]:
     """What is wrong with the page as it stands: axe at a desktop's and a phone's width, the
-    page scrolling sideways at any width, and Dutch on an English page."""
+    page scrolling sideways at any width, targets too small, and Dutch on an English page."""
     page.wait_for_load_state("networkidle")
     problems = [f"{state}: {v}" for v in violations(page)]
     for width in WIDTHS:
@@ -87,6 +109,8 @@ def problems_of(page: Page, state: str, english: bool, data: set[str]) -> list[s
         over = page.evaluate(OVERFLOW)
         if over > 0:
             problems.append(f"{state} at {width} px: the page scrolls {over} px sideways")
+        if width in (320, 1366):
+            problems += [f"{state} at {width} px: small target {t}" for t in small_targets(page)]
         if width == 320:
             problems += [f"{state} at 320 px: {v}" for v in violations(page)]
     if english:
@@ -158,7 +182,10 @@ def test_every_new_page_in_every_state_is_accessible_fits_and_speaks_the_users_l
     page.goto("/register-import/")
     look("upload")
     upload = page.locator("form[enctype='multipart/form-data']")
-    _submit(upload)  # no file chosen
+    _submit(upload)  # no file chosen: the error is told at the top, and next to the field
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Choose the file" if english else "Kies het bestand"
+    )
     expect(upload.locator(".error")).to_have_count(1)
     look("upload refused", titled=False)
     upload.locator("input[name=kind][value=history]").check()
