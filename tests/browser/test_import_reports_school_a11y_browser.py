@@ -330,6 +330,7 @@ def test_the_import_is_chosen_read_and_confirmed_with_the_keyboard(page: Page, w
 
 def test_the_municipalities_are_set_side_by_side_with_the_keyboard(page: Page, world):
     add_referral(db.session, world, full_name="Lindeveld Een")
+    page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, world.lead.email, "**/lead/")
     for path, heading in (
         ("/reports/evaluation?year=2026", "Beekmere, Lindeveld naast elkaar"),
@@ -345,3 +346,6 @@ def test_the_municipalities_are_set_side_by_side_with_the_keyboard(page: Page, w
         page.keyboard.press("Enter")
         expect(page.locator("h1")).to_contain_text(heading)
         expect(page.get_by_label("Gemeente", exact=True)).to_have_value("naast-elkaar")
+        # The many columns get the desktop's width, not only the column of the text.
+        box = page.locator("main .table-scroll").first
+        assert box.evaluate("b => b.clientWidth") >= 1200, path
