@@ -120,3 +120,29 @@ def test_error_pages_say_which_error_in_their_title(client, world):
     assert missing.css_first("title").text(strip=True).startswith("Niet gevonden")
     refused = HTMLParser(client.get("/admin/").get_data(as_text=True))
     assert refused.css_first("title").text(strip=True).startswith("Geen toegang")
+
+
+def test_the_import_of_earlier_registrations_and_the_reports_side_by_side(client, world):
+    from .test_register_history import confirmed, previewed
+
+    client.login(world.lead.email)
+    imported = confirmed(client, world)
+    # A second file of the same name, not imported yet: its pages are told apart too.
+    waiting = previewed(client, world)
+    paths = [
+        "/register-import/",
+        f"/register-import/{waiting.id}/columns",
+        f"/register-import/{waiting.id}",
+        f"/register-import/{imported.id}",
+        f"/reports/monthly?year={NOW.year}&municipality=naast-elkaar",
+        f"/reports/evaluation?year={NOW.year}&municipality=naast-elkaar",
+    ]
+    assert problems(client, paths) == []
+    title, _levels = outline(client.get(f"/register-import/{waiting.id}").get_data(as_text=True))
+    assert title == "Import nakijken: eerder.csv (Lindeveld, 26 nov 2026, 10:15) · Onthaalportaal"
+
+
+def test_the_admins_forms_of_shared_services_and_programmes(client, world):
+    client.login(world.admin.email)
+    paths = ["/admin/c/services/", "/admin/c/services/new", "/admin/c/programmes/new"]
+    assert problems(client, paths) == []

@@ -110,6 +110,9 @@ def test_lead_pages_have_no_violations(page: Page, world):
         "/lead/children-without-school",
         "/lead/agii",
         "/lead/agii?first_day=2026-11-20&last_day=2026-11-01",
+        "/reports/monthly?municipality=naast-elkaar",
+        "/reports/evaluation?municipality=naast-elkaar",
+        "/register-import/",
     ):
         page.goto(path)
         assert violations(page) == [], path
@@ -164,7 +167,12 @@ def test_kpi_group_work_and_waiting_list_pages_have_no_violations(page: Page, wo
         assert violations(page) == [], path
     page.get_by_role("button", name="Afmelden").click()
     sign_in(page, world.admin.email, "**/admin/")
-    for path in ("/admin/c/kpis/new", "/admin/c/programmes/new", "/admin/c/channels/"):
+    for path in (
+        "/admin/c/kpis/new",
+        "/admin/c/programmes/new",
+        "/admin/c/services/new",
+        "/admin/c/channels/",
+    ):
         page.goto(path)
         assert violations(page) == [], path
 

@@ -75,11 +75,16 @@ def test_the_leads_and_admins_pages_fit_from_phone_to_desktop(page: Page, world)
         f"/reports/kpis?year={year}&municipality=naast-elkaar",
         f"/reports/interpreters?year={year}&municipality=naast-elkaar",
         "/reports/sources?municipality=naast-elkaar",
+        f"/reports/monthly?year={year}&municipality=naast-elkaar",
+        f"/reports/evaluation?year={year}&municipality=naast-elkaar",
+        "/lead/children-without-school",
+        "/register-import/",
     ]
     assert fits(page, paths) == []
     page.get_by_role("button", name="Afmelden").click()
     sign_in(page, world.admin.email, "**/admin/")
-    assert fits(page, ["/admin/", "/admin/users/", "/admin/c/kpis/", "/admin/texts/"]) == []
+    admin_paths = ["/admin/", "/admin/users/", "/admin/c/kpis/", "/admin/texts/"]
+    assert fits(page, [*admin_paths, "/admin/c/services/new", "/admin/c/programmes/new"]) == []
 
 
 def test_a_table_wider_than_the_phone_scrolls_in_a_box_the_keyboard_can_reach(page: Page, world):
@@ -129,7 +134,7 @@ def test_the_other_pages_fit_a_phone(page: Page, world):
     for path in [
         f"/reports/interpreters?year={NOW.year}",
         "/reports/sources",
-        "/register/",
+        "/register-import/",
         "/lead/list/unclaimed",
         "/privacy/access-log",
     ]:
