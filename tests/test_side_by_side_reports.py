@@ -10,7 +10,7 @@ import pytest
 from selectolax.parser import HTMLParser
 
 from portal.extensions import db
-from portal.models import Appointment, InterpreterRequest, Kpi, Municipality, Role
+from portal.models import Kpi, Municipality, Role
 from portal.reports.comparison import compared_interpreters, compared_kpis, compared_sources
 from portal.reports.evaluation import Share
 from portal.reports.interpreters import Hours, interpreter_figures
@@ -19,6 +19,7 @@ from portal.reports.sources import Quiet, referrals_by_source
 
 from .conftest import NOW
 from .factories import add_referral, add_user, csv_rows
+from .test_interpreters import request_on
 from .test_side_by_side import _reached
 
 TODAY = NOW.date()
@@ -147,35 +148,6 @@ def test_the_sources_page_side_by_side(client, referrers):
 # Interpreters -----------------------------------------------------------------------------
 
 
-def _interpreter(world, referral, start, minutes, status, language):
-    appointment = Appointment(
-        referral_id=referral.id,
-        toeleider_id=world.toeleider.id,
-        kind="welcome",
-        starts_at=start,
-        ends_at=start,
-        place="Onthaal",
-        status="held",
-        created_by_id=world.toeleider.id,
-        created_at=start,
-    )
-    db.session.add(appointment)
-    db.session.flush()
-    db.session.add(
-        InterpreterRequest(
-            appointment_id=appointment.id,
-            language_code=language,
-            mode="on_site",
-            status=status,
-            minutes=minutes,
-            created_by_id=world.toeleider.id,
-            created_at=start,
-            updated_by_id=world.toeleider.id,
-            updated_at=start,
-        )
-    )
-
-
 def add_interpreters(world):
     """Lindeveld: Arabic in March, confirmed 90 and requested 30 minutes; Ukrainian in April,
     cancelled. Beekmere: Arabic in March, requested 45 minutes; Ukrainian in April,
@@ -183,11 +155,11 @@ def add_interpreters(world):
     here = add_referral(db.session, world, full_name="Lin Tolk")
     there = add_referral(db.session, world, full_name="Beek Tolk", **_in_beekmere(world))
     march, april = datetime(2026, 3, 10, 10), datetime(2026, 4, 14, 10)
-    _interpreter(world, here, march, 90, "confirmed", "ar")
-    _interpreter(world, here, march, 30, "requested", "ar")
-    _interpreter(world, here, april, 60, "cancelled", "uk")
-    _interpreter(world, there, march, 45, "requested", "ar")
-    _interpreter(world, there, april, 120, "confirmed", "uk")
+    request_on(world, here, march, 90, "confirmed", "ar")
+    request_on(world, here, march, 30, "requested", "ar")
+    request_on(world, here, april, 60, "cancelled", "uk")
+    request_on(world, there, march, 45, "requested", "ar")
+    request_on(world, there, april, 120, "confirmed", "uk")
     db.session.commit()
 
 
