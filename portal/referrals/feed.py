@@ -98,14 +98,14 @@ def build_feed(
     user: User,
     events: list[TimelineEvent],
     conversations: list[Conversation],
-    file_signals: list[Signal],
+    signals: list[Signal],
 ) -> list[FeedItem]:
     """The feed of one file as `user` sees it, oldest first; `events` from feed_events,
     the conversations and signals from file_conversations and file_signals."""
-    by_moment = {c.recorded_at: c for c in conversations}
-    signals: dict[datetime, list[Signal]] = {}
-    for signal in file_signals:
-        signals.setdefault(signal.created_at, []).append(signal)
+    conversation_at = {c.recorded_at: c for c in conversations}
+    signals_at: dict[datetime, list[Signal]] = {}
+    for signal in signals:
+        signals_at.setdefault(signal.created_at, []).append(signal)
     may_correct = owns_or_leads(user, referral)
     items = []
     for event in events:
@@ -117,8 +117,8 @@ def build_feed(
             strikable=may_correct and may_strike(event),
         )
         if event.kind == "conversation_recorded":
-            item.conversation = by_moment.get(event.at)
-            item.signals = signals.get(event.at, [])
+            item.conversation = conversation_at.get(event.at)
+            item.signals = signals_at.get(event.at, [])
         items.append(item)
     items.sort(key=lambda i: (i.moment, i.event.id))
     return items
