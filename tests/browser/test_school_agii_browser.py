@@ -20,6 +20,16 @@ pytestmark = pytest.mark.browser
 NOW = datetime(2026, 11, 26, 10, 15)
 
 
+def _sign_out(page: Page) -> None:
+    """As a user leaves: the button, then the login page. Clearing the cookies instead left
+    the page's own requests running, and one answered with the login page while the next
+    user was being signed in."""
+    # By the form, not the button's name: the page may be in English.
+    page.locator("form[action$='/logout'] button").click()
+    page.wait_for_url("**/login**")
+    page.wait_for_load_state("networkidle")
+
+
 def _sign_in(page: Page, email: str) -> None:
     page.goto("/login")
     page.get_by_label("E-mailadres").fill(email)
@@ -178,7 +188,7 @@ def test_the_lead_sees_a_child_who_reached_school_age_and_a_closed_files_school_
     of_age.get_by_role("link").click()
     expect(page.locator("li.school-coming")).to_contain_text("Kind geboren in 2021")
     # The toeleider closes the other file: the family moved away.
-    page.context.clear_cookies()
+    _sign_out(page)
     _sign_in(page, world.toeleider.email)
     page.goto(f"/referrals/{moved.id}")
     closing = page.locator("form[action$='/close']")
@@ -193,7 +203,7 @@ def test_the_lead_sees_a_child_who_reached_school_age_and_a_closed_files_school_
     expect(section.locator(".badge")).to_have_count(0)
     page.locator("#leerplicht").scroll_into_view_if_needed()
     page.screenshot(path=tmp_path / "closed-file-school.png", full_page=True)
-    page.context.clear_cookies()
+    _sign_out(page)
     _sign_in(page, world.lead.email)
     page.goto("/lead/children-without-school")
     expect(rows).to_have_count(2)
