@@ -96,3 +96,17 @@ def test_required_fields_say_so_in_their_label(page: Page, world):
     expect(name_line).to_contain_text("Naam (verplicht)")
     expect(page.locator(".label-line:has(label[for='email'])")).not_to_contain_text("verplicht")
     expect(page.locator("#phone-hint")).to_contain_text("minstens één van de drie")
+
+
+def test_the_consent_checkbox_keeps_its_required_mark_beside_its_text(page: Page, world):
+    """The mark ended on a line of its own under the long consent label."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, world.desk.email)
+    label = page.locator("#field-consent label.check")
+    expect(label).to_contain_text("(verplicht)")
+    text_box = label.locator("span").first.bounding_box()
+    mark_box = label.locator(".required-mark").bounding_box()
+    assert text_box and mark_box
+    # On the last line of the label's text, not below it.
+    assert mark_box["y"] + mark_box["height"] <= text_box["y"] + text_box["height"] + 1
+    assert mark_box["y"] >= text_box["y"]
