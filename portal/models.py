@@ -435,14 +435,21 @@ class Referral(Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        # With the language, the queue's COUNT is answered from the index alone.
+        # With the language, the queue's COUNT is answered from the index alone; with the id,
+        # the lead's counts of open files with something overdue too (PostgreSQL; SQLite keeps
+        # the rowid in every index).
         Index(
-            "ix_referral_state_municipality", "state", "municipality_id", "contact_language_code"
+            "ix_referral_state_municipality",
+            "state",
+            "municipality_id",
+            "contact_language_code",
+            "id",
         ),
         Index("ix_referral_created_by_created_at", "created_by_id", "created_at"),
         Index("ix_referral_municipality_language", "municipality_id", "contact_language_code"),
         Index("ix_referral_queue", "state", "priority_at"),
-        Index("ix_referral_owner_state", "owner_id", "state"),
+        # The workload's open files per toeleider within the lead's municipalities.
+        Index("ix_referral_owner_state", "owner_id", "state", "municipality_id", "id"),
         # The header search goes from persons to the files a user may see by this index alone.
         Index("ix_referral_person_municipality", "person_id", "municipality_id", "id"),
         Index("ix_referral_reached", "reached_at", "municipality_id"),
@@ -1026,7 +1033,11 @@ class FollowUpTask(Model):
 
     referral: Mapped[Referral] = relationship()
 
-    __table_args__ = (Index("ix_follow_up_task_owner_due", "owner_id", "done_at", "due_on"),)
+    __table_args__ = (
+        Index("ix_follow_up_task_owner_due", "owner_id", "done_at", "due_on"),
+        # The lead's overdue tasks, with the file each belongs to.
+        Index("ix_follow_up_task_open_due", "done_at", "due_on", "referral_id"),
+    )
 
 
 class SchoolItemKind(enum.StrEnum):
@@ -1152,7 +1163,7 @@ class Milestone(Model):
     )
 
     # The lead's overdue milestones, and each toeleider's on the workload page.
-    __table_args__ = (Index("ix_milestone_status_target", "status", "target_on"),)
+    __table_args__ = (Index("ix_milestone_status_target", "status", "target_on", "referral_id"),)
 
 
 class KpiUnit(enum.StrEnum):
