@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .languages import language_label
+from .languages import language_label, named_in_text
 from .models import (
     ActivityKind,
     AgiiStatus,
@@ -345,6 +345,9 @@ def _correction_detail(detail: str) -> str:
     lines = []
     for name, old, new in changes:
         label = PERSON_FIELD_LABELS.get(name, name)
+        if name.endswith("language_code"):
+            # Stored by their Dutch names: read in the reader's language.
+            old, new = (named_in_text(v) if isinstance(v, str) else v for v in (old, new))
         lines.append(f"{label}: {_plain(old)} → {_plain(new)}")
     return "\n".join(lines)
 

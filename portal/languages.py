@@ -61,6 +61,21 @@ def language_name(code: str, stored: str, locale: str | None = None) -> str:
     return _cldr_name(code, locale or page_locale()) or stored
 
 
+def named_in_text(stored: str, locale: str | None = None) -> str:
+    """A language's Dutch name as a stored text holds it (a timeline's correction), in the
+    reader's language; a name CLDR does not know stays as written."""
+    code = _codes_by_dutch_name().get(stored)
+    return language_name(code, stored, locale) if code else stored
+
+
+@cache
+def _codes_by_dutch_name() -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for code, name in language_catalogue().items():
+        codes.setdefault(name, code)
+    return codes
+
+
 def language_label(language: Named | None, locale: str | None = None) -> str:
     """`language_name` of a stored language, '' for none (a referral without a home language)."""
     if language is None:

@@ -102,6 +102,9 @@ def test_an_english_toeleider_corrects_the_contact_language_by_its_english_name(
     assert client.post(f"/referrals/{referral.id}/person", form).status_code == 303
     db.session.expire_all()
     assert db.session.get(Referral, referral.id).contact_language_code == "fr"
+    # The timeline keeps the change in Dutch words and tells it in the reader's.
+    timeline = text(page(client, f"/referrals/{referral.id}"), "main")
+    assert "Contact language: Arabic → French" in timeline
 
 
 def test_the_report_of_an_english_lead_names_languages_in_english_as_its_headings(
