@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from .languages import language_label, named_in_text
 from .models import (
     ActivityKind,
     AgiiStatus,
@@ -273,7 +274,7 @@ INTERPRETER_STATUS_LABELS = {
 
 def interpreter_summary(request: InterpreterRequest, with_status: bool = True) -> str:
     """'Arabisch, telefonisch, bevestigd': the language, how, and where the request stands."""
-    parts = [request.language.name, str(INTERPRETER_MODE_LABELS[request.mode])]
+    parts = [language_label(request.language), str(INTERPRETER_MODE_LABELS[request.mode])]
     if with_status:
         parts.append(str(INTERPRETER_STATUS_LABELS[request.status]))
     return ", ".join(parts)
@@ -284,7 +285,7 @@ def interpreter_tag(request: InterpreterRequest) -> str:
     return str(
         _l(
             "tolk %(language)s (%(mode)s, %(status)s)",
-            language=request.language.name,
+            language=language_label(request.language),
             mode=INTERPRETER_MODE_LABELS[request.mode],
             status=INTERPRETER_STATUS_LABELS[request.status],
         )
@@ -344,6 +345,9 @@ def _correction_detail(detail: str) -> str:
     lines = []
     for name, old, new in changes:
         label = PERSON_FIELD_LABELS.get(name, name)
+        if name.endswith("language_code"):
+            # Stored by their Dutch names: read in the reader's language.
+            old, new = (named_in_text(v) if isinstance(v, str) else v for v in (old, new))
         lines.append(f"{label}: {_plain(old)} → {_plain(new)}")
     return "\n".join(lines)
 

@@ -46,7 +46,7 @@ from .labels import (
     school_status_label,
     state_label,
 )
-from .languages import text_direction
+from .languages import language_label, text_direction
 from .messages.texts import postal_lines
 
 HTMX_FILE = "vendor/htmx-2.0.11/htmx.min.js"
@@ -108,6 +108,8 @@ def register(app: Flask) -> None:
         # With the weekday, for what a resident reads: "donderdag 10 december 2026, 14:30".
         full_moment=lambda d: format_datetime(d, "EEEE d MMMM y, HH:mm", rebase=False) if d else "",
         postal_lines=postal_lines,
+        # A stored language by its name in the page's language; Dutch inside in_dutch().
+        language_label=language_label,
         role_names=lambda roles: ", ".join(sorted(role_label(r) for r in roles)),
         phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
     )

@@ -42,7 +42,7 @@ from ..labels import (
     UNIT_LABELS,
     service_label,
 )
-from ..languages import language_catalogue
+from ..languages import by_shown_name, language_catalogue, language_label, language_name
 from ..models import (
     ActivityKind,
     Channel,
@@ -278,7 +278,8 @@ def _programme_form_choices(form: ProgrammeForm) -> None:
 
 
 def _language_label(code: str) -> str:
-    return f"{language_catalogue().get(code, code)} ({code})"
+    """'Arabisch (ar)', or 'Arabic (ar)' for an admin who works in English."""
+    return f"{language_name(code, language_catalogue().get(code, code))} ({code})"
 
 
 def _apply_language(form: LanguageForm, language: Language) -> None:
@@ -294,7 +295,8 @@ def _load_language(form: LanguageForm, language: Language) -> None:
 
 
 def _language_code_from(text: str) -> str:
-    """Accept 'Arabisch (ar)', 'ar' or 'Arabisch'; raise KeyError for anything else."""
+    """Accept 'Arabisch (ar)', 'ar', 'Arabisch' or the name in the admin's language ('Arabic');
+    raise KeyError for anything else."""
     text = text.strip()
     if text.endswith(")") and "(" in text:
         text = text[text.rindex("(") + 1 : -1]
@@ -302,6 +304,7 @@ def _language_code_from(text: str) -> str:
     if text in catalogue:
         return text
     by_name = {name.casefold(): code for code, name in catalogue.items()}
+    by_name.update((language_name(code, name).casefold(), code) for code, name in catalogue.items())
     return by_name[text.casefold()]
 
 
@@ -338,7 +341,7 @@ CATALOGUES = {
             LanguageForm,
             _l("Talen"),
             [
-                (_l("Taal"), lambda lang: lang.name),
+                (_l("Taal"), language_label),
                 (_l("Code"), lambda lang: lang.code),
             ],
             Language.name,
@@ -527,7 +530,7 @@ def _row_snapshot(obj: Any) -> dict[str, Any]:
 
 
 def _render_catalogue_form(cat: Catalogue, form: FlaskForm, obj: Any, status: int = 200) -> Any:
-    all_languages = sorted(language_catalogue().items(), key=lambda kv: kv[1])
+    all_languages = by_shown_name(language_catalogue().items())
     return (
         render_template(
             "admin/catalogue_form.html",
@@ -570,9 +573,10 @@ def _prepare_user_form(form: UserForm) -> UserForm:
     )
     form.channel.choices = _channel_choices()
     form.languages.choices = options(
-        (lang.code, lang.name)
-        for lang in db.session.scalars(
-            select(Language).where(Language.active.is_(True)).order_by(Language.name)
+        by_shown_name(
+            db.session.execute(
+                select(Language.code, Language.name).where(Language.active.is_(True))
+            )
         )
     )
     return form

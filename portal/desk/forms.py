@@ -31,6 +31,7 @@ from wtforms.widgets import TextInput
 from ..formtools import given, options
 from ..inputs import ascii_int
 from ..labels import LEGAL_BASIS_LABELS
+from ..languages import name_lookup
 from ..models import Language
 from .intake import IntakeData
 from .rules import PhoneError, clean_name, is_plausible_name, normalise_phone, parse_birth_years
@@ -197,10 +198,8 @@ class IntakeForm(FlaskForm):
     ) -> IntakeForm:
         """Set the choices that depend on the user and the database."""
         self.languages = languages
-        self._language_lookup = {}
-        for lang in languages:
-            self._language_lookup[lang.code.casefold()] = lang.code
-            self._language_lookup[lang.name.casefold()] = lang.code
+        # Dutch names and codes always; English names too for whoever works in English.
+        self._language_lookup = name_lookup(languages)
         self.municipality.choices = options(municipalities)
         self.source_service.choices = options(services)
         self.today = today

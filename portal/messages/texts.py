@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 
 from ..desk.rules import display_phone
 from ..extensions import DbSession
-from ..languages import dutch_name, text_direction
+from ..languages import dutch_name, language_label, text_direction
 from ..models import Appointment, Language, MessageKind, MessageText, Municipality, Referral
 
 DUTCH = "nl"
@@ -403,7 +403,14 @@ def coverage(session: DbSession, since: datetime) -> list[Coverage]:
         Coverage(language, used.get(language.code, 0), frozenset(written.get(language.code, ())))
         for language in languages
     ]
-    return sorted(rows, key=lambda c: (c.language.code != DUTCH, -c.referrals, c.language.name))
+    return sorted(
+        rows,
+        key=lambda c: (
+            c.language.code != DUTCH,
+            -c.referrals,
+            language_label(c.language).casefold(),
+        ),
+    )
 
 
 SAMPLE_REFERENCE = "2026-000042"

@@ -19,6 +19,7 @@ from ..audit import changes_between, log_admin_action
 from ..desk.rules import PhoneError, display_phone, normalise_phone
 from ..extensions import db
 from ..formtools import first_error, record_id
+from ..languages import language_label
 from ..models import Language, MessageKind, MessageText, Municipality
 from . import texts
 from .forms import LetterheadForm, MessageTextForm
@@ -105,7 +106,7 @@ def edit(kind_slug: str, code: str) -> Any:
                     "settings.update",
                     "message_text",
                     f"{kind.value}/{code}",
-                    f"{texts.TITLES[kind]} – {language.name}",
+                    f"{texts.TITLES[kind]} – {language_label(language)}",
                     changes,
                 )
             db.session.commit()

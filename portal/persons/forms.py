@@ -9,6 +9,7 @@ from wtforms import DateField, HiddenField
 from wtforms.validators import ValidationError
 
 from ..desk.forms import IntakeForm
+from ..languages import name_lookup
 from ..models import Language
 from .corrections import PersonDetails
 
@@ -32,10 +33,8 @@ class CorrectionForm(IntakeForm):
         self, *, languages: list[Language], today: date, intake_day: date, region: str
     ) -> CorrectionForm:
         self.languages = languages
-        self._language_lookup = {}
-        for lang in languages:
-            self._language_lookup[lang.code.casefold()] = lang.code
-            self._language_lookup[lang.name.casefold()] = lang.code
+        # Dutch names and codes always; English names too for whoever works in English.
+        self._language_lookup = name_lookup(languages)
         self.today = today
         self.intake_day = intake_day
         self.region = region

@@ -26,6 +26,7 @@ from ..access import (
 )
 from ..desk.rules import display_phone
 from ..extensions import db
+from ..languages import in_name_order, language_label
 from ..models import Language, Person, PersonJoin, Referral
 from ..viewlog import record_view, record_views
 from .corrections import (
@@ -70,11 +71,8 @@ def _visible_referral(referral_id: int) -> Referral:
 
 
 def _languages() -> list[Language]:
-    return list(
-        db.session.scalars(
-            select(Language).where(Language.active.is_(True)).order_by(Language.name)
-        )
-    )
+    """The active languages, by their names in the page's language."""
+    return in_name_order(db.session.scalars(select(Language).where(Language.active.is_(True))))
 
 
 def _correction_form(referral: Referral, formdata: Any = None) -> CorrectionForm:
@@ -88,7 +86,7 @@ def _correction_form(referral: Referral, formdata: Any = None) -> CorrectionForm
 
 
 def _show(form: CorrectionForm, details: PersonDetails, version: int) -> None:
-    names = {lang.code: lang.name for lang in form.languages}
+    names = {lang.code: language_label(lang) for lang in form.languages}
     form.fill(details, names)
     if details.phone:
         form.phone.data = display_phone(details.phone, current_app.config["PORTAL_DEFAULT_REGION"])
@@ -170,7 +168,7 @@ def _conflict(
     form = _correction_form(referral)
     _show(form, resolve_conflict(typed, shown, current), referral.person.version)
     form.shown.data = current.as_json()
-    names = {lang.code: lang.name for lang in form.languages}
+    names = {lang.code: language_label(lang) for lang in form.languages}
     clashes = {
         name: _plain(name, getattr(current, name), names)
         for name in current.__dataclass_fields__

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import in_my_municipalities
 from ..extensions import DbSession
+from ..languages import language_name
 from ..models import Language, Municipality, Person, Referral, ReferralState, Service, User
 from ..pagination import Page, paginate_rows
 from ..search.finding import matching_files, read_terms
@@ -53,6 +54,8 @@ class QueueRow(NamedTuple):
     has_children: bool | None
     is_newcomer: bool
     full_name: str
+    language_code: str
+    # The stored (Dutch) name; queue_page gives the reader's.
     language: str
     municipality: str
     source: str
@@ -71,6 +74,7 @@ def queue_statement(user: User, f: QueueFilter, region: str = "BE") -> Select[*t
             Referral.has_children,
             Referral.is_newcomer,
             Person.full_name,
+            Referral.contact_language_code,
             Language.name,
             Municipality.name,
             Service.name,
@@ -103,7 +107,9 @@ def queue_page(
     session: DbSession, user: User, f: QueueFilter, region: str = "BE"
 ) -> Page[QueueRow]:
     page = paginate_rows(session, queue_statement(user, f, region), f.page, PAGE_SIZE)
-    return replace(page, items=[QueueRow(*row) for row in page.items])
+    rows = [QueueRow(*row) for row in page.items]
+    shown = [row._replace(language=language_name(row.language_code, row.language)) for row in rows]
+    return replace(page, items=shown)
 
 
 def letters_to_send(

@@ -33,6 +33,7 @@ from ..access import (
 )
 from ..extensions import db
 from ..formtools import CsrfForm, record_id
+from ..languages import in_name_order
 from ..messages.texts import letters_for
 from ..models import Language, Referral, Service
 from ..referrals.followup import open_tasks_of
@@ -91,9 +92,9 @@ def index() -> Any:
         return response
     ids = municipality_ids(current_user)
     context.update(
-        languages=db.session.scalars(
-            select(Language).where(Language.active.is_(True)).order_by(Language.name)
-        ).all(),
+        languages=in_name_order(
+            db.session.scalars(select(Language).where(Language.active.is_(True)))
+        ),
         sources=db.session.scalars(
             select(Service)
             .options(joinedload(Service.municipality))

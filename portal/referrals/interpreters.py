@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..agenda.booking import MAX_MINUTES
 from ..extensions import DbSession
 from ..labels import interpreter_summary
+from ..languages import by_shown_name
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -225,12 +226,8 @@ def cancel_with(session: DbSession, appointment: Appointment, actor: User, at: d
 
 
 def language_choices(session: DbSession) -> list[tuple[str, str]]:
-    """The languages an interpreter can be asked for, by name: the active ones."""
-    return [
-        (code, name)
-        for code, name in session.execute(
-            select(Language.code, Language.name)
-            .where(Language.active.is_(True))
-            .order_by(Language.name)
-        )
-    ]
+    """The languages an interpreter can be asked for, by their names in the page's language:
+    the active ones."""
+    return by_shown_name(
+        session.execute(select(Language.code, Language.name).where(Language.active.is_(True)))
+    )

@@ -26,6 +26,7 @@ from ..audit import log_admin_action
 from ..errors import database_unavailable
 from ..extensions import db
 from ..formtools import CsrfForm, record_id
+from ..languages import by_shown_name
 from ..models import ImportKind, ImportStatus, RegisterImport, RegisterImportRow, RowOutcome
 from ..pagination import paginate
 from ..viewlog import record_views
@@ -182,7 +183,8 @@ def _import_or_404(import_id: int) -> RegisterImport:
 
 def _mapping_form(register_import: RegisterImport, formdata: Any = None) -> MappingForm:
     header = header_of(register_import)
-    languages = active_languages(db.session)
+    # The menu of the default language in the reader's names; the file's are read in Dutch.
+    languages = by_shown_name(active_languages(db.session))
     kind = register_import.kind
     if formdata is not None:
         return MappingForm(formdata=formdata).prepare(header, languages, kind)

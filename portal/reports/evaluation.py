@@ -19,6 +19,7 @@ from sqlalchemy import case, exists, func, select
 from ..calendar_names import MONTH_ABBREVIATIONS
 from ..extensions import DbSession
 from ..labels import CLOSING_OUTCOME_LABELS, PARTNER_STATUS_LABELS
+from ..languages import language_name
 from ..models import (
     Appointment,
     AppointmentStatus,
@@ -150,18 +151,20 @@ class _Scope:
             self.session.execute(
                 select(
                     Service.name,
+                    Language.code,
                     Language.name,
                     *profile_counts(),
                 )
                 .join(Service, Service.id == Referral.source_service_id)
                 .join(Language, Language.code == Referral.contact_language_code)
                 .where(*self.registered)
-                .group_by(Service.name, Language.name)
+                .group_by(Service.name, Language.code, Language.name)
             )
         )
+        # Languages named as the reader names them, as the table's headings are.
         return [
-            (source, language, _Profile(*(int(v or 0) for v in counts)))
-            for source, language, *counts in rows
+            (source, language_name(code, name), _Profile(*(int(v or 0) for v in counts)))
+            for source, code, name, *counts in rows
         ]
 
     @cached_property
@@ -335,7 +338,10 @@ class _TallyScope(_Scope):
     def registrations(self) -> list[tuple[str, str, _Profile]]:
         registered = self.figures.registered
         services = dict(self._names(Service.name, Service.id, (k[0] for k in registered)))
-        languages = dict(self._names(Language.name, Language.code, (k[1] for k in registered)))
+        languages = {
+            code: language_name(code, name)
+            for code, name in self._names(Language.name, Language.code, (k[1] for k in registered))
+        }
         merged: dict[tuple[str, str], list[int]] = {}
         for (service, language), counts in registered.items():
             mine = merged.setdefault((services[service], languages[language]), [0] * len(counts))

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, select
 
 from ..extensions import DbSession
+from ..languages import language_name
 from ..models import Appointment, InterpreterRequest, InterpreterStatus, Language, Referral
 
 RULE_INTERPRETERS = _l(
@@ -144,7 +145,8 @@ def interpreter_figures(
     months = [Count() for _ in range(12)]
     total = Count()
     for code, name, m, status, n, minutes in session.execute(stmt):
-        figures = languages.setdefault(code, LanguageFigures(code, name))
+        # Named as the reader names it, as the headings are (the CSV too).
+        figures = languages.setdefault(code, LanguageFigures(code, language_name(code, name)))
         count = Count()
         if status == InterpreterStatus.REQUESTED:
             count.requested, count.requested_minutes = n, int(minutes)
@@ -156,5 +158,5 @@ def interpreter_figures(
         figures.total.add(count)
         months[int(m) - 1].add(count)
         total.add(count)
-    ordered = sorted(languages.values(), key=lambda f: f.name)
+    ordered = sorted(languages.values(), key=lambda f: f.name.casefold())
     return InterpreterFigures(year=year, languages=ordered, months=months, total=total)
