@@ -32,6 +32,7 @@ from portal.models import (
 )
 from portal.referrals import corrections, followup, lifecycle
 from portal.reports import tallies
+from portal.reports.counting import monthly_figures
 from portal.reports.evaluation import Period, evaluation_tables, work_year_period
 from portal.reports.marks import installed_triggers, trigger_names
 
@@ -71,6 +72,10 @@ def assert_agree(world, periods=PERIODS, all_ids=True):
             counted = tables(ids, period, from_files=True)
             assert tables(ids, period) == counted, (ids, period)
             assert tables(ids, period) == counted, (ids, period, "stored")
+        # The monthly figures add up the same tallies.
+        for year in (2025, 2026):
+            counted_year = monthly_figures(db.session, ids, year, from_files=True)
+            assert monthly_figures(db.session, ids, year) == counted_year, (ids, year)
 
 
 @pytest.fixture

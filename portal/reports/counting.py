@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, extract, func, select
 from ..extensions import DbSession
 from ..models import Appointment, AppointmentStatus, Referral, Service
 from ..referrals.reach import VIA_DESK, VIA_LETTER
+from .tallies import period_figures
 
 REACHED_HOW = ("desk", "letter", "partner", "phone")
 REACHED_HOW_LABELS = {
@@ -116,18 +117,45 @@ def reached_statement(
     )
 
 
+def reached_how(via: str, from_partner: bool) -> str:
+    """How a referral was reached (REACHED_HOW) by its first reach's `reached_via` and whether
+    a partner referred it: RULE_REACHED, as reached_statement counts it."""
+    if via == VIA_DESK:
+        return "desk"
+    if via == VIA_LETTER:
+        return "letter"
+    return "partner" if from_partner else "phone"
+
+
 def monthly_figures(
-    session: DbSession, municipality_ids: Iterable[int], year: int
+    session: DbSession, municipality_ids: Iterable[int], year: int, from_files: bool = False
 ) -> MonthlyFigures:
-    """People reached per month and how, and conversations held, for one calendar year."""
+    """People reached per month and how, and conversations held, for one calendar year.
+
+    Added up from the months' tallies (portal/reports/tallies.py), which count by the same
+    rules; from_files counts every file of the year with the rules' statements instead.
+    """
     ids = list(municipality_ids)
-    start, end = _year_bounds(year)
     rows = {m: MonthRow(month=m) for m in range(1, 13)}
-    reached: list[Any] = list(session.execute(reached_statement(ids, start, end)))
-    for month, how, n in reached:
-        rows[int(month)].reached[how] += n
-    for _year, month, n in session.execute(held_statement(ids, start, end)):
-        rows[int(month)].conversations = n
+    if from_files:
+        start, end = _year_bounds(year)
+        reached: list[Any] = list(session.execute(reached_statement(ids, start, end)))
+        for month, how, n in reached:
+            rows[int(month)].reached[how] += n
+        for _year, month, n in session.execute(held_statement(ids, start, end)):
+            rows[int(month)].conversations = n
+        return MonthlyFigures(year=year, rows=[rows[m] for m in range(1, 13)])
+    figures = period_figures(session, ids, date(year, 1, 1), date(year + 1, 1, 1))
+    sources = {key[3] for key in figures.reached}
+    partners = set(
+        session.scalars(
+            select(Service.id).where(Service.id.in_(sources or {-1}), Service.is_partner.is_(True))
+        )
+    )
+    for (_year, month, via, source, _answer), n in figures.reached.items():
+        rows[month].reached[reached_how(via, source in partners)] += n
+    for (_year, month), n in figures.held.items():
+        rows[month].conversations += n
     return MonthlyFigures(year=year, rows=[rows[m] for m in range(1, 13)])
 
 

@@ -34,13 +34,13 @@ from ..models import (
     Signal,
     Theme,
 )
-from ..referrals.reach import VIA_DESK, VIA_LETTER
 from .counting import (
     REACHED_HOW,
     REACHED_HOW_LABELS,
     RULE_CONVERSATIONS,
     RULE_REACHED,
     held_statement,
+    reached_how,
     reached_statement,
 )
 from .tallies import Figures, month_index, period_figures, profile_counts
@@ -324,13 +324,7 @@ class _TallyScope(_Scope):
         }
         counts: dict[tuple[int, int, str, str], int] = {}
         for (year, month, via, service, answer), n in self.figures.reached.items():
-            if via == VIA_DESK:
-                how = "desk"
-            elif via == VIA_LETTER:
-                how = "letter"
-            else:
-                how = "partner" if services.get(service) else "phone"
-            key = (year, month, how, answer)
+            key = (year, month, reached_how(via, services.get(service, False)), answer)
             counts[key] = counts.get(key, 0) + n
         return [(*key, n) for key, n in counts.items()]
 
