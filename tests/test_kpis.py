@@ -300,6 +300,32 @@ def test_conversations_held(project, world):
     assert held == {"Toeleiders": 1}
 
 
+def test_a_file_counts_once_under_its_first_conversation_of_the_year_and_the_kpis_channels(
+    project, world
+):
+    toeleiders, jobcoach = channel("Toeleiders"), channel("Jobcoach")
+    b, c = project["b"], project["c"]
+    for referral, starts, status, chosen in [
+        (b, datetime(2025, 9, 20, 10), "held", toeleiders),  # the year before
+        (b, datetime(2025, 11, 3, 10), "held", jobcoach),  # B's first in the year
+        (b, datetime(2026, 2, 3, 10), "held", toeleiders),
+        (c, datetime(2026, 3, 1, 10), "planned", jobcoach),  # not held
+        (c, datetime(2026, 10, 5, 10), "held", jobcoach),  # the next year
+    ]:
+        add_held_appointment(
+            db.session, referral, world.toeleider, starts, status=status, kpi_channel_id=chosen.id
+        )
+    db.session.commit()
+    held, progress = figures(kpi(rule="conversation_held"), world)
+    assert held == {"Toeleiders": 1, "Jobcoach": 1}  # A, and B under its first conversation
+    assert progress.total == 2
+    # Among the conversations under the KPI's channels, B's first is its second one.
+    only_toeleiders, _ = figures(kpi(rule="conversation_held", channels=[toeleiders]), world)
+    assert only_toeleiders == {"Toeleiders": 2}
+    both, _ = figures(kpi(rule="conversation_held", unit="people"), world, both=True)
+    assert both == {"Toeleiders": 2, "Jobcoach": 1}  # A's 2 adults, B's 1
+
+
 def test_group_work_counts_practice_opportunities_and_young_participants(project, world):
     practice, progress = figures(kpi(rule="activity", unit="practice"), world)
     assert practice == {"Jobcoach": 20, "Toeleiders": 12}

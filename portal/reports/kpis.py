@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, String, case, exists, func, literal, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..extensions import DbSession
 from ..labels import ACTIVITY_KIND_LABELS, UNIT_LABELS
@@ -152,22 +152,28 @@ def _first_events(kpi: Kpi, period: Period) -> Select[Any]:
             stmt = stmt.where(channel.in_(_channel_ids(kpi)))
         return stmt
     if rule is KpiRule.CONVERSATION_HELD:
-        channel = _chosen_channel(kpi, Appointment)
-        conditions = [
-            Appointment.status == AppointmentStatus.HELD,
-            Appointment.starts_at >= start,
-            Appointment.starts_at < end,
-        ]
-        if kpi.channels:
-            conditions.append(channel.in_(_channel_ids(kpi)))
-        first = (
-            select(func.min(Appointment.id).label("id"))
-            .where(*conditions)
-            .group_by(Appointment.referral_id)
-            .subquery()
-        )
-        return select(Appointment.referral_id, channel, no_name).join(
-            first, first.c.id == Appointment.id
+
+        def counted(appointment: Any) -> list[Any]:
+            conditions = [
+                appointment.status == AppointmentStatus.HELD,
+                appointment.starts_at >= start,
+                appointment.starts_at < end,
+            ]
+            if kpi.channels:
+                conditions.append(_chosen_channel(kpi, appointment).in_(_channel_ids(kpi)))
+            return conditions
+
+        # The first (lowest id) of a file's counted conversations: none before it. Not the
+        # lowest id per file joined back to the appointments, which read every appointment
+        # of every year (185 -> 70 ms at 200,000 files on PostgreSQL).
+        earlier = aliased(Appointment)
+        return select(Appointment.referral_id, _chosen_channel(kpi, Appointment), no_name).where(
+            *counted(Appointment),
+            ~exists().where(
+                earlier.referral_id == Appointment.referral_id,
+                earlier.id < Appointment.id,
+                *counted(earlier),
+            ),
         )
     matching = _matching_partner_referrals(kpi, period).subquery()
     first = (
