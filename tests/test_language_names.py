@@ -139,6 +139,15 @@ def test_an_english_admin_picks_and_adds_languages_by_their_english_names(client
     assert "Somali" in listed and "Somalisch" not in listed
 
 
+def test_the_admins_list_of_languages_is_in_the_order_of_the_names_they_read(client, world):
+    client.login(world.admin.email)
+    for locale, names in ((UiLocale.ENGLISH, ENGLISH_NAMES), (UiLocale.DUTCH, DUTCH_NAMES)):
+        speaking(world.admin, locale)
+        listed = page(client, "/admin/c/languages/")
+        shown = [row.css_first("td").text(strip=True) for row in listed.css("main tbody tr")]
+        assert shown == names, locale
+
+
 def test_a_name_is_cldrs_in_the_readers_language_and_the_stored_one_in_dutch():
     assert language_name("ar", "Arabisch", "en") == "Arabic"
     assert language_name("fa-AF", "Dari", "en") == "Dari"  # region-qualified, as CLDR's fa_AF

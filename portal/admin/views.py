@@ -42,7 +42,13 @@ from ..labels import (
     UNIT_LABELS,
     service_label,
 )
-from ..languages import by_shown_name, language_catalogue, language_label, language_name
+from ..languages import (
+    by_shown_name,
+    in_name_order,
+    language_catalogue,
+    language_label,
+    language_name,
+)
 from ..models import (
     ActivityKind,
     Channel,
@@ -102,6 +108,9 @@ class Catalogue:
     load: Callable[[Any, Any], None] = field(default=lambda form, obj: form.process(obj=obj))
     # Checks that need the stored item (None when adding); it sets errors and says False.
     check: Callable[[Any, Any], bool] = lambda form, obj: True
+    # The order of the list where the database cannot give it (names shown in the reader's
+    # language); by default the order of order_by.
+    arrange: Callable[[Sequence[Any]], Sequence[Any]] = lambda items: items
 
 
 # Choices where the first option (0, or "" for text) stands for "none" or "all": stored as None.
@@ -347,6 +356,7 @@ CATALOGUES = {
             Language.name,
             apply=_apply_language,
             load=_load_language,
+            arrange=in_name_order,
         ),
         Catalogue(
             "needs",
@@ -455,7 +465,7 @@ def catalogue_list(slug: str) -> Any:
     """Everything in one catalogue."""
     cat = _catalogue(slug)
     order = cat.order_by if isinstance(cat.order_by, tuple) else (cat.order_by,)
-    items: Sequence[Any] = db.session.scalars(select(cat.model).order_by(*order)).all()
+    items = cat.arrange(db.session.scalars(select(cat.model).order_by(*order)).all())
     return render_template(
         "admin/catalogue_list.html",
         cat=cat,
