@@ -145,6 +145,19 @@ def test_the_sources_page_side_by_side(client, referrers):
     assert _body(_table(document, "t-maanden"))[3] == ["sep 2026", "2", "3", "5"]
 
 
+def test_each_municipalitys_own_service_of_one_name_is_one_row_side_by_side(client, referrers):
+    # Each municipality has its own desk, both called "Onthaal".
+    referrers.other_service.name = "Onthaal"
+    db.session.commit()
+    client.login(referrers.lead.email)
+    document = HTMLParser(client.get(SOURCES).get_data(as_text=True))
+    assert _body(_table(document, "t-bronnen")) == [
+        ["Onthaal", "2", "3", "5", "", "gestopt", ""],
+        ["Huis van het Nederlands (partner)", "1", "2", "3", "", "", "gestopt"],
+        ["Totaal", "3", "5", "8", "", "", ""],
+    ]
+
+
 # Interpreters -----------------------------------------------------------------------------
 
 

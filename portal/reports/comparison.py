@@ -98,7 +98,9 @@ def _zero_like(cell: object) -> object:
 def compare(combined: Table, per_place: Sequence[Table], names: Sequence[str]) -> Comparison:
     """The same table of each municipality beside the others, in the rows and the order of
     the table of them all together (the report 'alle samen')."""
-    labels = [str(row[0]) for row in combined.rows]
+    # One row per label: municipalities' own services of one name (each its "Onthaal") are
+    # two rows of the table of them all, and one row here, each in its municipality's column.
+    labels = list(dict.fromkeys(str(row[0]) for row in combined.rows))
     for table in per_place:
         labels += [str(r[0]) for r in table.rows if str(r[0]) not in labels]
     width = len(combined.columns) - 1
