@@ -144,3 +144,19 @@ def test_the_other_pages_fit_a_phone(page: Page, world):
         if over > 0:
             problems.append(f"{path}: {over} px")
     assert problems == []
+
+
+# Each row's cells, as tall as their row: a cell that is not a table cell (display: flex) ends
+# where its content does, and the row's line beneath it stops short or runs through it.
+CELLS_SHORTER_THAN_ROW = """() => [...document.querySelectorAll('main tbody tr')].flatMap(tr =>
+  [...tr.cells].filter(td => tr.getBoundingClientRect().height - td.getBoundingClientRect().height > 1)
+    .map(td => tr.cells[0].textContent.trim() + ': ' + td.textContent.trim().slice(0, 30)))"""
+
+
+def test_the_users_action_buttons_stand_in_a_cell_as_tall_as_its_row(page: Page, world):
+    world.toeleider.full_name = "Een Toeleider Met Een Naam Die Over Twee Regels Loopt"
+    db.session.commit()
+    sign_in(page, world.admin.email, "**/admin/")
+    page.goto("/admin/users/")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(CELLS_SHORTER_THAN_ROW) == []
