@@ -291,3 +291,15 @@ def test_a_letter_without_an_address_is_listed_apart_and_not_ticked(client, worl
         apart = apart.next
     assert "Olga Ivanova" in apart.text() and "Rania Haddad" not in apart.text()
     assert apart.css_first("a").attributes["href"].endswith("/person?back=letters")  # add it
+
+
+def test_with_only_letters_without_an_address_there_is_no_print_button(client, world):
+    """Nothing can be ticked: the button would print an empty page of '0 letters'."""
+    client.login(world.toeleider.email)
+    referral = add_referral(db.session, world, full_name="Olga Ivanova", address=None)
+    lifecycle.claim(db.session, referral.id, world.toeleider, AT)
+    referral.needs_letter = True
+    db.session.commit()
+    page = HTMLParser(client.get("/queue/letters").get_data(as_text=True))
+    assert "Olga Ivanova" in page.css_first("#no-address").parent.text()
+    assert page.css_first("#letters-form button[type=submit]") is None
