@@ -149,7 +149,8 @@ def test_the_other_pages_fit_a_phone(page: Page, world):
 # Each row's cells, as tall as their row: a cell that is not a table cell (display: flex) ends
 # where its content does, and the row's line beneath it stops short or runs through it.
 CELLS_SHORTER_THAN_ROW = """() => [...document.querySelectorAll('main tbody tr')].flatMap(tr =>
-  [...tr.cells].filter(td => tr.getBoundingClientRect().height - td.getBoundingClientRect().height > 1)
+  [...tr.cells]
+    .filter(td => tr.getBoundingClientRect().height - td.getBoundingClientRect().height > 1)
     .map(td => tr.cells[0].textContent.trim() + ': ' + td.textContent.trim().slice(0, 30)))"""
 
 
