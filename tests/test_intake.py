@@ -370,3 +370,15 @@ def test_slip_writes_arabic_right_to_left_and_dutch_left_to_right(as_desk, world
     assert "Bewaard. De doorverwijzing staat in de wachtrij" in slip  # said once, after saving
     again = as_desk.get(response.headers["Location"]).get_data(as_text=True)
     assert "Bewaard. De doorverwijzing staat in de wachtrij" not in again
+
+
+def test_the_error_summary_puts_no_colon_after_a_question(as_desk, world):
+    data = valid_intake(world)
+    data.pop("dutch_difficult")
+    data.update(full_name="")
+    html = as_desk.post("/desk/", data).get_data(as_text=True)
+    summary = html[html.index('class="error-summary"') :]
+    summary = summary[: summary.index("</ul>")]
+    assert "of is er een tolk mee? " in summary
+    assert "?:" not in summary
+    assert "Naam: " in summary  # a label that is no question keeps its colon
