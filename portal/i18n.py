@@ -40,3 +40,9 @@ def select_locale() -> str:
 def html_lang() -> str:
     """The BCP 47 tag of the page's language, for `<html lang>` ('nl-BE', 'en')."""
     return str(get_locale() or DEFAULT.value).replace("_", "-")
+
+
+def page_is_dutch() -> bool:
+    """Whether the page being rendered speaks Dutch: a Dutch reader, or a part in_dutch()."""
+    locale = get_locale()
+    return locale is None or locale.language == "nl"

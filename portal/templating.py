@@ -20,7 +20,7 @@ from markupsafe import Markup
 from .access import Permission, can
 from .desk.rules import display_phone
 from .i18n import DEFAULT as DEFAULT_LOCALE
-from .i18n import html_lang
+from .i18n import html_lang, page_is_dutch
 from .inputs import known_args
 from .labels import (
     ACTION_LABELS,
@@ -57,6 +57,24 @@ def yes_no_unknown(answer: bool | None) -> str:
     if answer is None:
         return _("onbekend")
     return _("ja") if answer else _("nee")
+
+
+def dutch_text(text: str | None, stored: bool = True) -> str:
+    """Text an admin typed into a catalogue (a theme, a KPI's name), which is Dutch whatever
+    the page's language: on a page in another language it is marked as Dutch, so that a
+    screen reader pronounces it as Dutch (WCAG 3.1.2); on a Dutch page it stays as it is.
+    stored=False: the portal's own text in that place (a translated label), left alone."""
+    if text is None:
+        return ""
+    if not stored or not text or page_is_dutch():
+        return text
+    return Markup('<span lang="nl">{}</span>').format(text)
+
+
+def lang_nl_attr() -> Markup:
+    """` lang="nl"` for an element holding only Dutch catalogue text where a span cannot go
+    (an option's text, a title), on a page in another language; nothing on a Dutch page."""
+    return Markup("") if page_is_dutch() else Markup(' lang="nl"')
 
 
 def in_dutch(template: str, **context: Any) -> Markup:
@@ -99,6 +117,7 @@ def register(app: Flask) -> None:
         obliged_label=obliged_label,
         html_lang=html_lang,
         in_dutch=in_dutch,
+        lang_nl_attr=lang_nl_attr,
     )
     app.jinja_env.filters.update(
         day=_day_format("d MMMM y"),
@@ -110,6 +129,8 @@ def register(app: Flask) -> None:
         postal_lines=postal_lines,
         # A stored language by its name in the page's language; Dutch inside in_dutch().
         language_label=language_label,
+        # A stored catalogue text (a theme, a KPI, a channel) marked as Dutch on other pages.
+        dutch_text=dutch_text,
         role_names=lambda roles: ", ".join(sorted(role_label(r) for r in roles)),
         phone=lambda e164: display_phone(e164, app.config["PORTAL_DEFAULT_REGION"]),
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -23,7 +26,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, html_params
 
 from ..auth.forms import PasswordRules
 from ..calendar_names import MONTH_NAMES
@@ -41,8 +44,24 @@ from ..models import ChannelBasis, KpiRule, KpiUnit
 from ..reports.kpis import UNITS_FOR_RULE
 
 
+class _CheckboxList(ListWidget):
+    """Each box and its label in an item; a choice's language (a catalogue name, Dutch on a
+    page in another language: portal.formtools.dutch_options) on its item."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Markup:
+        kwargs.setdefault("id", field.id)
+        html = [f"<ul {html_params(**kwargs)}>"]
+        for option in field:
+            lang = (option.choice.render_kw or {}).get("lang")
+            item = f"<li {html_params(lang=lang)}>" if lang else "<li>"
+            html.append(f"{item}{option()} {option.label}</li>")
+        html.append("</ul>")
+        # As WTForms' own ListWidget: html_params escapes, the option and label are Markup.
+        return Markup("".join(html))  # noqa: S704
+
+
 class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
+    widget = _CheckboxList(prefix_label=False)
     option_widget = CheckboxInput()
 
 
