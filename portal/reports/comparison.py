@@ -31,7 +31,7 @@ from .counting import (
 from .evaluation import MONTHS, Period, Share, Table, evaluation_table, evaluation_tables
 from .interpreters import COLUMNS as INTERPRETER_COLUMNS
 from .interpreters import RULE_INTERPRETERS, Hours, InterpreterFigures, interpreter_figures
-from .kpis import KpiProgress, progress_report
+from .kpis import NO_CHANNEL, KpiProgress, progress_report
 from .sources import RULE_SOURCES, Quiet, SourceRow, month_totals, referrals_by_source, shown_months
 
 # Figures that add up but are no plain count: their together cell is their sum.
@@ -57,6 +57,14 @@ class Comparison:
     # The headings of columns that belong to the row, not to a municipality (a KPI's
     # target): after the label, before the municipalities' columns.
     fixed: list[str] = field(default_factory=list)
+    # As in the Table: the rows' labels are stored Dutch names, except these.
+    dutch_labels: bool = False
+    own_labels: frozenset[str] = frozenset()
+    dutch_title: bool = False
+
+    def label_is_dutch(self, label: object) -> bool:
+        """Whether a row's label is a stored Dutch name, for its language on the page."""
+        return self.dutch_labels and str(label) not in self.own_labels
 
     @property
     def columns(self) -> list[str]:
@@ -122,6 +130,9 @@ def compare(combined: Table, per_place: Sequence[Table], names: Sequence[str]) -
         rows=rows,
         totals=[str(_l("Totaal")), *_beside(totals, width)],
         rule=combined.rule,
+        dutch_labels=combined.dutch_labels,
+        own_labels=combined.own_labels,
+        dutch_title=combined.dutch_title,
     )
 
 
@@ -218,6 +229,8 @@ def _source_tables(rows: list[SourceRow], months: list[tuple[int, int]]) -> list
             ],
             str(RULE_SOURCES),
             total_cells={2: ""},
+            # Named by the service ("partner" is the same word in English).
+            dutch_labels=True,
         ),
         Table(
             "maanden",
@@ -326,6 +339,9 @@ def _channel_table(p: KpiProgress) -> Table:
         [str(_l("Kanaal")), str(_l("Aantal"))],
         [[name, n] for name, n in p.by_channel],
         p.rule_text,
+        dutch_labels=True,
+        own_labels=frozenset({str(NO_CHANNEL)}),
+        dutch_title=True,
     )
 
 
@@ -401,5 +417,6 @@ def compared_kpis(
             str(_l("Verwacht tegen vandaag")),
             str(_l("Procent van het doel")),
         ],
+        dutch_labels=True,
     )
     return KpiComparison(overview, channels)

@@ -59,6 +59,16 @@ class Table:
     total_cells: dict[int, object] = field(default_factory=dict)
     # The title where the municipalities stand side by side, when the title holds a count.
     short_title: str = ""
+    # The rows' labels are names from a catalogue (partners, themes), Dutch on every page;
+    # except these, the portal's own words in that column.
+    dutch_labels: bool = False
+    own_labels: frozenset[str] = frozenset()
+    # The title is a stored name too (a KPI's).
+    dutch_title: bool = False
+
+    def label_is_dutch(self, label: object) -> bool:
+        """Whether a row's label is a stored Dutch name, for its language on the page."""
+        return self.dutch_labels and str(label) not in self.own_labels
 
     @property
     def totals(self) -> list[object]:
@@ -431,12 +441,14 @@ def _reached_by_month(scope: _Scope) -> Table:
 def _grouped(
     key: str, title: object, label: object, rows: list[tuple[str, int]], rule: object
 ) -> Table:
+    """A count per catalogue name (a need's kind, a theme)."""
     return Table(
         key,
         str(title),
         [str(label), str(_l("Aantal"))],
         [[str(name), n] for name, n in rows],
         str(rule),
+        dutch_labels=True,
     )
 
 
@@ -477,6 +489,7 @@ def _sources(scope: _Scope) -> Table:
                 "partner die doorverwees."
             )
         ),
+        dutch_labels=True,
     )
 
 
@@ -513,6 +526,7 @@ def _partner_referrals(scope: _Scope) -> Table:
                 "laatste opvolging."
             )
         ),
+        dutch_labels=True,
     )
 
 

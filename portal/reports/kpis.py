@@ -83,6 +83,11 @@ class KpiProgress:
         """Share of the target reached, in whole percent (may exceed 100)."""
         return round(100 * self.total / self.target) if self.target > 0 else 0
 
+    def channel_is_dutch(self, name: str) -> bool:
+        """Whether a row of by_channel names a stored channel or partner (Dutch on every
+        page), rather than being the portal's own 'without a channel'."""
+        return name != str(NO_CHANNEL)
+
 
 def expected_by(target: int, period: Period, today: date) -> int:
     """The part of the target due by the end of today: all of it once the year is over."""
