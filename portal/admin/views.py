@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -33,7 +34,7 @@ from ..auth import second_factor
 from ..auth.logins import end_all_logins
 from ..auth.passwords import hash_password
 from ..extensions import db
-from ..formtools import CsrfForm, first_error, options, record_id, year_arg
+from ..formtools import CsrfForm, dutch_options, first_error, options, record_id, year_arg
 from ..labels import (
     ACTIVITY_KIND_LABELS,
     CHANNEL_BASIS_LABELS,
@@ -72,6 +73,7 @@ from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
 from ..referrals.programmes import capacity_refusal, offer_free_place
 from ..reports.kpis import project_year
 from ..settings import DEFAULTS, get_int, get_text, set_int, set_text
+from ..templating import dutch_text
 from .forms import (
     SETTING_LABELS,
     ChannelForm,
@@ -150,7 +152,7 @@ def _shared_or_own(item: Service | Programme) -> str:
 
 def _channel_choices() -> list[Any]:
     channels = db.session.scalars(select(Channel).order_by(Channel.name))
-    return options([(0, _("Geen"))] + [(c.id, c.name) for c in channels])
+    return options([(0, _("Geen"))]) + dutch_options((c.id, c.name) for c in channels)
 
 
 def _service_form_choices(form: ServiceForm) -> None:
@@ -161,15 +163,17 @@ def _service_form_choices(form: ServiceForm) -> None:
 def _kpi_form_choices(form: KpiForm) -> None:
     _municipality_choices(form)
     themes = db.session.scalars(select(Theme).order_by(Theme.position, Theme.name))
-    form.theme_id.choices = options([(0, _("alle thema's"))] + [(t.id, t.name) for t in themes])
+    form.theme_id.choices = options([(0, _("alle thema's"))]) + dutch_options(
+        (t.id, t.name) for t in themes
+    )
     services = db.session.scalars(select(Service).order_by(Service.name, Service.id))
-    form.sources.choices = options((s.id, _service_label(s)) for s in services)
+    form.sources.choices = dutch_options((s.id, _service_label(s)) for s in services)
     programmes = db.session.scalars(select(Programme).order_by(Programme.name))
-    form.programme_id.choices = options(
-        [(0, _("alle programma's"))] + [(p.id, str(p)) for p in programmes]
+    form.programme_id.choices = options([(0, _("alle programma's"))]) + dutch_options(
+        (p.id, str(p)) for p in programmes
     )
     channels = db.session.scalars(select(Channel).order_by(Channel.name))
-    form.channels.choices = options((c.id, c.name) for c in channels)
+    form.channels.choices = dutch_options((c.id, c.name) for c in channels)
     # The recent years and the next, and every year that has a target of its own.
     this_year = clock.today().year
     years = set(range(this_year - 6, this_year + 2)) | set(
@@ -180,13 +184,15 @@ def _kpi_form_choices(form: KpiForm) -> None:
         form.target_year.data = project_year(form.start_month.data or 1, clock.today()).start.year
 
 
-def _kpi_limits(kpi: Kpi) -> str:
-    """What a KPI is limited to, for the list: theme, kinds, programme, channels, sources."""
-    parts = [kpi.theme.name] if kpi.theme else []
-    parts += [str(ACTIVITY_KIND_LABELS[a]) for a in kpi.activity_kinds]
-    parts += [kpi.programme.name] if kpi.programme else []
-    parts += [c.name for c in kpi.channels] + [s.name for s in kpi.sources]
-    return ", ".join(parts)
+def _kpi_limits(kpi: Kpi) -> Markup:
+    """What a KPI is limited to, for the list: theme, kinds, programme, channels, sources;
+    the names from the catalogues marked as Dutch, the kinds in the reader's language."""
+    stored = [kpi.theme.name] if kpi.theme else []
+    kinds = [str(ACTIVITY_KIND_LABELS[a]) for a in kpi.activity_kinds]
+    stored_after = [kpi.programme.name] if kpi.programme else []
+    stored_after += [c.name for c in kpi.channels] + [s.name for s in kpi.sources]
+    parts = [dutch_text(n) for n in stored] + kinds + [dutch_text(n) for n in stored_after]
+    return Markup(", ").join(parts)
 
 
 def _current_target(kpi: Kpi) -> str:
@@ -281,8 +287,8 @@ def _programme_form_choices(form: ProgrammeForm) -> None:
     partners = db.session.scalars(
         select(Service).where(Service.is_partner.is_(True)).order_by(Service.name)
     )
-    form.partner_id.choices = options(
-        [(0, _("Kies een partner"))] + [(p.id, p.name) for p in partners]
+    form.partner_id.choices = options([(0, _("Kies een partner"))]) + dutch_options(
+        (p.id, p.name) for p in partners
     )
 
 
@@ -334,7 +340,7 @@ CATALOGUES = {
             ServiceForm,
             _l("Diensten en partners"),
             [
-                (_l("Naam"), lambda s: s.name),
+                (_l("Naam"), lambda s: dutch_text(s.name)),
                 (_l("Soort"), lambda s: _("partner") if s.is_partner else _("dienst")),
                 (_l("Gemeente"), _shared_or_own),
             ],
@@ -363,7 +369,7 @@ CATALOGUES = {
             NeedCategory,
             NeedCategoryForm,
             _l("Soorten vragen en noden"),
-            [(_l("Naam"), lambda c: c.name)],
+            [(_l("Naam"), lambda c: dutch_text(c.name))],
             NeedCategory.name,
         ),
         Catalogue(
@@ -372,7 +378,7 @@ CATALOGUES = {
             MonitoringParameterForm,
             _l("Monitoringsvragen"),
             [
-                (_l("Vraag"), lambda p: p.question),
+                (_l("Vraag"), lambda p: dutch_text(p.question)),
                 (_l("Soort"), lambda p: PARAMETER_KIND_LABELS[ParameterKind(p.kind)]),
                 (_l("Gemeente"), lambda p: p.municipality.name if p.municipality else _("alle")),
             ],
@@ -387,7 +393,7 @@ CATALOGUES = {
             ThemeForm,
             _l("Thema's"),
             [
-                (_l("Naam"), lambda t: t.name),
+                (_l("Naam"), lambda t: dutch_text(t.name)),
                 (_l("Volgorde"), lambda t: t.position),
                 (
                     _l("Telt als Nederlands leren"),
@@ -401,7 +407,7 @@ CATALOGUES = {
             Channel,
             ChannelForm,
             _l("Kanalen (teams en partners voor de KPI's)"),
-            [(_l("Naam"), lambda c: c.name)],
+            [(_l("Naam"), lambda c: dutch_text(c.name))],
             Channel.name,
         ),
         Catalogue(
@@ -410,7 +416,7 @@ CATALOGUES = {
             KpiForm,
             _l("KPI's"),
             [
-                (_l("Naam"), lambda k: k.name),
+                (_l("Naam"), lambda k: dutch_text(k.name)),
                 (_l("Doel dit projectjaar"), _current_target),
                 (_l("Telregel"), lambda k: RULE_LABELS[k.rule]),
                 (_l("Kanaal"), lambda k: CHANNEL_BASIS_LABELS[k.channel_basis]),
@@ -428,8 +434,8 @@ CATALOGUES = {
             ProgrammeForm,
             _l("Programma's met plaatsen"),
             [
-                (_l("Naam"), lambda p: p.name),
-                (_l("Partner"), lambda p: p.partner.name),
+                (_l("Naam"), lambda p: dutch_text(p.name)),
+                (_l("Partner"), lambda p: dutch_text(p.partner.name)),
                 (_l("Plaatsen"), lambda p: p.capacity),
                 (_l("Gemeente"), _shared_or_own),
             ],

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import clock
 from ..access import Permission, may_remove_activity, may_see_activity, may_work_on, requires
 from ..extensions import db
-from ..formtools import CsrfForm, first_error, given, options, record_id, year_arg
+from ..formtools import CsrfForm, dutch_options, first_error, given, options, record_id, year_arg
 from ..models import Activity, ActivityKind, Channel, Service
 from ..referrals.programmes import waiting_lists
 from ..viewlog import record_views
@@ -36,13 +36,17 @@ def _prepare(form: ActivityForm) -> ActivityForm:
     channels = db.session.scalars(
         select(Channel).where(Channel.active.is_(True)).order_by(Channel.name)
     )
-    form.channel.choices = options([(0, _("Kies een kanaal"))] + [(c.id, c.name) for c in channels])
+    form.channel.choices = options([(0, _("Kies een kanaal"))]) + dutch_options(
+        (c.id, c.name) for c in channels
+    )
     partners = db.session.scalars(
         select(Service)
         .where(Service.is_partner.is_(True), Service.active.is_(True))
         .order_by(Service.name)
     )
-    form.partner.choices = options([(0, _("Geen"))] + [(p.id, p.name) for p in partners])
+    form.partner.choices = options([(0, _("Geen"))]) + dutch_options(
+        (p.id, p.name) for p in partners
+    )
     return form
 
 

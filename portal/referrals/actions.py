@@ -25,7 +25,7 @@ from ..agenda.forms import (
     ScheduleForm,
 )
 from ..extensions import db
-from ..formtools import options
+from ..formtools import dutch_options, options
 from ..models import (
     AgiiReferral,
     Appointment,
@@ -117,10 +117,12 @@ def fill_choices(name: str, form: Any, choices: page.Choices) -> None:
     if name == "reassign":
         form.owner.choices = options(choices.toeleiders)
     if name == "partner":
-        form.partner.choices = options(choices.partners)
-        form.theme.choices = options(choices.themes)
+        form.partner.choices = dutch_options(choices.partners)
+        form.theme.choices = dutch_options(choices.themes)
     if name == "programme":
-        form.programme.choices = options([(0, _("Kies een programma"))] + choices.programmes)
+        form.programme.choices = options([(0, _("Kies een programma"))]) + dutch_options(
+            choices.programmes
+        )
     if name == "schedule":
         form.interpreter_language.choices = options(choices.languages)
     if name == "interpreter":

@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from .. import clock
 from ..admin.forms import CheckboxesField
 from ..desk.forms import DayField, WholeNumberField
-from ..formtools import options
+from ..formtools import dutch_options, options
 from ..labels import (
     AGII_PART_LABELS,
     AGII_STATUS_LABELS,
@@ -39,6 +39,7 @@ from ..models import (
     SchoolItemKind,
     SchoolItemStatus,
 )
+from ..templating import dutch_text
 from .school import STATUSES as SCHOOL_STATUSES
 
 
@@ -166,7 +167,7 @@ def conversation_form(
         themes_covered = CheckboxesField(
             _l("Thema's die aan bod kwamen"),
             coerce=int,
-            choices=options(themes),
+            choices=dutch_options(themes),
             validators=[InputRequired(_l("Kies minstens één thema dat aan bod kwam."))],
         )
         notes = TextAreaField(
@@ -175,7 +176,8 @@ def conversation_form(
         )
 
     for parameter in parameters:
-        label = parameter.question
+        # An admin's question, in Dutch: marked as Dutch on a page in another language.
+        label = dutch_text(parameter.question)
         required = [InputRequired(_l("Beantwoord deze vraag."))]
         field: Field
         if parameter.kind == ParameterKind.YES_NO:
@@ -189,7 +191,8 @@ def conversation_form(
         elif parameter.kind == ParameterKind.CHOICE:
             field = SelectField(
                 label,
-                choices=options([("", _l("— kies —"))] + [(o, o) for o in parameter.options]),
+                choices=options([("", _l("— kies —"))])
+                + dutch_options((o, o) for o in parameter.options),
                 validators=required,
             )
         else:
@@ -203,7 +206,7 @@ def conversation_form(
                 _l("Vraag of nood %(n)d", n=n),
                 coerce=int,
                 default=0,
-                choices=options([(0, _l("— geen —"))] + categories),
+                choices=options([(0, _l("— geen —"))]) + dutch_options(categories),
             ),
         )
         setattr(
@@ -221,7 +224,7 @@ def conversation_form(
                 _l("Signaal %(n)d: thema", n=n),
                 coerce=int,
                 default=0,
-                choices=options([(0, _l("— geen signaal —"))] + themes),
+                choices=options([(0, _l("— geen signaal —"))]) + dutch_options(themes),
             ),
         )
         setattr(

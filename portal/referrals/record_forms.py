@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from ..admin.forms import CheckboxesField
 from ..agenda.booking import MAX_MINUTES, MIN_MINUTES
 from ..desk.forms import DayField
-from ..formtools import options
+from ..formtools import dutch_options
 from .forms import VersionedForm
 
 
@@ -56,7 +56,7 @@ def correction_form(themes: list[tuple[int, str]], **kwargs: object) -> FlaskFor
         themes_covered = CheckboxesField(
             _l("Thema's die aan bod kwamen"),
             coerce=int,
-            choices=options(themes),
+            choices=dutch_options(themes),
             validators=[InputRequired(_l("Kies minstens één thema dat aan bod kwam."))],
         )
         notes = TextAreaField(
