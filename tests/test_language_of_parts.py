@@ -7,15 +7,17 @@ import re
 from datetime import date
 
 from selectolax.parser import HTMLParser, Node
+from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import ActivityKind, Theme, UiLocale
+from portal.models import ActivityKind, MonitoringParameter, Theme, UiLocale
 
 from .factories import add_partner_referral
 from .test_english import page, speaking
 from .test_evaluation import half_year  # noqa: F401 -- a fixture
 from .test_interpreters import owned
 from .test_kpis import kpi, project  # noqa: F401 -- project is a fixture
+from .test_record_pages import YESTERDAY, _claimed, _version, _walk_in_form
 
 
 def nearest_lang(node: Node | None) -> str | None:
@@ -175,3 +177,23 @@ def test_the_catalogue_lists_mark_the_names_as_dutch_for_an_english_admin_only(
     dutch = page(client, "/admin/c/kpis/")
     assert set(languages_of(dutch, "Oefenkansen")) == {"nl-BE"}
     assert dutch.css('main [lang="nl"]') == []
+
+
+def test_a_monitoring_question_is_dutch_in_its_field_and_the_error_summary(client, world):
+    referral = _claimed(world)
+    speaking(world.toeleider, UiLocale.ENGLISH)
+    client.login(world.toeleider.email)
+    path = f"/referrals/{referral.id}/walk-in"
+    parameter = db.session.scalars(select(MonitoringParameter)).one()
+    form = _walk_in_form(
+        YESTERDAY, **{"walk_in-version": _version(client, path, "walk_in-version")}
+    )
+    del form[f"walk_in-parameter_{parameter.id}"]
+    doc = HTMLParser(client.post(path, form).get_data(as_text=True))
+    question = "Heeft de persoon een huisarts?"
+    # The legend of its answers and its line in the error summary.
+    assert len(languages_of(doc, question)) == 2
+    assert set(languages_of(doc, question)) == {"nl"}
+    summary = doc.css_first(".error-summary").text()
+    assert f"{question} Answer this question." in summary
+    assert "?:" not in summary
