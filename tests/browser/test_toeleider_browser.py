@@ -34,6 +34,10 @@ def test_toeleider_claims_calls_plans_records_follows_up_and_closes(page: Page, 
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.keyboard.press("Enter")
     page.get_by_role("link", name="Wachtrij").click()
+    # The claim goes through htmx once the page has loaded; a click before that posts the
+    # form without it (and lands on the file), which a loaded machine made happen once.
+    page.wait_for_url("**/queue/")
+    page.wait_for_load_state("load")
 
     row = page.locator(f"#queue-row-{referral.id}")
     row.get_by_role("button", name="Opnemen").click()
