@@ -11,6 +11,7 @@ import contextlib
 from flask import g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from .models import UiLocale
@@ -46,3 +47,21 @@ def page_is_dutch() -> bool:
     """Whether the page being rendered speaks Dutch: a Dutch reader, or a part in_dutch()."""
     locale = get_locale()
     return locale is None or locale.language == "nl"
+
+
+def dutch_text(text: str | None, stored: bool = True) -> str:
+    """Text an admin typed into a catalogue (a theme, a KPI's name), which is Dutch whatever
+    the page's language: on a page in another language it is marked as Dutch, so that a
+    screen reader pronounces it as Dutch (WCAG 3.1.2); on a Dutch page it stays as it is.
+    stored=False: the portal's own text in that place (a translated label), left alone."""
+    if text is None:
+        return ""
+    if not stored or not text or page_is_dutch():
+        return text
+    return Markup('<span lang="nl">{}</span>').format(text)
+
+
+def lang_nl_attr() -> Markup:
+    """` lang="nl"` for an element holding only Dutch catalogue text where a span cannot go
+    (an option's text, a title), on a page in another language; nothing on a Dutch page."""
+    return Markup("") if page_is_dutch() else Markup(' lang="nl"')

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from .access import Permission, can
 from .desk.rules import display_phone
 from .i18n import DEFAULT as DEFAULT_LOCALE
-from .i18n import html_lang, page_is_dutch
+from .i18n import dutch_text, html_lang, lang_nl_attr
 from .inputs import known_args
 from .labels import (
     ACTION_LABELS,
@@ -57,24 +57,6 @@ def yes_no_unknown(answer: bool | None) -> str:
     if answer is None:
         return _("onbekend")
     return _("ja") if answer else _("nee")
-
-
-def dutch_text(text: str | None, stored: bool = True) -> str:
-    """Text an admin typed into a catalogue (a theme, a KPI's name), which is Dutch whatever
-    the page's language: on a page in another language it is marked as Dutch, so that a
-    screen reader pronounces it as Dutch (WCAG 3.1.2); on a Dutch page it stays as it is.
-    stored=False: the portal's own text in that place (a translated label), left alone."""
-    if text is None:
-        return ""
-    if not stored or not text or page_is_dutch():
-        return text
-    return Markup('<span lang="nl">{}</span>').format(text)
-
-
-def lang_nl_attr() -> Markup:
-    """` lang="nl"` for an element holding only Dutch catalogue text where a span cannot go
-    (an option's text, a title), on a page in another language; nothing on a Dutch page."""
-    return Markup("") if page_is_dutch() else Markup(' lang="nl"')
 
 
 def in_dutch(template: str, **context: Any) -> Markup:

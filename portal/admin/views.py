@@ -35,6 +35,7 @@ from ..auth.logins import end_all_logins
 from ..auth.passwords import hash_password
 from ..extensions import db
 from ..formtools import CsrfForm, dutch_options, first_error, options, record_id, year_arg
+from ..i18n import dutch_text
 from ..labels import (
     ACTIVITY_KIND_LABELS,
     CHANNEL_BASIS_LABELS,
@@ -73,7 +74,6 @@ from ..referrals.lifecycle import TransitionRefused, reprioritise_queue
 from ..referrals.programmes import capacity_refusal, offer_free_place
 from ..reports.kpis import project_year
 from ..settings import DEFAULTS, get_int, get_text, set_int, set_text
-from ..templating import dutch_text
 from .forms import (
     SETTING_LABELS,
     ChannelForm,

@@ -21,6 +21,7 @@ from .. import clock
 from ..admin.forms import CheckboxesField
 from ..desk.forms import DayField, WholeNumberField
 from ..formtools import dutch_options, options
+from ..i18n import dutch_text
 from ..labels import (
     AGII_PART_LABELS,
     AGII_STATUS_LABELS,
@@ -39,7 +40,6 @@ from ..models import (
     SchoolItemKind,
     SchoolItemStatus,
 )
-from ..templating import dutch_text
 from .school import STATUSES as SCHOOL_STATUSES
 
 

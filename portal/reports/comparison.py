@@ -28,7 +28,15 @@ from .counting import (
     MonthlyFigures,
     monthly_figures,
 )
-from .evaluation import MONTHS, Period, Share, Table, evaluation_table, evaluation_tables
+from .evaluation import (
+    MONTHS,
+    CatalogueLabels,
+    Period,
+    Share,
+    Table,
+    evaluation_table,
+    evaluation_tables,
+)
 from .interpreters import COLUMNS as INTERPRETER_COLUMNS
 from .interpreters import RULE_INTERPRETERS, Hours, InterpreterFigures, interpreter_figures
 from .kpis import NO_CHANNEL, KpiProgress, progress_report
@@ -39,7 +47,7 @@ ADDING = (Hours, Quiet)
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(CatalogueLabels):
     """One table of a report for several municipalities, figure by figure."""
 
     key: str
@@ -61,10 +69,6 @@ class Comparison:
     dutch_labels: bool = False
     own_labels: frozenset[str] = frozenset()
     dutch_title: bool = False
-
-    def label_is_dutch(self, label: object) -> bool:
-        """Whether a row's label is a stored Dutch name, for its language on the page."""
-        return self.dutch_labels and str(label) not in self.own_labels
 
     @property
     def columns(self) -> list[str]:

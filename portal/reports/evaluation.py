@@ -48,8 +48,20 @@ from .tallies import Figures, month_index, period_figures, profile_counts
 MONTHS = MONTH_ABBREVIATIONS
 
 
+class CatalogueLabels:
+    """A table whose rows may be named from a catalogue (partners, themes: Dutch on every
+    page); `dutch_labels` and `own_labels` are its fields."""
+
+    dutch_labels: bool
+    own_labels: frozenset[str]
+
+    def label_is_dutch(self, label: object) -> bool:
+        """Whether a row's label is a stored Dutch name, for its language on the page."""
+        return self.dutch_labels and str(label) not in self.own_labels
+
+
 @dataclass
-class Table:
+class Table(CatalogueLabels):
     key: str
     title: str
     columns: list[str]
@@ -65,10 +77,6 @@ class Table:
     own_labels: frozenset[str] = frozenset()
     # The title is a stored name too (a KPI's).
     dutch_title: bool = False
-
-    def label_is_dutch(self, label: object) -> bool:
-        """Whether a row's label is a stored Dutch name, for its language on the page."""
-        return self.dutch_labels and str(label) not in self.own_labels
 
     @property
     def totals(self) -> list[object]:
